@@ -1,0 +1,280 @@
+"""The Kafka adapter of the event-bus port, over aiokafka.
+
+Publishing goes through one idempotent producer (``acks=all``), so a retried send neither
+duplicates nor reorders a key's events. Each ``consumer()`` is its own ``AIOKafkaConsumer``
+in the named group with auto-commit off: the caller commits what it processed, and what it
+did not commit is delivered again after a rebalance (at-least-once).
+
+``consumer()`` returns only once the group has handed the new member its partitions and their
+positions are known. Without that wait, ``start="latest"`` would be resolved at some unknown
+moment after the call and could skip events published in between.
+
+Things aiokafka does that callers should know:
+- a commit after the group rebalanced fails as a whole (``Conflict``), even for partitions the
+  member kept; those messages are simply delivered again, so the caller carries on fetching;
+- a group rebalance (eager protocol) stops every member's fetching until it completes, and a
+  new member waits until the existing ones rejoin (up to their session timeout if one died);
+- subscribing to a topic that does not exist waits for the broker to auto-create it (with the
+  broker's ``num.partitions``), or fails with ``Unavailable`` if auto-creation is off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import (
+    ConsumerStoppedError,
+    IllegalStateError,
+    TopicAlreadyExistsError,
+    for_code,
+)
+from aiokafka.structs import ConsumerRecord
+
+from sigma.bus._kafka_errors import kafka_errors, translate
+from sigma.bus._types import Message, Position, StartFrom, TopicSpec, encode_headers
+from sigma.errors import Conflict, Invalid, Unavailable
+
+
+class KafkaBus:
+    """Publish to and consume from a Kafka cluster at ``bootstrap`` ("host:port[,host:port]").
+
+    ``session_timeout`` is how long the group waits for a silent member before handing its
+    partitions to others: short values move work off a crashed process sooner, at the price of
+    spurious rebalances when a process stalls (the broker bounds it by
+    ``group.min.session.timeout.ms``).
+    """
+
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        client_id: str = "sigma",
+        session_timeout: float = 10.0,
+        join_timeout: float = 60.0,
+        request_timeout: float = 30.0,
+        replication_factor: int = 1,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.client_id = client_id
+        self.session_timeout = session_timeout
+        self.join_timeout = join_timeout
+        self.request_timeout = request_timeout
+        self.replication_factor = replication_factor
+        self._producer: AIOKafkaProducer | None = None
+        self._producer_lock = asyncio.Lock()
+        self._consumers: weakref.WeakSet[KafkaConsumer] = weakref.WeakSet()
+
+    async def ensure_topics(self, topics: Sequence[TopicSpec]) -> None:
+        """Create the missing topics, then wait until the cluster metadata shows them."""
+        if not topics:
+            return
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self.bootstrap,
+            client_id=self.client_id,
+            request_timeout_ms=int(self.request_timeout * 1000),
+        )
+        names = [t.name for t in topics]
+        with kafka_errors(f"create topics {names}"):
+            await admin.start()
+            try:
+                response = await admin.create_topics(
+                    [
+                        NewTopic(
+                            t.name, t.partitions, self.replication_factor, topic_configs=t.config
+                        )
+                        for t in topics
+                    ]
+                )
+                for name, code, *rest in response.topic_errors:
+                    error = for_code(code)
+                    if code and error is not TopicAlreadyExistsError:
+                        raise translate(error(rest[0] if rest else name), f"create topic {name}")
+                await self._await_metadata(admin, names)
+            finally:
+                await admin.close()
+
+    async def publish(
+        self,
+        topic: str,
+        key: str,
+        value: bytes,
+        headers: Mapping[str, bytes | str] | None = None,
+    ) -> Position:
+        producer = await self._started_producer()
+        with kafka_errors(f"publish to {topic}"):
+            meta = await producer.send_and_wait(
+                topic, value=bytes(value), key=key.encode(), headers=list(encode_headers(headers))
+            )
+        return Position(meta.partition, meta.offset)
+
+    async def consumer(
+        self, group: str, topics: Sequence[str], *, start: StartFrom = "earliest"
+    ) -> KafkaConsumer:
+        if not group:
+            raise Invalid("group", "must not be empty")
+        if start not in ("earliest", "latest"):
+            raise Invalid("start", f"{start!r} is neither 'earliest' nor 'latest'")
+        session_ms = int(self.session_timeout * 1000)
+        raw = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            client_id=self.client_id,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset=start,
+            session_timeout_ms=session_ms,
+            heartbeat_interval_ms=max(100, session_ms // 3),
+            request_timeout_ms=int(self.request_timeout * 1000),
+        )
+        listener = _Assigned()
+        raw.subscribe(list(topics), listener=listener)
+        consumer = KafkaConsumer(raw, group)
+        try:
+            with kafka_errors(f"join group {group}"):
+                await raw.start()
+                await asyncio.wait_for(listener.first.wait(), self.join_timeout)
+                for tp in raw.assignment():
+                    await raw.position(tp)
+        except BaseException:
+            await consumer.close()
+            raise
+        self._consumers.add(consumer)
+        return consumer
+
+    async def close(self) -> None:
+        for consumer in list(self._consumers):
+            await consumer.close()
+        async with self._producer_lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            with kafka_errors("stop producer"):
+                await producer.stop()
+
+    async def _started_producer(self) -> AIOKafkaProducer:
+        """The shared producer, started on first use (and again after a failed start)."""
+        async with self._producer_lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap,
+                    client_id=self.client_id,
+                    acks="all",
+                    enable_idempotence=True,
+                    request_timeout_ms=int(self.request_timeout * 1000),
+                )
+                try:
+                    with kafka_errors("connect producer"):
+                        await producer.start()
+                except BaseException:
+                    await producer.stop()
+                    raise
+                self._producer = producer
+            return self._producer
+
+    async def _await_metadata(self, admin: AIOKafkaAdminClient, names: list[str]) -> None:
+        """Creation is asynchronous in Kafka; return once every topic has leaders."""
+        deadline = time.monotonic() + self.request_timeout
+        delay = 0.05
+        while True:
+            described = await admin.describe_topics(names)
+            ready = {
+                t["topic"]
+                for t in described
+                if t["error_code"] == 0
+                and t["partitions"]
+                and all(p["leader"] >= 0 for p in t["partitions"])
+            }
+            if ready >= set(names):
+                return
+            if time.monotonic() > deadline:
+                raise Unavailable(f"kafka: topics {sorted(set(names) - ready)} have no leader yet")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Lets ``consumer()`` wait for the member's first assignment."""
+
+    def __init__(self) -> None:
+        self.first = asyncio.Event()
+
+    async def on_partitions_revoked(self, revoked: object) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: object) -> None:
+        self.first.set()
+
+
+class KafkaConsumer:
+    """One group member over an ``AIOKafkaConsumer``; see the module docstring for caveats."""
+
+    def __init__(self, raw: AIOKafkaConsumer, group: str) -> None:
+        self._raw = raw
+        self.group = group
+        self._closed = False
+
+    async def fetch(self, *, max_records: int = 500, timeout: float = 1.0) -> list[Message]:
+        if self._closed:
+            raise Invalid("consumer", "this consumer is closed")
+        try:
+            with kafka_errors(f"fetch for group {self.group}"):
+                batches = await self._raw.getmany(
+                    timeout_ms=int(max(0.0, timeout) * 1000), max_records=max_records
+                )
+        except ConsumerStoppedError as exc:
+            raise Invalid("consumer", "this consumer is closed") from exc
+        return [_message(record) for records in batches.values() for record in records]
+
+    async def commit(self, messages: Iterable[Message] | None = None) -> None:
+        if messages is None:
+            offsets = None
+        else:
+            offsets = {}
+            for m in messages:
+                tp = TopicPartition(m.topic, m.partition)
+                offsets[tp] = max(offsets.get(tp, 0), m.offset + 1)
+            if not offsets:
+                return
+            owned = self._raw.assignment()
+            lost = sorted(f"{tp.topic}[{tp.partition}]" for tp in offsets if tp not in owned)
+            if lost:
+                raise Conflict(
+                    f"group {self.group!r} rebalanced: {lost} now belong to another member, "
+                    "which will get those messages again"
+                )
+        with kafka_errors(f"commit for group {self.group}"):
+            try:
+                await self._raw.commit(offsets)
+            except IllegalStateError as exc:  # nothing assigned: mid-rebalance
+                raise Conflict(f"group {self.group!r} is rebalancing; nothing committed") from exc
+
+    def assignment(self) -> frozenset[tuple[str, int]]:
+        return frozenset((tp.topic, tp.partition) for tp in self._raw.assignment())
+
+    async def close(self) -> None:
+        """Leave the group (its partitions move on at once, not after a session timeout)."""
+        if not self._closed:
+            self._closed = True
+            with kafka_errors(f"leave group {self.group}"):
+                await self._raw.stop()
+
+    async def __aenter__(self) -> KafkaConsumer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+def _message(record: ConsumerRecord[bytes, bytes]) -> Message:
+    return Message(
+        topic=record.topic,
+        key=record.key.decode("utf-8", "replace") if record.key is not None else "",
+        value=record.value or b"",
+        partition=record.partition,
+        offset=record.offset,
+        headers=tuple((k, bytes(v or b"")) for k, v in (record.headers or ())),
+        timestamp_ms=record.timestamp,
+    )

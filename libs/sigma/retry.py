@@ -1,0 +1,68 @@
+"""The one retry policy for calls that cross a process: backoff with jitter, retriable errors only.
+
+Only errors that say ``retriable`` (``Unavailable``, ``DeadlineExceeded``) are retried: a
+``Conflict`` needs a fresh read and an ``Invalid`` will never succeed, so retrying them blindly
+would only hide bugs. Jitter keeps many replicas from retrying in lock step after an outage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from sigma.errors import SigmaError
+
+T = TypeVar("T")
+
+
+def is_retriable(exc: BaseException) -> bool:
+    return isinstance(exc, SigmaError) and exc.retriable
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded both in attempts and in total time."""
+
+    initial: float = 0.05
+    maximum: float = 2.0
+    attempts: int = 8
+    deadline: float = 15.0
+
+    def retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            retry=retry_if_exception(is_retriable),
+            wait=wait_random_exponential(multiplier=self.initial, max=self.maximum),
+            stop=stop_after_attempt(self.attempts) | stop_after_delay(self.deadline),
+            reraise=True,
+            before_sleep=_log_retry,
+        )
+
+    async def call(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run ``fn`` until it succeeds, fails for good, or the policy runs out."""
+        async for attempt in self.retrying():
+            with attempt:
+                return await fn()
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+
+DEFAULT = RetryPolicy()
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+def _log_retry(state: RetryCallState) -> None:
+    from sigma.log import get_logger
+
+    exc = state.outcome.exception() if state.outcome else None
+    get_logger("sigma.retry").info(
+        "retrying", extra={"attempt": state.attempt_number, "error": repr(exc)}
+    )

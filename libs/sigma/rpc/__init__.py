@@ -1,0 +1,16 @@
+"""gRPC plumbing shared by every tier: the server helper and the client helpers."""
+
+from sigma.rpc._client import DEFAULT_TIMEOUT, channel, stream, translate, unary
+from sigma.rpc._server import REQUEST_ID_HEADER, RpcServer, ServerConfig, Service
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "REQUEST_ID_HEADER",
+    "RpcServer",
+    "ServerConfig",
+    "Service",
+    "channel",
+    "stream",
+    "translate",
+    "unary",
+]

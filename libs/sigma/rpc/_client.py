@@ -1,0 +1,80 @@
+"""gRPC client helper: one channel per target list, deadlines on every call, the retry policy.
+
+Status codes become the error tree here (``sigma.errors.from_grpc``), so code above a client
+never sees ``grpc.aio.AioRpcError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, TypeVar
+
+import grpc
+
+from sigma.errors import SigmaError, from_grpc
+from sigma.log import new_request_id, request_id
+from sigma.retry import DEFAULT, RetryPolicy
+from sigma.rpc._server import REQUEST_ID_HEADER
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def channel(targets: str | Sequence[str]) -> grpc.aio.Channel:
+    """A channel balancing round robin over ``targets`` ("host:port" or a comma list).
+
+    Several replicas of a tier behind one client behave as one: each call goes to the next.
+    """
+    if isinstance(targets, str):
+        targets = [t for t in targets.split(",") if t]
+    target = targets[0] if len(targets) == 1 else "ipv4:" + ",".join(targets)
+    return grpc.aio.insecure_channel(
+        target,
+        options=[
+            ("grpc.lb_policy_name", "round_robin"),
+            ("grpc.enable_retries", 0),
+            ("grpc.keepalive_time_ms", 30_000),
+        ],
+    )
+
+
+def _metadata() -> tuple[tuple[str, str], ...]:
+    return ((REQUEST_ID_HEADER, request_id.get() or new_request_id()),)
+
+
+def translate(exc: grpc.aio.AioRpcError) -> SigmaError:
+    return from_grpc(exc.code(), exc.details() or "")
+
+
+async def unary(
+    method: Callable[..., Any],
+    request: Any,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    policy: RetryPolicy = DEFAULT,
+) -> Any:
+    """Call a unary stub method with a deadline, retrying only retriable failures."""
+    metadata = _metadata()
+
+    async def once() -> Any:
+        try:
+            return await method(request, timeout=timeout, metadata=metadata)
+        except grpc.aio.AioRpcError as exc:
+            raise translate(exc) from exc
+
+    return await policy.call(once)
+
+
+async def stream(
+    method: Callable[..., Any], request: Any, *, timeout: float | None = None
+) -> AsyncIterator[Any]:
+    """Iterate a server stream; the call is cancelled when the caller stops iterating."""
+    call = method(request, timeout=timeout, metadata=_metadata())
+    try:
+        async for item in call:
+            yield item
+    except grpc.aio.AioRpcError as exc:
+        raise translate(exc) from exc
+    finally:
+        call.cancel()

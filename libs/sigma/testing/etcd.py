@@ -1,0 +1,203 @@
+"""A real etcd for tests: ``EtcdEngine`` starts the binary on loopback, and a pytest plugin
+shares one per session (``etcd_engine`` fixture), started only when a test asks for it.
+
+The engine runs with a short heartbeat and election timeout: a one-member cluster elects itself at
+once, and etcd's minimum lease TTL (1.5 election timeouts, rounded up to whole seconds) drops from
+2 s to 1 s, which keeps lease tests quick.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+import grpc
+import pytest
+from aetcd import rpc
+
+_NAME = "sigma-test"
+
+
+class EtcdNotInstalled(RuntimeError):
+    pass
+
+
+def etcd_binary() -> str:
+    """The etcd executable: on PATH, or Debian's /usr/bin/etcd."""
+    found = shutil.which("etcd") or (
+        "/usr/bin/etcd" if os.access("/usr/bin/etcd", os.X_OK) else None
+    )
+    if found is None:
+        raise EtcdNotInstalled("no etcd binary on PATH or at /usr/bin/etcd; run `make engines`")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class EtcdEngine:
+    """One etcd member on 127.0.0.1, with its data in a temporary folder.
+
+    ``restart()`` keeps the data and the ports, so clients reconnect to the same endpoint; it is
+    what fault tests use to take etcd away under a running system.
+    """
+
+    def __init__(self, *, keep_data: bool = False, start_timeout: float = 20.0) -> None:
+        self.binary = etcd_binary()
+        self.keep_data = keep_data
+        self.start_timeout = start_timeout
+        self.client_port = _free_port()
+        self.peer_port = _free_port()
+        self.data_dir = Path(tempfile.mkdtemp(prefix="sigma-etcd-"))
+        self.version = self._read_version()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.client_port}"
+
+    @property
+    def url(self) -> str:
+        return f"etcd://{self.endpoint}"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> EtcdEngine:
+        if self.running:
+            return self
+        client = f"http://{self.endpoint}"
+        peer = f"http://127.0.0.1:{self.peer_port}"
+        args = [
+            self.binary,
+            f"--name={_NAME}",
+            f"--data-dir={self.data_dir / 'data'}",
+            f"--listen-client-urls={client}",
+            f"--advertise-client-urls={client}",
+            f"--listen-peer-urls={peer}",
+            f"--initial-advertise-peer-urls={peer}",
+            f"--initial-cluster={_NAME}={peer}",
+            "--initial-cluster-state=new",
+            "--heartbeat-interval=25",
+            "--election-timeout=250",
+            "--logger=zap",
+            "--log-level=warn",
+        ]
+        log = (self.data_dir / "etcd.log").open("ab")
+        try:
+            self._proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        finally:
+            log.close()
+        self._wait_ready()
+        return self
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL if etcd does not leave in time; drop the data unless kept."""
+        self._terminate(timeout)
+        if not self.keep_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def restart(self, *, down_for: float = 0.0) -> None:
+        """Stop (keeping data and ports), optionally stay down a while, start again."""
+        self._terminate(10.0)
+        if down_for:
+            time.sleep(down_for)
+        self.start()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would; data stays, ``start()`` brings the member back."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+
+    def log_tail(self, lines: int = 40) -> str:
+        path = self.data_dir / "etcd.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def __enter__(self) -> EtcdEngine:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _terminate(self, timeout: float) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def _read_version(self) -> str:
+        out = subprocess.run(
+            [self.binary, "--version"], capture_output=True, text=True, check=False, timeout=10
+        ).stdout
+        for line in out.splitlines():
+            if line.startswith("etcd Version:"):
+                return line.split(":", 1)[1].strip()
+        return "unknown"
+
+    def _wait_ready(self) -> None:
+        """Poll a real client call until etcd serves it (a leader exists, the KV answers)."""
+        deadline = time.monotonic() + self.start_timeout
+        with grpc.insecure_channel(self.endpoint) as channel:
+            kv = rpc.KVStub(channel)
+            while True:
+                if self._proc is None or self._proc.poll() is not None:
+                    raise RuntimeError(f"etcd exited while starting:\n{self.log_tail()}")
+                try:
+                    kv.Range(rpc.RangeRequest(key=b"\0"), timeout=0.5)
+                    return
+                except grpc.RpcError:
+                    if time.monotonic() > deadline:
+                        self._terminate(5.0)
+                        raise RuntimeError(
+                            f"etcd did not answer within {self.start_timeout}s:\n{self.log_tail()}"
+                        ) from None
+                    time.sleep(0.05)
+
+
+# ---- pytest plugin
+
+_started: list[EtcdEngine] = []
+
+
+@pytest.fixture(scope="session")
+def etcd_engine() -> Iterator[EtcdEngine]:
+    """One etcd for the whole session, started the first time a test asks for it."""
+    try:
+        engine = EtcdEngine().start()
+    except EtcdNotInstalled as exc:
+        pytest.fail(str(exc), pytrace=False)
+    _started.append(engine)
+    yield engine
+    with contextlib.suppress(Exception):
+        engine.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for engine in _started:
+        terminalreporter.write_line(f"engines: etcd {engine.version} at {engine.endpoint}")

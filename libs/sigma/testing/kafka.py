@@ -1,0 +1,280 @@
+"""A real single-node Kafka broker (KRaft: broker and controller in one JVM) for tests.
+
+The jars come from ``scripts/install-engines.sh`` (``make engines``), which resolves the version
+set in ``engines/kafka/pom.xml`` into ``.engines/kafka-<version>/libs``. The broker listens on
+free loopback ports, keeps its data in a temporary folder and logs to ``server.log`` there, so a
+failing test can read what the broker saw. Settings favour fast tests over durability: replication
+factor 1, no initial rebalance delay, and a low minimum session timeout so a killed consumer's
+partitions move on within a second or two.
+
+As a pytest plugin (``tests/conftest.py``) this module provides the session fixture
+``kafka_engine``: started the first time a test asks for it, stopped when the session ends.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+POM = ROOT / "engines" / "kafka" / "pom.xml"
+LOG4J = ROOT / "engines" / "kafka" / "log4j.properties"
+ENGINES = Path(os.environ.get("SIGMA_ENGINES_DIR", ROOT / ".engines"))
+
+
+def kafka_version() -> str:
+    """The broker version, read from the pom so that it is set in one place only."""
+    match = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", POM.read_text())
+    if not match:
+        raise RuntimeError(f"{POM} sets no <kafka.version>")
+    return match.group(1).strip()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _metadata_brokers(host: str, port: int, timeout: float = 1.0) -> int:
+    """How many brokers a Metadata v0 request returns: >0 once the broker serves clients.
+
+    A raw request rather than aiokafka, so that it works from sync code and inside a running
+    event loop alike (``restart`` may be called from an async test).
+    """
+    client_id = b"sigma-probe"
+    body = struct.pack(">hhih", 3, 0, 1, len(client_id)) + client_id + struct.pack(">i", 0)
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(struct.pack(">i", len(body)) + body)
+        head = _recv_exact(s, 4)
+        (size,) = struct.unpack(">i", head)
+        payload = _recv_exact(s, size)
+    _correlation, brokers = struct.unpack(">ii", payload[:8])
+    return int(brokers)
+
+
+def _recv_exact(s: socket.socket, n: int) -> bytes:
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("broker closed the connection")
+        buf += chunk
+    return buf
+
+
+class KafkaEngine:
+    """One KRaft broker+controller process on loopback; ``with KafkaEngine() as k: k.url``."""
+
+    def __init__(self, *, heap: str = "512m", start_timeout: float = 60.0) -> None:
+        self.version = kafka_version()
+        self.home = ENGINES / f"kafka-{self.version}"
+        self.heap = heap
+        self.start_timeout = start_timeout
+        self.port = free_port()
+        self.controller_port = free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self.url = f"kafka://{self.bootstrap}"
+        self.startup_seconds = 0.0
+        self._dir: Path | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> KafkaEngine:
+        """Format a fresh data folder (first start only), launch the JVM, wait until it serves."""
+        libs = self.home / "libs"
+        if not (libs.is_dir() and any(libs.glob("kafka_2.13-*.jar"))):
+            raise RuntimeError(
+                f"Kafka {self.version} jars are missing from {libs}; "
+                "run `make engines` (scripts/install-engines.sh) first"
+            )
+        began = time.monotonic()
+        if self._dir is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="sigma-kafka-"))
+            self._write_config()
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+            self._java(
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.config),
+                run=True,
+            )
+        self._proc = self._java("kafka.Kafka", str(self.config))
+        self._wait_ready()
+        self.startup_seconds = time.monotonic() - began
+        return self
+
+    def stop(self, *, clean: bool = True) -> None:
+        """SIGTERM and wait (SIGKILL if it lingers); ``clean`` also removes the data folder."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        if clean and self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def kill(self) -> None:
+        """SIGKILL the broker, as a machine crash would; data stays for ``restart``."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+        self._proc = None
+
+    def restart(self) -> None:
+        """Stop (keeping data) and start again on the same ports, for fault-tolerance tests."""
+        self.stop(clean=False)
+        self.start()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def data_dir(self) -> Path:
+        if self._dir is None:
+            raise RuntimeError("the broker has not been started")
+        return self._dir
+
+    @property
+    def config(self) -> Path:
+        return self.data_dir / "server.properties"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "server.log"
+
+    def __enter__(self) -> KafkaEngine:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _write_config(self) -> None:
+        settings = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@127.0.0.1:{self.controller_port}",
+            "listeners": (
+                f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}"
+            ),
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": str(self.data_dir / "data"),
+            "num.partitions": "8",
+            "default.replication.factor": "1",
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "4",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "auto.create.topics.enable": "true",
+            "group.initial.rebalance.delay.ms": "0",
+            "group.min.session.timeout.ms": "500",
+            "num.network.threads": "2",
+            "num.io.threads": "4",
+            "background.threads": "2",
+            "num.recovery.threads.per.data.dir": "1",
+            "log.cleaner.enable": "false",
+        }
+        self.config.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+
+    def _java(self, main: str, *args: str, run: bool = False) -> subprocess.Popen[bytes]:
+        cmd = [
+            "java",
+            f"-Xmx{self.heap}",
+            f"-Xms{self.heap}",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-XX:TieredStopAtLevel=1",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j.configuration=file:{LOG4J}",
+            f"-Dkafka.logs.dir={self.data_dir}",
+            "-cp",
+            str(self.home / "libs" / "*"),
+            main,
+            *args,
+        ]
+        out = (self.data_dir / "stdout.log").open("ab")
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=self.data_dir)
+        out.close()
+        if run and proc.wait(timeout=60) != 0:
+            raise RuntimeError(f"{main} failed:\n{self._tail()}")
+        return proc
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self._proc is None or self._proc.poll() is not None:
+                raise RuntimeError(f"Kafka exited while starting:\n{self._tail()}")
+            try:
+                if _metadata_brokers("127.0.0.1", self.port) > 0:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop(clean=False)
+        raise RuntimeError(f"Kafka did not answer within {self.start_timeout}s:\n{self._tail()}")
+
+    def _tail(self, lines: int = 40) -> str:
+        text = ""
+        for name in ("stdout.log", "server.log"):
+            path = self.data_dir / name
+            if path.exists():
+                text += "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) + "\n"
+        return text
+
+
+# -- pytest plugin ---------------------------------------------------------------------------
+
+_started: list[KafkaEngine] = []
+
+
+@pytest.fixture(scope="session")
+def kafka_engine() -> Iterator[KafkaEngine]:
+    """The session's one broker; started only when a test asks for it."""
+    engine = KafkaEngine().start()
+    _started.append(engine)
+    try:
+        yield engine
+    finally:
+        engine.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for engine in _started:
+        terminalreporter.write_line(
+            f"engines: kafka {engine.version} (KRaft) at {engine.bootstrap}, "
+            f"started in {engine.startup_seconds:.1f}s"
+        )

@@ -1,0 +1,109 @@
+"""The tiers, how each is built, and how one or all of them run in this process.
+
+A tier is a gRPC server plus the loops behind it. ``run`` wires them in dependency order: the
+store and bus first (so a wrong URL fails at once, before anything listens), then every tier's
+server; on stop it tears them down in reverse. ``sigma up`` runs all four tiers in one process so
+they can share the embedded (in-memory) store and bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from sigma.bus import Bus, open_bus
+from sigma.errors import Invalid
+from sigma.log import get_logger
+from sigma.rpc import RpcServer, ServerConfig, Service
+from sigma.store import Store, open_store
+
+log = get_logger("sigma.tiers")
+
+
+@dataclass(slots=True)
+class Context:
+    """What a tier's builder gets: the shared backends and where to put background loops."""
+
+    store: Store
+    bus: Bus
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def spawn(self, coro: Awaitable[None], name: str) -> None:
+        self.tasks.append(asyncio.ensure_future(coro))
+        self.tasks[-1].set_name(name)
+
+
+Builder = Callable[[Context], Awaitable[Sequence[Service]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    name: str
+    port: int  # the default port; ``sigma up`` and compose use it
+    builder: str = ""  # "module:function" returning the tier's services; "" serves health only
+
+    async def build(self, ctx: Context) -> Sequence[Service]:
+        if not self.builder:
+            return []
+        module, _, func = self.builder.partition(":")
+        builder: Builder = getattr(importlib.import_module(module), func)
+        return await builder(ctx)
+
+
+TIERS: dict[str, Tier] = {
+    t.name: t
+    for t in (
+        Tier("apiserver", 7070),
+        Tier("scheduler", 7071),
+        Tier("colocator", 7072),
+        Tier("slave", 7073),
+    )
+}
+
+
+def parse_listen(listen: str, default_port: int) -> tuple[str, int]:
+    """``host:port``, ``:port`` or ``host``; the port defaults to the tier's own."""
+    host, sep, port = listen.rpartition(":") if ":" in listen else (listen, "", "")
+    host = host or "127.0.0.1"
+    if not sep:
+        return host, default_port
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise Invalid("listen", f"{listen!r} is not host:port with a port from 0 to 65535")
+    return host, int(port)
+
+
+async def run(
+    names: Sequence[str],
+    *,
+    store_url: str,
+    bus_url: str,
+    listen: dict[str, tuple[str, int]],
+    stop: asyncio.Event,
+    on_ready: Callable[[dict[str, str]], None] | None = None,
+) -> None:
+    """Run the named tiers until ``stop`` is set; ``on_ready`` gets each tier's address."""
+    store = open_store(store_url)
+    bus = open_bus(bus_url)
+    ctx = Context(store, bus)
+    servers: list[tuple[str, RpcServer]] = []
+    try:
+        await store.revision()  # fail fast on an unreachable store
+        for name in names:
+            tier = TIERS[name]
+            host, port = listen[name]
+            server = RpcServer(await tier.build(ctx), ServerConfig(host=host, port=port))
+            await server.start()
+            servers.append((name, server))
+        if on_ready is not None:
+            on_ready({name: server.address for name, server in servers})
+        await stop.wait()
+    finally:
+        for _, server in reversed(servers):
+            await server.stop()
+        for task in ctx.tasks:
+            task.cancel()
+        await asyncio.gather(*ctx.tasks, return_exceptions=True)
+        await bus.close()
+        await store.close()

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs the real engines Sigma runs against: etcd (Debian's etcd-server) and an Apache Kafka
+# broker resolved from Maven Central into .engines/kafka-<version>/libs (KRaft mode, no ZooKeeper).
+# Idempotent: a second run downloads nothing and reports what is already there.
+# The Kafka version lives in one place, engines/kafka/pom.xml (<kafka.version>).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+POM="$ROOT/engines/kafka/pom.xml"
+KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM" | head -n1)"
+KAFKA_HOME="$ROOT/.engines/kafka-$KAFKA_VERSION"
+MARKER="$KAFKA_HOME/.installed"  # holds the pom's checksum: editing the pom reinstalls
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_etcd() {
+  if command -v etcd >/dev/null 2>&1; then
+    echo "etcd: already installed at $(command -v etcd)"
+    return
+  fi
+  echo "etcd: installing Debian's etcd-server"
+  # Refresh the package index only when apt does not know the package yet.
+  if ! apt-cache show etcd-server >/dev/null 2>&1; then
+    as_root apt-get update
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server
+}
+
+install_kafka() {
+  local want
+  want="$(sha256sum "$POM" | cut -d' ' -f1)"
+  if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$want" ]; then
+    echo "kafka: $KAFKA_VERSION already installed in $KAFKA_HOME ($(ls "$KAFKA_HOME/libs" | wc -l) jars)"
+    return
+  fi
+  command -v mvn >/dev/null 2>&1 || { echo "kafka: mvn is required (apt-get install maven)" >&2; exit 1; }
+  command -v java >/dev/null 2>&1 || { echo "kafka: java 17+ is required" >&2; exit 1; }
+  echo "kafka: resolving $KAFKA_VERSION from Maven Central"
+  rm -rf "$KAFKA_HOME/libs"
+  mkdir -p "$KAFKA_HOME/libs"
+  mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/libs" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+  # Smoke-check the class path by running the storage tool (kafka.Kafka lives in the same jar)
+  # before marking the install done.
+  java -Dlog4j.configuration="file:$ROOT/engines/kafka/log4j.properties" -Dkafka.logs.dir="${TMPDIR:-/tmp}" \
+    -cp "$KAFKA_HOME/libs/*" kafka.tools.StorageTool random-uuid >/dev/null
+  echo "$want" >"$MARKER"
+  echo "kafka: installed $(ls "$KAFKA_HOME/libs" | wc -l) jars into $KAFKA_HOME/libs"
+}
+
+install_etcd
+install_kafka
+
+echo "--- versions"
+etcd --version 2>/dev/null | head -n2 || echo "etcd: not found"
+echo "kafka: $(ls "$KAFKA_HOME/libs" | sed -n 's/^kafka_2\.13-\(.*\)\.jar$/kafka_2.13 \1/p')"
+java -version 2>&1 | head -n1

@@ -1,0 +1,67 @@
+"""`sigma up` as a user runs it: every tier answers health checks; Ctrl-C stops it cleanly."""
+
+import asyncio
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from sigma.rpc.probe import check
+from sigma.tiers import TIERS
+
+
+async def _read_addresses(proc: asyncio.subprocess.Process) -> dict[str, str]:
+    addresses: dict[str, str] = {}
+    assert proc.stdout is not None
+    async with asyncio.timeout(20):
+        while len(addresses) < len(TIERS):
+            line = (await proc.stdout.readline()).decode()
+            assert line, "sigma up exited before printing its addresses"
+            match = re.match(r"(\w+)\s+grpc (\S+)", line)
+            if match:
+                addresses[match.group(1)] = match.group(2)
+    return addresses
+
+
+async def test_up_serves_every_tier_and_stops_on_sigint() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sigma.cli",
+        "up",
+        "--host",
+        "127.0.0.1",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        addresses = await _read_addresses(proc)
+        assert set(addresses) == set(TIERS)
+        for tier, address in addresses.items():
+            assert address.endswith(f":{TIERS[tier].port}")
+            assert await check(address), f"{tier} at {address} is not SERVING"
+        proc.send_signal(signal.SIGINT)
+        async with asyncio.timeout(15):
+            assert await proc.wait() == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["apiserver", "--store", "zookeeper://x"], "unknown store 'zookeeper://x'"),
+        (["apiserver", "--listen", "127.0.0.1:99999"], "listen: '127.0.0.1:99999'"),
+        (["up", "--bus", "rabbit://y"], "unknown bus 'rabbit://y'"),
+    ],
+)
+def test_bad_settings_are_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sigma.cli", *args], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
