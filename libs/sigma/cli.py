@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sigma import __version__, config, log
 from sigma.errors import SigmaError
@@ -42,6 +44,10 @@ class UpConfig:
     log_level: str = _opt("warning", "debug, info, warning or error")
 
 
+# Benchmarks by name: "module:function" taking the remaining argv, returning an exit status.
+BENCHMARKS = {"scheduler": "sigma.scheduler.bench:main"}
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -53,32 +59,49 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, tier in TIERS.items():
         p = sub.add_parser(name, help=f"run the {name} (default port {tier.port})")
-        p.add_argument(
-            "--config", help=f"TOML file; its [{name}] table holds settings (env SIGMA_CONFIG)"
-        )
+        p.add_argument("--config", help=f"TOML file whose [{name}] table holds settings")
         config.add_arguments(p, TierConfig)
+        own = tier.settings_class()
+        if own is not None:
+            config.add_arguments(p.add_argument_group(f"{name} settings"), own)
     up = sub.add_parser("up", help="run every tier in this process (embedded store and bus)")
     up.add_argument("--config", help="TOML file whose [up] table holds settings")
     config.add_arguments(up, UpConfig)
+    bench = sub.add_parser("bench", help="benchmarks: `sigma bench scheduler --help`")
+    bench.add_argument("target", choices=sorted(BENCHMARKS))
+    bench.add_argument("rest", nargs=argparse.REMAINDER, help="the benchmark's own flags")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "bench":
+        module, _, func = BENCHMARKS[args.target].partition(":")
+        return int(getattr(importlib.import_module(module), func)(args.rest))
     args.config = args.config or os.environ.get("SIGMA_CONFIG")
     try:
         if args.command == "up":
             cfg_up = config.load(UpConfig, args, file=args.config, section="up")
             names = list(TIERS)
+            settings = {n: _tier_settings(n, None, args.config) for n in names}
             listen = {n: (cfg_up.host, TIERS[n].port) for n in names}
             store, bus, level = cfg_up.store, cfg_up.bus, cfg_up.log_level
         else:
-            cfg = config.load(TierConfig, args, file=args.config, section=args.command)
+            own = {f: v for f, v in vars(args).items() if f not in _TIER_FIELDS}
+            tier_args = {f: v for f, v in vars(args).items() if f in _TIER_FIELDS}
+            cfg = config.load(
+                TierConfig,
+                tier_args,
+                file=args.config,
+                section=args.command,
+                ignore=_settings_fields(args.command),
+            )
             names = [args.command]
+            settings = {args.command: _tier_settings(args.command, own, args.config)}
             listen = {args.command: parse_listen(cfg.listen, TIERS[args.command].port)}
             store, bus, level = cfg.store, cfg.bus, cfg.log_level
         log.configure(level, tier=args.command)
-        asyncio.run(_serve(names, store, bus, listen))
+        asyncio.run(_serve(names, store, bus, listen, settings))
     except SigmaError as exc:
         print(f"sigma {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -88,8 +111,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+_TIER_FIELDS = frozenset(TierConfig.__dataclass_fields__)
+
+
+def _tier_settings(name: str, flags: dict[str, Any] | None, file: str | None) -> Any:
+    """A tier's own settings: its flags (single-tier runs), then env, then its file table.
+
+    Unknown keys in the shared table belong to ``TierConfig``, so they are not errors here.
+    """
+    cls = TIERS[name].settings_class()
+    if cls is None:
+        return None
+    return config.load(cls, flags or {}, file=file, section=name, ignore=_TIER_FIELDS)
+
+
+def _settings_fields(name: str) -> frozenset[str]:
+    cls = TIERS[name].settings_class()
+    return frozenset(cls.__dataclass_fields__) if cls is not None else frozenset()
+
+
 async def _serve(
-    names: list[str], store: str, bus: str, listen: dict[str, tuple[str, int]]
+    names: list[str],
+    store: str,
+    bus: str,
+    listen: dict[str, tuple[str, int]],
+    settings: dict[str, Any],
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -101,7 +147,15 @@ async def _serve(
             print(f"{name:<10} grpc {address}", flush=True)
         print(f"store {store}  bus {bus}  (Ctrl-C stops)", flush=True)
 
-    await run(names, store_url=store, bus_url=bus, listen=listen, stop=stop, on_ready=ready)
+    await run(
+        names,
+        store_url=store,
+        bus_url=bus,
+        listen=listen,
+        stop=stop,
+        settings=settings,
+        on_ready=ready,
+    )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
 
 
-def add_arguments(parser: argparse.ArgumentParser, cls: type[Any]) -> None:
+def add_arguments(parser: argparse._ActionsContainer, cls: type[Any]) -> None:
     """One flag per field of ``cls``; unset flags stay None so env and file can fill them."""
     hints = get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -65,6 +65,7 @@ def load(
     env: Mapping[str, str] | None = None,
     file: str | Path | None = None,
     section: str = "",
+    ignore: frozenset[str] = frozenset(),
 ) -> C:
     """Build ``cls`` from flags > environment > file section > field defaults."""
     flags = vars(args) if isinstance(args, argparse.Namespace) else dict(args or {})
@@ -82,7 +83,7 @@ def load(
         else:
             continue
         values[f.name] = _convert(hints[f.name], raw, where)
-    unknown = set(table) - {f.name for f in dataclasses.fields(cls)}
+    unknown = set(table) - {f.name for f in dataclasses.fields(cls)} - ignore
     if unknown:
         raise Invalid(f"{file}: [{section}]", f"unknown keys {sorted(unknown)}")
     return cls(**values)

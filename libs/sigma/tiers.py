@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sigma.bus import Bus, open_bus
 from sigma.errors import Invalid
@@ -28,6 +29,7 @@ class Context:
 
     store: Store
     bus: Bus
+    settings: Any = None  # the tier's own settings dataclass, if it has one
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:
@@ -43,22 +45,35 @@ class Tier:
     name: str
     port: int  # the default port; ``sigma up`` and compose use it
     builder: str = ""  # "module:function" returning the tier's services; "" serves health only
+    settings: str = ""  # "module:Class", the tier's settings dataclass; "" for none
 
     async def build(self, ctx: Context) -> Sequence[Service]:
         if not self.builder:
             return []
-        module, _, func = self.builder.partition(":")
-        builder: Builder = getattr(importlib.import_module(module), func)
+        builder: Builder = _resolve(self.builder)
         return await builder(ctx)
+
+    def settings_class(self) -> type[Any] | None:
+        return _resolve(self.settings) if self.settings else None
+
+
+def _resolve(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 TIERS: dict[str, Tier] = {
     t.name: t
     for t in (
-        Tier("apiserver", 7070),
-        Tier("scheduler", 7071),
+        Tier(
+            "apiserver",
+            7070,
+            "sigma.apiserver.server:build",
+            "sigma.apiserver.settings:ApiServerSettings",
+        ),
+        Tier("scheduler", 7071, "sigma.scheduler.tier:build"),
         Tier("colocator", 7072),
-        Tier("slave", 7073),
+        Tier("slave", 7073, "sigma.slave.server:build", "sigma.slave.settings:SlaveSettings"),
     )
 }
 
@@ -81,18 +96,21 @@ async def run(
     bus_url: str,
     listen: dict[str, tuple[str, int]],
     stop: asyncio.Event,
+    settings: Mapping[str, Any] | None = None,
     on_ready: Callable[[dict[str, str]], None] | None = None,
 ) -> None:
     """Run the named tiers until ``stop`` is set; ``on_ready`` gets each tier's address."""
     store = open_store(store_url)
     bus = open_bus(bus_url)
-    ctx = Context(store, bus)
+    contexts: list[Context] = []
     servers: list[tuple[str, RpcServer]] = []
     try:
         await store.revision()  # fail fast on an unreachable store
         for name in names:
             tier = TIERS[name]
             host, port = listen[name]
+            ctx = Context(store, bus, (settings or {}).get(name))
+            contexts.append(ctx)
             server = RpcServer(await tier.build(ctx), ServerConfig(host=host, port=port))
             await server.start()
             servers.append((name, server))
@@ -102,8 +120,9 @@ async def run(
     finally:
         for _, server in reversed(servers):
             await server.stop()
-        for task in ctx.tasks:
+        tasks = [task for ctx in contexts for task in ctx.tasks]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*ctx.tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await bus.close()
         await store.close()

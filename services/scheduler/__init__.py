@@ -1,0 +1,16 @@
+"""The scheduler tier: places pending pods on nodes, after kube-scheduler's framework.
+
+Layout::
+
+    framework/   pure: types (PodInfo, Status, ScheduleResult), snapshot (NumPy columns per
+                 node), cache (assume/confirm/forget, copy-on-write snapshots), queue
+                 (active/backoff/unschedulable), interfaces (one Protocol per extension
+                 point), runtime (the chains, weights, node sampling)
+    plugins/     one module per plugin, listed once in plugins/registry.py
+    convert.py   protobuf → PodInfo / NodeRow, at the informer edge
+    allocation.py  the node allocation record, pure: admit (fit check), release, cpusets
+    binding.py   per-node optimistic binding through the store (one CAS transaction)
+    loop.py      a replica: informers → cache/queue → decide → bind; several may race
+    explain.py, server.py   the sigma.v1.Scheduler service (Explain, GetQueue)
+    tier.py      the tier builder; bench.py, bench_e2e.py  ``sigma bench scheduler``
+"""

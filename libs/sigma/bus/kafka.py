@@ -21,6 +21,7 @@ Things aiokafka does that callers should know:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +31,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import (
     ConsumerStoppedError,
     IllegalStateError,
+    InvalidProducerEpoch,
+    KafkaError,
+    OutOfOrderSequenceNumber,
     TopicAlreadyExistsError,
+    UnknownProducerId,
     for_code,
 )
 from aiokafka.structs import ConsumerRecord
@@ -38,6 +43,11 @@ from aiokafka.structs import ConsumerRecord
 from sigma.bus._kafka_errors import kafka_errors, translate
 from sigma.bus._types import Message, Position, StartFrom, TopicSpec, encode_headers
 from sigma.errors import Conflict, Invalid, Unavailable
+
+# After a send expires (broker away longer than ``request_timeout``), aiokafka's idempotent
+# producer keeps counting sequence numbers the broker never saw, and every later send to that
+# partition is refused. Only a new producer (a new producer id) recovers; callers retry.
+_PRODUCER_STATE_LOST = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch)
 
 
 class KafkaBus:
@@ -107,9 +117,19 @@ class KafkaBus:
     ) -> Position:
         producer = await self._started_producer()
         with kafka_errors(f"publish to {topic}"):
-            meta = await producer.send_and_wait(
-                topic, value=bytes(value), key=key.encode(), headers=list(encode_headers(headers))
-            )
+            try:
+                meta = await producer.send_and_wait(
+                    topic,
+                    value=bytes(value),
+                    key=key.encode(),
+                    headers=list(encode_headers(headers)),
+                )
+            except _PRODUCER_STATE_LOST as exc:
+                await self._drop_producer(producer)
+                raise Unavailable(
+                    f"kafka publish to {topic}: producer sequence lost ({type(exc).__name__}); "
+                    "the next publish starts a new producer"
+                ) from exc
         return Position(meta.partition, meta.offset)
 
     async def consumer(
@@ -173,6 +193,14 @@ class KafkaBus:
                     raise
                 self._producer = producer
             return self._producer
+
+    async def _drop_producer(self, producer: AIOKafkaProducer) -> None:
+        """Retire a producer whose idempotence state the broker rejects, so a new one takes over."""
+        async with self._producer_lock:
+            if self._producer is producer:
+                self._producer = None
+        with contextlib.suppress(KafkaError, OSError):
+            await producer.stop()
 
     async def _await_metadata(self, admin: AIOKafkaAdminClient, names: list[str]) -> None:
         """Creation is asynchronous in Kafka; return once every topic has leaders."""

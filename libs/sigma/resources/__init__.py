@@ -13,6 +13,7 @@ from sigma.resources.kinds import (
     kind_of_key,
 )
 from sigma.resources.repository import Page, Repository, matches, to_event
+from sigma.resources.writes import Writes
 
 __all__ = [
     "APP",
@@ -25,6 +26,7 @@ __all__ = [
     "Kind",
     "Page",
     "Repository",
+    "Writes",
     "kind_named",
     "kind_of_key",
     "matches",

@@ -39,8 +39,8 @@ class Kind(Generic[M]):
         return f"{ROOT}{self.plural}/"
 
     def namespace_prefix(self, namespace: str) -> str:
-        """Keys of this kind in ``namespace`` (every key, for a cluster-scoped kind)."""
-        return f"{self.prefix}{namespace}/" if self.namespaced else self.prefix
+        """Keys of this kind in ``namespace`` (every key for a cluster-scoped kind or for "")."""
+        return f"{self.prefix}{namespace}/" if self.namespaced and namespace else self.prefix
 
     def key(self, namespace: str, name: str) -> str:
         return f"{self.prefix}{namespace}/{name}" if self.namespaced else f"{self.prefix}{name}"

@@ -69,12 +69,18 @@ class Repository(Generic[M]):
         selector: Mapping[str, str] | None = None,
         page_size: int = 0,
         page_token: str = "",
+        where: Callable[[M], bool] | None = None,
+        where_key: str = "",
     ) -> Page[M]:
-        """One page of matching objects, all pages read at one revision."""
+        """One page of matching objects, all pages read at one revision.
+
+        ``where`` filters beyond labels (a pod's node, a task's target); ``where_key`` names that
+        filter so a page token stays bound to it.
+        """
         if page_size < 0:
             raise Invalid("page_size", "must not be negative")
         size = min(page_size or DEFAULT_PAGE, MAX_PAGE)
-        query = _query_hash(self.kind.name, namespace, selector)
+        query = _query_hash(self.kind.name, namespace, selector, where_key)
         revision, after = _parse_token(page_token, query) if page_token else (0, "")
         prefix = self.kind.namespace_prefix(namespace)
         items: list[M] = []
@@ -84,7 +90,7 @@ class Repository(Generic[M]):
             revision = page.revision
             for kv in page.items:
                 obj = decode(self.kind.message, kv)
-                if not matches(_labels(obj), selector):
+                if not matches(_labels(obj), selector) or (where is not None and not where(obj)):
                     after = kv.key
                     continue
                 if len(items) == size:
@@ -217,8 +223,10 @@ def _ref(namespace: str, name: str) -> str:
     return f"{namespace}/{name}" if namespace else name
 
 
-def _query_hash(kind: str, namespace: str, selector: Mapping[str, str] | None) -> str:
-    text = json.dumps([kind, namespace, sorted((selector or {}).items())])
+def _query_hash(
+    kind: str, namespace: str, selector: Mapping[str, str] | None, where_key: str = ""
+) -> str:
+    text = json.dumps([kind, namespace, sorted((selector or {}).items()), where_key])
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

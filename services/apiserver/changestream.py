@@ -1,0 +1,438 @@
+"""The change stream: every change of every stored object, published to the bus (outbox style).
+
+The store is the outbox. ``ChangeStream`` watches the object tree from a checkpointed revision,
+turns each change of a known kind into a ``sigma.v1.Event`` and publishes it to the kind's topic
+(``sigma.events``), keyed by the object key. The checkpoint at ``CHECKPOINT_KEY`` is the revision
+through which every change is acknowledged by the bus, so:
+
+- a bus outage delays events and loses none: a failed publish is retried (jittered backoff,
+  bounded per attempt, unbounded overall) and the checkpoint never passes it;
+- a restart resumes from checkpoint + 1: the changes published since the last checkpoint come
+  again. Duplicates carry their revision, and consumers drop them (``sigma.events.Deduper``).
+
+Changes are read into a bounded queue and published in windows: the events of one object go out
+one after another, in revision order, different objects concurrently; the window is acknowledged
+as a whole before the next starts. A checkpoint is written at most every ``checkpoint_every``
+seconds, so a restart repeats at most about that much of the stream.
+
+One store revision may carry several changes (a transaction), and a watch hands them over one by
+one, so an event at revision R only proves revision R - 1 complete. The checkpoint therefore
+trails the last published revision by one, and a restart repeats that revision's events too.
+
+Where the stream starts the first time (no checkpoint yet): by default at the store's current
+revision (``from_beginning=False``), writing that as the first checkpoint at once, so nothing
+changed after the first start is ever missed; consumers learn the older state by listing. With
+``from_beginning=True`` it replays the store's history from revision 1 (a full resync if that is
+compacted).
+
+Compaction: the store must keep the history the stream has not published yet. A compactor asks
+``safe_compaction_revision(store)`` and never compacts past it. If it does anyway, the watch fails
+with ``Compacted``; the stream then cannot prove completeness, says so at ERROR level, publishes
+every live object as a MODIFIED event with its own revision (deletions in the gap are lost) and
+carries on from the revision of that listing.
+
+Only one publisher should run across apiserver replicas; ``leadership`` runs the stream only
+while this replica leads (duplicates across a leader change are harmless, and the checkpoint is
+written by compare-and-swap and never moves back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from sigma.bus import Bus
+from sigma.clock import Clock, SystemClock
+from sigma.election import Elector
+from sigma.errors import Compacted, SigmaError
+from sigma.events import TOPIC_PREFIX, Encoding, encode, topic_for, topic_specs
+from sigma.log import get_logger
+from sigma.resources import KINDS, kind_of_key, to_event
+from sigma.resources.kinds import ROOT
+from sigma.store import Compare, EventType, KeyValue, Put, Store, WatchEvent
+from sigma.v1 import event_pb2
+
+log = get_logger("sigma.apiserver.changestream")
+
+CHECKPOINT_KEY = f"{ROOT}checkpoints/changestream"
+LEADERSHIP = "changestream"  # the election among apiserver replicas (sigma.election)
+RESYNC_PAGE = 500
+
+Leadership = Callable[[Callable[[], Awaitable[None]]], Awaitable[None]]
+"""Runs the given coroutine function only while this replica leads (``Elector.run``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Jittered exponential backoff: half of each delay fixed, half random, capped."""
+
+    initial: float = 0.1
+    maximum: float = 5.0
+
+    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
+        cap = min(self.maximum, self.initial * 2 ** min(attempt, 30))
+        return cap / 2 + rand() * cap / 2
+
+
+@dataclass(slots=True)
+class Stats:
+    """What the stream has done since it was built; for logs, tests and metrics."""
+
+    published: int = 0
+    retries: int = 0
+    resyncs: int = 0
+    checkpoint: int = 0  # the last revision written as the checkpoint
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One queued step: an event to publish (``value`` not None) and how far it completes."""
+
+    through: int  # once this and everything before it is acked, revisions <= through are done
+    topic: str = ""
+    key: str = ""
+    value: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+_END = _Item(through=-1)  # the watch ended (store closed): publish what is queued, then stop
+
+
+async def read_checkpoint(store: Store, key: str = CHECKPOINT_KEY) -> tuple[int, KeyValue | None]:
+    """The checkpointed revision (0 when none) and the key as stored."""
+    kv = await store.get(key)
+    if kv is None:
+        return 0, None
+    return int(json.loads(kv.value)["revision"]), kv
+
+
+async def safe_compaction_revision(store: Store, key: str = CHECKPOINT_KEY) -> int | None:
+    """The highest revision the store may be compacted to without losing unpublished changes.
+
+    None when no stream has checkpointed yet (nothing to protect).
+    """
+    revision, kv = await read_checkpoint(store, key)
+    return revision + 1 if kv is not None else None
+
+
+class ChangeStream:
+    """Publishes the store's object changes to the bus; ``await run()`` until cancelled."""
+
+    def __init__(
+        self,
+        store: Store,
+        bus: Bus,
+        *,
+        identity: str,
+        encoding: Encoding | str = Encoding.PROTOBUF,
+        clock: Clock | None = None,
+        checkpoint_every: float = 1.0,
+        window: int = 256,
+        from_beginning: bool = False,
+        leadership: Leadership | None = None,
+        checkpoint_key: str = CHECKPOINT_KEY,
+        topic_prefix: str = TOPIC_PREFIX,
+        backoff: Backoff = Backoff(),
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.identity = identity
+        self.encoding = Encoding.named(encoding)
+        self.clock: Clock = clock or SystemClock()
+        self.checkpoint_every = checkpoint_every
+        self.window = max(1, window)
+        self.from_beginning = from_beginning
+        self.leadership = leadership
+        self.checkpoint_key = checkpoint_key
+        self.topic_prefix = topic_prefix
+        self.backoff = backoff
+        self.stats = Stats()
+        self._acked = 0  # every change through this revision is on the bus
+        self._written = 0  # the checkpoint as last written (or read)
+        self._cp_mod = 0  # the checkpoint key's mod_revision, for compare-and-swap
+        self._due = 0.0  # when the next checkpoint may be written
+
+    async def run(self) -> None:
+        """Publish until cancelled (or the store closes); under ``leadership`` if given."""
+        if self.leadership is None:
+            await self._supervised()
+        else:
+            await self.leadership(self._supervised)
+
+    async def safe_compaction_revision(self) -> int | None:
+        """See the module function: compaction must not pass this revision."""
+        return await safe_compaction_revision(self.store, self.checkpoint_key)
+
+    # -- sessions -----------------------------------------------------------------------------
+
+    async def _supervised(self) -> None:
+        """Sessions until the store closes; a lost backend restarts one from the checkpoint."""
+        attempt = 0
+        while True:
+            progress = self._acked
+            try:
+                await self._session()
+                return
+            except SigmaError as exc:
+                if not exc.retriable:
+                    raise
+                attempt = 0 if self._acked > progress else attempt + 1
+                delay = self.backoff.delay(attempt)
+                log.warning(
+                    "change stream interrupted; resuming from the checkpoint",
+                    extra={"error": str(exc), "retry_in": round(delay, 3), "id": self.identity},
+                )
+                await self.clock.sleep(delay)
+
+    async def _session(self) -> None:
+        await self._retry_forever("create topics", self._ensure_topics)
+        start = await self._load_start()
+        log.info("change stream starting", extra={"from_revision": start, "id": self.identity})
+        queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=self.window * 4)
+        try:
+            await _first_failure(self._read(start, queue), self._publish(queue))
+        finally:
+            if self._acked > self._written:
+                try:
+                    await self._checkpoint()
+                except SigmaError as exc:  # the next session repeats a little more
+                    log.warning("final checkpoint failed", extra={"error": str(exc)})
+
+    async def _ensure_topics(self) -> None:
+        await self.bus.ensure_topics(topic_specs(self.topic_prefix))
+
+    async def _load_start(self) -> int:
+        revision, kv = await read_checkpoint(self.store, self.checkpoint_key)
+        if kv is not None:
+            self._cp_mod = kv.mod_revision
+        elif not self.from_beginning:
+            revision = await self.store.revision()
+            await self._store_checkpoint(revision)
+        self._acked = self._written = self.stats.checkpoint = revision
+        return revision + 1
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def _read(self, start: int, queue: asyncio.Queue[_Item]) -> None:
+        """Queue every change from ``start`` on; a compacted history becomes a full resync."""
+        while True:
+            try:
+                async for ev in self.store.watch(ROOT, start_revision=start):
+                    if ev.kv.key != self.checkpoint_key:  # our own writes would loop
+                        await queue.put(self._item(ev))
+                await queue.put(_END)
+                return
+            except Compacted as exc:
+                start = await self._resync_until_done(queue, exc) + 1
+
+    async def _resync_until_done(self, queue: asyncio.Queue[_Item], exc: Compacted) -> int:
+        """A resync whose listing is itself overtaken by compaction starts over."""
+        while True:
+            try:
+                return await self._resync(queue, exc)
+            except Compacted as again:
+                exc = again
+
+    def _item(self, ev: WatchEvent) -> _Item:
+        kind = kind_of_key(ev.kv.key)
+        if kind is None:  # leaders, heartbeats: nothing to publish, but the stream moved on
+            return _Item(through=ev.revision - 1)
+        return self._publishable(to_event(kind, ev.type, ev.kv, ev.prev), ev.revision - 1)
+
+    def _publishable(self, event: event_pb2.Event, through: int) -> _Item:
+        value, headers = encode(event, self.encoding)
+        topic = topic_for(event.kind, self.topic_prefix)
+        return _Item(through=through, topic=topic, key=event.key, value=value, headers=headers)
+
+    async def _resync(self, queue: asyncio.Queue[_Item], exc: Compacted) -> int:
+        """Queue every live object as MODIFIED at its own revision; returns the list revision."""
+        self.stats.resyncs += 1
+        at = await self.store.revision()
+        log.error(
+            "change stream fell behind compaction: changes between the checkpoint and the "
+            "compaction point are lost (deletions among them for good); publishing a full resync",
+            extra={"error": str(exc), "resync_revision": at, "id": self.identity},
+        )
+        for kind in KINDS.values():
+            after = ""
+            while True:
+                page = await self.store.list(
+                    kind.prefix, revision=at, limit=RESYNC_PAGE, start_after=after
+                )
+                for kv in page.items:
+                    event = to_event(kind, EventType.PUT, kv)
+                    event.type = event_pb2.EVENT_TYPE_MODIFIED
+                    await queue.put(self._publishable(event, 0))
+                if not page.more or not page.items:
+                    break
+                after = page.items[-1].key
+        await queue.put(_Item(through=at))
+        return at
+
+    # -- publishing ---------------------------------------------------------------------------
+
+    async def _publish(self, queue: asyncio.Queue[_Item]) -> None:
+        """Publish queued windows in order; checkpoint what the bus acknowledged."""
+        while True:
+            batch = await self._next_batch(queue)
+            ended = any(item is _END for item in batch)
+            batch = [item for item in batch if item is not _END]
+            if batch:
+                await self._publish_window(batch)
+                self._acked = max(self._acked, max(item.through for item in batch))
+            if self._acked > self._written and self.clock.now() >= self._due:
+                try:
+                    await self._checkpoint()
+                except SigmaError as exc:
+                    if not exc.retriable:
+                        raise
+                    log.warning("checkpoint failed; will retry", extra={"error": str(exc)})
+                    self._due = self.clock.now() + max(self.checkpoint_every, self.backoff.initial)
+            if ended:
+                return
+
+    async def _next_batch(self, queue: asyncio.Queue[_Item]) -> list[_Item]:
+        """Up to ``window`` items; waits for the first, at most until a checkpoint is due."""
+        if queue.empty():
+            pending = self._acked > self._written
+            timeout = max(0.0, self._due - self.clock.now()) if pending else None
+            first = await _get(queue, self.clock, timeout)
+            if first is None:
+                return []
+            batch = [first]
+        else:
+            batch = []
+        while len(batch) < self.window and not queue.empty():
+            batch.append(queue.get_nowait())
+        return batch
+
+    async def _publish_window(self, batch: list[_Item]) -> None:
+        """Each object's events in order, objects concurrently; returns when all are acked."""
+        chains: dict[tuple[str, str], list[_Item]] = {}
+        for item in batch:
+            if item.value is not None:
+                chains.setdefault((item.topic, item.key), []).append(item)
+        if len(chains) == 1:
+            await self._publish_chain(next(iter(chains.values())))
+        elif chains:
+            await _first_failure(*(self._publish_chain(chain) for chain in chains.values()))
+
+    async def _publish_chain(self, chain: list[_Item]) -> None:
+        for item in chain:
+            assert item.value is not None
+            publish = partial(self.bus.publish, item.topic, item.key, item.value, item.headers)
+            await self._retry_forever(f"publish to {item.topic}", publish)
+            self.stats.published += 1
+
+    async def _retry_forever(self, what: str, call: Callable[[], Awaitable[object]]) -> None:
+        """``call`` until it succeeds: an outage delays, never drops. Non-retriable errors raise."""
+        attempt = 0
+        began = self.clock.now()
+        last_error = ""
+        while True:
+            try:
+                await call()
+            except SigmaError as exc:
+                if not exc.retriable:
+                    raise
+                delay = self.backoff.delay(attempt)
+                if attempt % 10 == 0 or str(exc) != last_error:  # not every retry of an outage
+                    last_error = str(exc)
+                    log.warning(
+                        f"{what} failed; retrying",
+                        extra={"error": str(exc), "attempt": attempt + 1, "id": self.identity},
+                    )
+                self.stats.retries += 1
+                attempt += 1
+                await self.clock.sleep(delay)
+                continue
+            if attempt:
+                log.info(
+                    f"{what} succeeded after an outage",
+                    extra={"attempts": attempt + 1, "seconds": round(self.clock.now() - began, 3)},
+                )
+            return
+
+    # -- checkpoint ---------------------------------------------------------------------------
+
+    async def _checkpoint(self) -> None:
+        target = self._acked
+        await self._store_checkpoint(target)
+        self._written = target
+        self._due = self.clock.now() + self.checkpoint_every
+
+    async def _store_checkpoint(self, revision: int) -> None:
+        """Compare-and-swap the checkpoint forward; never back past another publisher's."""
+        value = json.dumps({"revision": revision, "publisher": self.identity}).encode()
+        while True:
+            result = await self.store.txn(
+                [Compare(self.checkpoint_key, self._cp_mod)], [Put(self.checkpoint_key, value)]
+            )
+            if result.succeeded:
+                self._cp_mod = result.revision
+                self.stats.checkpoint = revision
+                return
+            theirs, kv = await read_checkpoint(self.store, self.checkpoint_key)
+            self._cp_mod = kv.mod_revision if kv is not None else 0
+            if theirs >= revision:
+                log.warning(
+                    "another publisher checkpointed further; keeping its checkpoint",
+                    extra={"theirs": theirs, "ours": revision, "id": self.identity},
+                )
+                self.stats.checkpoint = theirs
+                return
+
+
+def elected(
+    store: Store,
+    bus: Bus,
+    *,
+    identity: str,
+    ttl: int = 10,
+    clock: Clock | None = None,
+    **options: Any,
+) -> ChangeStream:
+    """A stream that publishes only while ``identity`` holds the "changestream" leadership.
+
+    What an apiserver replica runs: every replica builds one, one of them publishes, and a
+    standby takes over (from the checkpoint) when the leader steps down or its lease expires.
+    """
+    elector = Elector(store, LEADERSHIP, identity, ttl=ttl, clock=clock)
+    return ChangeStream(
+        store, bus, identity=identity, clock=clock, leadership=elector.run, **options
+    )
+
+
+async def _get(queue: asyncio.Queue[_Item], clock: Clock, timeout: float | None) -> _Item | None:
+    """The next item, or None once ``timeout`` seconds pass on ``clock`` (None: wait forever)."""
+    if timeout is None:
+        return await queue.get()
+    get = asyncio.ensure_future(queue.get())
+    sleep = asyncio.ensure_future(clock.sleep(timeout))
+    try:
+        await asyncio.wait({get, sleep}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleep.cancel()
+        if not get.done():
+            get.cancel()  # a cancelled get leaves its item in the queue
+            await asyncio.wait({get})
+    return None if get.cancelled() else get.result()
+
+
+async def _first_failure(*coros: Awaitable[None]) -> None:
+    """Run ``coros`` together until all finish; the first error cancels the rest and is raised."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,95 @@
+"""Garbage collection: pods whose owner is gone, and tasks finished longer ago than a retention.
+
+A pod is an orphan when the App or BatchJob it names in its owner references no longer exists,
+or exists with another uid (deleted and re-created under the same name). The cache a pass
+starts from may lag behind the store, so ``reconcile`` re-reads each suspected owner before it
+removes anything: a pod created a moment after its owner is never mistaken for an orphan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sigma.apiserver.tasks import pods as P
+from sigma.apiserver.tasks.writes import Fence, fenced, remove_pod
+from sigma.resources import APP, BATCH_JOB, POD, TASK
+from sigma.store import Compare, Delete, Store
+from sigma.store.codec import decode
+from sigma.v1 import pod_pb2, task_pb2
+
+OWNER_KINDS = {P.APP_KIND: APP, P.JOB_KIND: BATCH_JOB}
+FINISHED = frozenset({task_pb2.TASK_STATE_SUCCEEDED, task_pb2.TASK_STATE_FAILED})
+Owners = Mapping[tuple[str, str, str], str]  # (kind, namespace, name) → uid
+
+
+@dataclass(slots=True)
+class GcDecision:
+    orphans: list[pod_pb2.Pod] = field(default_factory=list)
+    expired: list[task_pb2.Task] = field(default_factory=list)
+
+
+def orphaned(pod: pod_pb2.Pod, owners: Owners) -> bool:
+    """True when an owner the pod names is absent or a different incarnation."""
+    for ref in pod.meta.owner_references:
+        if ref.kind in OWNER_KINDS:
+            uid = owners.get((ref.kind, pod.meta.namespace, ref.name))
+            if uid is None or (ref.uid and uid != ref.uid):
+                return True
+    return False
+
+
+def decide(
+    pods: Sequence[pod_pb2.Pod],
+    owners: Owners,
+    tasks: Sequence[task_pb2.Task],
+    now: float,
+    retention: float,
+) -> GcDecision:
+    """Orphaned pods (not already stopping), and finished tasks past ``retention`` seconds."""
+    out = GcDecision()
+    out.orphans = [
+        p for p in pods if orphaned(p, owners) and (not P.terminating(p) or P.removable_at_once(p))
+    ]
+    out.expired = [
+        t
+        for t in tasks
+        if t.status.state in FINISHED
+        and t.status.HasField("finished_at")
+        and now - t.status.finished_at.ToNanoseconds() / 1e9 >= retention
+    ]
+    return out
+
+
+async def reconcile(store: Store, now: float, *, retention: float, fence: Fence = ()) -> int:
+    """One pass; returns how many pods and tasks it removed."""
+    owners: dict[tuple[str, str, str], str] = {}
+    for kind_name, kind in OWNER_KINDS.items():
+        for kv in (await store.list(kind.prefix)).items:
+            obj = decode(kind.message, kv)
+            owners[(kind_name, obj.meta.namespace, obj.meta.name)] = obj.meta.uid
+    pods = [decode(pod_pb2.Pod, kv) for kv in (await store.list(POD.prefix)).items]
+    tasks = [decode(task_pb2.Task, kv) for kv in (await store.list(TASK.prefix)).items]
+    decision = decide(pods, owners, tasks, now, retention)
+    removed = 0
+    for pod in decision.orphans:
+        if await _confirmed_orphan(store, pod):
+            removed += await remove_pod(store, pod, now, fence)
+    for task in decision.expired:
+        key = TASK.key(task.meta.namespace, task.meta.name)
+        removed += await fenced(
+            store, fence, [Compare(key, task.meta.resource_version)], [Delete(key)]
+        )
+    return removed
+
+
+async def _confirmed_orphan(store: Store, pod: pod_pb2.Pod) -> bool:
+    """Re-read the owners from the store: the listing above may predate a fresh owner."""
+    fresh: dict[tuple[str, str, str], str] = {}
+    for ref in pod.meta.owner_references:
+        kind = OWNER_KINDS.get(ref.kind)
+        if kind is not None:
+            kv = await store.get(kind.key(pod.meta.namespace, ref.name))
+            if kv is not None:
+                fresh[(ref.kind, pod.meta.namespace, ref.name)] = decode(kind.message, kv).meta.uid
+    return orphaned(pod, fresh)

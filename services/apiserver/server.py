@@ -1,0 +1,48 @@
+"""The apiserver tier: the five resource services over one shared ``Api``, and its loops.
+
+``build`` is what ``sigma apiserver`` (via ``sigma.tiers``) calls; it only wires. Every replica
+runs the same three things: the gRPC services, the background work (task worker competing for
+tasks, controllers each under its own election) and the change stream (published by whichever
+replica holds its leadership).
+"""
+
+from __future__ import annotations
+
+from sigma.apiserver.api import apps, batchjobs, nodes, pods, tasks
+from sigma.apiserver.api._common import Api
+from sigma.apiserver.background import run_background
+from sigma.apiserver.changestream import elected
+from sigma.apiserver.settings import ApiServerSettings
+from sigma.events import topic_specs
+from sigma.rpc import Service
+from sigma.tiers import Context
+
+SERVICES = (apps, batchjobs, pods, nodes, tasks)
+
+
+def services(api: Api) -> list[Service]:
+    """Every resource service over ``api`` (tests build them over a store of their own)."""
+    return [module.service(api) for module in SERVICES]
+
+
+async def build(ctx: Context) -> list[Service]:
+    settings = ctx.settings or ApiServerSettings()
+    ctx.spawn(
+        run_background(
+            ctx.store,
+            settings.identity,
+            lease_ttl=settings.task_lease_ttl,
+            step_size=settings.task_step_size,
+            step_interval=settings.task_step_interval,
+        ),
+        "apiserver-background",
+    )
+    await ctx.bus.ensure_topics(topic_specs())
+    stream = elected(
+        ctx.store,
+        ctx.bus,
+        identity=settings.identity,
+        encoding=settings.change_stream_encoding,
+    )
+    ctx.spawn(stream.run(), "apiserver-changestream")
+    return services(Api(ctx.store, settings))

@@ -1,0 +1,77 @@
+"""The apiserver's own settings: one dataclass, exposed as flags, SIGMA_* variables and TOML keys.
+
+Every limit the validator enforces that an operator may want to move lives here; the fixed
+shape rules (name syntax, label lengths) live in ``sigma.apiserver.validation`` because changing
+them would break clients, not just tune the cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+
+
+def default_identity() -> str:
+    """hostname-pid-random: unique per process, readable in task owners and logs."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiServerSettings:
+    namespaces: tuple[str, ...] = field(
+        default=("default", "system"),
+        metadata={"help": "known team namespaces, comma separated; requests name one of them"},
+    )
+    system_namespace: str = field(
+        default="system",
+        metadata={"help": "the namespace whose callers may write cluster-scoped objects (nodes)"},
+    )
+    max_replicas: int = field(
+        default=10000,
+        metadata={"help": "largest replica count of an App (and instances of a task)"},
+    )
+    max_batch_tasks: int = field(
+        default=1000, metadata={"help": "largest number of tasks in one BatchJob"}
+    )
+    identity: str = field(
+        default_factory=default_identity,
+        metadata={
+            "help": "this replica's id in task owners and logs (default hostname-pid-random)"
+        },
+    )
+    watch_bookmark_interval: float = field(
+        default=30.0,
+        metadata={"help": "seconds between BOOKMARK events on an idle Watch stream"},
+    )
+    node_lease_ttl: int = field(
+        default=10, metadata={"help": "default node heartbeat lease, seconds"}
+    )
+    max_node_lease_ttl: int = field(
+        default=60, metadata={"help": "longest node heartbeat lease granted, seconds"}
+    )
+    heartbeat_status_interval: float = field(
+        default=10.0,
+        metadata={
+            "help": "seconds between writes of status.last_heartbeat to a Node that stays ready"
+        },
+    )
+    task_step_size: int = field(
+        default=10, metadata={"help": "pods a task worker creates or removes per step"}
+    )
+    task_step_interval: float = field(
+        default=0.0,
+        metadata={
+            "help": "least seconds between steps of one task: paces pod creation so a large "
+            "rollout cannot flood the store and the scheduler (0: no pacing)"
+        },
+    )
+    task_lease_ttl: int = field(
+        default=10,
+        metadata={"help": "seconds a task claim outlives a replica that stopped renewing it"},
+    )
+    change_stream_encoding: str = field(
+        default="protobuf",
+        metadata={"help": "value encoding of the object-change topics: protobuf or json"},
+    )

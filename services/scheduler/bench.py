@@ -1,0 +1,209 @@
+"""``sigma bench scheduler``: workloads after kube-scheduler's scheduler_perf.
+
+basic, spreading and preemption run in-process; e2e binds through a real store
+(``bench_e2e``).
+
+Each workload builds a cache of synthetic nodes, places the initial pods (not measured), then
+times one attempt per measured pod: snapshot → chain → assume (and, for preemption, the
+victims' removal). Printed: placements/s, p50/p99 attempt latency, peak RSS, and for
+spreading the number of hard-skew violations found by recounting every App afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from sigma.scheduler import bench_e2e
+from sigma.scheduler.framework import Cache, NodeRow, PodInfo, Spread
+from sigma.scheduler.framework.types import CHASSIS, CORE_SWITCH, HOST
+from sigma.scheduler.plugins.registry import build, default_profile
+
+GiB = 1 << 30
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    name: str
+    nodes: int
+    initial: Callable[[int], Iterator[PodInfo]]
+    measured: Callable[[int], Iterator[PodInfo]]
+    initial_count: int
+    measured_count: int
+    node_kw: dict
+
+
+def _nodes(
+    cache: Cache, count: int, *, cores: int = 32, mem: int = 128 * GiB, **kw: object
+) -> None:
+    # 3 levels: 10 hosts a chassis, 10 chassis a core switch.
+    for i in range(count):
+        name = f"node-{i:05d}"
+        cache.upsert_node(
+            NodeRow(
+                name,
+                alloc_cpu=cores * 1000,
+                alloc_mem=mem,
+                cores=cores,
+                batch_cap_cpu=cores * 500,
+                batch_cap_mem=mem // 2,
+                usage_cpu=(i * 7919) % (cores * 400),
+                usage_mem=(i * 104729) % (mem // 3),
+                topology=(name, f"chassis-{i // 10}", f"switch-{i // 100}"),
+                **kw,  # type: ignore[arg-type]
+            )
+        )
+
+
+def _plain(prefix: str, priority: int = 0) -> Callable[[int], Iterator[PodInfo]]:
+    def pods(n: int) -> Iterator[PodInfo]:
+        for i in range(n):
+            yield PodInfo(
+                f"bench/{prefix}-{i}",
+                cpu=100 + (i % 8) * 100,
+                mem=(256 + (i % 4) * 256) << 20,
+                priority=priority,
+                qos=4 if i % 5 == 0 else 3,
+            )
+
+    return pods
+
+
+def _apps(prefix: str, replicas: int = 50) -> Callable[[int], Iterator[PodInfo]]:
+    """App replicas: every 4th App hard-spread over core switches (max_skew 1)."""
+
+    def pods(n: int) -> Iterator[PodInfo]:
+        for i in range(n):
+            a = i // replicas
+            spread = (
+                (Spread(HOST, False), Spread(CHASSIS, False), Spread(CORE_SWITCH, True, 1))
+                if a % 4 == 0
+                else (Spread(HOST, False), Spread(CHASSIS, False), Spread(CORE_SWITCH, False))
+            )
+            yield PodInfo(
+                f"bench/{prefix}-{i}",
+                cpu=200,
+                mem=512 << 20,
+                app=f"bench/{prefix}-app-{a}",
+                spread=spread,
+            )
+
+    return pods
+
+
+def _fill(cache: Cache, nodes: int) -> None:
+    """Fill every node: two low-priority online pods and batch memory up to allocatable."""
+    for i in range(nodes):
+        name = f"node-{i:05d}"
+        cache.assume(PodInfo(f"fill/on-{i}-0", cpu=14000, mem=16 * GiB, priority=1), name)
+        cache.assume(PodInfo(f"fill/on-{i}-1", cpu=14000, mem=16 * GiB, priority=2), name)
+        for j in range(4):
+            cache.assume(PodInfo(f"fill/be-{i}-{j}", cpu=2000, mem=24 * GiB, qos=4), name)
+
+
+WORKLOADS = {
+    "basic": lambda n, m: Workload("basic", n, _plain("init"), _plain("m"), 1000, m, {}),
+    "spreading": lambda n, m: Workload("spreading", n, _apps("init"), _apps("m"), 1000, m, {}),
+    "preemption": lambda n, m: Workload("preemption", n, _plain("none"), _high, 0, m, {}),
+}
+
+
+def _high(n: int) -> Iterator[PodInfo]:
+    for i in range(n):
+        yield PodInfo(f"bench/hi-{i}", cpu=2000, mem=24 * GiB, priority=100)
+
+
+def run(w: Workload, seed: int = 0) -> dict:
+    cache = Cache()
+    _nodes(cache, w.nodes)
+    if w.name == "preemption":
+        _fill(cache, w.nodes)
+    fw = build(default_profile(seed=seed))
+    for p in w.initial(w.initial_count):
+        result = fw.schedule(p, cache.snapshot())
+        if result.node:
+            cache.assume(p, result.node)
+    lat = np.zeros(w.measured_count)
+    placed = preemptions = victims = 0
+    clock = time.perf_counter
+    start = clock()
+    for k, p in enumerate(w.measured(w.measured_count)):
+        t0 = clock()
+        result = fw.schedule(p, cache.snapshot())
+        if result.node:
+            cache.assume(p, result.node)
+            placed += 1
+        elif result.preemption is not None:
+            for v in result.preemption.victims:
+                cache.remove_pod(v.pod_key)
+            cache.assume(p, result.preemption.node)
+            placed += 1
+            preemptions += 1
+            victims += len(result.preemption.victims)
+        lat[k] = clock() - t0
+    elapsed = clock() - start
+    out = {
+        "workload": w.name,
+        "nodes": w.nodes,
+        "initial_pods": w.initial_count,
+        "measured_pods": w.measured_count,
+        "placed": placed,
+        "placements_per_s": round(placed / elapsed, 1),
+        "p50_ms": round(float(np.percentile(lat, 50)) * 1e3, 3),
+        "p99_ms": round(float(np.percentile(lat, 99)) * 1e3, 3),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    if w.name == "spreading":
+        out["hard_skew_violations"] = hard_skew_violations(cache)
+    if w.name == "preemption":
+        out["preemptions"] = preemptions
+        out["victims"] = victims
+    return out
+
+
+def hard_skew_violations(cache: Cache) -> int:
+    """Apps whose core-switch spread exceeds max_skew 1 (the hard-spread Apps of the run)."""
+    snap = cache.snapshot()
+    bad = 0
+    for app, nodes in snap.apps.items():
+        if int(app.rsplit("-", 1)[1]) % 4:
+            continue
+        counts = np.bincount(snap.domain(CORE_SWITCH)[nodes], minlength=snap.domains[CORE_SWITCH])
+        bad += int(counts.max() - counts.min() > 1)
+    return bad
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sigma bench scheduler", description=__doc__)
+    parser.add_argument("--workload", choices=[*WORKLOADS, "e2e", "all"], default="all")
+    parser.add_argument("--nodes", type=int, default=5000)
+    parser.add_argument("--pods", type=int, default=10000, help="measured pods per workload")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--store", default="", help="e2e: store URL (default: a private etcd started for the run)"
+    )
+    parser.add_argument("--replicas", type=int, default=1, help="e2e: scheduler replicas")
+    args = parser.parse_args(argv)
+    names = [*WORKLOADS, "e2e"] if args.workload == "all" else [args.workload]
+    for name in names:
+        if name == "e2e":
+            result = bench_e2e.run(args.store or None, args.nodes, args.pods, args.replicas)
+        else:
+            result = run(WORKLOADS[name](args.nodes, args.pods), args.seed)
+        if args.json:
+            print(json.dumps(result), flush=True)
+        else:
+            print(" ".join(f"{k}={v}" for k, v in result.items()), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

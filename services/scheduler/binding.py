@@ -1,0 +1,232 @@
+"""Per-node optimistic binding: one store transaction per node and batch of placements.
+
+The transaction compares the node's allocation record and every pod it writes at the
+revisions read, puts the record with the pods added (and victims removed), binds each pod
+(spec.node_name, phase SCHEDULED) and marks each victim EVICTED with reason "Preempted". Any
+concurrent change to one of those keys makes the whole transaction fail: the caller forgets
+its assumptions and re-queues. Replicas contend only when they pick the same node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sigma.resources.kinds import NODE_ALLOCATION, POD
+from sigma.scheduler.allocation import admit, release
+from sigma.scheduler.framework.cache import NodeRow
+from sigma.scheduler.framework.types import OK, Code, PodInfo, Status
+from sigma.store import Compare, Put, Store
+from sigma.store.codec import decode, encode
+from sigma.v1 import meta_pb2, node_pb2, pod_pb2
+
+NAME = "StoreBinder"
+PodLookup = Callable[[str], pod_pb2.Pod | None]
+NodeLookup = Callable[[str], NodeRow | None]
+# The allocation record as the caller's informer has it (resource_version = mod_revision).
+RecordLookup = Callable[[str], node_pb2.NodeAllocation | None]
+
+
+def pod_store_key(pod_key: str) -> str:
+    namespace, _, name = pod_key.partition("/")
+    return POD.key(namespace, name)
+
+
+def _conflict(reason: str) -> Status:
+    return Status.fail(NAME, reason, Code.CONFLICT)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeBinding:
+    """Pods to bind on one node, and the victims to evict there first."""
+
+    node: str
+    pods: tuple[PodInfo, ...]
+    victims: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class _Txn:
+    node: str
+    record: node_pb2.NodeAllocation
+    compares: list[Compare]
+    ops: list[Put]
+
+
+class StoreBinder:
+    """Binds through ``store``; pods, nodes and records come from the caller's informers.
+
+    The record to compare against is the newest of the informer's copy and the one this binder
+    last wrote (its revision is the transaction's), so a replica placing again on a node it
+    just used needs no read; after a conflict the next attempt on that node reads the store.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        pods: PodLookup,
+        nodes: NodeLookup,
+        records: RecordLookup | None = None,
+        *,
+        max_ops: int = 128,  # etcd's default --max-txn-ops
+    ) -> None:
+        self.max_ops = max_ops
+        self.store = store
+        self.pods = pods
+        self.nodes = nodes
+        self.records = records
+        self.commits = 0  # nodes committed
+        self.conflicts = 0
+        self.transactions = 0
+        self._written: dict[str, node_pb2.NodeAllocation] = {}
+        self._suspect: set[str] = set()
+
+    async def _record(self, node: str) -> node_pb2.NodeAllocation | None:
+        """The newest known record of ``node`` (None: it does not exist)."""
+        key = NODE_ALLOCATION.key("", node)
+        if self.records is None or node in self._suspect:
+            self._suspect.discard(node)
+            self._written.pop(node, None)
+            kv = await self.store.get(key)
+            return decode(node_pb2.NodeAllocation, kv) if kv else None
+        seen, mine = self.records(node), self._written.get(node)
+        if mine is not None and (seen is None or mine.resource_version > seen.resource_version):
+            return mine
+        self._written.pop(node, None)
+        return seen
+
+    def _lost(self, node: str, reason: str) -> Status:
+        self.conflicts += 1
+        self._suspect.add(node)
+        return _conflict(reason)
+
+    async def bind(
+        self, node: str, pods: Sequence[PodInfo], victims: Sequence[str], reason: str = ""
+    ) -> Status:
+        return (await self.bind_many([NodeBinding(node, tuple(pods), tuple(victims), reason)]))[0]
+
+    async def bind_many(self, groups: Sequence[NodeBinding]) -> list[Status]:
+        """Commit several nodes' placements, packed into as few transactions as the store's
+        per-transaction limit allows; a packed transaction that fails is retried node by node,
+        so one contended node does not sink the others."""
+        prepared: list[_Txn | Status] = [await self._prepare(g) for g in groups]
+        statuses: list[Status] = [p if isinstance(p, Status) else OK for p in prepared]
+        pending = [(k, p) for k, p in enumerate(prepared) if isinstance(p, _Txn)]
+        chunk: list[tuple[int, _Txn]] = []
+        for item in pending:
+            if chunk and sum(len(t.ops) for _, t in chunk) + len(item[1].ops) > self.max_ops:
+                await self._commit(chunk, statuses)
+                chunk = []
+            chunk.append(item)
+        if chunk:
+            await self._commit(chunk, statuses)
+        return statuses
+
+    async def _commit(self, chunk: list[tuple[int, _Txn]], statuses: list[Status]) -> None:
+        compares = [c for _, t in chunk for c in t.compares]
+        ops = [o for _, t in chunk for o in t.ops]
+        result = await self.store.txn(compares, ops)
+        self.transactions += 1
+        if result.succeeded:
+            for _, t in chunk:
+                t.record.resource_version = result.revision
+                self._written[t.node] = t.record
+                self.commits += 1
+            return
+        if len(chunk) == 1:
+            k, t = chunk[0]
+            statuses[k] = self._lost(t.node, f"allocation of {t.node} or a pod changed since read")
+            return
+        for item in chunk:  # find the contended node(s): one transaction each
+            await self._commit([item], statuses)
+
+    async def _prepare(self, g: NodeBinding) -> _Txn | Status:
+        row = self.nodes(g.node)
+        if row is None:
+            return _conflict(f"node {g.node} is gone")
+        key = NODE_ALLOCATION.key("", g.node)
+        record = await self._record(g.node)
+        empty = node_pb2.NodeAllocation(node_name=g.node)
+        admitted = admit(record or empty, row, g.pods, set(g.victims))
+        if isinstance(admitted, str):
+            return self._lost(g.node, admitted)
+        new, cpusets = admitted
+        compares = [Compare(key, record.resource_version if record else 0)]
+        ops: list[Put] = [Put(key, encode(new))]
+        for info in g.pods:
+            obj = self.pods(info.key)
+            if obj is None or obj.spec.node_name or obj.meta.uid != info.uid:
+                return self._lost(g.node, f"{info.key} changed or is gone")
+            compares.append(Compare(pod_store_key(info.key), obj.meta.resource_version))
+            pod = bound(obj, g.node, cpusets.get(info.key))
+            ops.append(Put(pod_store_key(info.key), encode(pod)))
+        for victim in g.victims:
+            obj = self.pods(victim)
+            if obj is None:
+                continue  # already gone: its room is released with the record above
+            compares.append(Compare(pod_store_key(victim), obj.meta.resource_version))
+            ops.append(Put(pod_store_key(victim), encode(evicted(obj, g.reason))))
+        return _Txn(g.node, new, compares, ops)
+
+    async def release(self, node: str, keys: set[str], attempts: int = 5) -> bool:
+        """Drop finished or deleted pods from the node's record (read, release, CAS)."""
+        key = NODE_ALLOCATION.key("", node)
+        for _ in range(attempts):
+            kv = await self.store.get(key)
+            if kv is None:
+                return True
+            record = decode(node_pb2.NodeAllocation, kv)
+            if not any(a.pod_key in keys for a in record.pods):
+                return True
+            put = Put(key, encode(release(record, keys)))
+            if (await self.store.txn([Compare(key, kv.mod_revision)], [put])).succeeded:
+                return True
+        return False
+
+
+def _condition(kind: str, ok: bool, reason: str = "", message: str = "") -> meta_pb2.Condition:
+    status = meta_pb2.CONDITION_STATUS_TRUE if ok else meta_pb2.CONDITION_STATUS_FALSE
+    return meta_pb2.Condition(type=kind, status=status, reason=reason, message=message)
+
+
+def _set_condition(pod: pod_pb2.Pod, cond: meta_pb2.Condition) -> None:
+    kept = [c for c in pod.status.conditions if c.type != cond.type]
+    del pod.status.conditions[:]
+    pod.status.conditions.extend([*kept, cond])
+
+
+def bound(pod: pod_pb2.Pod, node: str, cpuset: str | None) -> pod_pb2.Pod:
+    out = pod_pb2.Pod()
+    out.CopyFrom(pod)
+    out.spec.node_name = node
+    out.status.phase = pod_pb2.POD_PHASE_SCHEDULED
+    out.status.nominated_node_name = ""
+    out.status.reason = ""
+    out.status.message = ""
+    if cpuset:
+        out.status.cpuset = cpuset
+    _set_condition(out, _condition("PodScheduled", True))
+    return out
+
+
+def evicted(pod: pod_pb2.Pod, reason: str) -> pod_pb2.Pod:
+    out = pod_pb2.Pod()
+    out.CopyFrom(pod)
+    out.status.phase = pod_pb2.POD_PHASE_EVICTED
+    out.status.reason = "Preempted"
+    out.status.message = reason
+    return out
+
+
+def unschedulable(pod: pod_pb2.Pod, message: str) -> pod_pb2.Pod | None:
+    """``pod`` with PodScheduled=False/Unschedulable and ``message``; None if already so."""
+    for cond in pod.status.conditions:
+        if (cond.type, cond.reason, cond.message) == ("PodScheduled", "Unschedulable", message):
+            return None
+    out = pod_pb2.Pod()
+    out.CopyFrom(pod)
+    out.status.reason = "Unschedulable"
+    out.status.message = message
+    _set_condition(out, _condition("PodScheduled", False, "Unschedulable", message))
+    return out

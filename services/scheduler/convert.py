@@ -1,0 +1,97 @@
+"""The edge between the wire contract and the scheduler's own values: parsed once per change.
+
+Protobuf objects never enter the hot path; the informers' handlers turn them into ``PodInfo``
+and ``NodeRow`` here.
+"""
+
+from __future__ import annotations
+
+from sigma.scheduler.framework.cache import NodeRow
+from sigma.scheduler.framework.types import DEFAULT_SPREAD, PodInfo, Spread, Toleration
+from sigma.v1 import app_pb2, node_pb2, pod_pb2
+
+READY = node_pb2.NODE_PHASE_READY
+EXISTS = 1  # TOLERATION_OPERATOR_EXISTS
+
+
+def pod_key(pod: pod_pb2.Pod) -> str:
+    return f"{pod.meta.namespace}/{pod.meta.name}"
+
+
+def app_key(pod: pod_pb2.Pod) -> str:
+    if pod.spec.owner_kind == pod_pb2.POD_OWNER_KIND_APP and pod.spec.owner_name:
+        return f"{pod.meta.namespace}/{pod.spec.owner_name}"
+    return ""
+
+
+def spread_of(policy: app_pb2.SpreadPolicy | None) -> tuple[Spread, ...]:
+    """An App's spread policy resolved: empty means soft, max_skew 1, on every level."""
+    if policy is None or not policy.constraints:
+        return DEFAULT_SPREAD
+    return tuple(
+        Spread(
+            level=c.level - 1,  # TopologyLevel HOST=1 → index 0
+            hard=c.mode == app_pb2.SPREAD_MODE_HARD,
+            max_skew=max(c.max_skew, 1),
+        )
+        for c in policy.constraints
+        if c.level
+    )
+
+
+def pod_info(pod: pod_pb2.Pod, spread: app_pb2.SpreadPolicy | None = None) -> PodInfo:
+    spec = pod.spec
+    cpu = sum(c.resources.requests.cpu_millis for c in spec.template.containers)
+    mem = sum(c.resources.requests.memory_bytes for c in spec.template.containers)
+    app = app_key(pod)
+    return PodInfo(
+        key=pod_key(pod),
+        uid=pod.meta.uid,
+        cpu=cpu,
+        mem=mem,
+        qos=spec.qos_class or spec.template.qos_class or 3,
+        priority=spec.priority or spec.template.priority,
+        selector=tuple(sorted(spec.template.node_selector.items())),
+        tolerations=tuple(
+            Toleration(t.key, t.value, t.operator == EXISTS, t.effect)
+            for t in spec.template.tolerations
+        ),
+        app=app,
+        spread=spread_of(spread) if app else (),
+    )
+
+
+def allocation_pods(record: node_pb2.NodeAllocation) -> list[PodInfo]:
+    """The pods an allocation record lists (their App is learnt from the pods themselves)."""
+    return [
+        PodInfo(
+            key=a.pod_key,
+            uid=a.pod_uid,
+            cpu=a.requests.cpu_millis,
+            mem=a.requests.memory_bytes,
+            qos=a.qos_class or 3,
+            priority=a.priority,
+        )
+        for a in record.pods
+    ]
+
+
+def node_row(node: node_pb2.Node, *, batch_fresh: bool = True) -> NodeRow:
+    """``batch_fresh`` False (a stale colocator write) makes the batch capacity zero."""
+    spec, status = node.spec, node.status
+    topo = spec.topology
+    return NodeRow(
+        name=node.meta.name,
+        alloc_cpu=spec.allocatable.cpu_millis,
+        alloc_mem=spec.allocatable.memory_bytes,
+        cores=spec.cpu_count,
+        ready=status.phase == READY,
+        cordoned=spec.unschedulable,
+        batch_cap_cpu=status.batch_capacity.cpu_millis if batch_fresh else 0,
+        batch_cap_mem=status.batch_capacity.memory_bytes if batch_fresh else 0,
+        usage_cpu=status.usage.cpu_millis,
+        usage_mem=status.usage.memory_bytes,
+        labels=tuple(sorted(node.meta.labels.items())),
+        taints=tuple((t.key, t.value, t.effect) for t in spec.taints),
+        topology=(topo.host or node.meta.name, topo.chassis, topo.core_switch),
+    )

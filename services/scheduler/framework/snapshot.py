@@ -1,0 +1,94 @@
+"""The immutable view plugins see: one NumPy array per node attribute, one row per node.
+
+Every filter turns these arrays into a boolean mask and every score into a float vector, so
+the per-pod cost is a handful of array operations over all nodes, not a Python loop per node.
+The arrays are read-only; the cache copies an array before changing it whenever a snapshot
+still holds it (copy-on-write), so a snapshot taken at the start of an attempt stays exactly
+as it was however the cache moves on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Node columns, with their dtypes. ``*_cpu`` in millicores, ``*_mem`` in bytes.
+NODE_COLUMNS: dict[str, type] = {
+    "present": np.bool_,  # the row holds a node (rows of removed nodes stay, cleared)
+    "ready": np.bool_,  # phase READY
+    "cordoned": np.bool_,  # spec.unschedulable
+    "alloc_cpu": np.float64,  # allocatable
+    "alloc_mem": np.float64,
+    "online_cpu": np.float64,  # requests of online pods placed on the node
+    "online_mem": np.float64,
+    "batch_cap_cpu": np.float64,  # the colocator's batch capacity (0 when stale)
+    "batch_cap_mem": np.float64,
+    "batch_cpu": np.float64,  # requests of batch pods placed on the node
+    "batch_mem": np.float64,
+    "batch_pods": np.int32,  # how many batch pods are placed on the node
+    "cores": np.int32,  # logical CPUs
+    "core_millis": np.float64,  # 1000 x cores (allocatable cpu when cores are not reported)
+    "excl_cores": np.int32,  # whole cores held by LSE/LSR pods
+    "shared_cpu": np.float64,  # requests of online pods in the shared pool (LS, SYSTEM)
+    "inv_alloc_cpu": np.float64,  # 1 / allocatable (0 when none): scores multiply, not divide
+    "inv_alloc_mem": np.float64,
+    "inv_batch_cpu": np.float64,  # 1 / batch capacity (0 when none)
+    "inv_batch_mem": np.float64,
+    "taints_hard": np.uint64,  # bits of NoSchedule / NoExecute taints
+    "taints_soft": np.uint64,  # bits of PreferNoSchedule taints
+    "dom_host": np.int32,  # topology domain ids per level
+    "dom_chassis": np.int32,
+    "dom_core_switch": np.int32,
+    "usage_cpu": np.float64,  # measured, whole machine
+    "usage_mem": np.float64,
+}
+DOMAIN_COLUMNS = ("dom_host", "dom_chassis", "dom_core_switch")
+
+# Pod table columns (one row per placed or assumed pod), for preemption's per-node sums.
+POD_COLUMNS: dict[str, type] = {
+    "live": np.bool_,
+    "node": np.int32,
+    "priority": np.int64,
+    "batch": np.bool_,
+    "cpu": np.float64,
+    "mem": np.float64,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The cluster at one instant, as arrays. ``n`` rows; ``names[i]`` is row i's node."""
+
+    n: int
+    names: tuple[str, ...]
+    index: Mapping[str, int]
+    cols: Mapping[str, np.ndarray]
+    pods: Mapping[str, np.ndarray]
+    pod_keys: Sequence[str]  # pod table row → "namespace/name" ("" for free rows)
+    labels: Mapping[tuple[str, str], np.ndarray]  # (key, value) → bool mask of nodes
+    taint_bits: Mapping[tuple[str, str, int], int]  # (key, value, effect) → bit number
+    domains: tuple[int, int, int]  # number of domain ids per level
+    apps: Mapping[str, np.ndarray]  # app → node row of each of its placed pods
+    generation: int = 0
+    cache: dict[str, object] = field(default_factory=dict, compare=False)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        # Columns read as attributes: snap.alloc_cpu. Only called for missing attributes.
+        try:
+            return self.cols[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def domain(self, level: int) -> np.ndarray:
+        return self.cols[DOMAIN_COLUMNS[level]]
+
+    def label_mask(self, key: str, value: str) -> np.ndarray | None:
+        return self.labels.get((key, value))
+
+    def app_nodes(self, app: str) -> np.ndarray:
+        return self.apps.get(app, _EMPTY)
+
+
+_EMPTY = np.zeros(0, dtype=np.int32)

@@ -1,0 +1,133 @@
+"""Values the scheduling chain passes around: the pod as the chain sees it, statuses, results.
+
+"Unschedulable" is a ``Status`` with reasons per plugin, never an exception: a pod that fits
+nowhere is an ordinary outcome the queue acts on. Only a bug raises.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+# Topology levels, as indexes into the snapshot's domain arrays (narrowest first).
+HOST, CHASSIS, CORE_SWITCH = 0, 1, 2
+LEVELS = (HOST, CHASSIS, CORE_SWITCH)
+LEVEL_NAMES = ("host", "chassis", "core_switch")
+
+
+class Code(enum.IntEnum):
+    SUCCESS = 0
+    # Fits nowhere now; may fit after the cluster changes (preemption may help).
+    UNSCHEDULABLE = 1
+    # Can never fit as asked (for example an LSE pod asking for 1.5 cores); no preemption.
+    UNRESOLVABLE = 2
+    # Lost a race (the node's allocation record moved on); retry soon.
+    CONFLICT = 3
+    ERROR = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """An outcome with ``(plugin, reason)`` pairs explaining it."""
+
+    code: Code = Code.SUCCESS
+    reasons: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.code is Code.SUCCESS
+
+    @property
+    def plugins(self) -> frozenset[str]:
+        return frozenset(p for p, _ in self.reasons)
+
+    def message(self) -> str:
+        return "; ".join(f"{p}: {r}" for p, r in self.reasons) or self.code.name
+
+    @staticmethod
+    def fail(plugin: str, reason: str, code: Code = Code.UNSCHEDULABLE) -> Status:
+        return Status(code, ((plugin, reason),))
+
+
+OK = Status()
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """One spread constraint of the pod's App, resolved."""
+
+    level: int
+    hard: bool
+    max_skew: int = 1
+
+
+DEFAULT_SPREAD = tuple(Spread(level, False, 1) for level in LEVELS)
+
+
+@dataclass(frozen=True, slots=True)
+class Toleration:
+    key: str
+    value: str = ""
+    exists: bool = False
+    effect: int = 0  # 0 matches every effect
+
+
+@dataclass(frozen=True, slots=True)
+class PodInfo:
+    """What placement needs to know about a pod, parsed once from the protobuf."""
+
+    key: str  # "namespace/name"
+    uid: str = ""
+    cpu: int = 0  # summed container requests, millicores
+    mem: int = 0  # bytes
+    qos: int = 3  # sigma.v1 QoSClass value; LS by default
+    priority: int = 0
+    selector: tuple[tuple[str, str], ...] = ()
+    tolerations: tuple[Toleration, ...] = ()
+    app: str = ""  # "namespace/app" for App replicas; "" for batch and bare pods
+    spread: tuple[Spread, ...] = ()
+
+    @property
+    def batch(self) -> bool:
+        return self.qos == 4  # QOS_CLASS_BE
+
+    @property
+    def exclusive_cores(self) -> int:
+        """Whole cores an LSE/LSR pod takes out of the shared pool (0 for others)."""
+        return -(-self.cpu // 1000) if self.qos in (1, 2) else 0
+
+
+@dataclass(slots=True)
+class CycleState:
+    """Scratch space of one scheduling attempt; plugins share data through it by key."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Victim:
+    pod_key: str
+    node: str
+    priority: int
+    batch: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Preemption:
+    """Where to make room and whom to evict for it."""
+
+    node: str
+    victims: tuple[Victim, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleResult:
+    """The outcome of one attempt: a node, or a status (and maybe a preemption plan)."""
+
+    status: Status
+    node: str = ""
+    feasible: int = 0
+    evaluated: int = 0
+    preemption: Preemption | None = None

@@ -1,0 +1,320 @@
+"""The scheduler replica: informers feed the cache and the queue; the loop decides and binds.
+
+Each round pops up to ``batch_size`` pods, decides each against a fresh snapshot (assuming the
+placement at once so the next decision sees it), then commits one store transaction per node
+touched, concurrently. A lost compare-and-swap forgets the assumptions and re-queues the pods
+with a backoff. Several replicas may run against one store: the per-node CAS keeps them safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sigma.clock import Clock, SystemClock
+from sigma.errors import Conflict, NotFound
+from sigma.log import get_logger
+from sigma.resources.kinds import APP, NODE, NODE_ALLOCATION, POD
+from sigma.scheduler.binding import NodeBinding, StoreBinder, pod_store_key, unschedulable
+from sigma.scheduler.convert import allocation_pods, node_row, pod_info, pod_key
+from sigma.scheduler.framework import (
+    Cache,
+    ClusterEvent,
+    NodeRow,
+    PodInfo,
+    Profile,
+    QueuedPod,
+    SchedulingQueue,
+)
+from sigma.scheduler.plugins.registry import build, wakes
+from sigma.store import Store, update
+from sigma.store.codec import encode
+from sigma.store.informer import Handler, Informer
+from sigma.v1 import app_pb2, node_pb2, pod_pb2
+
+log = get_logger("sigma.scheduler")
+TERMINAL = {pod_pb2.POD_PHASE_SUCCEEDED, pod_pb2.POD_PHASE_FAILED, pod_pb2.POD_PHASE_EVICTED}
+
+
+@dataclass(slots=True)
+class _Group:
+    """What one round commits on one node."""
+
+    entries: list[QueuedPod] = field(default_factory=list)
+    victims: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class Stats:
+    attempts: int = 0
+    bound: int = 0
+    conflicts: int = 0
+    unschedulable: int = 0
+    preemptions: int = 0
+
+
+class Scheduler:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        profile: Profile | None = None,
+        scheduler_name: str = "",
+        batch_size: int = 64,
+        initial_backoff: float = 0.05,
+        max_backoff: float = 2.0,
+        wall: Callable[[], float] = time.time,
+        batch_stale_after: float = 300.0,
+        note_unschedulable: bool = True,
+    ) -> None:
+        self.wall = wall  # wall-clock seconds, to judge the colocator's timestamps
+        self.batch_stale_after = batch_stale_after
+        self.note_unschedulable = note_unschedulable
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.framework = build(profile)
+        self.scheduler_name = scheduler_name
+        self.batch_size = batch_size
+        self.cache = Cache()
+        self.queue = SchedulingQueue(
+            self.clock,
+            wakes=wakes(self.framework),
+            initial_backoff=initial_backoff,
+            max_backoff=max_backoff,
+        )
+        self.pods = Informer(store, POD.prefix, pod_pb2.Pod)
+        self.nodes = Informer(store, NODE.prefix, node_pb2.Node)
+        self.allocations = Informer(store, NODE_ALLOCATION.prefix, node_pb2.NodeAllocation)
+        self.apps = Informer(store, APP.prefix, app_pb2.App)
+        self.binder = StoreBinder(store, self._pod_object, self.node_row, self._record)
+        self.stats = Stats()
+        self._rows: dict[str, NodeRow] = {}
+        self._wake = asyncio.Event()
+        self._background: set[asyncio.Task[None]] = set()
+
+    # -- lookups -------------------------------------------------------------------------------
+    def node_row(self, name: str) -> NodeRow | None:
+        return self._rows.get(name)
+
+    def _record(self, node: str) -> node_pb2.NodeAllocation | None:
+        return self.allocations.get(NODE_ALLOCATION.key("", node))
+
+    def _pod_object(self, key: str) -> pod_pb2.Pod | None:
+        namespace, _, name = key.partition("/")
+        return self.pods.get(POD.key(namespace, name))
+
+    def pod_info(self, pod: pod_pb2.Pod) -> PodInfo:
+        app = self.apps.get(APP.key(pod.meta.namespace, pod.spec.owner_name))
+        return pod_info(pod, app.spec.spread if app else None)
+
+    # -- informer handlers ---------------------------------------------------------------------
+    def _on_pod(self, key: str, pod: pod_pb2.Pod, new: pod_pb2.Pod | None = None) -> None:
+        if (
+            new is not None
+            and new.spec == pod.spec
+            and not new.spec.node_name
+            and new.status.phase not in TERMINAL
+            and not new.meta.HasField("deletion_timestamp")
+        ):
+            return  # a status-only change of a pending pod (our own note, say): no retry
+        pod = new or pod
+        info = self.pod_info(pod)
+        gone = pod.status.phase in TERMINAL or pod.meta.HasField("deletion_timestamp")
+        if pod.spec.node_name or gone:
+            self.queue.delete(info.key)
+            if pod.spec.node_name:
+                self.cache.note_pod(info)
+                if gone:
+                    self._release(pod.spec.node_name, info.key)
+        elif pod.spec.scheduler_name in ("", self.scheduler_name):
+            self.queue.add(info)
+            self._wake.set()
+
+    def _on_pod_delete(self, key: str, pod: pod_pb2.Pod) -> None:
+        self.queue.delete(pod_key(pod))
+        if pod.spec.node_name:
+            self._release(pod.spec.node_name, pod_key(pod))
+
+    def _on_node(self, key: str, node: node_pb2.Node, new: node_pb2.Node | None = None) -> None:
+        node = new or node
+        written = node.status.batch_capacity_updated_at
+        fresh = not written.seconds or self.wall() - written.seconds <= self.batch_stale_after
+        row = node_row(node, batch_fresh=fresh)
+        self._rows[row.name] = row
+        self.cache.upsert_node(row)
+        self._event(ClusterEvent.NODE_UPDATE if new else ClusterEvent.NODE_ADD)
+
+    def _on_node_delete(self, key: str, node: node_pb2.Node) -> None:
+        self._rows.pop(node.meta.name, None)
+        self.cache.remove_node(node.meta.name)
+        self._event(ClusterEvent.NODE_DELETE)
+
+    def _on_allocation(
+        self, key: str, rec: node_pb2.NodeAllocation, new: node_pb2.NodeAllocation | None = None
+    ) -> None:
+        name = NODE_ALLOCATION.object_key(key)
+        before = {p.key for p in self.cache.pods_on(name)}
+        listed = allocation_pods(new or rec)
+        self.cache.apply_allocation(name, listed)
+        if before - {p.key for p in listed}:
+            self._event(ClusterEvent.ROOM_FREED)
+
+    def _on_allocation_delete(self, key: str, rec: node_pb2.NodeAllocation) -> None:
+        self.cache.apply_allocation(NODE_ALLOCATION.object_key(key), [])
+        self._event(ClusterEvent.ROOM_FREED)
+
+    def _on_app(self, key: str, app: app_pb2.App, new: app_pb2.App | None = None) -> None:
+        self._event(ClusterEvent.APP_UPDATE)
+
+    def _event(self, event: ClusterEvent) -> None:
+        if self.queue.on_event(event):
+            self._wake.set()
+
+    def _release(self, node: str, key: str) -> None:
+        self._background_task(self.binder.release(node, {key}))
+
+    def _background_task(self, coro: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _note(self, info: PodInfo, message: str) -> None:
+        """Tell the pod's owner why it waits: condition PodScheduled=False, once per reason."""
+        pod = self._pod_object(info.key)
+        if pod is None or pod.spec.node_name:
+            return
+        noted = unschedulable(pod, message)
+        if noted is not None:
+            with contextlib.suppress(Conflict, NotFound):  # the pod moved on; nothing to tell
+                await update(
+                    self.store,
+                    pod_store_key(info.key),
+                    encode(noted),
+                    expected_mod_revision=pod.meta.resource_version,
+                )
+
+    # -- running -------------------------------------------------------------------------------
+    async def start(self) -> list[asyncio.Task[None]]:
+        """Start the informers and wait until each has listed; returns their tasks."""
+        await self.nodes.add_handler(Handler(self._on_node, self._on_node, self._on_node_delete))
+        await self.allocations.add_handler(
+            Handler(self._on_allocation, self._on_allocation, self._on_allocation_delete)
+        )
+        await self.apps.add_handler(Handler(self._on_app, self._on_app))
+        await self.pods.add_handler(Handler(self._on_pod, self._on_pod, self._on_pod_delete))
+        informers = (self.apps, self.nodes, self.allocations, self.pods)
+        tasks = [asyncio.ensure_future(i.run()) for i in informers]
+        for informer in informers:
+            await informer.wait_synced()
+        return tasks
+
+    async def run(self) -> None:
+        """Schedule until cancelled."""
+        tasks = await self.start()
+        inflight: asyncio.Future[None] | None = None
+        try:
+            # Pipelined: round k+1 is decided while round k's transaction is in the store;
+            # commits stay in order, so each prepares against the records the last one wrote.
+            while True:
+                groups, tried = self.decide_round()
+                if inflight is not None:
+                    await inflight
+                    inflight = None
+                if groups:
+                    inflight = asyncio.ensure_future(self._commit(groups))
+                    await asyncio.sleep(0)  # let the transaction go out before deciding on
+                elif not tried:
+                    await self._idle()
+        finally:
+            pending = [*tasks, *self._background, *([inflight] if inflight else [])]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def run_once(self) -> int:
+        """One round: decide up to ``batch_size`` pods and commit them; how many were tried."""
+        groups, tried = self.decide_round()
+        if groups:
+            await self._commit(groups)
+        return tried
+
+    def decide_round(self) -> tuple[dict[str, _Group], int]:
+        """Decide (and assume) up to ``batch_size`` pods, grouped by node."""
+        self._wake.clear()
+        groups: dict[str, _Group] = {}
+        tried = 0
+        while tried < self.batch_size and (entry := self.queue.pop()) is not None:
+            tried += 1
+            self._decide(entry, groups)
+        return groups, tried
+
+    def _decide(self, entry: QueuedPod, groups: dict[str, _Group]) -> None:
+        pod = entry.pod
+        if self.cache.placed_on(pod.key) is not None:
+            return  # bound meanwhile (by us or another replica)
+        self.stats.attempts += 1
+        result = self.framework.schedule(pod, self.cache.snapshot())
+        if result.node:
+            self.cache.assume(pod, result.node)
+            groups.setdefault(result.node, _Group()).entries.append(entry)
+            return
+        plan = result.preemption
+        if plan is None:
+            self.stats.unschedulable += 1
+            self.queue.failed(entry, result.status)
+            if self.note_unschedulable:
+                self._background_task(self._note(pod, result.status.message()))
+            return
+        for victim in plan.victims:
+            self.cache.remove_pod(victim.pod_key)
+        self.cache.assume(pod, plan.node)
+        group = groups.setdefault(plan.node, _Group())
+        group.entries.append(entry)
+        group.victims.extend(v.pod_key for v in plan.victims)
+        group.reason = f"preempted for {pod.key} (priority {pod.priority}): {plan.reason}"
+        self.stats.preemptions += 1
+
+    async def _commit(self, groups: dict[str, _Group]) -> None:
+        nodes = list(groups)
+        statuses = await self.binder.bind_many(
+            [
+                NodeBinding(
+                    n,
+                    tuple(e.pod for e in groups[n].entries),
+                    tuple(groups[n].victims),
+                    groups[n].reason,
+                )
+                for n in nodes
+            ]
+        )
+        for node, status in zip(nodes, statuses, strict=True):
+            entries = groups[node].entries
+            if status.ok:
+                self.stats.bound += len(entries)
+                continue
+            self.stats.conflicts += 1
+            for entry in entries:
+                self.cache.forget(entry.pod.key)
+                self.queue.failed(entry, status)
+            record = self._record(node)
+            self.cache.apply_allocation(node, allocation_pods(record) if record else [])
+
+    async def _idle(self) -> None:
+        ready = self.queue.next_ready_at()
+        timeout = 1.0 if ready is None else max(0.0, ready - self.clock.now())
+        waiter = asyncio.ensure_future(self._wake.wait())
+        sleeper = asyncio.ensure_future(self.clock.sleep(timeout))
+        try:
+            await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+            sleeper.cancel()
+
+    def pending(self) -> Sequence[QueuedPod]:
+        return self.queue.pending()

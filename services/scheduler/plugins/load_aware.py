@@ -1,0 +1,30 @@
+"""LoadAware: prefer nodes whose measured usage (plus the pod's request) is low, since
+requests and real load differ widely on colocated machines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sigma.scheduler.framework.interfaces import ClusterEvent
+from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.types import CycleState, PodInfo
+from sigma.scheduler.plugins._room import at
+
+NAME = "LoadAware"
+
+
+class LoadAware:
+    name = NAME
+    events: frozenset[ClusterEvent] = frozenset()
+
+    def score(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, rows: np.ndarray
+    ) -> np.ndarray:
+        cpu = np.minimum((snap.usage_cpu + pod.cpu) * snap.inv_alloc_cpu, 1.0)
+        mem = np.minimum((snap.usage_mem + pod.mem) * snap.inv_alloc_mem, 1.0)
+        return at(100.0 - 50.0 * (cpu + mem), rows)
+
+
+def new(args: dict | None = None) -> LoadAware:
+    return LoadAware()

@@ -1,0 +1,53 @@
+"""QoS: LSE pods need whole exclusive cores, LSR pods reserve whole cores; the shared pool
+(LS and SYSTEM pods) must still hold its requests once cores are carved out of it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sigma.scheduler.framework.interfaces import ClusterEvent
+from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.types import OK, Code, CycleState, PodInfo, Status
+
+NAME = "QoS"
+LSE, LSR, BE = 1, 2, 4
+
+
+def shared_short(pod: PodInfo, snap: Snapshot) -> np.ndarray:
+    """Millicores the shared pool lacks on each node once ``pod`` is in (≤ 0: enough)."""
+    take = pod.exclusive_cores
+    pool = snap.core_millis - 1000.0 * (snap.excl_cores + take)
+    return snap.shared_cpu + (0 if take else pod.cpu) - pool
+
+
+class QoS:
+    name = NAME
+    resource = True
+    events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_UPDATE, ClusterEvent.ROOM_FREED})
+
+    def pre_filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> Status:
+        if pod.qos == LSE and pod.cpu % 1000:
+            return Status.fail(
+                NAME, f"LSE needs whole cores, requested {pod.cpu}m", Code.UNRESOLVABLE
+            )
+        return OK
+
+    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
+        if pod.qos == BE:
+            return np.ones(snap.n, dtype=np.bool_)
+        mask = shared_short(pod, snap) <= 0
+        if pod.exclusive_cores:  # whole cores left after the carve-out
+            mask &= snap.core_millis >= 1000.0 * (snap.excl_cores + pod.exclusive_cores)
+        return mask
+
+    def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:
+        take = pod.exclusive_cores
+        free = int(snap.core_millis[i] // 1000) - int(snap.excl_cores[i])
+        if take and free < take:
+            return f"needs {take} whole cores, {free} free"
+        return f"shared cpu pool short by {int(shared_short(pod, snap)[i])}m"
+
+
+def new(args: dict | None = None) -> QoS:
+    return QoS()

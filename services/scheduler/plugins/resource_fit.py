@@ -1,0 +1,41 @@
+"""ResourceFit: the pod's requests fit the room its class may use (see ``_room``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sigma.scheduler.framework.interfaces import ClusterEvent
+from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.types import CycleState, PodInfo
+from sigma.scheduler.plugins._room import cpu_short, fmt_cpu, fmt_mem, mem_short
+
+NAME = "ResourceFit"
+
+
+class ResourceFit:
+    name = NAME
+    resource = True
+    events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_UPDATE, ClusterEvent.ROOM_FREED})
+
+    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
+        return (cpu_short(pod, snap) <= 0) & (mem_short(pod, snap) <= 0)
+
+    def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:
+        room = "batch capacity" if pod.batch else "allocatable"
+        cpu, mem = cpu_short(pod, snap)[i], mem_short(pod, snap)[i]
+        parts = []
+        if cpu > 0:
+            parts.append(
+                f"Insufficient cpu ({room}): requested {fmt_cpu(pod.cpu)}, "
+                f"free {fmt_cpu(pod.cpu - cpu)}"
+            )
+        if mem > 0:
+            parts.append(
+                f"Insufficient memory ({room}): requested {fmt_mem(pod.mem)}, "
+                f"free {fmt_mem(pod.mem - mem)}"
+            )
+        return "; ".join(parts) or "fits"
+
+
+def new(args: dict | None = None) -> ResourceFit:
+    return ResourceFit()

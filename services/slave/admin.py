@@ -1,0 +1,95 @@
+"""The slave's admin gRPC service: node status, local pods with their cpusets, drain."""
+
+from __future__ import annotations
+
+import grpc
+
+from sigma.rpc import Service
+from sigma.slave.agent import BE, LSE, SlaveAgent
+from sigma.slave.cpuset import format_cpuset
+from sigma.v1 import pod_pb2, slave_pb2, slave_pb2_grpc
+
+SERVICE = "sigma.v1.Slave"
+
+
+class SlaveAdmin(slave_pb2_grpc.SlaveServicer):
+    def __init__(self, agent: SlaveAgent) -> None:
+        self.agent = agent
+
+    async def GetNodeStatus(
+        self, request: slave_pb2.GetNodeStatusRequest, context: grpc.aio.ServicerContext
+    ) -> slave_pb2.GetNodeStatusResponse:
+        a = self.agent
+        out = slave_pb2.GetNodeStatusResponse(
+            node=a.node_object(),
+            runtime=a.runtime.name,
+            shared_cpus=format_cpuset(a.allocator.shared_pool()),
+            under_pressure=a.qos.under_pressure,
+            lease_id=getattr(a.control, "lease_id", 0),
+        )
+        expires = getattr(a.control, "lease_expires_at", 0.0)
+        if expires:
+            out.lease_expires_at.FromNanoseconds(int(expires * 1e9))
+        usage = a.usage_report()
+        if usage is not None:
+            out.node.status.usage.CopyFrom(usage.usage)
+        return out
+
+    async def ListLocalPods(
+        self, request: slave_pb2.ListLocalPodsRequest, context: grpc.aio.ServicerContext
+    ) -> slave_pb2.ListLocalPodsResponse:
+        a = self.agent
+        report = a.usage_report()
+        usage = {u.pod_key: u for u in report.pods} if report is not None else {}
+        out = slave_pb2.ListLocalPodsResponse()
+        for key, st in sorted(a.runtime.pods().items()):
+            if request.qos_class and st.qos != request.qos_class:
+                continue
+            local = out.pods.add(
+                pod_key=key,
+                pod_uid=st.uid,
+                qos_class=st.qos,
+                phase=_phase(st.exit_code, st.killed),
+                cpuset=format_cpuset(st.cpus),
+                exclusive=st.qos == LSE,
+                pid=st.pids[0] if st.pids else 0,
+                suppressed=st.qos == BE
+                and (st.frozen or len(st.cpus) < len(a.allocator.batch_pool())),
+            )
+            if key in usage:
+                local.usage.CopyFrom(usage[key])
+            local.started_at.FromNanoseconds(int(st.started_at * 1e9))
+        return out
+
+    async def Drain(
+        self, request: slave_pb2.DrainRequest, context: grpc.aio.ServicerContext
+    ) -> slave_pb2.DrainResponse:
+        grace = (
+            request.grace_period.ToTimedelta().total_seconds()
+            if request.HasField("grace_period")
+            else None
+        )
+        remaining = context.time_remaining()
+        timeout = max(0.0, remaining - 0.05) if remaining is not None else 30.0
+        evicted, left = await self.agent.drain(
+            request.reason or "NodeDrain",
+            batch_only=request.batch_only,
+            grace=grace,
+            timeout=timeout,
+        )
+        return slave_pb2.DrainResponse(evicted=evicted, remaining=left)
+
+
+def _phase(exit_code: int | None, killed: bool) -> pod_pb2.PodPhase:
+    if exit_code is None:
+        return pod_pb2.POD_PHASE_RUNNING
+    if killed:
+        return pod_pb2.POD_PHASE_EVICTED
+    return pod_pb2.POD_PHASE_SUCCEEDED if exit_code == 0 else pod_pb2.POD_PHASE_FAILED
+
+
+def service(agent: SlaveAgent) -> Service:
+    admin = SlaveAdmin(agent)
+    return Service(
+        SERVICE, lambda server: slave_pb2_grpc.add_SlaveServicer_to_server(admin, server)
+    )

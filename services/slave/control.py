@@ -1,0 +1,207 @@
+"""The slave's port to the control plane, and its adapter over the store and the bus.
+
+The agent needs five things from the control plane: register its node, keep a heartbeat,
+see the pods bound to it, compare-and-swap a pod's status, and publish usage and decisions.
+``ControlPlane`` names exactly those; ``StoreControlPlane`` does them with a Repository (CAS),
+an Informer (indexed by node name) and the Bus. When the apiserver's RPCs carry the same
+operations, an adapter over them replaces this one without touching the agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from google.protobuf.message import Message
+
+from sigma.bus import Bus
+from sigma.errors import AlreadyExists, Conflict, NotFound
+from sigma.log import get_logger
+from sigma.resources import NODE, POD
+from sigma.resources.repository import Repository
+from sigma.store import Store
+from sigma.store.informer import Handler, Informer
+from sigma.v1 import event_pb2, node_pb2, pod_pb2
+
+log = get_logger("sigma.slave")
+
+BY_NODE = "node"
+CONTENT_TYPE = "application/x-protobuf; messageType=sigma.v1.{}"
+
+PodChange = Callable[[pod_pb2.Pod], bool | None]
+
+
+class ControlPlane(Protocol):
+    async def register_node(self, node: node_pb2.Node) -> None:
+        """Create the node, or update its spec (capacity, topology) keeping everything else."""
+        ...
+
+    async def start_heartbeat(self, ttl: int) -> int:
+        """Take the node's heartbeat lease; returns its id."""
+        ...
+
+    async def heartbeat(self) -> None: ...
+
+    async def cordon(self) -> None:
+        """Mark the node unschedulable (before a drain)."""
+        ...
+
+    async def watch_pods(self, on_change: Callable[[], None]) -> None:
+        """Keep the local view of this node's pods current (runs until cancelled)."""
+        ...
+
+    async def wait_synced(self) -> None: ...
+
+    def my_pods(self) -> list[pod_pb2.Pod]: ...
+
+    async def update_pod(self, namespace: str, name: str, change: PodChange) -> pod_pb2.Pod:
+        """Read-modify-CAS ``change`` on the pod; ``change`` returns False to write nothing."""
+        ...
+
+    async def delete_pod(self, pod: pod_pb2.Pod) -> None:
+        """Remove a pod whose deletion was requested, once its processes are gone."""
+        ...
+
+    async def publish_usage(self, report: event_pb2.NodeUsageReport) -> None: ...
+
+    async def publish_decision(self, decision: event_pb2.ColocationDecision) -> None: ...
+
+
+def node_of(pod: pod_pb2.Pod) -> list[str]:
+    return [pod.spec.node_name] if pod.spec.node_name else []
+
+
+class StoreControlPlane:
+    def __init__(
+        self,
+        store: Store,
+        bus: Bus,
+        node: str,
+        *,
+        usage_topic: str = "node-usage",
+        decision_topic: str = "colocation-decisions",
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.node = node
+        self.usage_topic = usage_topic
+        self.decision_topic = decision_topic
+        self.nodes = Repository(store, NODE)
+        self.pods = Repository(store, POD)
+        self.informer = Informer(store, POD.prefix, pod_pb2.Pod)
+        self.informer.add_index(BY_NODE, node_of)
+        self.lease_id = 0
+        self.lease_expires_at = 0.0  # wall-clock seconds
+        self._ttl = 0
+        self._beats = _heartbeat_functions()
+
+    async def register_node(self, node: node_pb2.Node) -> None:
+        try:
+            await self.nodes.create(node)
+            return
+        except AlreadyExists:
+            pass  # already registered: refresh what the slave owns
+
+        def refresh(stored: node_pb2.Node) -> bool:
+            unschedulable = stored.spec.unschedulable
+            taints = list(stored.spec.taints)
+            stored.spec.CopyFrom(node.spec)
+            stored.spec.unschedulable = unschedulable
+            del stored.spec.taints[:]
+            stored.spec.taints.extend(taints)
+            stored.meta.labels.update(node.meta.labels)
+            stored.status.phase = node.status.phase
+            stored.status.agent_version = node.status.agent_version
+            return True
+
+        await self.nodes.mutate("", self.node, refresh)
+
+    async def start_heartbeat(self, ttl: int) -> int:
+        self._ttl = ttl
+        if self._beats is not None:
+            self.lease_id = await self._beats[0](self.store, self.node, ttl)
+        else:
+            self.lease_id = await self.store.grant_lease(ttl)
+        await self.heartbeat()
+        return self.lease_id
+
+    async def heartbeat(self) -> None:
+        if self._beats is not None:
+            try:
+                await self._beats[1](self.store, self.node, self.lease_id)
+            except NotFound:  # the lease lapsed (a long pause, a store restart): take a new one
+                self.lease_id = await self._beats[0](self.store, self.node, self._ttl)
+        else:
+            await self.store.keep_alive(self.lease_id)
+
+            def beat(stored: node_pb2.Node) -> None:
+                stored.status.last_heartbeat.FromNanoseconds(time.time_ns())
+                if stored.status.phase != node_pb2.NODE_PHASE_NOT_READY:
+                    stored.status.phase = node_pb2.NODE_PHASE_READY
+
+            await self.nodes.mutate("", self.node, beat)
+        self.lease_expires_at = time.time() + self._ttl
+
+    async def cordon(self) -> None:
+        def mark(stored: node_pb2.Node) -> bool:
+            if stored.spec.unschedulable:
+                return False
+            stored.spec.unschedulable = True
+            return True
+
+        await self.nodes.mutate("", self.node, mark)
+
+    async def watch_pods(self, on_change: Callable[[], None]) -> None:
+        def changed(*_: object) -> None:
+            on_change()
+
+        await self.informer.add_handler(Handler(changed, changed, changed))
+        await self.informer.run()
+
+    async def wait_synced(self) -> None:
+        await self.informer.wait_synced()
+
+    def my_pods(self) -> list[pod_pb2.Pod]:
+        return self.informer.by_index(BY_NODE, self.node)
+
+    async def update_pod(self, namespace: str, name: str, change: PodChange) -> pod_pb2.Pod:
+        return await self.pods.mutate(namespace, name, change)
+
+    async def delete_pod(self, pod: pod_pb2.Pod) -> None:
+        with contextlib.suppress(NotFound, Conflict):
+            await self.pods.delete(
+                pod.meta.namespace, pod.meta.name, resource_version=pod.meta.resource_version
+            )
+
+    async def publish_usage(self, report: event_pb2.NodeUsageReport) -> None:
+        await self._publish(self.usage_topic, report.node_name, report)
+
+    async def publish_decision(self, decision: event_pb2.ColocationDecision) -> None:
+        await self._publish(self.decision_topic, decision.node_name, decision)
+
+    async def _publish(self, topic: str, key: str, message: Message) -> None:
+        name = message.DESCRIPTOR.name
+        value = message.SerializeToString()
+        await self.bus.publish(topic, key, value, {"content-type": CONTENT_TYPE.format(name)})
+
+
+Beats = tuple[Callable[..., Awaitable[int]], Callable[..., Awaitable[None]]]
+
+
+def _heartbeat_functions() -> Beats | None:
+    """The apiserver's heartbeat functions when that module exists, else None (own lease)."""
+    try:
+        module = importlib.import_module("sigma.apiserver.heartbeats")
+        return module.register, module.beat
+    except (ImportError, AttributeError):
+        return None
+
+
+async def cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

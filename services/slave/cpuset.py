@@ -1,0 +1,114 @@
+"""CPU sets: the list syntax ("0-3,8") and the allocator that cuts a node's CPUs by QoS class.
+
+Placement rules, after Koordinator:
+
+- LSE pods get exclusive whole CPUs: nobody else, batch included, ever runs there;
+- LSR pods get reserved CPUs: no other online pod is placed there, batch may borrow them
+  (the suppress strategy takes them back the moment the owner needs them);
+- LS pods share the pool left after LSE and LSR;
+- BE pods share that same pool (plus LSR CPUs), never an LSE CPU; how much of it they get is
+  narrowed at run time by the suppress strategy.
+
+The allocator is pure bookkeeping, no I/O: the runtime applies what it decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sigma.errors import Invalid, ResourceExhausted
+
+CpuSet = frozenset[int]
+
+
+def parse_cpuset(text: str) -> CpuSet:
+    """``"0-3,8"`` → {0, 1, 2, 3, 8}; the empty string is the empty set."""
+    cpus: set[int] = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        try:
+            first, last = int(lo), int(hi) if sep else int(lo)
+        except ValueError:
+            raise Invalid("cpuset", f"{text!r}: {part!r} is not N or N-M") from None
+        if first < 0 or last < first:
+            raise Invalid("cpuset", f"{text!r}: {part!r} is not an ascending range")
+        cpus.update(range(first, last + 1))
+    return frozenset(cpus)
+
+
+def format_cpuset(cpus: Iterable[int]) -> str:
+    """{0, 1, 2, 3, 8} → ``"0-3,8"`` (ranges of consecutive CPUs, ascending)."""
+    parts: list[str] = []
+    ordered = sorted(set(cpus))
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+def whole_cpus(cpu_millis: int) -> int:
+    """Whole CPUs an exclusive or reserved pod needs for its request (at least one)."""
+    return max(1, -(-cpu_millis // 1000))
+
+
+@dataclass(slots=True)
+class CpuAllocator:
+    """Hands out exclusive (LSE) and reserved (LSR) CPUs of one node; the rest is shared.
+
+    Exclusive sets are cut from the highest-numbered CPUs downwards so the low CPUs, where the
+    OS and interrupts usually land, stay in the shared pool as long as possible.
+    """
+
+    cpu_count: int
+    exclusive: dict[str, CpuSet] = field(default_factory=dict)  # pod key → LSE CPUs
+    reserved: dict[str, CpuSet] = field(default_factory=dict)  # pod key → LSR CPUs
+    min_shared: int = 1  # the shared pool never shrinks below this many CPUs
+
+    @property
+    def all_cpus(self) -> CpuSet:
+        return frozenset(range(self.cpu_count))
+
+    def taken(self) -> CpuSet:
+        return frozenset().union(*self.exclusive.values(), *self.reserved.values())
+
+    def shared_pool(self) -> CpuSet:
+        """Where LS pods run: every CPU not exclusive and not reserved."""
+        return self.all_cpus - self.taken()
+
+    def batch_pool(self) -> CpuSet:
+        """The most batch may ever use: the shared pool plus reserved CPUs, never LSE ones."""
+        return self.all_cpus - frozenset().union(*self.exclusive.values())
+
+    def allocate(self, pod_key: str, *, exclusive: bool, cpu_millis: int) -> CpuSet:
+        """Take whole CPUs for an LSE (``exclusive``) or LSR pod; idempotent per pod key."""
+        book = self.exclusive if exclusive else self.reserved
+        if pod_key in book:
+            return book[pod_key]
+        need = whole_cpus(cpu_millis)
+        free = sorted(self.shared_pool(), reverse=True)
+        if len(free) - need < self.min_shared:
+            raise ResourceExhausted(
+                f"{pod_key}: needs {need} whole CPUs, {len(free)} free "
+                f"and {self.min_shared} kept for the shared pool"
+            )
+        cpus = frozenset(free[:need])
+        book[pod_key] = cpus
+        return cpus
+
+    def adopt(self, pod_key: str, *, exclusive: bool, cpus: CpuSet) -> None:
+        """Re-record a set a previous run of the agent handed out (restart-safe adoption)."""
+        (self.exclusive if exclusive else self.reserved)[pod_key] = cpus
+
+    def release(self, pod_key: str) -> None:
+        self.exclusive.pop(pod_key, None)
+        self.reserved.pop(pod_key, None)
+
+    def owned(self, pod_key: str) -> CpuSet | None:
+        return self.exclusive.get(pod_key) or self.reserved.get(pod_key)

@@ -1,0 +1,1 @@
+"""Node QoS: pure strategies (view → actions), one registry, one executor, a ticking manager."""

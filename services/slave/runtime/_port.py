@@ -1,0 +1,166 @@
+"""The runtime port: how the agent starts, stops, places, squeezes and measures pods.
+
+Two adapters keep the same contract: ``ProcessRuntime`` (real processes on this machine) and
+``SimulatedRuntime`` (virtual pods on virtual nodes, usage from a model). The agent and the QoS
+executor only ever talk to this port.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sigma.slave.cpuset import CpuSet
+from sigma.v1 import meta_pb2, pod_pb2
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerRun:
+    name: str
+    argv: tuple[str, ...]  # command + args
+    env: tuple[tuple[str, str], ...] = ()
+    working_dir: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PodRun:
+    """Everything a runtime needs to start one pod, resolved from the Pod by the agent."""
+
+    key: str  # "namespace/name"
+    uid: str
+    qos: int
+    containers: tuple[ContainerRun, ...]
+    cpus: CpuSet
+    priority: int = 0
+    cpu_limit_millis: int = 0  # 0: none
+    cpu_request_millis: int = 0  # the share weight is derived from it
+    memory_limit_bytes: int = 0  # 0: none
+    memory_request_bytes: int = 0
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def batch(self) -> bool:
+        return self.qos == meta_pb2.QOS_CLASS_BE
+
+    @classmethod
+    def from_pod(cls, pod: pod_pb2.Pod, cpus: CpuSet) -> PodRun:
+        containers = tuple(
+            ContainerRun(
+                c.name,
+                (*c.command, *c.args),
+                tuple(sorted(c.env.items())),
+                c.working_dir,
+            )
+            for c in pod.spec.template.containers
+        )
+        limits = [c.resources.limits for c in pod.spec.template.containers]
+        requests = [c.resources.requests for c in pod.spec.template.containers]
+        return cls(
+            key=f"{pod.meta.namespace}/{pod.meta.name}",
+            uid=pod.meta.uid,
+            qos=pod.spec.qos_class,
+            containers=containers,
+            cpus=cpus,
+            priority=pod.spec.priority,
+            # A limit on one container bounds the pod only when every container has one.
+            cpu_limit_millis=sum(r.cpu_millis for r in limits)
+            if all(r.cpu_millis for r in limits)
+            else 0,
+            cpu_request_millis=sum(r.cpu_millis for r in requests),
+            memory_limit_bytes=(
+                sum(r.memory_bytes for r in limits) if all(r.memory_bytes for r in limits) else 0
+            ),
+            memory_request_bytes=sum(r.memory_bytes for r in requests),
+            labels=tuple(sorted(pod.meta.labels.items())),
+        )
+
+
+@dataclass(slots=True)
+class PodState:
+    """A pod as its runtime holds it. ``exit_code`` is None while any container still runs."""
+
+    key: str
+    uid: str
+    qos: int
+    cpus: CpuSet
+    pids: tuple[int, ...] = ()  # one per container; empty under the simulated runtime
+    started_at: float = 0.0  # wall-clock seconds
+    priority: int = 0
+    memory_limit_bytes: int = 0
+    frozen: bool = False
+    exit_code: int | None = None
+    killed: bool = False  # stopped by the agent (its exit code is not the pod's verdict)
+
+    @property
+    def running(self) -> bool:
+        return self.exit_code is None
+
+
+@dataclass(frozen=True, slots=True)
+class PodSample:
+    cpu_millis: int
+    memory_bytes: int
+    pressure: float | None = None  # the pod's own CPU PSI some avg10, where measurable
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSample:
+    cpu_millis: int
+    memory_bytes: int
+    pressure: float | None  # node CPU PSI some avg10, None where the kernel has none
+    runnable_per_cpu: float
+    pods: dict[str, PodSample] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What this runtime can enforce here; the agent reports it and picks fallbacks from it."""
+
+    cpu_max: bool = False  # a hard CPU quota per pod
+    cpu_weight: bool = False
+    memory_max: bool = False  # else memory_evict enforces limits from samples
+    freeze: str = "signal"  # "cgroup" (cgroup.freeze) or "signal" (SIGSTOP / SIGCONT)
+    idle_class: str = "nice"  # "sched_idle" or "nice" (nice 19) for batch
+    pod_pressure: bool = False  # per-pod CPU PSI
+
+    def describe(self) -> str:
+        quota = "cpu.max" if self.cpu_max else "no quota (affinity + idle class only)"
+        memory = "memory.max" if self.memory_max else "limits enforced by sampling + eviction"
+        return f"{quota}; {memory}; freeze by {self.freeze}; batch at {self.idle_class}"
+
+
+class Runtime(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    def adopt(self) -> list[PodState]:
+        """Pods a previous run of the agent left running (or finished meanwhile), re-tracked."""
+        ...
+
+    async def start(self, run: PodRun) -> PodState: ...
+
+    async def stop(self, key: str, grace: float) -> PodState | None:
+        """SIGTERM, then SIGKILL after ``grace`` seconds; None if the pod is unknown."""
+        ...
+
+    def pods(self) -> dict[str, PodState]: ...
+
+    def poll(self) -> list[PodState]:
+        """Refresh exit status; the pods that finished since the last poll."""
+        ...
+
+    def forget(self, key: str) -> None:
+        """Drop a finished pod's record once its final status is reported."""
+        ...
+
+    async def set_cpus(self, key: str, cpus: CpuSet, quota_millis: int = 0) -> None: ...
+
+    async def freeze(self, key: str) -> None: ...
+
+    async def thaw(self, key: str) -> None: ...
+
+    def sample(self) -> NodeSample: ...
+
+    async def close(self) -> None:
+        """Release the runtime's own resources; pods keep running (a restart adopts them)."""
+        ...

@@ -1,0 +1,147 @@
+"""cgroup v2, where the machine allows it: detected at start, never assumed.
+
+Detection: the cgroup2 mount from /proc/self/mounts (``/sys/fs/cgroup`` on a pure v2 host,
+``/sys/fs/cgroup/unified`` on a hybrid one), then a trial ``mkdir`` of the agent's own subtree.
+Each feature is then judged by itself: ``cpu.max`` / ``cpu.weight`` need the cpu controller
+delegated to the subtree, ``memory.max`` the memory controller; ``cgroup.freeze`` and per-cgroup
+``cpu.pressure`` come with any v2 cgroup on a recent kernel.
+
+Fallbacks (stated by ``Capabilities.describe``): no cgroup at all → freeze by SIGSTOP/SIGCONT of
+the pod's process group and no per-pod PSI; no cpu controller → batch is held back only by its
+CPU set and the idle scheduling class; no memory controller → memory limits are enforced by the
+memory_evict strategy from sampled RSS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from sigma.log import get_logger
+
+log = get_logger("sigma.slave.runtime")
+
+PERIOD_US = 100_000
+
+
+def find_mount(mounts: str = "/proc/self/mounts") -> Path | None:
+    try:
+        lines = Path(mounts).read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 3 and parts[2] == "cgroup2":
+            return Path(parts[1])
+    return None
+
+
+def slug(key: str) -> str:
+    return key.replace("/", "_")
+
+
+class Cgroups:
+    """The agent's subtree (``<mount>/sigma/<node>``) and one leaf per pod."""
+
+    def __init__(self, base: Path, controllers: frozenset[str]) -> None:
+        self.base = base
+        self.controllers = controllers
+
+    @classmethod
+    def detect(cls, node: str, mount: Path | None = None) -> Cgroups | None:
+        mount = mount or find_mount()
+        if mount is None:
+            log.info("no cgroup v2 mount: using signals and sampling")
+            return None
+        base = mount / "sigma" / slug(node)
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            log.info("cgroup v2 not writable", extra={"path": str(base), "error": str(exc)})
+            return None
+        available = set(_read(mount / "cgroup.controllers").split())
+        enabled: set[str] = set()
+        for ctl in ("cpu", "memory") if available else ():
+            if ctl in available and all(
+                _write(d / "cgroup.subtree_control", f"+{ctl}")
+                for d in (mount, mount / "sigma", base)
+            ):
+                enabled.add(ctl)
+        return cls(base, frozenset(enabled))
+
+    def path(self, key: str) -> Path:
+        return self.base / slug(key)
+
+    def create(self, key: str) -> Path:
+        path = self.path(key)
+        path.mkdir(exist_ok=True)
+        return path
+
+    def add(self, key: str, pid: int) -> bool:
+        return _write(self.path(key) / "cgroup.procs", str(pid))
+
+    def remove(self, key: str) -> None:
+        with contextlib.suppress(OSError):
+            self.path(key).rmdir()
+
+    def set_cpu_max(self, key: str, millis: int) -> bool:
+        if "cpu" not in self.controllers:
+            return False
+        value = f"{millis * PERIOD_US // 1000} {PERIOD_US}" if millis > 0 else f"max {PERIOD_US}"
+        return _write(self.path(key) / "cpu.max", value)
+
+    def set_cpu_weight(self, key: str, weight: int) -> bool:
+        return "cpu" in self.controllers and _write(self.path(key) / "cpu.weight", str(weight))
+
+    def set_memory_max(self, key: str, limit: int) -> bool:
+        if "memory" not in self.controllers:
+            return False
+        return _write(self.path(key) / "memory.max", str(limit) if limit > 0 else "max")
+
+    def freeze(self, key: str, frozen: bool) -> bool:
+        return _write(self.path(key) / "cgroup.freeze", "1" if frozen else "0")
+
+    def pressure(self, key: str) -> float | None:
+        return parse_pressure(_read(self.path(key) / "cpu.pressure"))
+
+    def can_freeze(self) -> bool:
+        return (self.base / "cgroup.freeze").exists()
+
+    def has_pressure(self) -> bool:
+        return (self.base / "cpu.pressure").exists()
+
+
+def parse_pressure(text: str) -> float | None:
+    """``some avg10=…`` of a PSI file, or None when absent or unreadable."""
+    for line in text.splitlines():
+        if line.startswith("some "):
+            for field in line.split()[1:]:
+                name, _, value = field.partition("=")
+                if name == "avg10":
+                    try:
+                        return float(value)
+                    except ValueError:
+                        return None
+    return None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _write(path: Path, value: str) -> bool:
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except OSError:
+        return False
+    try:
+        os.write(fd, value.encode())
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)

@@ -1,0 +1,88 @@
+"""``sigma slave``: wires the agent from its settings and serves the admin service.
+
+Only wiring lives here (runtime, control-plane adapter, agent, admin service), in dependency
+order; the agent's loops run as a background task of the tier.
+"""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import psutil
+
+from sigma.clock import SystemClock
+from sigma.errors import Invalid
+from sigma.rpc import Service
+from sigma.slave.admin import service
+from sigma.slave.agent import AgentConfig, SlaveAgent
+from sigma.slave.control import StoreControlPlane
+from sigma.slave.qos.model import QosPolicy
+from sigma.slave.runtime._port import Runtime
+from sigma.slave.runtime.process import ProcessRuntime
+from sigma.slave.runtime.simulated import SimulatedCluster
+from sigma.slave.settings import SlaveSettings
+from sigma.tiers import Context
+from sigma.v1 import node_pb2
+
+
+async def build(ctx: Context) -> Sequence[Service]:
+    settings: SlaveSettings = ctx.settings or SlaveSettings()
+    node = settings.node or socket.gethostname()
+    runtime, cpus, memory = _runtime(settings, node)
+    config = AgentConfig(
+        cpu_count=cpus,
+        memory_bytes=memory,
+        topology=node_pb2.NodeTopology(
+            host=node, chassis=settings.chassis, core_switch=settings.core_switch
+        ),
+        labels=_labels(settings.labels),
+        reserved_cpu_millis=settings.reserved_cpu_millis,
+        reserved_memory_bytes=settings.reserved_memory_bytes,
+        heartbeat_ttl=settings.heartbeat_ttl,
+        heartbeat_interval=settings.heartbeat_interval,
+        usage_interval=settings.usage_interval,
+        qos_interval=settings.qos_interval,
+        grace=settings.grace,
+        evict_grace=settings.evict_grace,
+        policy=QosPolicy(
+            suppress_threshold=settings.suppress_threshold,
+            cpu_evict_after=settings.cpu_evict_after,
+            memory_evict_threshold=settings.memory_evict_threshold,
+            pressure_threshold=settings.pressure_threshold,
+        ),
+    )
+    control = StoreControlPlane(
+        ctx.store,
+        ctx.bus,
+        node,
+        usage_topic=settings.usage_topic,
+        decision_topic=settings.decision_topic,
+    )
+    agent = SlaveAgent(node, control, runtime, SystemClock(), config)
+    ctx.spawn(agent.run(), f"slave-{node}")
+    return [service(agent)]
+
+
+def _runtime(settings: SlaveSettings, node: str) -> tuple[Runtime, int, int]:
+    if settings.runtime == "process":
+        state = settings.state_dir or str(Path(tempfile.gettempdir()) / f"sigma-slave-{node}")
+        runtime = ProcessRuntime(node, state, use_cgroups=settings.cgroups)
+        return runtime, psutil.cpu_count() or 1, psutil.virtual_memory().total
+    if settings.runtime == "simulated":
+        cluster = SimulatedCluster(SystemClock())
+        rt = cluster.runtime(node, settings.sim_cpus, settings.sim_memory_bytes)
+        return rt, settings.sim_cpus, settings.sim_memory_bytes
+    raise Invalid("runtime", f"{settings.runtime!r} is not one of process, simulated")
+
+
+def _labels(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise Invalid("labels", f"{pair!r} is not key=value")
+        out[key] = value
+    return out

@@ -1,0 +1,45 @@
+"""Settings of ``sigma slave``: flags, SIGMA_* environment variables or the [slave] TOML table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _f(default: Any, text: str) -> Any:
+    return field(default=default, metadata={"help": text})
+
+
+@dataclass(slots=True)
+class SlaveSettings:
+    node: str = _f("", "node name to register (default: this machine's hostname)")
+    runtime: str = _f("process", "how pods run: process (real processes) or simulated")
+    state_dir: str = _f(
+        "", "where running pods are recorded for adoption (default: <tmp>/sigma-slave-<node>)"
+    )
+    cgroups: bool = _f(True, "use cgroup v2 where the machine allows it (detected at start)")
+    chassis: str = _f("", "topology: the chassis holding this host")
+    core_switch: str = _f("", "topology: the core switch the chassis uplinks to")
+    labels: list[str] = field(default_factory=list, metadata={"help": "node labels, key=value,..."})
+    reserved_cpu_millis: int = _f(
+        0, "CPU kept for the OS and agents (capacity - this = allocatable)"
+    )
+    reserved_memory_bytes: int = _f(0, "memory kept for the OS and agents")
+    heartbeat_ttl: int = _f(15, "seconds the node's lease lives without a heartbeat")
+    heartbeat_interval: float = _f(5.0, "seconds between heartbeats")
+    usage_interval: float = _f(10.0, "seconds between node usage reports on the bus")
+    usage_topic: str = _f("node-usage", "bus topic of node usage reports (key = node)")
+    decision_topic: str = _f("colocation-decisions", "bus topic of the node's own QoS actions")
+    qos_interval: float = _f(0.025, "seconds between QoS ticks (sample, decide, act)")
+    suppress_threshold: float = _f(
+        0.65, "share of the node's CPU batch may fill before it is squeezed"
+    )
+    cpu_evict_after: float = _f(5.0, "seconds batch may sit squeezed before it is evicted")
+    memory_evict_threshold: float = _f(0.9, "share of memory above which batch is evicted")
+    pressure_threshold: float = _f(
+        40.0, "CPU PSI some avg10, in percent, of online pods that freezes batch"
+    )
+    grace: float = _f(10.0, "seconds between SIGTERM and SIGKILL when a pod is deleted")
+    evict_grace: float = _f(1.0, "seconds between SIGTERM and SIGKILL on a QoS eviction")
+    sim_cpus: int = _f(32, "simulated runtime: CPUs of the virtual node")
+    sim_memory_bytes: int = _f(128 << 30, "simulated runtime: memory of the virtual node")

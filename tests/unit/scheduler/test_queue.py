@@ -1,0 +1,74 @@
+from sigma.scheduler.framework import ClusterEvent, Code, SchedulingQueue, Status, Where
+from sigma.testing.clock import ManualClock
+from tests.unit.scheduler._cluster import pod
+
+
+def _queue(clock: ManualClock, **kw: object) -> SchedulingQueue:
+    wakes = lambda plugins, event: event is ClusterEvent.ROOM_FREED and "ResourceFit" in plugins  # noqa: E731
+    return SchedulingQueue(clock, wakes=wakes, **kw)  # type: ignore[arg-type]
+
+
+def test_pops_by_priority_then_online_before_batch_then_arrival() -> None:
+    q = _queue(ManualClock())
+    q.add(pod("a/low", priority=1))
+    q.add(pod("a/batch", priority=5, qos=4))
+    q.add(pod("a/high", priority=5))
+    q.add(pod("a/low2", priority=1))
+    order = [q.pop().pod.key for _ in range(4)]  # type: ignore[union-attr]
+    assert order == ["a/high", "a/batch", "a/low", "a/low2"]
+    assert q.pop() is None
+
+
+def test_conflict_backs_off_exponentially_on_the_clock() -> None:
+    clock = ManualClock()
+    q = _queue(clock, initial_backoff=1.0)
+    q.add(pod("a/p"))
+    entry = q.pop()
+    q.failed(entry, Status(Code.CONFLICT))  # type: ignore[arg-type]
+    assert q.pop() is None and q.next_ready_at() == 1.0
+    clock.advance(1.0)
+    entry = q.pop()
+    assert entry is not None and entry.attempts == 2
+    q.failed(entry, Status(Code.CONFLICT))
+    clock.advance(1.5)
+    assert q.pop() is None
+    clock.advance(0.5)
+    assert q.pop() is not None
+
+
+def test_unschedulable_waits_for_an_event_its_rejecting_plugin_cares_about() -> None:
+    clock = ManualClock()
+    q = _queue(clock, initial_backoff=0.5, unschedulable_timeout=60)
+    q.add(pod("a/p"))
+    entry = q.pop()
+    q.failed(entry, Status.fail("ResourceFit", "Insufficient cpu"))  # type: ignore[arg-type]
+    assert q.pending()[0].where is Where.UNSCHEDULABLE
+    assert q.on_event(ClusterEvent.NODE_DELETE) == 0
+    assert q.on_event(ClusterEvent.ROOM_FREED) == 1
+    clock.advance(0.5)
+    assert q.pop() is not None
+
+
+def test_unschedulable_retried_after_timeout_and_unresolvable_ignores_events() -> None:
+    clock = ManualClock()
+    q = _queue(clock, initial_backoff=0.1, unschedulable_timeout=30)
+    q.add(pod("a/p"))
+    q.failed(q.pop(), Status.fail("ResourceFit", "x", Code.UNRESOLVABLE))  # type: ignore[arg-type]
+    assert q.on_event(ClusterEvent.ROOM_FREED) == 0
+    clock.advance(30)
+    q.flush()
+    clock.advance(1)
+    assert q.pop() is not None
+
+
+def test_update_while_in_flight_keeps_the_newer_copy_and_delete_drops() -> None:
+    q = _queue(ManualClock())
+    q.add(pod("a/p", cpu=1))
+    entry = q.pop()
+    q.add(pod("a/p", cpu=2))
+    q.failed(entry, Status(Code.CONFLICT))  # type: ignore[arg-type]
+    again = q.pop()
+    assert again is not None and again.pod.cpu == 2
+    q.add(pod("a/q"))
+    q.delete("a/q")
+    assert q.pop() is None and len(q) == 0
