@@ -30,6 +30,12 @@ from sigma.resources import KINDS
 from sigma.v1 import event_pb2
 
 TOPIC_PREFIX = "sigma.events."
+# The other two streams (DESIGN: object changes, node usage, colocation decisions), both keyed
+# by node name: NodeUsageReport from every slave, ColocationDecision from the colocator and from
+# slaves' local QoS actions (and the scheduler's preemptions). Values are protobuf, with the
+# same content-type header naming the message type.
+NODE_USAGE_TOPIC = "sigma.node-usage"
+DECISIONS_TOPIC = "sigma.decisions"
 
 HEADER_CONTENT_TYPE = "content-type"
 HEADER_REVISION = "revision"

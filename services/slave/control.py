@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 
 from sigma.bus import Bus
 from sigma.errors import AlreadyExists, Conflict, NotFound
+from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 from sigma.log import get_logger
 from sigma.resources import NODE, POD
 from sigma.resources.repository import Repository
@@ -82,8 +83,8 @@ class StoreControlPlane:
         bus: Bus,
         node: str,
         *,
-        usage_topic: str = "node-usage",
-        decision_topic: str = "colocation-decisions",
+        usage_topic: str = NODE_USAGE_TOPIC,
+        decision_topic: str = DECISIONS_TOPIC,
     ) -> None:
         self.store = store
         self.bus = bus

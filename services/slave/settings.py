@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
+
 
 def _f(default: Any, text: str) -> Any:
     return field(default=default, metadata={"help": text})
@@ -28,8 +30,8 @@ class SlaveSettings:
     heartbeat_ttl: int = _f(15, "seconds the node's lease lives without a heartbeat")
     heartbeat_interval: float = _f(5.0, "seconds between heartbeats")
     usage_interval: float = _f(10.0, "seconds between node usage reports on the bus")
-    usage_topic: str = _f("node-usage", "bus topic of node usage reports (key = node)")
-    decision_topic: str = _f("colocation-decisions", "bus topic of the node's own QoS actions")
+    usage_topic: str = _f(NODE_USAGE_TOPIC, "bus topic of node usage reports (key = node)")
+    decision_topic: str = _f(DECISIONS_TOPIC, "bus topic of the node's own QoS actions")
     qos_interval: float = _f(0.025, "seconds between QoS ticks (sample, decide, act)")
     suppress_threshold: float = _f(
         0.65, "share of the node's CPU batch may fill before it is squeezed"

@@ -1,6 +1,6 @@
 """From a runtime sample to what the colocator and the QoS loop read.
 
-``report`` builds the NodeUsageReport published on the node-usage topic (key = node);
+``report`` builds the NodeUsageReport published on ``sigma.events.NODE_USAGE_TOPIC`` (key = node);
 ``qos_sample`` the QoS loop's Sample. Both split usage by who uses it: online (LSE, LSR, LS),
 batch (BE), and system = machine total - online - batch, so the three parts add up.
 """

@@ -14,6 +14,7 @@ import pytest
 from slave_helpers import BE, CPUS, LS, Slave, cleanup, config, pod, repo, running, spinner_argv
 
 from sigma.bus.memory import MemoryBus
+from sigma.events import DECISIONS_TOPIC
 from sigma.slave.cpuset import format_cpuset
 from sigma.store.memory import MemoryStore
 from sigma.testing.wait import eventually
@@ -132,6 +133,6 @@ def _phase(slave: Slave, name: str) -> int:
 
 
 async def _decisions(bus: MemoryBus) -> list[event_pb2.ColocationDecision]:
-    async with await bus.consumer("t", ["colocation-decisions"]) as c:
+    async with await bus.consumer("t", [DECISIONS_TOPIC]) as c:
         msgs = await c.fetch(timeout=0.5)
     return [event_pb2.ColocationDecision.FromString(m.value) for m in msgs]

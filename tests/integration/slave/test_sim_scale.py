@@ -13,6 +13,7 @@ import time
 import psutil
 
 from sigma.bus.memory import MemoryBus
+from sigma.events import NODE_USAGE_TOPIC
 from sigma.slave.fleet import SimulatedFleet
 from sigma.slave.runtime._port import ContainerRun, PodRun
 from sigma.slave.runtime.simulated import UsageModel
@@ -51,13 +52,13 @@ async def test_five_thousand_virtual_nodes_report_usage() -> None:
     bus = MemoryBus()
 
     async def publish(r: event_pb2.NodeUsageReport) -> None:
-        await bus.publish("node-usage", r.node_name, r.SerializeToString())
+        await bus.publish(NODE_USAGE_TOPIC, r.node_name, r.SerializeToString())
 
     clock.advance(21600)  # a quarter into the day: cpu share 0.55 of the request
     cpu0, wall0 = time.process_time(), time.perf_counter()
     assert await fleet.report_round(publish) == NODES
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    async with await bus.consumer("t", ["node-usage"]) as consumer:
+    async with await bus.consumer("t", [NODE_USAGE_TOPIC]) as consumer:
         got: dict[str, event_pb2.NodeUsageReport] = {}
         while len(got) < NODES:
             for m in await consumer.fetch(max_records=5000, timeout=1):

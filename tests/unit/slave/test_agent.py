@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sigma.apiserver.heartbeats import heartbeat_key
+from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 from sigma.slave.qos.model import Action, ActionKind
 from sigma.testing.wait import eventually
 from sigma.v1 import event_pb2, node_pb2, pod_pb2
@@ -80,7 +81,7 @@ async def test_evictions_go_through_the_executor_and_are_reported(r: Rig) -> Non
     assert (job.phase, job.reason) == (pod_pb2.POD_PHASE_EVICTED, "OnlineStarved")
     await r.agent.converge()  # an evicted pod is not restarted
     assert r.runtime.pods() == {}
-    async with await r.bus.consumer("t", ["colocation-decisions"]) as c:
+    async with await r.bus.consumer("t", [DECISIONS_TOPIC]) as c:
         msgs = await c.fetch(timeout=0.2)
     assert [(m.key, event_pb2.ColocationDecision.FromString(m.value).target) for m in msgs] == [
         ("n1", "team/job")
@@ -93,7 +94,7 @@ async def test_usage_report_on_the_bus_keyed_by_node(r: Rig) -> None:
     await r.sync(2)
     await r.agent.observe()
     await r.agent.publish_usage()
-    async with await r.bus.consumer("t", ["node-usage"]) as c:
+    async with await r.bus.consumer("t", [NODE_USAGE_TOPIC]) as c:
         [msg] = await c.fetch(timeout=0.5)
     report = event_pb2.NodeUsageReport.FromString(msg.value)
     assert msg.key == "n1"
