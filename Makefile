@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install engines lint protos protos-check clean
+.PHONY: up test bench install engines lint protos protos-check clean
 
 up: $(STAMP)
 	$(BIN)/sigma up
@@ -16,6 +16,9 @@ test: $(STAMP) engines
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/gen_protos.py --check
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP) engines
+	$(BIN)/sigma bench scheduler --json
 
 install: $(STAMP)
 
