@@ -11,18 +11,17 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
 import grpc
 import pytest
 from aetcd import rpc
+
+from sigma.testing._process import EngineProcess, free_port, tail
 
 _NAME = "sigma-test"
 
@@ -41,13 +40,7 @@ def etcd_binary() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class EtcdEngine:
+class EtcdEngine(EngineProcess):
     """One etcd member on 127.0.0.1, with its data in a temporary folder.
 
     ``restart()`` keeps the data and the ports, so clients reconnect to the same endpoint; it is
@@ -58,11 +51,10 @@ class EtcdEngine:
         self.binary = etcd_binary()
         self.keep_data = keep_data
         self.start_timeout = start_timeout
-        self.client_port = _free_port()
-        self.peer_port = _free_port()
+        self.client_port = free_port()
+        self.peer_port = free_port()
         self.data_dir = Path(tempfile.mkdtemp(prefix="sigma-etcd-"))
         self.version = self._read_version()
-        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -71,10 +63,6 @@ class EtcdEngine:
     @property
     def url(self) -> str:
         return f"etcd://{self.endpoint}"
-
-    @property
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
 
     def start(self) -> EtcdEngine:
         if self.running:
@@ -106,50 +94,19 @@ class EtcdEngine:
 
     def stop(self, *, timeout: float = 10.0) -> None:
         """SIGTERM, then SIGKILL if etcd does not leave in time; drop the data unless kept."""
-        self._terminate(timeout)
+        self.terminate(timeout)
         if not self.keep_data:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def restart(self, *, down_for: float = 0.0) -> None:
         """Stop (keeping data and ports), optionally stay down a while, start again."""
-        self._terminate(10.0)
+        self.terminate(10.0)
         if down_for:
             time.sleep(down_for)
         self.start()
 
-    def kill(self) -> None:
-        """SIGKILL, as a crash would; data stays, ``start()`` brings the member back."""
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-
     def log_tail(self, lines: int = 40) -> str:
-        path = self.data_dir / "etcd.log"
-        if not path.exists():
-            return ""
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-    def __enter__(self) -> EtcdEngine:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _terminate(self, timeout: float) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        return tail([self.data_dir / "etcd.log"], lines)
 
     def _read_version(self) -> str:
         out = subprocess.run(
@@ -173,7 +130,7 @@ class EtcdEngine:
                     return
                 except grpc.RpcError:
                     if time.monotonic() > deadline:
-                        self._terminate(5.0)
+                        self.terminate(5.0)
                         raise RuntimeError(
                             f"etcd did not answer within {self.start_timeout}s:\n{self.log_tail()}"
                         ) from None

@@ -17,7 +17,6 @@ import base64
 import os
 import re
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -26,9 +25,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
 import pytest
+
+from sigma.testing._process import EngineProcess, free_port, tail
 
 ROOT = Path(__file__).resolve().parents[3]
 POM = ROOT / "engines" / "kafka" / "pom.xml"
@@ -42,13 +42,6 @@ def kafka_version() -> str:
     if not match:
         raise RuntimeError(f"{POM} sets no <kafka.version>")
     return match.group(1).strip()
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _metadata_brokers(host: str, port: int, timeout: float = 1.0) -> int:
@@ -78,7 +71,7 @@ def _recv_exact(s: socket.socket, n: int) -> bytes:
     return buf
 
 
-class KafkaEngine:
+class KafkaEngine(EngineProcess):
     """One KRaft broker+controller process on loopback; ``with KafkaEngine() as k: k.url``."""
 
     def __init__(self, *, heap: str = "512m", start_timeout: float = 60.0) -> None:
@@ -92,7 +85,6 @@ class KafkaEngine:
         self.url = f"kafka://{self.bootstrap}"
         self.startup_seconds = 0.0
         self._dir: Path | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -125,33 +117,15 @@ class KafkaEngine:
 
     def stop(self, *, clean: bool = True) -> None:
         """SIGTERM and wait (SIGKILL if it lingers); ``clean`` also removes the data folder."""
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        self.terminate(20)
         if clean and self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
-
-    def kill(self) -> None:
-        """SIGKILL the broker, as a machine crash would; data stays for ``restart``."""
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait(timeout=10)
-        self._proc = None
 
     def restart(self) -> None:
         """Stop (keeping data) and start again on the same ports, for fault-tolerance tests."""
         self.stop(clean=False)
         self.start()
-
-    @property
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
 
     @property
     def data_dir(self) -> Path:
@@ -166,17 +140,6 @@ class KafkaEngine:
     @property
     def log_file(self) -> Path:
         return self.data_dir / "server.log"
-
-    def __enter__(self) -> KafkaEngine:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -248,12 +211,7 @@ class KafkaEngine:
         raise RuntimeError(f"Kafka did not answer within {self.start_timeout}s:\n{self._tail()}")
 
     def _tail(self, lines: int = 40) -> str:
-        text = ""
-        for name in ("stdout.log", "server.log"):
-            path = self.data_dir / name
-            if path.exists():
-                text += "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) + "\n"
-        return text
+        return tail([self.data_dir / "stdout.log", self.data_dir / "server.log"], lines)
 
 
 # -- pytest plugin ---------------------------------------------------------------------------
