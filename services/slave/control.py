@@ -5,6 +5,14 @@ see the pods bound to it, compare-and-swap a pod's status, and publish usage and
 ``ControlPlane`` names exactly those; ``StoreControlPlane`` does them with a Repository (CAS),
 an Informer (indexed by node name) and the Bus. When the apiserver's RPCs carry the same
 operations, an adapter over them replaces this one without touching the agent.
+
+Known limit: the informer watches every pod in the cluster (the whole ``/sigma/v1/pods/``
+prefix) and keeps only this node's through its ``node`` index. The store has no per-node key
+range to watch, so each slave holds a copy of every pod and decodes every pod change in the
+cluster: memory and watch traffic per slave grow with the cluster, not with the node
+(N slaves x all pod changes in total, on etcd's side too). That is fine for tens of nodes;
+for thousands it needs a per-node range to watch (a node-keyed mirror of bindings written in
+the binding transaction) or a filtered watch served by the apiserver, behind this same port.
 """
 
 from __future__ import annotations

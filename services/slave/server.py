@@ -24,6 +24,7 @@ from sigma.slave.runtime._port import Runtime
 from sigma.slave.runtime.process import ProcessRuntime
 from sigma.slave.runtime.simulated import SimulatedCluster
 from sigma.slave.settings import SlaveSettings
+from sigma.store.memory import MemoryStore
 from sigma.tiers import Context
 from sigma.v1 import node_pb2
 
@@ -62,8 +63,36 @@ async def build(ctx: Context) -> Sequence[Service]:
         decision_topic=settings.decision_topic,
     )
     agent = SlaveAgent(node, control, runtime, SystemClock(), config)
-    ctx.spawn(agent.run(), f"slave-{node}")
+    stop_on_exit = _stop_on_exit(
+        settings.stop_pods_on_exit, embedded=isinstance(ctx.store, MemoryStore)
+    )
+    ctx.spawn(_run(agent, runtime, settings.grace if stop_on_exit else None), f"slave-{node}")
     return [service(agent)]
+
+
+async def _run(agent: SlaveAgent, runtime: Runtime, stop_grace: float | None) -> None:
+    """The agent until the tier stops; then, if asked, its pods too (``stop_grace`` not None).
+
+    By default pods outlive the agent: restarting or upgrading the agent must not take online
+    services down, and the next agent adopts them. With the embedded store the desired state
+    dies with this process, so nothing could ever adopt or delete them: they stop with it.
+    """
+    try:
+        await agent.run()
+    finally:
+        if stop_grace is not None:
+            for key in list(runtime.pods()):
+                await runtime.stop(key, stop_grace)
+                runtime.forget(key)
+
+
+def _stop_on_exit(value: str, *, embedded: bool) -> bool:
+    choice = value.strip().lower()
+    if choice == "auto":
+        return embedded
+    if choice in ("true", "false"):
+        return choice == "true"
+    raise Invalid("stop_pods_on_exit", f"{value!r} is not one of auto, true, false")
 
 
 def _runtime(settings: SlaveSettings, node: str) -> tuple[Runtime, int, int]:

@@ -20,6 +20,11 @@ class SlaveSettings:
         "", "where running pods are recorded for adoption (default: <tmp>/sigma-slave-<node>)"
     )
     cgroups: bool = _f(True, "use cgroup v2 where the machine allows it (detected at start)")
+    stop_pods_on_exit: str = _f(
+        "auto",
+        "on exit, stop the pods this agent runs (true), leave them for the next agent to adopt "
+        "(false), or auto: stop them only with the embedded store, whose state dies with us",
+    )
     chassis: str = _f("", "topology: the chassis holding this host")
     core_switch: str = _f("", "topology: the core switch the chassis uplinks to")
     labels: list[str] = field(default_factory=list, metadata={"help": "node labels, key=value,..."})
@@ -39,7 +44,9 @@ class SlaveSettings:
     cpu_evict_after: float = _f(5.0, "seconds batch may sit squeezed before it is evicted")
     memory_evict_threshold: float = _f(0.9, "share of memory above which batch is evicted")
     pressure_threshold: float = _f(
-        40.0, "CPU PSI some avg10, in percent, of online pods that freezes batch"
+        40.0,
+        "CPU pressure (PSI some over the last 200 ms, in percent) of an online pod (or of the"
+        " node, where pods have no cgroup) that freezes batch",
     )
     grace: float = _f(10.0, "seconds between SIGTERM and SIGKILL when a pod is deleted")
     evict_grace: float = _f(1.0, "seconds between SIGTERM and SIGKILL on a QoS eviction")

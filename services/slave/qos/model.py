@@ -28,7 +28,7 @@ class PodView:
     memory_bytes: int = 0  # measured
     memory_limit_bytes: int = 0  # 0: no limit
     frozen: bool = False
-    pressure: float | None = None  # the pod's own CPU pressure (PSI some avg10, %), if known
+    pressure: float | None = None  # the pod's own CPU pressure (PSI some, %), if known
 
     @property
     def online(self) -> bool:
@@ -48,7 +48,7 @@ class Sample:
     online_cpu_millis: int
     batch_cpu_millis: int
     memory_bytes: int
-    pressure: float | None = None  # node CPU PSI some avg10 (%), None where the kernel has none
+    pressure: float | None = None  # node CPU PSI some (%), None where the kernel has none
     runnable_per_cpu: float = 0.0  # run-queue length per CPU, the fallback starvation signal
     online_pressure: float | None = None  # worst online pod's own PSI, where measurable
 
@@ -69,7 +69,7 @@ class QosPolicy:
     enforce_quota: bool = True  # False where the runtime has no cpu.max: only CPU sets count
     cpu_evict_after: float = 5.0  # seconds batch must have sat at its floor before eviction
     memory_evict_threshold: float = 0.9
-    pressure_threshold: float = 40.0  # PSI some avg10 (%) that counts as online starvation
+    pressure_threshold: float = 40.0  # PSI some (%) that counts as online starvation
     runnable_threshold: float = 3.0  # runnable tasks per CPU, when there is no PSI
     thaw_after: float = 1.0  # seconds without starvation before frozen batch resumes
 

@@ -100,14 +100,14 @@ class PodState:
 class PodSample:
     cpu_millis: int
     memory_bytes: int
-    pressure: float | None = None  # the pod's own CPU PSI some avg10, where measurable
+    pressure: float | None = None  # the pod's own CPU PSI some (%), where measurable
 
 
 @dataclass(frozen=True, slots=True)
 class NodeSample:
     cpu_millis: int
     memory_bytes: int
-    pressure: float | None  # node CPU PSI some avg10, None where the kernel has none
+    pressure: float | None  # node CPU PSI some (%), None where the kernel has none
     runnable_per_cpu: float
     pods: dict[str, PodSample] = field(default_factory=dict)
 

@@ -102,8 +102,9 @@ class Cgroups:
     def freeze(self, key: str, frozen: bool) -> bool:
         return _write(self.path(key) / "cgroup.freeze", "1" if frozen else "0")
 
-    def pressure(self, key: str) -> float | None:
-        return parse_pressure(_read(self.path(key) / "cpu.pressure"))
+    def pressure_total(self, key: str) -> int | None:
+        """The pod's cumulative CPU stall (PSI ``some total``, µs), or None where unmeasured."""
+        return parse_pressure_total(_read(self.path(key) / "cpu.pressure"))
 
     def can_freeze(self) -> bool:
         return (self.base / "cgroup.freeze").exists()
@@ -112,18 +113,24 @@ class Cgroups:
         return (self.base / "cpu.pressure").exists()
 
 
-def parse_pressure(text: str) -> float | None:
-    """``some avg10=…`` of a PSI file, or None when absent or unreadable."""
+def parse_pressure(text: str, field: str = "avg10") -> float | None:
+    """A field of the ``some`` line of a PSI file (``avg10`` by default), or None."""
     for line in text.splitlines():
         if line.startswith("some "):
-            for field in line.split()[1:]:
-                name, _, value = field.partition("=")
-                if name == "avg10":
+            for item in line.split()[1:]:
+                name, _, value = item.partition("=")
+                if name == field:
                     try:
                         return float(value)
                     except ValueError:
                         return None
     return None
+
+
+def parse_pressure_total(text: str) -> int | None:
+    """``some total=…`` (µs of stall since boot): the counter short-window rates are made of."""
+    total = parse_pressure(text, "total")
+    return None if total is None else int(total)
 
 
 def _read(path: Path) -> str:

@@ -4,10 +4,18 @@ CPU is a rate, so every figure is the difference between two readings of cumulat
 divided by the wall time between them: the first sample of a pod reports 0 and the next ones
 the usage since the previous sample. Per pod, CPU and memory sum over the pod's process group
 leaders and all their descendants.
+
+CPU pressure is a rate too. The kernel's own ``avg10`` is a 10 s exponential average refreshed
+every 2 s: full starvation takes about 6 s to lift it past 40 %, far too slow for an emergency
+path that must act in a fraction of a second. So pressure is taken from PSI's cumulative
+``some total`` (live at every read) differenced over a short window (``pressure_window``,
+200 ms by default): the share of that window in which some task waited for a CPU. A window of
+several QoS ticks keeps one unlucky tick from freezing batch.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import time
@@ -17,14 +25,40 @@ from pathlib import Path
 import psutil
 
 from sigma.slave.runtime._port import NodeSample, PodSample
-from sigma.slave.runtime.cgroups import Cgroups, parse_pressure
+from sigma.slave.runtime.cgroups import Cgroups, parse_pressure_total
 
 PSI_CPU = Path("/proc/pressure/cpu")
 
 
+class StallRate:
+    """Percent of the last ``window`` seconds with a task waiting for CPU, from PSI totals."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._readings: collections.deque[tuple[float, int]] = collections.deque()
+
+    def update(self, now: float, total_us: int | None) -> float | None:
+        """Add a reading; the rate since the newest reading at least ``window`` old (or the
+        oldest one kept, while the window fills). None until two readings exist."""
+        if total_us is None:
+            self._readings.clear()
+            return None
+        readings = self._readings
+        readings.append((now, total_us))
+        while len(readings) > 2 and readings[1][0] <= now - self.window:
+            readings.popleft()
+        then, before = readings[0]
+        if now <= then:
+            return None
+        return min(100.0, max(0.0, (total_us - before) / 1e4 / (now - then)))
+
+
 class HostSampler:
-    def __init__(self, cgroups: Cgroups | None = None) -> None:
+    def __init__(self, cgroups: Cgroups | None = None, *, pressure_window: float = 0.2) -> None:
         self.cgroups = cgroups
+        self.pressure_window = pressure_window
+        self._node_stall = StallRate(pressure_window)
+        self._pod_stall: dict[str, StallRate] = {}
         self.cpu_count = psutil.cpu_count() or 1
         self._node_prev: tuple[float, float] | None = None  # (wall, busy cpu seconds)
         self._pod_prev: dict[str, tuple[float, float]] = {}
@@ -42,11 +76,12 @@ class HostSampler:
         samples = {key: self._pod(key, pids, now) for key, pids in pods.items()}
         for gone in set(self._pod_prev) - set(pods):
             del self._pod_prev[gone]
+            self._pod_stall.pop(gone, None)
             self._members_cache.pop(gone, None)
         return NodeSample(
             cpu_millis=cpu,
             memory_bytes=mem.total - mem.available,
-            pressure=read_pressure(),
+            pressure=self._node_stall.update(now, read_pressure_total()),
             runnable_per_cpu=_runnable() / self.cpu_count,
             pods=samples,
         )
@@ -60,7 +95,10 @@ class HostSampler:
                 rss += proc.memory_info().rss
         millis = _rate(self._pod_prev.get(key), now, cpu_seconds)
         self._pod_prev[key] = (now, cpu_seconds)
-        pressure = self.cgroups.pressure(key) if self.cgroups is not None else None
+        pressure = None
+        if self.cgroups is not None:
+            stall = self._pod_stall.setdefault(key, StallRate(self.pressure_window))
+            pressure = stall.update(now, self.cgroups.pressure_total(key))
         return PodSample(millis, rss, pressure)
 
     def _members(self, key: str, pids: tuple[int, ...], now: float) -> list[psutil.Process]:
@@ -93,9 +131,10 @@ def _rate(prev: tuple[float, float] | None, now: float, total: float) -> int:
     return max(0, int((total - prev[1]) / (now - prev[0]) * 1000))
 
 
-def read_pressure(path: Path = PSI_CPU) -> float | None:
+def read_pressure_total(path: Path = PSI_CPU) -> int | None:
+    """The node's cumulative CPU stall (µs), or None where the kernel has no PSI."""
     try:
-        return parse_pressure(path.read_text())
+        return parse_pressure_total(path.read_text())
     except OSError:
         return None
 

@@ -9,12 +9,13 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 
-from sigma.bus.memory import MemoryBus
+from sigma.bus import Bus
 from sigma.clock import SystemClock
 from sigma.resources import POD
 from sigma.resources.repository import Repository
@@ -23,8 +24,10 @@ from sigma.slave.control import StoreControlPlane
 from sigma.slave.qos.model import QosPolicy
 from sigma.slave.runtime._port import ContainerRun, PodRun
 from sigma.slave.runtime.process import ProcessRuntime
-from sigma.store.memory import MemoryStore
+from sigma.store import Store
 from sigma.v1 import meta_pb2, pod_pb2
+
+T = TypeVar("T")
 
 CPUS = frozenset(os.sched_getaffinity(0))
 
@@ -68,10 +71,17 @@ def spinner(key: str, flag: str, threads: int, *, qos: int, cpus: frozenset[int]
 
 
 def pod(
-    name: str, qos: int, argv: Sequence[str], node: str, *, priority: int = 0, cpu: int = 500
+    name: str,
+    qos: int,
+    argv: Sequence[str],
+    node: str,
+    *,
+    priority: int = 0,
+    cpu: int = 500,
+    namespace: str = "team",
 ) -> pod_pb2.Pod:
     p = pod_pb2.Pod()
-    p.meta.namespace, p.meta.name = "team", name
+    p.meta.namespace, p.meta.name = namespace, name
     p.spec.node_name = node
     p.spec.qos_class = qos  # type: ignore[assignment]
     p.spec.priority = priority
@@ -88,9 +98,7 @@ def spinner_argv(flag: str, threads: int) -> list[str]:
 class Slave:
     """One agent run: start it, stop it (its pods keep running), start another on the same dir."""
 
-    def __init__(
-        self, store: MemoryStore, bus: MemoryBus, node: str, state: str, config: AgentConfig
-    ):
+    def __init__(self, store: Store, bus: Bus, node: str, state: str, config: AgentConfig):
         self.before = alive_children()
         self.control = StoreControlPlane(store, bus, node)
         self.runtime = ProcessRuntime(node, state)
@@ -103,7 +111,7 @@ class Slave:
         await self.runtime.close()
 
 
-def repo(store: MemoryStore) -> Repository[pod_pb2.Pod]:
+def repo(store: Store) -> Repository[pod_pb2.Pod]:
     return Repository(store, POD)
 
 
@@ -185,3 +193,14 @@ def running(pid: int) -> bool:
         return _alive(psutil.Process(pid))
     except psutil.Error:
         return False
+
+
+async def until(probe: Callable[[], Awaitable[T | None]], *, timeout: float, what: str) -> T:
+    """Poll an async ``probe`` until it returns something truthy, and return that."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not (got := await probe()):  # noqa: ASYNC110 - a remote store: nothing to await
+                await asyncio.sleep(0.05)
+            return got
+    except TimeoutError:
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None

@@ -1,10 +1,12 @@
 """Emergency: online pods starve for CPU, so freeze every batch pod now; thaw once it passed.
 
-The signal is CPU pressure (PSI "some avg10") of the online pods where the kernel measures it
-per cgroup, else of the whole node, else the run queue per CPU. Freezing keeps batch's memory
-and progress, so a short spike costs batch nothing but time; sustained starvation is left to
-cpu_evict. Thawing waits until no starvation was seen for ``thaw_after`` seconds, so batch does
-not flap in and out on a noisy signal.
+The signal is CPU pressure (PSI "some": the share of a short recent window in which a task
+waited for a CPU) of the online pods where the kernel measures it per cgroup, else of the whole
+node, else the run queue per CPU. The node-wide figure also counts batch waiting for batch, so
+it is the cruder fallback: a node full of batch reads as pressure even when no online pod
+waits. Freezing keeps batch's memory and progress, so a short spike costs batch nothing but
+time; sustained starvation is left to cpu_evict. Thawing waits until no starvation was seen
+for ``thaw_after`` seconds, so batch does not flap in and out on a noisy signal.
 """
 
 from __future__ import annotations

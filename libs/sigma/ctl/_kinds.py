@@ -1,0 +1,73 @@
+"""The kinds sigmactl knows: their names on the command line and the RPCs that serve them.
+
+One table, so ``get``, ``describe``, ``delete`` and ``apply`` agree on spelling and on which
+request message each call takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf.message import Message
+
+from sigma.errors import Invalid
+from sigma.resources.kinds import APP, BATCH_JOB, NODE, POD, TASK, Kind
+from sigma.v1 import apiserver_pb2 as api
+from sigma.v1 import meta_pb2
+
+
+@dataclass(frozen=True, slots=True)
+class KindInfo:
+    kind: Kind[Any]
+    service: str  # the apiserver service: "Apps", "Pods", ...
+    aliases: tuple[str, ...]  # command-line spellings, the plural first
+    name_field: str = "name"  # the request field naming one object
+    deletable: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.kind.name
+
+    @property
+    def message(self) -> type[Message]:
+        return self.kind.message
+
+    @property
+    def namespaced(self) -> bool:
+        return self.kind.namespaced
+
+    @property
+    def event_field(self) -> str:
+        return self.kind.event_field
+
+    def request(self, method: str, namespace: str, **fields: Any) -> Message:
+        """``Get``/``List``/``Watch``/``Delete`` request of this kind."""
+        noun = self.service if method in ("List", "Watch") else self.name
+        name = f"{method}{noun}Request"
+        if "name" in fields and self.name_field != "name":
+            fields[self.name_field] = fields.pop("name")
+        if "selector" in fields:
+            fields["label_selector"] = meta_pb2.LabelSelector(match_labels=fields.pop("selector"))
+        message: type[Message] = getattr(api, name)
+        return message(namespace=namespace, **fields)
+
+
+APPS = KindInfo(APP, "Apps", ("apps", "app"))
+BATCH_JOBS = KindInfo(BATCH_JOB, "BatchJobs", ("batchjobs", "batchjob", "jobs", "job"))
+PODS = KindInfo(POD, "Pods", ("pods", "pod", "po"))
+NODES = KindInfo(NODE, "Nodes", ("nodes", "node", "no"), name_field="node_name")
+TASKS = KindInfo(TASK, "Tasks", ("tasks", "task"), deletable=False)
+
+ALL = (APPS, BATCH_JOBS, PODS, NODES, TASKS)
+APPLICABLE = {k.name: k for k in (APPS, BATCH_JOBS, NODES)}  # kinds a manifest may declare
+_BY_ALIAS = {alias: k for k in ALL for alias in (*k.aliases, k.name.lower())}
+
+
+def lookup(text: str) -> KindInfo:
+    """The kind a command-line word names (``apps``, ``app``, ``App``)."""
+    found = _BY_ALIAS.get(text.lower())
+    if found is None:
+        names = ", ".join(k.aliases[0] for k in ALL)
+        raise Invalid("kind", f"{text!r} is not one of {names}")
+    return found

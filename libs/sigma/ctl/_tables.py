@@ -1,0 +1,236 @@
+"""Tables for ``get`` and ``top``: pure functions from messages to rows and text.
+
+``now_ns`` is passed in (ages are relative to it), so the output of a given list is fixed and
+tests need no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from sigma.ctl._convert import enum_name
+from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2, pod_pb2, task_pb2
+
+Row = list[str]
+Columns = tuple[tuple[str, ...], Callable[[Any, int], Row]]
+
+
+def render(headers: Sequence[str], rows: Sequence[Row]) -> str:
+    """Left-aligned columns three spaces apart, like kubectl; no trailing blanks."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    lines = []
+    for row in (list(headers), *rows):
+        line = "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def age(ts: Timestamp, now_ns: int) -> str:
+    """``42s``, ``5m``, ``3h``, ``12d``; ``-`` when unset."""
+    if not ts.seconds and not ts.nanos:
+        return "-"
+    seconds = max(0, (now_ns - ts.ToNanoseconds()) // 1_000_000_000)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size * (2 if unit != "m" else 1):
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def cpu(millis: int) -> str:
+    """``250m`` below a core, ``1.5`` cores above."""
+    if millis < 1000:
+        return f"{millis}m"
+    return f"{millis / 1000:g}" if millis % 100 == 0 else f"{millis / 1000:.2f}"
+
+
+def memory(size: int) -> str:
+    for unit, scale in (("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
+        if size >= scale:
+            value = size / scale
+            return (
+                f"{value:.0f}{unit}" if value >= 10 or value == int(value) else f"{value:.1f}{unit}"
+            )
+    return f"{size}"
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def qos(value: int) -> str:
+    return enum_name(meta_pb2.QoSClass.DESCRIPTOR, value)
+
+
+def phase(enum: Any, value: int) -> str:
+    return enum_name(enum.DESCRIPTOR, value).title().replace("_", "")
+
+
+def requests(pod: pod_pb2.Pod) -> meta_pb2.ResourceList:
+    total = meta_pb2.ResourceList()
+    for c in pod.spec.template.containers:
+        total.cpu_millis += c.resources.requests.cpu_millis
+        total.memory_bytes += c.resources.requests.memory_bytes
+    return total
+
+
+def desired_replicas(app: app_pb2.App) -> int:
+    """What the app runs now: the time-sharing ask when that loop is on, else spec.replicas."""
+    shared = app.status.time_sharing_replicas
+    return shared if app.spec.time_sharing.enabled and shared > 0 else app.spec.replicas
+
+
+def _app(app: app_pb2.App, now: int) -> Row:
+    sharing = "off"
+    if app.spec.time_sharing.enabled:
+        floor = app.spec.min_replicas or app.spec.replicas
+        sharing = f"{floor}..{app.spec.replicas}"
+    return [
+        app.meta.name,
+        f"{app.status.ready_replicas}/{desired_replicas(app)}",
+        str(app.status.updated_replicas),
+        qos(app.spec.qos_class or app.spec.template.qos_class),
+        sharing,
+        age(app.meta.creation_timestamp, now),
+    ]
+
+
+def _job(job: batch_pb2.BatchJob, now: int) -> Row:
+    done = sum(t.phase == batch_pb2.BATCH_TASK_PHASE_SUCCEEDED for t in job.status.tasks)
+    running = sum(t.running for t in job.status.tasks)
+    return [
+        job.meta.name,
+        phase(batch_pb2.BatchJobPhase, job.status.phase),
+        f"{done}/{len(job.spec.tasks)}",
+        str(running),
+        str(job.spec.priority),
+        age(job.meta.creation_timestamp, now),
+    ]
+
+
+def _pod(pod: pod_pb2.Pod, now: int) -> Row:
+    req = requests(pod)
+    return [
+        pod.meta.name,
+        phase(pod_pb2.PodPhase, pod.status.phase),
+        pod.spec.node_name or pod.status.nominated_node_name or "-",
+        qos(pod.spec.qos_class),
+        pod.spec.owner_name or "-",
+        f"{cpu(req.cpu_millis)}/{memory(req.memory_bytes)}",
+        str(pod.status.restart_count),
+        age(pod.meta.creation_timestamp, now),
+    ]
+
+
+def _node(node: node_pb2.Node, now: int) -> Row:
+    status = phase(node_pb2.NodePhase, node.status.phase)
+    if node.spec.unschedulable:
+        status += ",Cordoned"
+    cap = node.status.batch_capacity
+    return [
+        node.meta.name,
+        status,
+        cpu(node.spec.allocatable.cpu_millis),
+        memory(node.spec.allocatable.memory_bytes),
+        f"{cpu(cap.cpu_millis)}/{memory(cap.memory_bytes)}",
+        age(node.meta.creation_timestamp, now),
+    ]
+
+
+def _task(task: task_pb2.Task, now: int) -> Row:
+    done, total = task.status.progress_done, task.status.progress_total
+    return [
+        task.meta.name,
+        enum_name(task_pb2.TaskKind.DESCRIPTOR, task.spec.kind),
+        task.spec.target_name,
+        phase(task_pb2.TaskState, task.status.state),
+        f"{done}/{total}" if total else "-",
+        age(task.meta.creation_timestamp, now),
+    ]
+
+
+GET: dict[str, Columns] = {
+    "App": (("NAME", "READY", "UP-TO-DATE", "QOS", "TIME-SHARING", "AGE"), _app),
+    "BatchJob": (("NAME", "PHASE", "TASKS", "RUNNING", "PRIORITY", "AGE"), _job),
+    "Pod": (("NAME", "PHASE", "NODE", "QOS", "OWNER", "REQUESTS", "RESTARTS", "AGE"), _pod),
+    "Node": (("NAME", "STATUS", "CPU", "MEMORY", "BATCH-CAPACITY", "AGE"), _node),
+    "Task": (("NAME", "KIND", "TARGET", "STATE", "PROGRESS", "AGE"), _task),
+}
+
+
+def get_table(kind: str, items: Sequence[Any], now_ns: int) -> str:
+    headers, row = GET[kind]
+    return render(headers, [row(item, now_ns) for item in items])
+
+
+TOP_NODES = (
+    "NAME",
+    "CPU",
+    "CPU%",
+    "ONLINE",
+    "BATCH",
+    "SYSTEM",
+    "MEMORY",
+    "MEMORY%",
+    "BATCH-CAPACITY",
+    "BATCH-REQUESTED",
+)
+
+
+def top_nodes(nodes: Sequence[node_pb2.Node]) -> str:
+    """Measured usage by class against capacity, and batch's room beside what batch asked."""
+    rows = []
+    for n in nodes:
+        u, capacity = n.status.usage, n.spec.capacity
+        cap, asked = n.status.batch_capacity, n.status.allocated.batch
+        rows.append(
+            [
+                n.meta.name,
+                cpu(u.cpu_millis),
+                percent(u.cpu_millis, capacity.cpu_millis),
+                cpu(u.online_cpu_millis),
+                cpu(u.batch_cpu_millis),
+                cpu(u.system_cpu_millis),
+                memory(u.memory_bytes),
+                percent(u.memory_bytes, capacity.memory_bytes),
+                f"{cpu(cap.cpu_millis)}/{memory(cap.memory_bytes)}",
+                f"{cpu(asked.cpu_millis)}/{memory(asked.memory_bytes)}",
+            ]
+        )
+    return render(TOP_NODES, rows)
+
+
+TOP_PODS = ("NAME", "NODE", "QOS", "CPU-REQUEST", "MEMORY-REQUEST", "NODE-CPU%", "NODE-BATCH-ROOM")
+
+
+def top_pods(pods: Sequence[pod_pb2.Pod], nodes: dict[str, node_pb2.Node]) -> str:
+    """Each running pod's requests beside its node's load and remaining batch room.
+
+    Per-pod measured usage is not stored (it travels on the node-usage topic), so this shows
+    what the pod holds and how busy the machine under it is.
+    """
+    rows = []
+    for p in pods:
+        req = requests(p)
+        node = nodes.get(p.spec.node_name)
+        load, room = "-", "-"
+        if node is not None:
+            load = percent(node.status.usage.cpu_millis, node.spec.capacity.cpu_millis)
+            free = node.status.batch_capacity.cpu_millis - node.status.allocated.batch.cpu_millis
+            room = cpu(max(0, free))
+        rows.append(
+            [
+                p.meta.name,
+                p.spec.node_name or "-",
+                qos(p.spec.qos_class),
+                cpu(req.cpu_millis),
+                memory(req.memory_bytes),
+                load,
+                room,
+            ]
+        )
+    return render(TOP_PODS, rows)

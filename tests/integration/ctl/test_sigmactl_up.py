@@ -1,0 +1,165 @@
+"""sigmactl against `sigma up`, both as a user runs them: separate processes, the printed ports.
+
+Applies the examples, waits for the App's pods to run and for batch to land beside them, checks
+get / describe / scale / explain / budget output, then stops `sigma up` with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = ROOT / "examples"
+WAIT = 45.0  # seconds any one convergence may take
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment: no user config, no SIGMA_* overrides, sigmactl's defaults."""
+    out = {k: v for k, v in os.environ.items() if not k.startswith("SIGMA")}
+    out["XDG_CONFIG_HOME"] = str(tmp_path)
+    return out
+
+
+@pytest.fixture
+def up(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sigma.cli", "up"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        seen = ""
+        while "Ctrl-C stops" not in seen:
+            line = proc.stdout.readline()
+            assert line, f"sigma up exited early: {seen}"
+            seen += line
+        assert "apiserver  grpc 127.0.0.1:7070" in seen
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def ctl(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "sigma.ctl", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    if ok:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def pods(env: dict[str, str], *selector: str) -> list[dict[str, Any]]:
+    out = ctl(env, "get", "pods", *selector, "-o", "json").stdout
+    return list(json.loads(out)["items"]) if out.strip() else []
+
+
+def eventually(check: Callable[[], Any], what: str) -> Any:
+    deadline = time.monotonic() + WAIT
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+def _running_web(env: dict[str, str]) -> list[dict[str, Any]]:
+    web = [p for p in pods(env, "-l", "app=web") if "deletionTimestamp" not in p["metadata"]]
+    return web if web and all(p["status"].get("phase") == "RUNNING" for p in web) else []
+
+
+def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.Popen[str]) -> None:
+    applied = ctl(env, "apply", "-f", str(EXAMPLES)).stdout.splitlines()
+    assert sorted(applied) == [
+        "app/web created",
+        "batchjob/etl created",
+        "node/rack1-host7 created",
+    ]
+    again = ctl(env, "apply", "-f", str(EXAMPLES / "etl-job.yaml")).stdout
+    assert again == "batchjob/etl unchanged\n"
+
+    web = eventually(lambda: _running_web(env), "the App's pods to run")
+    web_nodes = {p["spec"]["nodeName"] for p in web}
+
+    def batch_beside_online() -> list[dict[str, Any]]:
+        placed = [p for p in pods(env) if p["spec"].get("ownerName") == "etl"]
+        return [p for p in placed if p["spec"].get("nodeName") in web_nodes]
+
+    batch = eventually(batch_beside_online, "a batch pod on a node running online pods")
+    assert all(p["spec"]["qosClass"] == "BE" for p in batch)
+
+    table = ctl(env, "get", "apps").stdout.splitlines()
+    assert table[0].split() == ["NAME", "READY", "UP-TO-DATE", "QOS", "TIME-SHARING", "AGE"]
+    assert table[1].split()[0] == "web" and table[1].split()[3:5] == ["LS", "1..3"]
+    nodes = ctl(env, "get", "nodes").stdout
+    assert "rack1-host7" in nodes and "Cordoned" in nodes
+
+    described = ctl(env, "describe", "app", "web").stdout
+    for expected in ("Name:        web", "Namespace:   default", "Pods:", "Events:"):
+        assert expected in described
+    assert "PublishSucceeded" in described and web[0]["metadata"]["name"] in described
+
+    explained = ctl(env, "explain", "pod", web[0]["metadata"]["name"]).stdout
+    assert f"Chosen: {web[0]['spec']['nodeName']}" in explained
+    assert "rack1-host7   no" in explained and "cordoned" in explained
+
+    budget = ctl(env, "budget", next(iter(web_nodes)), ok=False)
+    if budget.returncode == 0:
+        assert "batch-capacity changes (newest first)" in budget.stdout
+    else:  # a cluster whose colocator serves health only
+        assert budget.returncode == 2
+        assert budget.stderr == (
+            "sigmactl: the colocator at 127.0.0.1:7072 does not serve sigma.v1.Colocator\n"
+        )
+
+    scaled = ctl(env, "scale", "app", "web", "--replicas", "1").stdout
+    assert scaled.startswith("app/web scaled to 1 (task app.web.scale.")
+    eventually(lambda: len(_running_web(env)) == 1, "the App to scale down to one pod")
+
+    refused = ctl(env, "scale", "app", "web", "--replicas", "100000", ok=False)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith("sigmactl: replicas: ")
+
+    survivors = [p for p in psutil.Process(up.pid).children(recursive=True) if p.is_running()]
+    up.send_signal(signal.SIGINT)
+    assert up.wait(timeout=30) == 0
+    _report_leftovers(survivors)
+
+
+def _report_leftovers(children: list[psutil.Process]) -> None:
+    """No pod process outlives `sigma up`: with the embedded store nothing could adopt it."""
+    time.sleep(1.0)
+    left = []
+    for p in children:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                left.append(p)
+        except psutil.NoSuchProcess:
+            continue
+    names = ", ".join(f"{p.pid}:{' '.join(p.cmdline())[:60]}" for p in left)
+    for p in left:  # end them before failing, so they cannot leak into later tests
+        p.kill()
+    assert not left, f"{len(left)} pod processes outlived sigma up: {names}"

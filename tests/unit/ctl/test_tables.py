@@ -1,0 +1,108 @@
+"""Table rendering: alignment, units, ages, and what each kind's columns show."""
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from sigma.ctl import _tables as T
+from sigma.ctl._describe import condition_events, events_table, explanation
+from sigma.v1 import app_pb2, meta_pb2, node_pb2, pod_pb2, scheduler_pb2
+
+NOW = 1_000_000 * 10**9
+
+
+def _ts(seconds_ago: int) -> Timestamp:
+    ts = Timestamp()
+    ts.FromNanoseconds(NOW - seconds_ago * 10**9)
+    return ts
+
+
+def test_render_aligns_columns_without_trailing_blanks() -> None:
+    text = T.render(("NAME", "X"), [["a", "1"], ["longer", ""]])
+    assert text.splitlines() == ["NAME     X", "a        1", "longer"]
+
+
+def test_units_and_ages() -> None:
+    assert [T.cpu(v) for v in (250, 1000, 1500, 1234)] == ["250m", "1", "1.5", "1.23"]
+    assert [T.memory(v) for v in (512, 64 << 20, 1536 << 20, 24 << 30)] == [
+        "512",
+        "64Mi",
+        "1.5Gi",
+        "24Gi",
+    ]
+    assert [T.age(_ts(s), NOW) for s in (5, 90, 3 * 3600, 3 * 86400)] == ["5s", "1m", "3h", "3d"]
+    assert T.age(Timestamp(), NOW) == "-"
+    assert T.percent(1, 4) == "25%" and T.percent(1, 0) == "-"
+
+
+def _pod(name: str, phase: int, node: str) -> pod_pb2.Pod:
+    pod = pod_pb2.Pod(
+        meta=meta_pb2.ObjectMeta(name=name, creation_timestamp=_ts(30)),
+        spec=pod_pb2.PodSpec(node_name=node, owner_name="web", qos_class=meta_pb2.QOS_CLASS_LS),
+        status=pod_pb2.PodStatus(phase=phase),
+    )
+    for cpu in (100, 150):
+        c = pod.spec.template.containers.add(name=f"c{cpu}")
+        c.resources.requests.cpu_millis = cpu
+        c.resources.requests.memory_bytes = 32 << 20
+    return pod
+
+
+def test_pods_table_sums_container_requests() -> None:
+    text = T.get_table("Pod", [_pod("web-0", pod_pb2.POD_PHASE_RUNNING, "n1")], NOW)
+    header, row = text.splitlines()
+    assert header.split() == [
+        "NAME",
+        "PHASE",
+        "NODE",
+        "QOS",
+        "OWNER",
+        "REQUESTS",
+        "RESTARTS",
+        "AGE",
+    ]
+    assert row.split() == ["web-0", "Running", "n1", "LS", "web", "250m/64Mi", "0", "30s"]
+
+
+def test_apps_table_shows_the_time_sharing_ask() -> None:
+    app = app_pb2.App(meta=meta_pb2.ObjectMeta(name="web", creation_timestamp=_ts(60)))
+    app.spec.replicas, app.spec.min_replicas = 4, 1
+    app.spec.time_sharing.enabled = True
+    app.status.time_sharing_replicas, app.status.ready_replicas = 2, 2
+    row = T.get_table("App", [app], NOW).splitlines()[1].split()
+    assert row == ["web", "2/2", "0", "-", "1..4", "1m"]
+
+
+def test_nodes_and_top_nodes() -> None:
+    node = node_pb2.Node(meta=meta_pb2.ObjectMeta(name="n1"))
+    node.spec.unschedulable = True
+    node.spec.capacity.cpu_millis, node.spec.capacity.memory_bytes = 4000, 8 << 30
+    node.spec.allocatable.cpu_millis = 3500
+    node.status.phase = node_pb2.NODE_PHASE_NOT_READY
+    node.status.usage.cpu_millis, node.status.usage.online_cpu_millis = 2000, 1200
+    node.status.usage.batch_cpu_millis, node.status.usage.system_cpu_millis = 500, 300
+    node.status.batch_capacity.cpu_millis = 800
+    node.status.allocated.batch.cpu_millis = 300
+    assert T.get_table("Node", [node], NOW).splitlines()[1].split()[:3] == [
+        "n1",
+        "NotReady,Cordoned",
+        "3.5",
+    ]
+    row = T.top_nodes([node]).splitlines()[1].split()
+    assert row[:6] == ["n1", "2", "50%", "1.2", "500m", "300m"]
+    assert row[-2:] == ["800m/0", "300m/0"]
+    pods = T.top_pods([_pod("p", pod_pb2.POD_PHASE_RUNNING, "n1")], {"n1": node})
+    assert pods.splitlines()[1].split() == ["p", "n1", "LS", "250m", "64Mi", "50%", "500m"]
+
+
+def test_events_sorted_oldest_first_and_explain_names_the_failing_filter() -> None:
+    late = meta_pb2.Condition(type="Ready", status=1, last_transition_time=_ts(5))
+    early = meta_pb2.Condition(type="PodScheduled", status=1, last_transition_time=_ts(50))
+    lines = events_table(condition_events("pod/p", [late, early]), NOW).splitlines()
+    assert [line.split()[2] for line in lines[1:]] == ["PodScheduled", "Ready"]
+    reply = scheduler_pb2.ExplainResponse(chosen_node="a", nodes_evaluated=2)
+    ok = reply.nodes.add(node_name="a", feasible=True, total=12.5)
+    ok.scores.add(plugin="LeastAllocated", weighted=12.5)
+    bad = reply.nodes.add(node_name="b")
+    bad.filters.add(plugin="Fit", ok=False, reason="Insufficient cpu")
+    text = explanation(reply, "default/p")
+    assert "\nb      no         -       Fit: Insufficient cpu\n" in text
+    assert text.endswith("Chosen: a")
