@@ -72,7 +72,12 @@ TIERS: dict[str, Tier] = {
             "sigma.apiserver.settings:ApiServerSettings",
         ),
         Tier("scheduler", 7071, "sigma.scheduler.tier:build"),
-        Tier("colocator", 7072),
+        Tier(
+            "colocator",
+            7072,
+            "sigma.colocator.server:build",
+            "sigma.colocator.settings:ColocatorSettings",
+        ),
         Tier("slave", 7073, "sigma.slave.server:build", "sigma.slave.settings:SlaveSettings"),
     )
 }

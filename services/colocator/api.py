@@ -1,0 +1,135 @@
+"""sigma.v1.Colocator: read-only views into budgets, the reclaim ledger and decisions.
+
+Each replica answers for the nodes it owns (its partitions of the usage topic) and for the
+decisions it made; the decision topic on the bus is the cluster-wide record.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sigma.colocator.engine import Colocator
+from sigma.colocator.utilization import Interval, Shares, interval, series
+from sigma.colocator.wire import change_proto, terms_proto
+from sigma.colocator.writes import stamp
+from sigma.errors import Invalid, NotFound
+from sigma.resources import NODE_ALLOCATION, Repository
+from sigma.rpc import Service
+from sigma.v1 import colocator_pb2, colocator_pb2_grpc, event_pb2
+
+SERVICE = "sigma.v1.Colocator"
+DEFAULT_EXPLAIN = 100
+DEFAULT_PAGE = 100
+
+
+def _seconds(value: Any) -> float:
+    return value.seconds + value.nanos / 1e9
+
+
+def _shares(value: Shares) -> colocator_pb2.UtilizationShares:
+    return colocator_pb2.UtilizationShares(
+        online=value.online, batch=value.batch, system=value.system, idle=value.idle
+    )
+
+
+def _sample(value: Interval) -> colocator_pb2.UtilizationSample:
+    return colocator_pb2.UtilizationSample(
+        start=stamp(value.start),
+        end=stamp(value.end),
+        cpu=_shares(value.cpu),
+        memory=_shares(value.mem),
+    )
+
+
+class ColocatorServicer(colocator_pb2_grpc.ColocatorServicer):
+    def __init__(self, engine: Colocator) -> None:
+        self.engine = engine
+        self.allocations = Repository(engine.store, NODE_ALLOCATION)
+
+    async def GetNodeBudget(
+        self, request: colocator_pb2.GetNodeBudgetRequest, context: Any
+    ) -> colocator_pb2.NodeBudget:
+        latest = self.engine.ledger.latest(request.node_name)
+        held = self.engine.published.get(request.node_name)
+        if latest is None or held is None:
+            raise NotFound(f"no budget for node {request.node_name!r} on this replica")
+        budget = colocator_pb2.NodeBudget(
+            node_name=request.node_name,
+            terms=terms_proto(latest.terms),
+            updated_at=stamp(held.written_at),
+            sampled_at=stamp(latest.sampled_at),
+        )
+        allocation = await self.allocations.find("", request.node_name)
+        if allocation is not None:
+            budget.batch_requested.CopyFrom(allocation.batch_requested)
+        return budget
+
+    async def ExplainBudget(
+        self, request: colocator_pb2.ExplainBudgetRequest, context: Any
+    ) -> colocator_pb2.ExplainBudgetResponse:
+        if request.limit < 0:
+            raise Invalid("limit", "must not be negative")
+        since = _seconds(request.since) if request.HasField("since") else 0.0
+        changes = self.engine.ledger.explain(
+            request.node_name, since, request.limit or DEFAULT_EXPLAIN
+        )
+        return colocator_pb2.ExplainBudgetResponse(
+            node_name=request.node_name, changes=[change_proto(c) for c in changes]
+        )
+
+    async def GetClusterUtilization(
+        self, request: colocator_pb2.GetClusterUtilizationRequest, context: Any
+    ) -> colocator_pb2.ClusterUtilization:
+        end = self.engine.wall()
+        window = (
+            _seconds(request.window) if request.HasField("window") else self.engine.history.keep
+        )
+        step = _seconds(request.step) if request.HasField("step") else 0.0
+        if window <= 0 or step < 0:
+            raise Invalid("window", "window must be positive and step not negative")
+        history = self.engine.history.all()
+        past = math.nextafter(end, math.inf)  # intervals are half-open; a sample taken now counts
+        whole = interval(history, end - window, past)
+        out = colocator_pb2.ClusterUtilization(
+            start=stamp(whole.start),
+            end=stamp(end),
+            cpu=_shares(whole.cpu),
+            memory=_shares(whole.mem),
+            nodes=whole.nodes,
+        )
+        out.capacity.cpu_millis, out.capacity.memory_bytes = whole.capacity.cpu, whole.capacity.mem
+        if step:
+            out.series.extend(_sample(i) for i in series(history, end - window, past, step))
+        return out
+
+    async def ListDecisions(
+        self, request: colocator_pb2.ListDecisionsRequest, context: Any
+    ) -> colocator_pb2.ListDecisionsResponse:
+        if request.page_token and not request.page_token.isdigit():
+            raise Invalid("page_token", "not a token this server issued")
+        since = _seconds(request.since) if request.HasField("since") else 0.0
+
+        def keep(d: event_pb2.ColocationDecision) -> bool:
+            return (
+                (not request.node_name or d.node_name == request.node_name)
+                and (not request.target or d.target == request.target)
+                and (not request.kind or d.kind == request.kind)
+                and _seconds(d.at) >= since
+            )
+
+        matching = [d for d in reversed(self.engine.decisions) if keep(d)]
+        start = int(request.page_token or 0)
+        size = request.page_size or DEFAULT_PAGE
+        page = matching[start : start + size]
+        more = start + size < len(matching)
+        return colocator_pb2.ListDecisionsResponse(
+            decisions=page, next_page_token=str(start + size) if more else ""
+        )
+
+
+def service(engine: Colocator) -> Service:
+    servicer = ColocatorServicer(engine)
+    return Service(
+        SERVICE, lambda server: colocator_pb2_grpc.add_ColocatorServicer_to_server(servicer, server)
+    )

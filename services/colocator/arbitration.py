@@ -1,0 +1,66 @@
+"""Online/batch arbitration: how much room online needs back, and which batch pods give it.
+
+Online always wins: victims are only ever batch (BE) pods, and only to relieve online. The
+order follows what an eviction costs: the lowest priority first, then the pod that loses the
+least work (the one that started last), then the largest (fewer evictions free the room).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sigma.colocator.budget import ZERO, Res, Sample, Thresholds
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPod:
+    """A running batch pod as arbitration sees it; ``usage`` is measured (or its requests)."""
+
+    key: str  # "namespace/name"
+    priority: int
+    started_at: float  # wall-clock seconds; 0 for unknown (treated as just started)
+    usage: Res
+    batch: bool = True  # False for online pods, which are never chosen
+
+
+def overage(sample: Sample, thresholds: Thresholds) -> Res:
+    """How far the node's usage is above capacity x threshold, per resource (≥ 0)."""
+    used = sample.online + sample.batch + sample.system
+    ceiling = Res(
+        int(sample.capacity.cpu * thresholds.cpu), int(sample.capacity.mem * thresholds.mem)
+    )
+    return (used - ceiling).floor0()
+
+
+def pending_need(requests: Res, allocatable: Res, online_requested: Res, batch_used: Res) -> Res:
+    """Room a pending online pod lacks on a node: its requests beyond what is free of batch.
+
+    Online requests count against allocatable; what batch actually uses there is the room
+    arbitration can take back.
+    """
+    free = (allocatable - online_requested - batch_used).floor0()
+    return (requests - free).floor0()
+
+
+def _order(pod: BatchPod, now: float) -> tuple[int, float, int, int, str]:
+    progress = now - pod.started_at if pod.started_at else 0.0
+    return (pod.priority, progress, -pod.usage.cpu, -pod.usage.mem, pod.key)
+
+
+def choose_victims(pods: Sequence[BatchPod], need: Res, now: float) -> list[BatchPod]:
+    """The fewest batch pods, in eviction order, whose usage covers ``need``.
+
+    A pod is taken only if it frees a resource still short; if all batch together cannot cover
+    the need, all of them that help are returned (online is never touched).
+    """
+    short = need.floor0()
+    chosen: list[BatchPod] = []
+    for pod in sorted((p for p in pods if p.batch), key=lambda p: _order(p, now)):
+        if short == ZERO:
+            break
+        helps = (short.cpu > 0 and pod.usage.cpu > 0) or (short.mem > 0 and pod.usage.mem > 0)
+        if helps:
+            chosen.append(pod)
+            short = (short - pod.usage).floor0()
+    return chosen

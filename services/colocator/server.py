@@ -1,0 +1,51 @@
+"""``sigma colocator``: wires the replica (usage consumer, time-sharing loop) and its service.
+
+Only wiring lives here. The consumer runs on every replica (the group splits the nodes); the
+elected one also learns apps' profiles and runs time-sharing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from sigma.apiserver.settings import default_identity
+from sigma.bus import TopicSpec
+from sigma.clock import SystemClock
+from sigma.colocator.api import service
+from sigma.colocator.engine import Colocator
+from sigma.colocator.leader import lead
+from sigma.colocator.profiles import ProfileLearner
+from sigma.colocator.settings import ColocatorSettings
+from sigma.colocator.timeshare_loop import TimeSharing
+from sigma.election import Elector
+from sigma.rpc import Service
+from sigma.tiers import Context
+
+ELECTION = "colocator-timesharing"
+
+
+async def build(ctx: Context) -> Sequence[Service]:
+    settings: ColocatorSettings = ctx.settings or ColocatorSettings()
+    clock = SystemClock()
+    engine = Colocator(ctx.store, ctx.bus, settings, clock=clock, wall=time.time)
+    await ctx.bus.ensure_topics(
+        [TopicSpec(settings.usage_topic), TopicSpec(settings.decision_topic)]
+    )
+    stop = asyncio.Event()
+    ctx.spawn(engine.consume(stop), "colocator-consume")
+    sharing = TimeSharing(engine.writes, engine.decide, time.time)
+    learner = ProfileLearner(
+        ctx.store,
+        time.time,
+        slot_seconds=settings.profile_slot_seconds,
+        min_history=settings.profile_min_history,
+        stale_after=settings.stale_after,
+    )
+    elector = Elector(ctx.store, ELECTION, settings.identity or default_identity(), clock=clock)
+    ctx.spawn(
+        elector.run(lambda: lead(ctx.bus, settings, learner, sharing, clock)),
+        "colocator-leader",
+    )
+    return [service(engine)]
