@@ -23,6 +23,7 @@ from collections.abc import Mapping
 
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
+from google.protobuf.message import Message as ProtoMessage
 
 from sigma.bus import Message, TopicSpec
 from sigma.errors import Invalid
@@ -95,6 +96,13 @@ def encode(
         HEADER_KIND: event.kind,
     }
     return value, headers
+
+
+def encode_message(message: ProtoMessage) -> tuple[bytes, dict[str, str]]:
+    """The value and headers of a usage report or a decision (any message but an Event, which
+    has ``encode``): protobuf, with the content-type header naming the message type."""
+    content_type = f"application/x-protobuf; messageType={message.DESCRIPTOR.full_name}"
+    return message.SerializeToString(deterministic=True), {HEADER_CONTENT_TYPE: content_type}
 
 
 def decode(message: Message) -> event_pb2.Event:

@@ -10,6 +10,7 @@ Layout::
     convert.py   protobuf → PodInfo / NodeRow, at the informer edge
     allocation.py  the node allocation record, pure: admit (fit check), release, cpusets
     binding.py   per-node optimistic binding through the store (one CAS transaction)
+    decisions.py  committed preemptions as ColocationDecisions (EVICT) on the bus
     loop.py      a replica: informers → cache/queue → decide → bind; several may race
     explain.py, server.py   the sigma.v1.Scheduler service (Explain, GetQueue)
     tier.py      the tier builder; bench.py, bench_e2e.py  ``sigma bench scheduler``

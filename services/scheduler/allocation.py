@@ -19,6 +19,8 @@ LSE, BE = 1, 4
 def parse_cpuset(text: str) -> set[int]:
     """ "0-3,8" → {0, 1, 2, 3, 8}."""
     cpus: set[int] = set()
+    if not text:
+        return cpus
     for part in filter(None, (p.strip() for p in text.split(","))):
         lo, _, hi = part.partition("-")
         cpus.update(range(int(lo), int(hi or lo) + 1))
@@ -53,7 +55,8 @@ def resum(record: node_pb2.NodeAllocation) -> None:
         target = batch if a.qos_class == BE else online
         target.cpu_millis += a.requests.cpu_millis
         target.memory_bytes += a.requests.memory_bytes
-        exclusive |= parse_cpuset(a.exclusive_cpus)
+        if a.exclusive_cpus:
+            exclusive |= parse_cpuset(a.exclusive_cpus)
     record.online_requested.CopyFrom(online)
     record.batch_requested.CopyFrom(batch)
     record.exclusive_cpus = format_cpuset(exclusive)
@@ -62,9 +65,15 @@ def resum(record: node_pb2.NodeAllocation) -> None:
 
 def release(record: node_pb2.NodeAllocation, keys: set[str]) -> node_pb2.NodeAllocation:
     """A copy of ``record`` without the pods in ``keys``."""
+    out = _without(record, keys)
+    resum(out)
+    return out
+
+
+def _without(record: node_pb2.NodeAllocation, keys: set[str]) -> node_pb2.NodeAllocation:
+    """A copy of ``record``'s pods but those in ``keys``; its sums still to be recomputed."""
     out = node_pb2.NodeAllocation(node_name=record.node_name)
     out.pods.extend(a for a in record.pods if a.pod_key not in keys)
-    resum(out)
     return out
 
 
@@ -76,9 +85,9 @@ def admit(
 ) -> tuple[node_pb2.NodeAllocation, dict[str, str]] | str:
     """The record with ``pods`` added (and ``evict`` removed), with each LSE pod's cpuset;
     or why it does not fit."""
-    out = release(record, set(evict))
+    out = _without(record, set(evict))
     listed = {a.pod_key for a in out.pods}
-    taken = parse_cpuset(out.exclusive_cpus)
+    taken = {c for a in out.pods if a.exclusive_cpus for c in parse_cpuset(a.exclusive_cpus)}
     cpusets: dict[str, str] = {}
     for pod in pods:
         if pod.key in listed:

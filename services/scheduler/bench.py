@@ -1,7 +1,8 @@
 """``sigma bench scheduler``: workloads after kube-scheduler's scheduler_perf.
 
 basic, spreading and preemption run in-process; e2e binds through a real store
-(``bench_e2e``).
+(``bench_e2e``), with the same attempt latencies taken inside the replica's loop, its
+conflict rate, and the store's raw put rate measured in the same run.
 
 Each workload builds a cache of synthetic nodes, places the initial pods (not measured), then
 times one attempt per measured pod: snapshot → chain → assume (and, for preemption, the
@@ -191,11 +192,16 @@ def main(argv: list[str] | None = None) -> int:
         "--store", default="", help="e2e: store URL (default: a private etcd started for the run)"
     )
     parser.add_argument("--replicas", type=int, default=1, help="e2e: scheduler replicas")
+    parser.add_argument(
+        "--batch-size", type=int, default=bench_e2e.BATCH_SIZE, help="e2e: pods per round"
+    )
     args = parser.parse_args(argv)
     names = [*WORKLOADS, "e2e"] if args.workload == "all" else [args.workload]
     for name in names:
         if name == "e2e":
-            result = bench_e2e.run(args.store or None, args.nodes, args.pods, args.replicas)
+            result = bench_e2e.run(
+                args.store or None, args.nodes, args.pods, args.replicas, args.batch_size
+            )
         else:
             result = run(WORKLOADS[name](args.nodes, args.pods), args.seed)
         if args.json:

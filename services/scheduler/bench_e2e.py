@@ -2,15 +2,21 @@
 
 Nodes and pending pods are written first (in batched transactions), then scheduler replicas
 start, list them through their informers and bind; the clock runs from the replicas' start
-to the last binding. The raw put rate of the same store is measured in the same run, with the
-same concurrency the binder uses, so the two figures can be compared.
+to the last binding. The raw put rate of the same store is measured in the same run, before
+and after the binding (their mean is reported, so a machine busy with other work during one
+of them skews the ratio less), so the two figures can be compared; ``cpu_ms_per_pod`` is the
+scheduler process's own CPU time per bound pod, which other load on the machine hardly moves.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import resource
 import time
 from collections.abc import Sequence
+
+import numpy as np
 
 from sigma.resources.kinds import NODE, NODE_ALLOCATION, POD
 from sigma.scheduler.loop import Scheduler
@@ -20,6 +26,7 @@ from sigma.store.codec import encode
 from sigma.v1 import meta_pb2, node_pb2, pod_pb2
 
 GiB = 1 << 30
+BATCH_SIZE = 128  # pods decided per round (one round's commit overlaps the next decisions)
 
 
 def _node(i: int) -> node_pb2.Node:
@@ -59,14 +66,16 @@ async def _write(store: Store, puts: Sequence[Put], batch: int = 100) -> None:
         await store.txn([], puts[start : start + batch])
 
 
-async def put_rate(store: Store, count: int = 2000, concurrency: int = 64) -> float:
+async def put_rate(
+    store: Store, count: int = 3000, concurrency: int = 64, prefix: str = "/sigma/bench/put/"
+) -> float:
     """Single-key puts per second of a pod-sized value, ``concurrency`` in flight."""
     value = encode(_pod(0))
     keys = iter(range(count))
 
     async def worker() -> None:
         for i in keys:
-            await store.put(f"/sigma/bench/put/{i}", value)
+            await store.put(f"{prefix}{i}", value)
 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -75,13 +84,14 @@ async def put_rate(store: Store, count: int = 2000, concurrency: int = 64) -> fl
 
 BENCH_PREFIXES = (
     "/sigma/bench/put/",
+    "/sigma/bench/put2/",
     POD.namespace_prefix("bench"),
     NODE.prefix,
     NODE_ALLOCATION.prefix,
 )
 
 
-async def _clean(store: Store) -> None:
+async def clean(store: Store) -> None:
     """Delete everything the run wrote (for a shared store)."""
     for prefix in BENCH_PREFIXES:
         listed = await store.list(prefix)
@@ -91,31 +101,40 @@ async def _clean(store: Store) -> None:
 
 
 async def run_e2e(
-    url: str, nodes: int, pods: int, replicas: int, timeout: float = 300, cleanup: bool = False
+    url: str,
+    nodes: int,
+    pods: int,
+    replicas: int,
+    timeout: float = 300,
+    cleanup: bool = False,
+    batch_size: int = BATCH_SIZE,
 ) -> dict:
     """Bind ``pods`` on ``nodes`` with ``replicas`` schedulers; ``cleanup`` removes the
     run's keys afterwards (node names are bench-node-NNNNN, pods live in namespace "bench")."""
     store = open_store(url)
     try:
-        raw = await put_rate(store)
+        raw_before = await put_rate(store)
         node_puts = [Put(NODE.key("", _node(i).meta.name), encode(_node(i))) for i in range(nodes)]
         await _write(store, node_puts)
         await _write(store, [Put(POD.key("bench", f"p-{i}"), encode(_pod(i))) for i in range(pods)])
         scheds = [
-            Scheduler(store, profile=default_profile(seed=r), batch_size=128)
+            Scheduler(store, profile=default_profile(seed=r), batch_size=batch_size)
             for r in range(replicas)
         ]
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         tasks = [asyncio.ensure_future(s.run()) for s in scheds]
         try:
             async with asyncio.timeout(timeout):
                 while sum(s.stats.bound for s in scheds) < pods:  # noqa: ASYNC110 - a benchmark poll
-                    await asyncio.sleep(0.05)
-            elapsed = time.perf_counter() - t0
+                    await asyncio.sleep(0.01)
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        raw_after = await put_rate(store, prefix="/sigma/bench/put2/")
+        raw = (raw_before + raw_after) / 2
+        latencies = np.array([x for s in scheds for x in s.stats.latencies]) * 1e3
         commits = sum(s.binder.commits for s in scheds)
         txns = sum(s.binder.transactions for s in scheds)
         conflicts = sum(s.binder.conflicts for s in scheds)
@@ -125,24 +144,34 @@ async def run_e2e(
             "nodes": nodes,
             "measured_pods": pods,
             "replicas": replicas,
+            "batch_size": batch_size,
             "placed": sum(s.stats.bound for s in scheds),
             "placements_per_s": round(pods / elapsed, 1),
             "store_put_per_s": round(raw, 1),
+            "store_put_per_s_before_after": [round(raw_before, 1), round(raw_after, 1)],
+            "placements_vs_puts": round(pods / elapsed / raw, 3),
+            "cpu_ms_per_pod": round(cpu * 1e3 / pods, 3),
+            "p50_ms": round(float(np.percentile(latencies, 50)), 3),
+            "p99_ms": round(float(np.percentile(latencies, 99)), 3),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "load_avg_1m": round(os.getloadavg()[0], 2),
             "transactions": txns,
             "node_commits": commits,
             "conflict_rate": round(conflicts / max(commits + conflicts, 1), 4),
         }
     finally:
         if cleanup:
-            await _clean(store)
+            await clean(store)
         await store.close()
 
 
-def run(url: str | None, nodes: int, pods: int, replicas: int) -> dict:
+def run(
+    url: str | None, nodes: int, pods: int, replicas: int, batch_size: int = BATCH_SIZE
+) -> dict:
     """Run against ``url``, or against a private etcd started for the run when None."""
     if url:
-        return asyncio.run(run_e2e(url, nodes, pods, replicas))
+        return asyncio.run(run_e2e(url, nodes, pods, replicas, batch_size=batch_size))
     from sigma.testing.etcd import EtcdEngine
 
     with EtcdEngine() as engine:
-        return asyncio.run(run_e2e(engine.url, nodes, pods, replicas))
+        return asyncio.run(run_e2e(engine.url, nodes, pods, replicas, batch_size=batch_size))

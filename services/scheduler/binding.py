@@ -2,13 +2,15 @@
 
 The transaction compares the node's allocation record and every pod it writes at the
 revisions read, puts the record with the pods added (and victims removed), binds each pod
-(spec.node_name, phase SCHEDULED) and marks each victim EVICTED with reason "Preempted". Any
-concurrent change to one of those keys makes the whole transaction fail: the caller forgets
-its assumptions and re-queues. Replicas contend only when they pick the same node.
+(spec.node_name, phase SCHEDULED) and marks each victim EVICTED with reason "Preempted" and its
+eviction's message (who preempted it, at which priority). Any concurrent change to one of
+those keys makes the whole transaction fail: the caller forgets its assumptions and re-queues.
+Replicas contend only when they pick the same node.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -37,13 +39,20 @@ def _conflict(reason: str) -> Status:
 
 
 @dataclass(frozen=True, slots=True)
+class Eviction:
+    """A victim evicted in a binding transaction; ``message`` says who preempted it and why."""
+
+    pod_key: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class NodeBinding:
     """Pods to bind on one node, and the victims to evict there first."""
 
     node: str
     pods: tuple[PodInfo, ...]
-    victims: tuple[str, ...] = ()
-    reason: str = ""
+    evictions: tuple[Eviction, ...] = ()
 
 
 @dataclass(slots=True)
@@ -101,26 +110,35 @@ class StoreBinder:
         self._suspect.add(node)
         return _conflict(reason)
 
+    def written(self, node: str) -> int:
+        """The store revision of this binder's last committed write on ``node`` (0: none known)."""
+        record = self._written.get(node)
+        return record.resource_version if record is not None else 0
+
     async def bind(
         self, node: str, pods: Sequence[PodInfo], victims: Sequence[str], reason: str = ""
     ) -> Status:
-        return (await self.bind_many([NodeBinding(node, tuple(pods), tuple(victims), reason)]))[0]
+        evictions = tuple(Eviction(v, reason) for v in victims)
+        return (await self.bind_many([NodeBinding(node, tuple(pods), evictions)]))[0]
 
     async def bind_many(self, groups: Sequence[NodeBinding]) -> list[Status]:
         """Commit several nodes' placements, packed into as few transactions as the store's
-        per-transaction limit allows; a packed transaction that fails is retried node by node,
-        so one contended node does not sink the others."""
+        per-transaction limit allows and sent together (each node is in one transaction only,
+        so their order does not matter); a packed transaction that fails is retried node by
+        node, so one contended node does not sink the others."""
         prepared: list[_Txn | Status] = [await self._prepare(g) for g in groups]
         statuses: list[Status] = [p if isinstance(p, Status) else OK for p in prepared]
-        pending = [(k, p) for k, p in enumerate(prepared) if isinstance(p, _Txn)]
-        chunk: list[tuple[int, _Txn]] = []
-        for item in pending:
-            if chunk and sum(len(t.ops) for _, t in chunk) + len(item[1].ops) > self.max_ops:
-                await self._commit(chunk, statuses)
-                chunk = []
-            chunk.append(item)
-        if chunk:
-            await self._commit(chunk, statuses)
+        chunks: list[list[tuple[int, _Txn]]] = [[]]
+        size = 0
+        for k, p in enumerate(prepared):
+            if not isinstance(p, _Txn):
+                continue
+            if chunks[-1] and size + len(p.ops) > self.max_ops:
+                chunks.append([])
+                size = 0
+            chunks[-1].append((k, p))
+            size += len(p.ops)
+        await asyncio.gather(*(self._commit(c, statuses) for c in chunks if c))
         return statuses
 
     async def _commit(self, chunk: list[tuple[int, _Txn]], statuses: list[Status]) -> None:
@@ -148,7 +166,7 @@ class StoreBinder:
         key = NODE_ALLOCATION.key("", g.node)
         record = await self._record(g.node)
         empty = node_pb2.NodeAllocation(node_name=g.node)
-        admitted = admit(record or empty, row, g.pods, set(g.victims))
+        admitted = admit(record or empty, row, g.pods, {e.pod_key for e in g.evictions})
         if isinstance(admitted, str):
             return self._lost(g.node, admitted)
         new, cpusets = admitted
@@ -161,12 +179,12 @@ class StoreBinder:
             compares.append(Compare(pod_store_key(info.key), obj.meta.resource_version))
             pod = bound(obj, g.node, cpusets.get(info.key))
             ops.append(Put(pod_store_key(info.key), encode(pod)))
-        for victim in g.victims:
-            obj = self.pods(victim)
+        for eviction in g.evictions:
+            obj = self.pods(eviction.pod_key)
             if obj is None:
                 continue  # already gone: its room is released with the record above
-            compares.append(Compare(pod_store_key(victim), obj.meta.resource_version))
-            ops.append(Put(pod_store_key(victim), encode(evicted(obj, g.reason))))
+            compares.append(Compare(pod_store_key(eviction.pod_key), obj.meta.resource_version))
+            ops.append(Put(pod_store_key(eviction.pod_key), encode(evicted(obj, eviction.message))))
         return _Txn(g.node, new, compares, ops)
 
     async def release(self, node: str, keys: set[str], attempts: int = 5) -> bool:
@@ -196,9 +214,17 @@ def _set_condition(pod: pod_pb2.Pod, cond: meta_pb2.Condition) -> None:
     pod.status.conditions.extend([*kept, cond])
 
 
-def bound(pod: pod_pb2.Pod, node: str, cpuset: str | None) -> pod_pb2.Pod:
+def _copy(pod: pod_pb2.Pod) -> pod_pb2.Pod:
+    """A copy to write back: without the resource_version, which the store owns (so ``encode``
+    need not strip it with another serialise-and-parse)."""
     out = pod_pb2.Pod()
     out.CopyFrom(pod)
+    out.meta.resource_version = 0
+    return out
+
+
+def bound(pod: pod_pb2.Pod, node: str, cpuset: str | None) -> pod_pb2.Pod:
+    out = _copy(pod)
     out.spec.node_name = node
     out.status.phase = pod_pb2.POD_PHASE_SCHEDULED
     out.status.nominated_node_name = ""
@@ -211,8 +237,7 @@ def bound(pod: pod_pb2.Pod, node: str, cpuset: str | None) -> pod_pb2.Pod:
 
 
 def evicted(pod: pod_pb2.Pod, reason: str) -> pod_pb2.Pod:
-    out = pod_pb2.Pod()
-    out.CopyFrom(pod)
+    out = _copy(pod)
     out.status.phase = pod_pb2.POD_PHASE_EVICTED
     out.status.reason = "Preempted"
     out.status.message = reason
@@ -224,8 +249,7 @@ def unschedulable(pod: pod_pb2.Pod, message: str) -> pod_pb2.Pod | None:
     for cond in pod.status.conditions:
         if (cond.type, cond.reason, cond.message) == ("PodScheduled", "Unschedulable", message):
             return None
-    out = pod_pb2.Pod()
-    out.CopyFrom(pod)
+    out = _copy(pod)
     out.status.reason = "Unschedulable"
     out.status.message = message
     _set_condition(out, _condition("PodScheduled", False, "Unschedulable", message))

@@ -61,19 +61,22 @@ def pod_info(pod: pod_pb2.Pod, spread: app_pb2.SpreadPolicy | None = None) -> Po
     )
 
 
+def allocated_pod(a: node_pb2.PodAllocation, app: str = "") -> PodInfo:
+    """One pod an allocation record lists; the record does not carry its App (``app``)."""
+    return PodInfo(
+        key=a.pod_key,
+        uid=a.pod_uid,
+        cpu=a.requests.cpu_millis,
+        mem=a.requests.memory_bytes,
+        qos=a.qos_class or 3,
+        priority=a.priority,
+        app=app,
+    )
+
+
 def allocation_pods(record: node_pb2.NodeAllocation) -> list[PodInfo]:
     """The pods an allocation record lists (their App is learnt from the pods themselves)."""
-    return [
-        PodInfo(
-            key=a.pod_key,
-            uid=a.pod_uid,
-            cpu=a.requests.cpu_millis,
-            mem=a.requests.memory_bytes,
-            qos=a.qos_class or 3,
-            priority=a.priority,
-        )
-        for a in record.pods
-    ]
+    return [allocated_pod(a) for a in record.pods]
 
 
 def node_row(node: node_pb2.Node, *, batch_fresh: bool = True) -> NodeRow:

@@ -4,6 +4,8 @@ Each round pops up to ``batch_size`` pods, decides each against a fresh snapshot
 placement at once so the next decision sees it), then commits one store transaction per node
 touched, concurrently. A lost compare-and-swap forgets the assumptions and re-queues the pods
 with a backoff. Several replicas may run against one store: the per-node CAS keeps them safe.
+Once a transaction that evicts victims has committed, one ColocationDecision per victim goes
+to the decisions topic of the bus (when the replica has one).
 """
 
 from __future__ import annotations
@@ -11,16 +13,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sigma.bus import Bus
 from sigma.clock import Clock, SystemClock
 from sigma.errors import Conflict, NotFound
+from sigma.events import DECISIONS_TOPIC
 from sigma.log import get_logger
 from sigma.resources.kinds import APP, NODE, NODE_ALLOCATION, POD
-from sigma.scheduler.binding import NodeBinding, StoreBinder, pod_store_key, unschedulable
-from sigma.scheduler.convert import allocation_pods, node_row, pod_info, pod_key
+from sigma.scheduler.binding import (
+    Eviction,
+    NodeBinding,
+    StoreBinder,
+    pod_store_key,
+    unschedulable,
+)
+from sigma.scheduler.convert import (
+    allocated_pod,
+    allocation_pods,
+    app_key,
+    node_row,
+    pod_info,
+    pod_key,
+)
+from sigma.scheduler.decisions import DecisionPublisher, eviction_decisions, preempted_by
 from sigma.scheduler.framework import (
     Cache,
     ClusterEvent,
@@ -45,8 +64,7 @@ class _Group:
     """What one round commits on one node."""
 
     entries: list[QueuedPod] = field(default_factory=list)
-    victims: list[str] = field(default_factory=list)
-    reason: str = ""
+    evictions: list[Eviction] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -56,6 +74,9 @@ class Stats:
     conflicts: int = 0
     unschedulable: int = 0
     preemptions: int = 0
+    evicted: int = 0  # victims whose eviction committed (and was published, with a bus)
+    # Seconds per attempt (snapshot, chain, assume), the most recent ones: for percentiles.
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=1 << 16))
 
 
 class Scheduler:
@@ -72,7 +93,10 @@ class Scheduler:
         wall: Callable[[], float] = time.time,
         batch_stale_after: float = 300.0,
         note_unschedulable: bool = True,
+        bus: Bus | None = None,
+        decisions_topic: str = DECISIONS_TOPIC,
     ) -> None:
+        self.decisions = DecisionPublisher(bus, decisions_topic) if bus is not None else None
         self.wall = wall  # wall-clock seconds, to judge the colocator's timestamps
         self.batch_stale_after = batch_stale_after
         self.note_unschedulable = note_unschedulable
@@ -124,16 +148,20 @@ class Scheduler:
         ):
             return  # a status-only change of a pending pod (our own note, say): no retry
         pod = new or pod
-        info = self.pod_info(pod)
+        name = pod_key(pod)
         gone = pod.status.phase in TERMINAL or pod.meta.HasField("deletion_timestamp")
         if pod.spec.node_name or gone:
-            self.queue.delete(info.key)
+            self.queue.delete(name)
             if pod.spec.node_name:
-                self.cache.note_pod(info)
+                # Bound (most often by this replica, already counted in the cache): only an
+                # App the cache does not know yet is worth converting the pod for.
+                app = self.cache.app_of(name)
+                if app is not None and app != app_key(pod):
+                    self.cache.note_pod(self.pod_info(pod))
                 if gone:
-                    self._release(pod.spec.node_name, info.key)
+                    self._release(pod.spec.node_name, name)
         elif pod.spec.scheduler_name in ("", self.scheduler_name):
-            self.queue.add(info)
+            self.queue.add(self.pod_info(pod))
             self._wake.set()
 
     def _on_pod_delete(self, key: str, pod: pod_pb2.Pod) -> None:
@@ -158,11 +186,13 @@ class Scheduler:
     def _on_allocation(
         self, key: str, rec: node_pb2.NodeAllocation, new: node_pb2.NodeAllocation | None = None
     ) -> None:
-        name = NODE_ALLOCATION.object_key(key)
-        before = {p.key for p in self.cache.pods_on(name)}
-        listed = allocation_pods(new or rec)
-        self.cache.apply_allocation(name, listed)
-        if before - {p.key for p in listed}:
+        listed = {a.pod_key: a for a in (new or rec).pods}
+
+        def info(pod: str) -> PodInfo:  # a pod new to the cache: its App from the pod object
+            obj = self._pod_object(pod)
+            return allocated_pod(listed[pod], app_key(obj) if obj is not None else "")
+
+        if self.cache.sync_allocation(NODE_ALLOCATION.object_key(key), listed, info):
             self._event(ClusterEvent.ROOM_FREED)
 
     def _on_allocation_delete(self, key: str, rec: node_pb2.NodeAllocation) -> None:
@@ -227,7 +257,7 @@ class Scheduler:
                     await inflight
                     inflight = None
                 if groups:
-                    inflight = asyncio.ensure_future(self._commit(groups))
+                    inflight = asyncio.ensure_future(self.commit(groups))
                     await asyncio.sleep(0)  # let the transaction go out before deciding on
                 elif not tried:
                     await self._idle()
@@ -241,7 +271,7 @@ class Scheduler:
         """One round: decide up to ``batch_size`` pods and commit them; how many were tried."""
         groups, tried = self.decide_round()
         if groups:
-            await self._commit(groups)
+            await self.commit(groups)
         return tried
 
     def decide_round(self) -> tuple[dict[str, _Group], int]:
@@ -249,9 +279,12 @@ class Scheduler:
         self._wake.clear()
         groups: dict[str, _Group] = {}
         tried = 0
+        clock = time.perf_counter
         while tried < self.batch_size and (entry := self.queue.pop()) is not None:
             tried += 1
+            t0 = clock()
             self._decide(entry, groups)
+            self.stats.latencies.append(clock() - t0)
         return groups, tried
 
     def _decide(self, entry: QueuedPod, groups: dict[str, _Group]) -> None:
@@ -276,27 +309,26 @@ class Scheduler:
         self.cache.assume(pod, plan.node)
         group = groups.setdefault(plan.node, _Group())
         group.entries.append(entry)
-        group.victims.extend(v.pod_key for v in plan.victims)
-        group.reason = f"preempted for {pod.key} (priority {pod.priority}): {plan.reason}"
+        message = preempted_by(pod, plan.reason)
+        group.evictions.extend(Eviction(v.pod_key, message) for v in plan.victims)
         self.stats.preemptions += 1
 
-    async def _commit(self, groups: dict[str, _Group]) -> None:
+    async def commit(self, groups: dict[str, _Group]) -> None:
+        """Commit a round from ``decide_round``; lost nodes are forgotten and re-queued."""
         nodes = list(groups)
         statuses = await self.binder.bind_many(
             [
-                NodeBinding(
-                    n,
-                    tuple(e.pod for e in groups[n].entries),
-                    tuple(groups[n].victims),
-                    groups[n].reason,
-                )
+                NodeBinding(n, tuple(e.pod for e in groups[n].entries), tuple(groups[n].evictions))
                 for n in nodes
             ]
         )
         for node, status in zip(nodes, statuses, strict=True):
-            entries = groups[node].entries
+            group = groups[node]
+            entries = group.entries
             if status.ok:
                 self.stats.bound += len(entries)
+                if group.evictions:
+                    self._evicted(node, group.evictions)
                 continue
             self.stats.conflicts += 1
             for entry in entries:
@@ -304,6 +336,19 @@ class Scheduler:
                 self.queue.failed(entry, status)
             record = self._record(node)
             self.cache.apply_allocation(node, allocation_pods(record) if record else [])
+
+    def _evicted(self, node: str, evictions: list[Eviction]) -> None:
+        """Victims evicted by a committed transaction: on the bus, in the background, so a
+        slow bus never holds up binding (the pods' status already records the eviction)."""
+        self.stats.evicted += len(evictions)
+        if self.decisions is not None:
+            decided = eviction_decisions(node, evictions, self.binder.written(node), self.wall())
+            self._background_task(self.decisions.publish(decided))
+
+    async def settle(self) -> None:
+        """Wait for the background work started so far (decisions, notes, releases)."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     async def _idle(self) -> None:
         ready = self.queue.next_ready_at()

@@ -1,6 +1,7 @@
 """The scheduler tier: one replica's loop in the background, its Explain service in front.
 
-Builder for ``sigma.tiers`` ("sigma.scheduler.tier:build").
+Builder for ``sigma.tiers`` ("sigma.scheduler.tier:build"); preemptions are published on the
+shared bus.
 """
 
 from __future__ import annotations
@@ -17,6 +18,6 @@ from sigma.tiers import Context
 
 async def build(ctx: Context) -> Sequence[Service]:
     clock = SystemClock()
-    scheduler = Scheduler(ctx.store, clock=clock)
+    scheduler = Scheduler(ctx.store, clock=clock, bus=ctx.bus)
     ctx.spawn(scheduler.run(), "scheduler-loop")
     return [service(scheduler, wall_offset=time.time() - clock.now())]

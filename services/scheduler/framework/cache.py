@@ -9,6 +9,7 @@ the one or two columns a placement touches, not of the whole table.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -65,29 +66,40 @@ class _Table:
         if row == len(next(iter(self.cols.values()))):
             self.cols = {k: np.concatenate([v, np.zeros_like(v)]) for k, v in self.cols.items()}
             self.shared.clear()
-            self.views.clear()
+            self.views.clear()  # every view is rebuilt at the next view(): their length differs
         self.size += 1
         return row
 
     views: dict[str, np.ndarray] = field(default_factory=dict)
+    viewed: int = 0  # rows the views handed out cover; rows past them are nobody's yet
+    stale: set[str] = field(default_factory=set)  # columns written since their view was made
+    handed: dict[str, np.ndarray] = field(default_factory=dict)  # the last view() returned
 
-    def w(self, name: str) -> np.ndarray:
-        """The column ``name``, safe to write in place."""
+    def w(self, name: str, row: int = -1) -> np.ndarray:
+        """The column ``name``, safe to write in place (at ``row``, when given: a row no view
+        covers, as a newly grown one, needs no copy)."""
+        if row >= self.viewed:
+            return self.cols[name]
         if name in self.shared:
             self.cols[name] = self.cols[name].copy()
             self.shared.discard(name)
-        self.views.pop(name, None)
+        self.stale.add(name)
         return self.cols[name]
 
     def view(self) -> dict[str, np.ndarray]:
-        """Read-only views of every column; a view is made again only after a write to it."""
+        """Read-only views of every column; a view is made again only after a write to it
+        (or after the table grew), and the mapping is the same object while nothing changed."""
         self.shared.update(self.cols)
-        for k, v in self.cols.items():
-            view = self.views.get(k)
-            if view is None or len(view) != self.size:
-                view = self.views[k] = v[: self.size]
+        if self.viewed != self.size or len(self.views) != len(self.cols):
+            self.stale.update(self.cols)
+            self.viewed = self.size
+        if self.stale:
+            for k in self.stale:
+                view = self.views[k] = self.cols[k][: self.size]
                 view.flags.writeable = False
-        return dict(self.views)
+            self.stale.clear()
+            self.handed = dict(self.views)
+        return self.handed
 
 
 class Cache:
@@ -220,31 +232,47 @@ class Cache:
             self._unplace(pod.key)
             self._place(pod, node, assumed)
 
-    def apply_allocation(self, node: str, pods: list[PodInfo]) -> None:
+    def apply_allocation(self, node: str, pods: list[PodInfo]) -> bool:
         """The node's allocation record as stored: confirm what it lists, release the rest.
 
         Assumed pods the record does not list yet stay assumed: their binding is in flight.
+        True when a pod was released (room freed).
         """
+        by_key = {p.key: p for p in pods}
+        return self.sync_allocation(node, by_key, by_key.__getitem__)
+
+    def sync_allocation(
+        self, node: str, keys: Collection[str], info: Callable[[str], PodInfo]
+    ) -> bool:
+        """``apply_allocation`` for a record listing ``keys``; ``info`` is asked only for pods
+        the cache does not already hold on that node, so the echo of the scheduler's own write
+        (every pod already assumed there) converts nothing."""
         i = self._index.get(node)
         if i is None:
-            return
-        listed = {p.key for p in pods}
-        for key in list(self._on_node[i]):
-            if key not in listed and not self._placed[key].assumed:
-                self._unplace(key)
-        for pod in pods:
-            placed = self._placed.get(pod.key)
+            return False
+        gone = [k for k in self._on_node[i] if k not in keys and not self._placed[k].assumed]
+        for key in gone:
+            self._unplace(key)
+        for key in keys:
+            placed = self._placed.get(key)
             if placed is not None and placed.node == i:
                 placed.assumed = False
                 continue
+            pod = info(key)
             if placed is not None:
-                self._unplace(pod.key)
+                self._unplace(key)
             known = pod if pod.app or placed is None else replace(pod, app=placed.pod.app)
             self._place(known, i, assumed=False)
+        return bool(gone)
 
     def placed_on(self, pod_key: str) -> str | None:
         placed = self._placed.get(pod_key)
         return self._names[placed.node] if placed else None
+
+    def app_of(self, pod_key: str) -> str | None:
+        """The App the cache counts a placed pod in ("" none; None: the pod is not placed)."""
+        placed = self._placed.get(pod_key)
+        return placed.pod.app if placed else None
 
     def is_assumed(self, pod_key: str) -> bool:
         placed = self._placed.get(pod_key)
@@ -300,7 +328,7 @@ class Cache:
         if pod.batch:
             t.w("batch_pods")[i] += sign
         p = self._pods
-        p.w("live")[row] = sign > 0
+        p.w("live", row)[row] = sign > 0
         if sign > 0:
             for col, value in (
                 ("node", i),
@@ -309,7 +337,7 @@ class Cache:
                 ("cpu", pod.cpu),
                 ("mem", pod.mem),
             ):
-                p.w(col)[row] = value
+                p.w(col, row)[row] = value
         if pod.app:
             self._account_app(pod, i, sign)
         self._touch()

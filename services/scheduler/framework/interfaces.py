@@ -66,6 +66,15 @@ class ScorePlugin(Plugin, Protocol):
 
 
 @runtime_checkable
+class UniformPlugin(ScorePlugin, Protocol):
+    """A score plugin that can tell, before scoring, that it would score every node alike for
+    ``pod`` (bin-packing for an online pod, say); the placement then skips it, since a
+    constant added to every total moves no choice. Explain still shows its scores."""
+
+    def uniform(self, pod: PodInfo, snap: Snapshot) -> bool: ...
+
+
+@runtime_checkable
 class NormalizePlugin(ScorePlugin, Protocol):
     """A score plugin with its own mapping to 0..100 (default: min-max, higher is better)."""
 

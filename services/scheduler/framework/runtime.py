@@ -18,6 +18,7 @@ from sigma.scheduler.framework.interfaces import (
     PreFilterPlugin,
     ReservePlugin,
     ScorePlugin,
+    UniformPlugin,
 )
 from sigma.scheduler.framework.snapshot import Snapshot
 from sigma.scheduler.framework.types import OK, Code, CycleState, PodInfo, ScheduleResult, Status
@@ -47,6 +48,7 @@ class Framework:
         self.post_filters = [p for p in plugins if isinstance(p, PostFilterPlugin)]
         self.scores = [p for p in plugins if isinstance(p, ScorePlugin)]
         self.reserves = [p for p in plugins if isinstance(p, ReservePlugin)]
+        self.uniform = {p.name: p for p in self.scores if isinstance(p, UniformPlugin)}
         self.weights = {p.name: float(profile.weights.get(p.name, 1.0)) for p in self.scores}
         self._rng = random.Random(profile.seed)
         self._offset = 0
@@ -72,14 +74,24 @@ class Framework:
         return feasible, masks
 
     def score(
-        self, state: CycleState, pod: PodInfo, snap: Snapshot, rows: np.ndarray
+        self,
+        state: CycleState,
+        pod: PodInfo,
+        snap: Snapshot,
+        rows: np.ndarray,
+        *,
+        every: bool = True,
     ) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
-        """Weighted totals over ``rows``, and each plugin's (raw, normalised) vectors."""
+        """Weighted totals over ``rows``, and each plugin's (raw, normalised) vectors;
+        ``every`` False leaves out plugins that would score every node alike (placement)."""
         total = np.zeros(len(rows))
         parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for plugin in self.scores:
             weight = self.weights[plugin.name]
             if weight == 0:
+                continue
+            uniform = None if every else self.uniform.get(plugin.name)
+            if uniform is not None and uniform.uniform(pod, snap):
                 continue
             raw = plugin.score(state, pod, snap, rows)
             normalize = getattr(plugin, "normalize", None)
@@ -98,7 +110,7 @@ class Framework:
         if len(rows) == 0:
             return self._unschedulable(state, pod, snap, masks)
         candidates = self._sample(rows)
-        total, _ = self.score(state, pod, snap, candidates)
+        total, _ = self.score(state, pod, snap, candidates, every=False)
         best = np.flatnonzero(total >= total.max() - 1e-9)
         pick = int(candidates[best[self._rng.randrange(len(best))]])
         return ScheduleResult(OK, snap.names[pick], len(rows), len(candidates))

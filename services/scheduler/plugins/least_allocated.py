@@ -16,6 +16,9 @@ class LeastAllocated:
     name = NAME
     events: frozenset[ClusterEvent] = frozenset()
 
+    def uniform(self, pod: PodInfo, snap: Snapshot) -> bool:
+        return pod.batch  # batch pods bin-pack: no spreading opinion
+
     def score(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, rows: np.ndarray
     ) -> np.ndarray:

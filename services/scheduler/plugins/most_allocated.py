@@ -18,6 +18,9 @@ class MostAllocated:
     name = NAME
     events: frozenset[ClusterEvent] = frozenset()
 
+    def uniform(self, pod: PodInfo, snap: Snapshot) -> bool:
+        return not pod.batch  # online pods spread: no bin-packing opinion
+
     def score(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, rows: np.ndarray
     ) -> np.ndarray:

@@ -37,6 +37,8 @@ class TaintToleration:
 
     def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
         ok = state.data[NAME] = tolerated_bits(pod, snap)
+        if not snap.taint_bits:  # no taint anywhere: skip a pass over every node
+            return np.ones(snap.n, dtype=np.bool_)
         return (snap.taints_hard & ~ok) == 0
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:
@@ -47,6 +49,9 @@ class TaintToleration:
             if int(snap.taints_hard[i]) >> bit & 1 and not ok >> bit & 1
         ]
         return "untolerated taint " + ", ".join(bad)
+
+    def uniform(self, pod: PodInfo, snap: Snapshot) -> bool:
+        return not snap.taint_bits  # no taint anywhere: nothing to prefer
 
     def score(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, rows: np.ndarray

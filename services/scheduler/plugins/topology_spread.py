@@ -82,11 +82,14 @@ class TopologySpread:
                     )
         return "spread ok"
 
+    def uniform(self, pod: PodInfo, snap: Snapshot) -> bool:
+        return not pod.app or len(snap.app_nodes(pod.app)) == 0  # nothing placed to spread from
+
     def score(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, rows: np.ndarray
     ) -> np.ndarray:
         score = np.full(len(rows), 100.0)
-        if not pod.app or len(snap.app_nodes(pod.app)) == 0:
+        if self.uniform(pod, snap):
             return score
         for c in pod.spread:
             here = node_counts(pod, snap, state, c.level)[rows]

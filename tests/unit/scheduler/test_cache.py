@@ -17,6 +17,24 @@ def test_assume_counts_at_once_and_forget_undoes() -> None:
     assert cache.placed_on("a/p") is None
 
 
+def test_old_snapshots_keep_their_pod_table_through_appends_releases_and_growth() -> None:
+    cache = cache_of(node("n1"), node("n2"))
+    cache.assume(pod("a/p0", cpu=100), "n1")
+    first = cache.snapshot()
+    frozen = {k: v.copy() for k, v in first.pods.items()}
+    for i in range(1, 200):  # appended rows, a release, and the table doubling past 64 rows
+        cache.assume(pod(f"a/p{i}", cpu=100), "n2")
+        if i == 5:
+            cache.remove_pod("a/p0")
+            assert cache.snapshot().pods["live"][0] == False  # noqa: E712 - numpy bool
+        cache.snapshot()
+    for k, v in frozen.items():
+        assert first.pods[k].tolist() == v.tolist(), k
+    assert first.online_cpu.tolist() == [100, 0]
+    assert cache.snapshot().online_cpu.tolist() == [0, 199 * 100]
+    assert cache.snapshot() is cache.snapshot()
+
+
 def test_snapshot_arrays_are_read_only() -> None:
     snap = cache_of(node("n1")).snapshot()
     with pytest.raises(ValueError):

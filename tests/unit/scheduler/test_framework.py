@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sigma.scheduler.framework import Code, PodInfo
+from sigma.scheduler.framework import Code, CycleState, PodInfo
 from sigma.scheduler.plugins.registry import build, default_profile
 from tests.unit.scheduler._cluster import GiB, cache_of, node, pod
 
@@ -82,3 +82,21 @@ def build_default_spread():  # type: ignore[no-untyped-def]
     from sigma.scheduler.framework import DEFAULT_SPREAD
 
     return DEFAULT_SPREAD
+
+
+@pytest.mark.parametrize("qos", [3, 4])
+def test_placement_skips_scores_that_are_alike_everywhere_and_picks_the_same(qos: int) -> None:
+    cache = cache_of(*(node(f"n{i}", usage_cpu=i * 300) for i in range(8)))
+    for i in range(8):
+        cache.assume(pod(f"a/fill{i}", cpu=(i * 700) % 5000, mem=GiB, qos=qos), f"n{i}")
+    fw = build(default_profile(seed=3))
+    snap, p = cache.snapshot(), pod("a/x", qos=qos)
+    rows = np.arange(snap.n)
+    full, every = fw.score(CycleState(), p, snap, rows)
+    fast, some = fw.score(CycleState(), p, snap, rows, every=False)
+    skipped = set(every) - set(some)
+    packing = "MostAllocated" if qos == 3 else "LeastAllocated"
+    assert skipped == {"TaintToleration", "TopologySpread", packing}  # no taints, no App
+    # Each skipped plugin added one constant to every node: the order of nodes is unchanged.
+    assert np.allclose(full - fast, (full - fast)[0])
+    assert int(np.argmax(full)) == int(np.argmax(fast))
