@@ -64,3 +64,52 @@ def choose_victims(pods: Sequence[BatchPod], need: Res, now: float) -> list[Batc
             chosen.append(pod)
             short = (short - pod.usage).floor0()
     return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRoom:
+    """One node a pending online pod may go to, as measured: its batch pods carry real usage."""
+
+    name: str
+    allocatable: Res
+    online_requested: Res
+    batch: tuple[BatchPod, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Evict ``victims`` on ``node`` to free ``need`` for a pending online pod."""
+
+    node: str
+    need: Res
+    victims: tuple[BatchPod, ...]
+
+
+def _total(pods: Sequence[BatchPod]) -> Res:
+    out = ZERO
+    for pod in pods:
+        out = out + pod.usage
+    return out
+
+
+def plan_pending(requests: Res, nodes: Sequence[NodeRoom], now: float) -> Plan | None:
+    """The node where evicting batch makes room for a pending online pod, at the least cost.
+
+    None when the pod already fits somewhere by measured usage (placing it is the scheduler's
+    work, not a reason to evict) or when no node's batch could cover the need. Among nodes that
+    can, the cheapest eviction wins: fewest victims, then the lowest top priority among them,
+    then the least work lost, then the name (a stable answer for a stable input).
+    """
+    best: tuple[tuple[int, int, float, str], Plan] | None = None
+    for node in nodes:
+        need = pending_need(requests, node.allocatable, node.online_requested, _total(node.batch))
+        if need == ZERO:
+            return None
+        victims = choose_victims(node.batch, need, now)
+        if not victims or (need - _total(victims)).floor0() != ZERO:
+            continue
+        lost = sum(now - v.started_at for v in victims if v.started_at)
+        cost = (len(victims), max(v.priority for v in victims), lost, node.name)
+        if best is None or cost < best[0]:
+            best = (cost, Plan(node.name, need, tuple(victims)))
+    return best[1] if best else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from google.protobuf.message import DecodeError
@@ -23,7 +23,7 @@ from sigma.colocator.arbitration import BatchPod, choose_victims, overage
 from sigma.colocator.budget import Policy, Res, Sample, reason_for, settle, terms_for
 from sigma.colocator.ledger import Change, History, Ledger
 from sigma.colocator.settings import ColocatorSettings
-from sigma.colocator.wire import decision, sample_of
+from sigma.colocator.wire import batch_pod, decision, sample_of
 from sigma.colocator.writes import StoreWrites
 from sigma.errors import Conflict, NotFound, SigmaError
 from sigma.log import get_logger
@@ -128,34 +128,30 @@ class Colocator:
             return
         candidates = []
         for used in report.pods:
-            if used.qos_class != _BE:
-                continue  # online is never a victim
             namespace, _, name = used.pod_key.partition("/")
-            pod = await self.pods.find(namespace, name)
-            if pod is None or pod.meta.HasField("deletion_timestamp"):
-                continue
-            started = pod.status.start_time.seconds if pod.status.HasField("start_time") else 0
-            candidates.append(
-                BatchPod(
-                    used.pod_key,
-                    pod.spec.priority,
-                    float(started),
-                    Res(used.cpu_millis, used.memory_bytes),
-                )
-            )
+            found = await self.pods.find(namespace, name) if used.qos_class == _BE else None
+            candidate = batch_pod(used, found)
+            if candidate is not None:
+                candidates.append(candidate)
         victims = choose_victims(candidates, need, now)
         if not victims:
             return
         self.last_eviction[node] = now
+        message = f"node over threshold by {need.cpu}m CPU, {need.mem} B memory"
+        await self.evict(node, victims, "OnlineStarved", message)
+
+    async def evict(self, node: str, victims: Sequence[BatchPod], reason: str, message: str) -> int:
+        """Evict ``victims`` through the apiserver's path and record each; returns how many."""
+        now = self.wall()
+        done = 0
         for victim in victims:
             try:
                 await self.writes.evict(victim.key)
             except NotFound:
                 continue
-            message = f"node over threshold by {need.cpu}m CPU, {need.mem} B memory"
-            await self.decide(
-                decision(EVICT, node, victim.key, "OnlineStarved", now, message=message)
-            )
+            done += 1
+            await self.decide(decision(EVICT, node, victim.key, reason, now, message=message))
+        return done
 
     async def decide(self, made: event_pb2.ColocationDecision) -> None:
         """Keep a decision for ListDecisions and publish it (key = node, or target if none)."""

@@ -1,4 +1,5 @@
-"""What the elected replica does besides its share of nodes: learn profiles, time-share apps.
+"""What the elected replica does besides its share of nodes: learn profiles, time-share apps,
+evict batch for online pods left pending.
 
 It reads the usage topic through a consumer group of its own, which only the leader joins, so it
 sees every node's reports (the node-splitting group gives each replica a share only). Starting
@@ -13,6 +14,7 @@ from google.protobuf.message import DecodeError
 
 from sigma.bus import Bus
 from sigma.clock import Clock
+from sigma.colocator.pending import PendingArbiter
 from sigma.colocator.profiles import ProfileLearner
 from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.timeshare_loop import TimeSharing
@@ -29,19 +31,31 @@ async def lead(
     learner: ProfileLearner,
     sharing: TimeSharing,
     clock: Clock,
+    pending: PendingArbiter | None = None,
 ) -> None:
     """Runs until cancelled (leadership lost or shutdown)."""
     group = f"{settings.group}-profiles"
-    async with await bus.consumer(group, [settings.usage_topic], start="latest") as consumer:
+    async with (
+        await bus.consumer(group, [settings.usage_topic], start="latest") as consumer,
+        pending.watching() if pending else contextlib.nullcontext(),
+    ):
         next_tick = next_profiles = clock.now()
         while True:
             messages = await consumer.fetch(timeout=0.5)
             for message in messages:
                 with contextlib.suppress(DecodeError):
-                    await learner.observe(event_pb2.NodeUsageReport.FromString(message.value))
+                    report = event_pb2.NodeUsageReport.FromString(message.value)
+                    await learner.observe(report)
+                    if pending:
+                        pending.observe(report)
             if messages:
                 with contextlib.suppress(Conflict):
                     await consumer.commit(messages)
+            if pending and settings.evict:
+                try:
+                    await pending.tick()
+                except SigmaError as exc:
+                    log.warning("pending arbitration failed", extra={"error": str(exc)})
             now = clock.now()
             if now < next_tick:
                 continue

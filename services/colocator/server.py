@@ -1,7 +1,7 @@
 """``sigma colocator``: wires the replica (usage consumer, time-sharing loop) and its service.
 
 Only wiring lives here. The consumer runs on every replica (the group splits the nodes); the
-elected one also learns apps' profiles and runs time-sharing.
+elected one also learns apps' profiles, runs time-sharing and evicts for pending online pods.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sigma.clock import SystemClock
 from sigma.colocator.api import service
 from sigma.colocator.engine import Colocator
 from sigma.colocator.leader import lead
+from sigma.colocator.pending import PendingArbiter
 from sigma.colocator.profiles import ProfileLearner
 from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.timeshare_loop import TimeSharing
@@ -43,9 +44,10 @@ async def build(ctx: Context) -> Sequence[Service]:
         min_history=settings.profile_min_history,
         stale_after=settings.stale_after,
     )
+    pending = PendingArbiter(engine)
     elector = Elector(ctx.store, ELECTION, settings.identity or default_identity(), clock=clock)
     ctx.spawn(
-        elector.run(lambda: lead(ctx.bus, settings, learner, sharing, clock)),
+        elector.run(lambda: lead(ctx.bus, settings, learner, sharing, clock, pending)),
         "colocator-leader",
     )
     return [service(engine)]

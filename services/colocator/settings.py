@@ -16,6 +16,10 @@ Why these thresholds (Koordinator ships 60% CPU / 65% memory):
 The estimate is the 95th percentile of five minutes: one burst in twenty samples does not set it,
 two do. Usage older than a minute (six missed reports at the slave's 10 s interval) counts for
 nothing and batch capacity falls to zero.
+
+A pending online pod waits five seconds before the colocator evicts for it: the scheduler's own
+preemption (by requests) acts within a cycle or two, and gets the first chance; the colocator
+steps in only where measured usage, not requests, is what keeps the pod out.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ class ColocatorSettings:
     tick_interval: float = _f(10.0, "seconds between sweeps (staleness, time-sharing)")
     evict: bool = _f(True, "evict batch pods when online needs the room back")
     evict_cooldown: float = _f(30.0, "seconds between evictions on one node")
+    pending_grace: float = _f(
+        5.0, "seconds an online pod stays Unschedulable before batch is evicted for it"
+    )
+    pending_cooldown: float = _f(60.0, "seconds between evictions for one pending online pod")
     ledger_limit: int = _f(256, "ledger entries kept per node")
     decisions_limit: int = _f(4096, "decisions kept for ListDecisions")
     profile_slot_seconds: int = _f(900, "slot length of learned traffic profiles, seconds")

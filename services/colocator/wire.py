@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from sigma.colocator.arbitration import BatchPod
 from sigma.colocator.budget import Res, Sample, Terms
 from sigma.colocator.ledger import Change
 from sigma.colocator.writes import resource_list, stamp
-from sigma.v1 import colocator_pb2, event_pb2, meta_pb2
+from sigma.v1 import colocator_pb2, event_pb2, meta_pb2, pod_pb2
 
 SOURCE = "colocator"
 
@@ -27,6 +28,17 @@ def sample_of(report: event_pb2.NodeUsageReport) -> Sample:
         batch=Res(usage.batch_cpu_millis, usage.batch_memory_bytes),
         system=Res(usage.system_cpu_millis, usage.system_memory_bytes),
     )
+
+
+def batch_pod(used: event_pb2.PodUsage, pod: pod_pb2.Pod | None) -> BatchPod | None:
+    """A reported pod as an eviction candidate: only a batch pod that exists and is not leaving."""
+    if used.qos_class != meta_pb2.QOS_CLASS_BE or pod is None:
+        return None  # online is never a victim; a vanished pod frees nothing more
+    if pod.meta.HasField("deletion_timestamp") or pod.spec.qos_class != meta_pb2.QOS_CLASS_BE:
+        return None
+    started = pod.status.start_time.seconds if pod.status.HasField("start_time") else 0
+    usage = Res(used.cpu_millis, used.memory_bytes)
+    return BatchPod(used.pod_key, pod.spec.priority, float(started), usage)
 
 
 def terms_proto(terms: Terms) -> event_pb2.BudgetTerms:

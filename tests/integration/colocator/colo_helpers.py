@@ -38,7 +38,11 @@ async def add_pod(
     priority: int = 0,
     started: float = 0.0,
     app: str = "",
+    cpu: int = 0,
+    unschedulable: bool = False,
 ) -> None:
+    """A running pod on ``node`` asking ``cpu`` millicores; or, with ``unschedulable`` (and no
+    node), one the scheduler marked PodScheduled=False/Unschedulable."""
     namespace, _, name = key.partition("/")
     pod = pod_pb2.Pod(
         meta=meta_pb2.ObjectMeta(namespace=namespace, name=name, uid=name),
@@ -51,6 +55,16 @@ async def add_pod(
         ),
         status=pod_pb2.PodStatus(phase=pod_pb2.POD_PHASE_RUNNING, start_time=ts(started)),
     )
+    pod.spec.template.containers.add(name="main").resources.requests.cpu_millis = cpu
+    if unschedulable:
+        pod.status.phase = pod_pb2.POD_PHASE_PENDING
+        pod.status.ClearField("start_time")
+        pod.status.conditions.add(
+            type="PodScheduled",
+            status=meta_pb2.CONDITION_STATUS_FALSE,
+            reason="Unschedulable",
+            message="0/1 nodes: insufficient cpu",
+        )
     await Repository(store, POD).create(pod)
 
 

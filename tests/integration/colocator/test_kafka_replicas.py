@@ -76,9 +76,12 @@ async def test_two_replicas_split_the_nodes_and_survive_a_kill(etcd_engine, kafk
     try:
 
         async def split() -> bool:
-            return set((await writers()).values()) == {A, B}
+            """Both write, and the same nodes for a second: the group's rebalance has settled."""
+            first = await writers()
+            await asyncio.sleep(1.0)
+            return set(first.values()) == {A, B} and await writers() == first
 
-        await until(split, 60, "both replicas writing")
+        await until(split, 60, "both replicas writing, settled")
         # steady state: over 3 s, each node keeps one writer and the two cover all nodes
         seen: dict[str, set[int]] = {n: set() for n in names}
         updated: dict[str, set[int]] = {n: set() for n in names}

@@ -1,0 +1,186 @@
+"""The pending trigger of arbitration: online pods the scheduler could not place.
+
+The scheduler marks such a pod PodScheduled=False/Unschedulable and preempts by requests. What it
+cannot see is measured usage: batch may use far more (or less) than it asked for. Once an online
+pod has been Unschedulable for the grace, the elected replica asks ``plan_pending`` whether
+evicting batch on some node would make room by measured usage, evicts the cheapest victims
+through the same path as the over-threshold trigger, and records the pod it did it for. A
+cooldown per pending pod keeps one pod from evicting again before its room shows up.
+
+Runs on the leader only: it needs every node's latest report (the leader's own consumer group
+sees them all) and one writer, or two replicas would evict twice for the same pod.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from sigma.colocator.arbitration import BatchPod, NodeRoom, plan_pending
+from sigma.colocator.budget import Res
+from sigma.colocator.engine import Colocator
+from sigma.colocator.wire import batch_pod, res_of, sample_of
+from sigma.errors import SigmaError
+from sigma.log import get_logger
+from sigma.resources import NODE, POD, Repository
+from sigma.store.informer import Handler, Informer
+from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2
+
+log = get_logger("sigma.colocator.pending")
+ONLINE = frozenset({meta_pb2.QOS_CLASS_LSE, meta_pb2.QOS_CLASS_LSR, meta_pb2.QOS_CLASS_LS})
+_DONE = frozenset(
+    {pod_pb2.POD_PHASE_SUCCEEDED, pod_pb2.POD_PHASE_FAILED, pod_pb2.POD_PHASE_EVICTED}
+)
+
+
+def _cache_key(pod_key: str) -> str:
+    namespace, _, name = pod_key.partition("/")
+    return POD.key(namespace, name)
+
+
+def requests_of(pod: pod_pb2.Pod) -> Res:
+    """The pod's summed container requests, as placement counts them."""
+    out = Res()
+    for container in pod.spec.template.containers:
+        out = out + res_of(container.resources.requests)
+    return out
+
+
+def unschedulable(pod: pod_pb2.Pod) -> bool:
+    """An online pod, unbound, that the scheduler found no room for."""
+    if pod.spec.node_name or pod.spec.qos_class not in ONLINE:
+        return False
+    if pod.meta.HasField("deletion_timestamp") or pod.status.phase in _DONE:
+        return False
+    return any(
+        c.type == "PodScheduled"
+        and c.status == meta_pb2.CONDITION_STATUS_FALSE
+        and c.reason == "Unschedulable"
+        for c in pod.status.conditions
+    )
+
+
+def admits(node: node_pb2.Node, pod: pod_pb2.Pod) -> bool:
+    """Whether the pod could go to the node at all; evicting where it cannot go frees nothing.
+
+    Conservative on taints: a taint whose key the pod does not tolerate rules the node out.
+    """
+    if node.status.phase != node_pb2.NODE_PHASE_READY or node.spec.unschedulable:
+        return False
+    labels = node.meta.labels
+    if any(labels.get(k) != v for k, v in pod.spec.template.node_selector.items()):
+        return False
+    tolerated = {t.key for t in pod.spec.template.tolerations}
+    return all(t.key in tolerated or "" in tolerated for t in node.spec.taints)
+
+
+class PendingArbiter:
+    """Tracks Unschedulable online pods and evicts batch for them once their grace is over."""
+
+    def __init__(self, engine: Colocator) -> None:
+        self.engine = engine
+        self.settings = engine.settings
+        self.pods: Informer[pod_pb2.Pod] = Informer(engine.store, POD.prefix, pod_pb2.Pod)
+        self.pods.add_index("node", lambda p: [p.spec.node_name] if p.spec.node_name else [])
+        self.nodes = Repository(engine.store, NODE)
+        self.reports: dict[str, event_pb2.NodeUsageReport] = {}
+        self.since: dict[str, float] = {}  # pending pod -> when first seen Unschedulable
+        self.acted: dict[str, float] = {}  # pending pod -> when batch was last evicted for it
+        self._handler = Handler(on_add=self._seen, on_update=self._updated, on_delete=self._gone)
+        self._registered = False
+
+    # -- inputs ---------------------------------------------------------------------------
+    def observe(self, report: event_pb2.NodeUsageReport) -> None:
+        """Keep a node's newest report: its pods' measured usage is what eviction frees."""
+        held = self.reports.get(report.node_name)
+        if held is None or sample_of(held).at <= sample_of(report).at:
+            self.reports[report.node_name] = report
+
+    def _seen(self, key: str, pod: pod_pb2.Pod) -> None:
+        name = f"{pod.meta.namespace}/{pod.meta.name}"
+        if unschedulable(pod):
+            self.since.setdefault(name, self.engine.wall())
+        else:
+            self.since.pop(name, None)
+            self.acted.pop(name, None)
+
+    def _updated(self, key: str, old: pod_pb2.Pod, new: pod_pb2.Pod) -> None:
+        self._seen(key, new)
+
+    def _gone(self, key: str, pod: pod_pb2.Pod) -> None:
+        name = f"{pod.meta.namespace}/{pod.meta.name}"
+        self.since.pop(name, None)
+        self.acted.pop(name, None)
+
+    @contextlib.asynccontextmanager
+    async def watching(self) -> AsyncIterator[None]:
+        """Run the pod informer for as long as the block (a term of leadership) lasts."""
+        if not self._registered:
+            await self.pods.add_handler(self._handler)
+            self._registered = True
+        task = asyncio.create_task(self.pods.run(), name="colocator-pending-pods")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- the decision -----------------------------------------------------------------------
+    def due(self, now: float) -> list[str]:
+        """Pending pods past their grace and out of their cooldown, oldest first."""
+        grace, cooldown = self.settings.pending_grace, self.settings.pending_cooldown
+        return [
+            key
+            for key, since in sorted(self.since.items(), key=lambda kv: (kv[1], kv[0]))
+            if now - since >= grace and now - self.acted.get(key, -1e18) >= cooldown
+        ]
+
+    def room(self, node: node_pb2.Node, taken: set[str], now: float) -> NodeRoom | None:
+        """The node as measured: None without fresh usage (unknown load is no room)."""
+        report = self.reports.get(node.meta.name)
+        if report is None or now - sample_of(report).at > self.settings.stale_after:
+            return None
+        online = Res()
+        for pod in self.pods.by_index("node", node.meta.name):
+            if pod.spec.qos_class != meta_pb2.QOS_CLASS_BE and pod.status.phase not in _DONE:
+                online = online + requests_of(pod)
+        batch: list[BatchPod] = []
+        for used in report.pods:
+            candidate = batch_pod(used, self.pods.get(_cache_key(used.pod_key)))
+            if candidate is not None and candidate.key not in taken:
+                batch.append(candidate)
+        return NodeRoom(node.meta.name, res_of(node.spec.allocatable), online, tuple(batch))
+
+    async def tick(self) -> int:
+        """Evict for every due pending pod that measured usage can make room for."""
+        now = self.engine.wall()
+        keys = self.due(now)
+        if not keys:
+            return 0
+        nodes = await self.nodes.list_all("")
+        taken: set[str] = set()  # victims already chosen this tick are not counted twice
+        evicted = 0
+        for key in keys:
+            pod = self.pods.get(_cache_key(key))
+            if pod is None:
+                continue
+            rooms = [self.room(n, taken, now) for n in nodes if admits(n, pod)]
+            plan = plan_pending(requests_of(pod), [r for r in rooms if r], now)
+            if plan is None:
+                continue
+            self.acted[key] = now
+            taken.update(v.key for v in plan.victims)
+            waited = now - self.since[key]
+            message = (
+                f"online pod {key} Unschedulable for {waited:.0f}s; measured usage leaves it "
+                f"{plan.need.cpu}m CPU, {plan.need.mem} B memory short on {plan.node}"
+            )
+            try:
+                evicted += await self.engine.evict(
+                    plan.node, plan.victims, "OnlinePending", message
+                )
+            except SigmaError as exc:
+                log.warning("pending eviction failed", extra={"pod": key, "error": str(exc)})
+        return evicted

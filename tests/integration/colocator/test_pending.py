@@ -1,0 +1,97 @@
+"""The pending trigger end to end over MemoryStore + MemoryBus, through the leader's loop."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sigma.bus.memory import MemoryBus
+from sigma.colocator.api import ColocatorServicer
+from sigma.colocator.engine import Colocator
+from sigma.colocator.leader import lead
+from sigma.colocator.pending import PendingArbiter
+from sigma.colocator.profiles import ProfileLearner
+from sigma.colocator.settings import ColocatorSettings
+from sigma.colocator.timeshare_loop import TimeSharing
+from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
+from sigma.resources import POD, Repository
+from sigma.store.memory import MemoryStore
+from sigma.testing.clock import ManualClock
+from sigma.v1 import colocator_pb2, event_pb2, meta_pb2
+
+from .colo_helpers import add_node, add_pod, report, until
+
+T0 = 1_700_000_000.0
+BE, LS = meta_pb2.QOS_CLASS_BE, meta_pb2.QOS_CLASS_LS
+EVICT = event_pb2.COLOCATION_DECISION_KIND_EVICT
+# on n1 (10000m allocatable): name, QoS, priority, requested and measured CPU. Online "web"
+# has the lowest priority of all and still is never a victim.
+PODS = (
+    ("web", LS, -5, 4000, 4000),
+    ("low", BE, 0, 0, 2000),
+    ("mid", BE, 1, 0, 2000),
+    ("high", BE, 5, 0, 1500),
+)
+
+
+async def deleting(store: MemoryStore) -> set[str]:
+    pods = await Repository(store, POD).list_all("default")
+    return {p.meta.name for p in pods if p.meta.HasField("deletion_timestamp")}
+
+
+async def test_unschedulable_online_pod_evicts_batch_after_the_grace() -> None:
+    store, bus, wall = MemoryStore(), MemoryBus(), [T0]
+    settings = ColocatorSettings(pending_grace=5.0, pending_cooldown=60.0)
+    engine = Colocator(store, bus, settings, clock=ManualClock(), wall=lambda: wall[0])
+    pending = PendingArbiter(engine)
+    learner = ProfileLearner(store, lambda: wall[0])
+    sharing = TimeSharing(engine.writes, engine.decide, lambda: wall[0])
+    await add_node(store, "n1")
+    for name, qos, priority, asks, _used in PODS:
+        await add_pod(store, f"default/{name}", "n1", qos, priority, T0 - 600, cpu=asks)
+    usage = tuple((f"default/{name}", qos, used) for name, qos, _p, _a, used in PODS)
+    # a pending online pod asking 3000m: measured, batch leaves it 500m, so 2500m short
+    await add_pod(store, "default/api", "", LS, cpu=3000, unschedulable=True)
+
+    task = asyncio.create_task(lead(bus, settings, learner, sharing, ManualClock(), pending))
+
+    async def seen() -> bool:
+        await bus.publish(
+            NODE_USAGE_TOPIC,
+            "n1",
+            report("n1", wall[0], 4000, 5500, 500, usage).SerializeToString(),
+        )
+        return "default/api" in pending.since and "n1" in pending.reports
+
+    await until(seen, 5, "the pending pod and a report seen by the leader")
+    await asyncio.sleep(0.6)  # a few passes of the loop inside the grace
+    assert await deleting(store) == set()
+
+    wall[0] += 6  # the grace is over
+    await until(lambda: _evicted(store, {"low", "mid"}), 5, "batch evicted for the pending pod")
+    await asyncio.sleep(0.6)
+    assert await deleting(store) == {"low", "mid"}  # "high" is not needed, "web" never
+    evictions = [d for d in engine.decisions if d.kind == EVICT]
+    assert [d.target for d in evictions] == ["default/low", "default/mid"]
+    assert all(d.reason == "OnlinePending" and d.node_name == "n1" for d in evictions)
+    assert all("default/api" in d.message and "2500m CPU" in d.message for d in evictions)
+    listed = await ColocatorServicer(engine).ListDecisions(
+        colocator_pb2.ListDecisionsRequest(kind=EVICT), None
+    )
+    assert [d.target for d in listed.decisions] == ["default/mid", "default/low"]
+    # the cooldown: the same pod is not due again until it has passed
+    assert pending.due(wall[0]) == []
+    assert pending.due(wall[0] + 60) == ["default/api"]
+
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    async with await bus.consumer("audit", [DECISIONS_TOPIC]) as audit:
+        got = [
+            event_pb2.ColocationDecision.FromString(m.value) for m in await audit.fetch(timeout=1)
+        ]
+    assert [d.target for d in got if d.kind == EVICT] == ["default/low", "default/mid"]
+    await bus.close()
+    await store.close()
+
+
+async def _evicted(store: MemoryStore, want: set[str]) -> bool:
+    return await deleting(store) == want
