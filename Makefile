@@ -1,5 +1,6 @@
 # The two commands a new machine needs: `make up` (the local cluster on the embedded store and
-# bus) and `make test` (install everything, start real etcd and Kafka, run the whole suite).
+# bus, with the demo in examples/ applied) and `make test` (install everything, start real
+# etcd and Kafka, run the whole suite).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +10,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: up test bench install engines lint protos protos-check clean
 
 up: $(STAMP)
-	$(BIN)/sigma up
+	$(BIN)/sigma up --demo examples
 
 test: $(STAMP) engines
 	$(BIN)/ruff check .

@@ -16,12 +16,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sigma import __version__, config, log
-from sigma.errors import SigmaError
+from sigma.ctl._client import Client
+from sigma.ctl._commands import apply_all, load_manifests
+from sigma.ctl._config import ENDPOINTS, CtlConfig
+from sigma.ctl._manifest import Manifest
+from sigma.errors import SigmaError, Unavailable
+from sigma.rpc import probe
 from sigma.tiers import TIERS, parse_listen, run
 
 
-def _opt(default: str, help_text: str) -> str:
-    return field(default=default, metadata={"help": help_text})  # type: ignore[no-any-return]
+def _opt(default: Any, help_text: str) -> Any:
+    return field(default=default, metadata={"help": help_text})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,9 @@ class TierConfig:
     bus: str = _opt("memory://", "event bus URL: memory:// or kafka://host:port[,host:port]")
     listen: str = _opt("", "gRPC listen address host:port (default 127.0.0.1:<tier port>)")
     log_level: str = _opt("info", "debug, info, warning or error")
+    metrics_port: int = _opt(
+        0, "port of the Prometheus /metrics endpoint, on the listen host (0: none)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +50,10 @@ class UpConfig:
     bus: str = _opt("memory://", "event bus URL: memory:// or kafka://host:port[,host:port]")
     host: str = _opt("127.0.0.1", "address every tier listens on")
     log_level: str = _opt("warning", "debug, info, warning or error")
+    metrics_port: int = _opt(
+        9100, "port of the Prometheus /metrics endpoint of all tiers (0: none)"
+    )
+    demo: str = _opt("", "once the tiers answer, apply the manifests in this file or directory")
 
 
 # Benchmarks by name: "module:function" taking the remaining argv, returning an exit status.
@@ -86,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = {n: _tier_settings(n, None, args.config) for n in names}
             listen = {n: (cfg_up.host, TIERS[n].port) for n in names}
             store, bus, level = cfg_up.store, cfg_up.bus, cfg_up.log_level
+            metrics = (cfg_up.host, cfg_up.metrics_port) if cfg_up.metrics_port else None
+            demo = _demo_manifests(cfg_up.demo)
         else:
             own = {f: v for f, v in vars(args).items() if f not in _TIER_FIELDS}
             tier_args = {f: v for f, v in vars(args).items() if f in _TIER_FIELDS}
@@ -100,8 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = {args.command: _tier_settings(args.command, own, args.config)}
             listen = {args.command: parse_listen(cfg.listen, TIERS[args.command].port)}
             store, bus, level = cfg.store, cfg.bus, cfg.log_level
+            host = listen[args.command][0]
+            metrics = (host, cfg.metrics_port) if cfg.metrics_port else None
+            demo = []
         log.configure(level, tier=args.command)
-        asyncio.run(_serve(names, store, bus, listen, settings))
+        asyncio.run(_serve(names, store, bus, listen, settings, metrics, demo))
     except SigmaError as exc:
         print(f"sigma {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -136,26 +153,106 @@ async def _serve(
     bus: str,
     listen: dict[str, tuple[str, int]],
     settings: dict[str, Any],
+    metrics: tuple[str, int] | None,
+    demo: list[Manifest],
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    background: list[asyncio.Task[None]] = []
+    failed: list[SigmaError] = []
 
     def ready(addresses: dict[str, str]) -> None:
         for name, address in addresses.items():
-            print(f"{name:<10} grpc {address}", flush=True)
+            if name == "metrics":
+                print(f"{name:<10} http://{_local(address)}/metrics", flush=True)
+            else:
+                print(f"{name:<10} grpc {address}", flush=True)
         print(f"store {store}  bus {bus}  (Ctrl-C stops)", flush=True)
+        if demo:
+            background.append(asyncio.ensure_future(_run_demo(addresses, demo, stop, failed)))
 
-    await run(
-        names,
-        store_url=store,
-        bus_url=bus,
-        listen=listen,
-        stop=stop,
-        settings=settings,
-        on_ready=ready,
-    )
+    try:
+        await run(
+            names,
+            store_url=store,
+            bus_url=bus,
+            listen=listen,
+            stop=stop,
+            settings=settings,
+            on_ready=ready,
+            metrics=metrics,
+        )
+    finally:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+    if failed:
+        raise failed[0]
+
+
+# ---- the demo: `sigma up --demo examples` (what `make up` runs) ----
+
+DEMO_WAIT = 30.0  # seconds the apiserver has to answer before the demo gives up
+DEMO_HINTS = (
+    "sigmactl get apps",
+    "sigmactl get pods",
+    "sigmactl top nodes",
+    "sigmactl describe app web",
+    "sigmactl explain pod <a pod from get pods>",
+    "sigmactl budget <a node from get nodes>",
+)
+
+
+def _demo_manifests(path: str) -> list[Manifest]:
+    """Parsed before anything listens, so a bad manifest fails ``sigma up`` at once."""
+    if not path:
+        return []
+    return load_manifests([path], "", CtlConfig().namespace)
+
+
+def _local(address: str) -> str:
+    """An address a client on this machine can dial (a wildcard listen is not one)."""
+    host, _, port = address.rpartition(":")
+    return f"127.0.0.1:{port}" if host in ("0.0.0.0", "[::]", "::", "") else address
+
+
+async def _run_demo(
+    addresses: dict[str, str],
+    manifests: list[Manifest],
+    stop: asyncio.Event,
+    failed: list[SigmaError],
+) -> None:
+    """Apply the manifests as sigmactl would, then say what to look at.
+
+    A refused manifest stops ``sigma up`` with that one-line error (exit 2): a demo that half
+    applied would show something other than what the README describes.
+    """
+    endpoints = {n: _local(a) for n, a in addresses.items() if n in ENDPOINTS}
+    cfg = CtlConfig(**endpoints)
+    client = Client(cfg)
+    try:
+        deadline = _now() + DEMO_WAIT
+        while not await probe.check(cfg.apiserver, "", timeout=1.0):
+            if _now() > deadline:
+                raise Unavailable(f"the apiserver at {cfg.apiserver} did not answer")
+            await asyncio.sleep(0.2)
+        async for line in apply_all(client, cfg, manifests):
+            print(f"demo: {line}", flush=True)
+        print("demo applied; look at it with:", flush=True)
+        for hint in DEMO_HINTS:
+            print(f"  {hint}", flush=True)
+    except SigmaError as exc:
+        failed.append(exc)
+        stop.set()
+    finally:
+        await client.close()
+
+
+def _now() -> float:
+    """The event loop's monotonic clock; the demo's one wait is bounded by it."""
+    return asyncio.get_running_loop().time()
 
 
 if __name__ == "__main__":

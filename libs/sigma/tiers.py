@@ -17,6 +17,7 @@ from typing import Any
 from sigma.bus import Bus, open_bus
 from sigma.errors import Invalid
 from sigma.log import get_logger
+from sigma.metrics import REGISTRY, MetricsServer
 from sigma.rpc import RpcServer, ServerConfig, Service
 from sigma.store import Store, open_store
 
@@ -46,12 +47,16 @@ class Tier:
     port: int  # the default port; ``sigma up`` and compose use it
     builder: str = ""  # "module:function" returning the tier's services; "" serves health only
     settings: str = ""  # "module:Class", the tier's settings dataclass; "" for none
+    observer: str = ""  # "module:function" starting the tier's metrics; returns removals
 
     async def build(self, ctx: Context) -> Sequence[Service]:
         if not self.builder:
             return []
         builder: Builder = _resolve(self.builder)
         return await builder(ctx)
+
+    def observe(self, ctx: Context) -> list[Callable[[], None]]:
+        return list(_resolve(self.observer)(ctx)) if self.observer else []
 
     def settings_class(self) -> type[Any] | None:
         return _resolve(self.settings) if self.settings else None
@@ -70,15 +75,23 @@ TIERS: dict[str, Tier] = {
             7070,
             "sigma.apiserver.server:build",
             "sigma.apiserver.settings:ApiServerSettings",
+            "sigma.observe:apiserver",
         ),
-        Tier("scheduler", 7071, "sigma.scheduler.tier:build"),
+        Tier("scheduler", 7071, "sigma.scheduler.tier:build", "", "sigma.observe:scheduler"),
         Tier(
             "colocator",
             7072,
             "sigma.colocator.server:build",
             "sigma.colocator.settings:ColocatorSettings",
+            "sigma.observe:colocator",
         ),
-        Tier("slave", 7073, "sigma.slave.server:build", "sigma.slave.settings:SlaveSettings"),
+        Tier(
+            "slave",
+            7073,
+            "sigma.slave.server:build",
+            "sigma.slave.settings:SlaveSettings",
+            "sigma.observe:slave",
+        ),
     )
 }
 
@@ -103,26 +116,38 @@ async def run(
     stop: asyncio.Event,
     settings: Mapping[str, Any] | None = None,
     on_ready: Callable[[dict[str, str]], None] | None = None,
+    metrics: tuple[str, int] | None = None,
 ) -> None:
-    """Run the named tiers until ``stop`` is set; ``on_ready`` gets each tier's address."""
+    """Run the named tiers until ``stop`` is set; ``on_ready`` gets each tier's address (and
+    under ``"metrics"`` the Prometheus endpoint's, when ``metrics`` asks for one)."""
     store = open_store(store_url)
     bus = open_bus(bus_url)
     contexts: list[Context] = []
     servers: list[tuple[str, RpcServer]] = []
+    removals: list[Callable[[], None]] = []
+    exporter = MetricsServer(REGISTRY, *metrics) if metrics is not None else None
     try:
         await store.revision()  # fail fast on an unreachable store
+        if exporter is not None:
+            await exporter.start()
         for name in names:
             tier = TIERS[name]
             host, port = listen[name]
             ctx = Context(store, bus, (settings or {}).get(name))
             contexts.append(ctx)
             server = RpcServer(await tier.build(ctx), ServerConfig(host=host, port=port))
+            removals += tier.observe(ctx)
             await server.start()
             servers.append((name, server))
         if on_ready is not None:
-            on_ready({name: server.address for name, server in servers})
+            ready = {name: server.address for name, server in servers}
+            on_ready(ready | ({"metrics": exporter.address} if exporter is not None else {}))
         await stop.wait()
     finally:
+        for remove in removals:
+            remove()
+        if exporter is not None:
+            await exporter.stop()
         for _, server in reversed(servers):
             await server.stop()
         tasks = [task for ctx in contexts for task in ctx.tasks]

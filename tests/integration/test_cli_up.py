@@ -57,6 +57,7 @@ async def test_up_serves_every_tier_and_stops_on_sigint() -> None:
         (["apiserver", "--store", "zookeeper://x"], "unknown store 'zookeeper://x'"),
         (["apiserver", "--listen", "127.0.0.1:99999"], "listen: '127.0.0.1:99999'"),
         (["up", "--bus", "rabbit://y"], "unknown bus 'rabbit://y'"),
+        (["up", "--demo", "no/such/dir"], "no/such/dir: cannot read"),
     ],
 )
 def test_bad_settings_are_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -137,20 +137,37 @@ async def _until_interrupted(events: AsyncIterator[Any]) -> AsyncIterator[Any]:
         await iterator.aclose()  # type: ignore[attr-defined]
 
 
-async def apply_cmd(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
+def load_manifests(paths: list[str], namespace: str, default: str) -> list[Manifest]:
+    """Every manifest in ``paths``, parsed and checked before anything is sent."""
     manifests: list[Manifest] = []
-    for source, text in sources(args.filename):
-        manifests.extend(parse(text, source, args.namespace or "", cfg.namespace))
+    for source, text in sources(paths):
+        manifests.extend(parse(text, source, namespace, default))
     if not manifests:
-        raise Invalid(", ".join(args.filename), "no manifests found")
+        raise Invalid(", ".join(paths), "no manifests found")
+    return manifests
+
+
+async def apply_all(
+    client: Client, cfg: CtlConfig, manifests: list[Manifest]
+) -> AsyncIterator[str]:
+    """Apply in order, yielding one line per object; a refusal names file, document and field.
+
+    ``sigma up --demo`` applies through this too, so the demo and sigmactl cannot drift.
+    """
     for m in manifests:
         try:
-            print(await apply(client, m, cfg.system_namespace), flush=True)
+            yield await apply(client, m, cfg.system_namespace)
         except Invalid as exc:
             raise Invalid(
                 f"{m.source}: document {m.index} ({m.label}): {manifest_field(exc.field)}",
                 exc.reason,
             ) from exc
+
+
+async def apply_cmd(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
+    manifests = load_manifests(args.filename, args.namespace or "", cfg.namespace)
+    async for line in apply_all(client, cfg, manifests):
+        print(line, flush=True)
     return 0
 
 

@@ -8,6 +8,7 @@ in exactly one place (``sigma.errors.GRPC_CODES``), here at the edge.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from sigma import metrics
 from sigma.errors import DeadlineExceeded, SigmaError, grpc_code
 from sigma.log import get_logger, new_request_id, request_id
 
@@ -105,6 +107,26 @@ def _metadata_request_id(details: grpc.HandlerCallDetails) -> str:
     return new_request_id()
 
 
+REQUESTS = metrics.REGISTRY.counter(
+    "sigma_grpc_requests_total", "gRPC calls served, by method and status code", ("method", "code")
+)
+LATENCY = metrics.REGISTRY.histogram(
+    "sigma_grpc_request_seconds", "time to answer a unary gRPC call, by method", ("method",)
+)
+
+
+def _code(context: grpc.aio.ServicerContext, exc: BaseException | None) -> str:
+    """The status a call ended with: from the error it raised, else what the handler set."""
+    if isinstance(exc, SigmaError):
+        return grpc_code(exc).name
+    if isinstance(exc, TimeoutError):
+        return "DEADLINE_EXCEEDED"
+    if exc is not None and not isinstance(exc, grpc.aio.AbortError):
+        return "INTERNAL"
+    code = context.code() if hasattr(context, "code") else None
+    return code.name if isinstance(code, grpc.StatusCode) else ("OK" if exc is None else "UNKNOWN")
+
+
 async def _abort(context: grpc.aio.ServicerContext, exc: BaseException, method: str) -> None:
     if isinstance(exc, SigmaError):
         await context.abort(grpc_code(exc), exc.message)
@@ -137,15 +159,22 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
             request_id.set(rid)
             remaining = context.time_remaining()
             budget = self.default_deadline if remaining is None else remaining
+            started, failure = time.monotonic(), None
             try:
                 async with asyncio.timeout(budget):
                     return await fn(request, context)
-            except grpc.aio.AbortError:
+            except grpc.aio.AbortError as exc:
+                failure = exc
                 raise
-            except TimeoutError:
+            except TimeoutError as exc:
+                failure = exc
                 await _abort(context, DeadlineExceeded(f"{method} ran past its deadline"), method)
             except Exception as exc:
+                failure = exc
                 await _abort(context, exc, method)
+            finally:
+                REQUESTS.inc(method=method, code=_code(context, failure))
+                LATENCY.observe(time.monotonic() - started, method=method)
 
         return call
 
@@ -153,12 +182,17 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
 def _stream(fn: Callable[..., Any], rid: str, method: str) -> Callable[..., Any]:
     async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         request_id.set(rid)
+        failure: BaseException | None = None
         try:
             async for item in fn(request, context):
                 yield item
-        except grpc.aio.AbortError:
+        except grpc.aio.AbortError as exc:
+            failure = exc
             raise
         except Exception as exc:
+            failure = exc
             await _abort(context, exc, method)
+        finally:  # a watch that the client ended counts as OK
+            REQUESTS.inc(method=method, code=_code(context, failure))
 
     return call

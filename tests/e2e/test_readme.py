@@ -1,0 +1,223 @@
+"""The README's walkthrough, run: every command it shows, against `sigma up --demo examples`.
+
+The walkthrough's blocks follow a ``<!-- walkthrough -->`` comment (``<!-- walkthrough: up -->``
+for the output of ``make up`` itself). Each ``$ command`` line is run with bash, and its output
+must have the shape the README shows: the same table headers, the same field names, the same
+objects. Ages, numbers and phases change from run to run, so they are not compared. The
+configuration reference is checked too: every flag of every tier and every sigmactl setting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from sigma.cli import build_parser
+from sigma.ctl._config import CtlConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+NODE = "vm"  # the hostname of the machine the README's output came from
+WAIT = 60.0  # seconds for `sigma up` to start, and for the demo to settle
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    command: str
+    expected: list[str]
+
+
+def walkthrough(text: str) -> tuple[list[str], list[Step]]:
+    """The README's `make up` output and its walkthrough steps, in order."""
+    up: list[str] = []
+    steps: list[Step] = []
+    pattern = r"<!-- walkthrough(: up)? -->\n```console\n(.*?)```"
+    for match in re.finditer(pattern, text, re.S):
+        lines = match.group(2).splitlines()
+        if match.group(1):
+            up = lines[1:]  # after `$ make up`
+            continue
+        for line in lines:
+            if line.startswith("$ "):
+                steps.append(Step(line[2:], []))
+            else:
+                steps[-1].expected.append(line)
+    return up, steps
+
+
+def _key(line: str) -> str:
+    """What identifies a line whatever the run: its first word's first dash-separated part,
+    with digits blurred (``etl-transform-0-1`` → ``etl``, ``40s`` → ``#s``)."""
+    words = line.split()
+    return re.sub(r"\d+", "#", words[0].split("-")[0]) if words else ""
+
+
+def _is_header(line: str) -> bool:
+    words = line.split()
+    return len(words) >= 2 and all(re.fullmatch(r"[A-Z][A-Z%-]*", w) for w in words)
+
+
+def shape_mismatches(expected: list[str], actual: list[str]) -> list[str]:
+    """Expected lines whose shape the actual output lacks: a header must match word for word,
+    any other line needs an actual line with the same key and indentation."""
+    headers = {tuple(line.split()) for line in actual if _is_header(line)}
+    keys = {(len(line) - len(line.lstrip()), _key(line)) for line in actual}
+    missing = []
+    for line in expected:
+        if _is_header(line):
+            if tuple(line.split()) not in headers:
+                missing.append(line)
+        elif line.strip() and (len(line) - len(line.lstrip()), _key(line)) not in keys:
+            missing.append(line)
+    return missing
+
+
+def test_shape_check_catches_drift() -> None:
+    """The comparison itself: tolerant of numbers and attempts, strict on headers and names."""
+    doc = ["NAME   PHASE   AGE", "etl-extract-0-0   Succeeded   3s", "web-0   Running   4s"]
+    same = ["NAME   PHASE   AGE", "etl-report-0-1   Failed   80s", "web-1   Pending   1m"]
+    assert shape_mismatches(doc, same) == []
+    renamed = ["NAME   STATUS   AGE", *same[1:]]
+    assert shape_mismatches(doc, renamed) == ["NAME   PHASE   AGE"]
+    assert shape_mismatches(doc, same[:2]) == ["web-0   Running   4s"]
+    assert shape_mismatches(["  Pods:"], ["Pods:"]) == ["  Pods:"]
+
+
+def test_the_walkthrough_is_extracted() -> None:
+    up, steps = walkthrough(README.read_text())
+    assert any(line.startswith("demo: app/web") for line in up)
+    commands = [s.command for s in steps]
+    for expected in ("sigmactl get pods", "sigmactl top nodes", "sigmactl describe app web"):
+        assert expected in commands
+    assert any(c.startswith("sigmactl explain pod ") for c in commands)
+    assert all(step.expected for step in steps)
+
+
+def test_the_configuration_reference_lists_every_setting() -> None:
+    text = README.read_text()
+    sub = next(a for a in build_parser()._actions if hasattr(a, "choices") and a.choices)
+    for name in ("up", "apiserver", "scheduler", "colocator", "slave"):
+        section = text.split(f"**`sigma {name}`**", 1)[1].split("**`sigma ", 1)[0]
+        actions = sub.choices[name]._actions
+        flags = [a.option_strings[-1] for a in actions if a.option_strings and a.dest != "help"]
+        shared = {"--store", "--bus", "--log-level", "--config"}  # in the table every tier takes
+        absent = [f for f in flags if f"`{f}`" not in section and (name == "up" or f not in shared)]
+        assert not absent, f"README lacks sigma {name} {absent}"
+    toml = text.split("```toml\n[sigmactl]", 1)[1].split("```", 1)[0]
+    for key in CtlConfig.__dataclass_fields__:
+        if key != "system_namespace":  # a deployment setting, not one a user sets
+            assert f"\n{key} = " in toml, key
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A user's shell: no SIGMA_* overrides or config, the venv on PATH, the README's node."""
+    out = {k: v for k, v in os.environ.items() if not k.startswith("SIGMA")}
+    out["XDG_CONFIG_HOME"] = str(tmp_path)
+    out["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{out.get('PATH', '')}"
+    out["SIGMA_NODE"] = NODE
+    return out
+
+
+@pytest.fixture
+def up(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sigma.cli", "up", "--demo", "examples"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        printed: list[str] = []
+        deadline = time.monotonic() + WAIT
+        while not printed or not printed[-1].strip().startswith("sigmactl budget"):
+            assert proc.poll() is None, f"sigma up exited early: {printed}"
+            try:
+                printed.append(lines.get(timeout=max(0.1, deadline - time.monotonic())).rstrip())
+            except queue.Empty:
+                pytest.fail(f"sigma up did not finish the demo in {WAIT}s: {printed}")
+        yield proc, printed
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+def run(env: dict[str, str], command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
+
+
+def _json(env: dict[str, str], command: str) -> Any:
+    result = run(env, command)
+    return json.loads(result.stdout) if result.returncode == 0 and result.stdout.strip() else {}
+
+
+def eventually(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def _settled(env: dict[str, str]) -> bool:
+    """The state the README's output shows: the job over, web running, capacity decided."""
+    jobs = _json(env, "sigmactl get batchjobs etl -o json")
+    if jobs.get("status", {}).get("phase") not in ("SUCCEEDED", "FAILED"):
+        return False
+    pods = _json(env, "sigmactl get pods -l app=web -o json").get("items", [])
+    if not pods or any(p["status"].get("phase") != "RUNNING" for p in pods):
+        return False
+    return "REASON" in run(env, f"sigmactl budget {NODE}").stdout
+
+
+def test_readme_walkthrough(
+    env: dict[str, str], up: tuple[subprocess.Popen[str], list[str]]
+) -> None:
+    proc, printed = up
+    expected_up, steps = walkthrough(README.read_text())
+    assert shape_mismatches(expected_up, printed) == [], printed
+    eventually(lambda: _settled(env), "the demo to settle")
+    for step in steps:
+        result = run(env, step.command)
+        assert result.returncode == 0, f"{step.command}: {result.stderr}"
+        missing = shape_mismatches(step.expected, result.stdout.splitlines())
+        assert not missing, f"`{step.command}` no longer prints:\n" + "\n".join(missing)
+
+    children = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+    time.sleep(0.5)
+    left = [p for p in children if _alive(p)]
+    for p in left:
+        p.kill()
+    assert not left, f"processes outlived sigma up: {[p.cmdline() for p in left]}"
+
+
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
