@@ -4,7 +4,6 @@ as the core switch level, failure_domain_1 (292 domains in the file) as the chas
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,9 @@ import pytest
 from sigma.scheduler.framework import DEFAULT_SPREAD, Cache, NodeRow, PodInfo
 from sigma.scheduler.framework.types import CHASSIS, CORE_SWITCH, HOST
 from sigma.scheduler.plugins.registry import build, default_profile
+from sigma.testing.data import alibaba_dir
 
-META = Path(__file__).resolve().parents[3] / "../shared/data/alibaba-2018/machine_meta.csv"
+META = alibaba_dir() / "machine_meta.csv"
 GiB = 1 << 30
 
 
