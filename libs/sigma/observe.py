@@ -10,7 +10,8 @@ What a tier exposes beyond the gRPC edge (``sigma_grpc_*``, every tier):
   binding), all by QoS class;
 - colocator: ``sigma_colocator_batch_capacity`` per node and resource, and
   ``sigma_colocator_decisions_total`` / ``sigma_colocator_evictions_total`` from its decisions;
-- slave: ``sigma_slave_evictions_total`` and ``sigma_slave_qos_actions_total`` by node.
+- slave: ``sigma_slave_evictions_total`` and ``sigma_slave_qos_actions_total`` by node;
+- consumers of the bus (the colocator's usage group): ``sigma_bus_consumer_lag_messages``.
 
 Measures only a tier's own loop can take (one scheduling attempt's latency, binding conflicts)
 are defined here as well (``ATTEMPT_SECONDS``, ``CONFLICTS``), so that loop only has to call
@@ -25,7 +26,7 @@ from collections.abc import Callable
 
 from google.protobuf.message import DecodeError
 
-from sigma.bus import Message
+from sigma.bus import Consumer, Message
 from sigma.errors import SigmaError
 from sigma.events import DECISIONS_TOPIC
 from sigma.log import get_logger
@@ -58,6 +59,11 @@ PLACEMENT_SECONDS = REGISTRY.histogram(
 )
 ATTEMPT_SECONDS = REGISTRY.histogram(
     "sigma_scheduler_attempt_seconds", "one scheduling attempt: filter, score, bind"
+)
+CONSUMER_LAG = REGISTRY.gauge(
+    "sigma_bus_consumer_lag_messages",
+    "messages a consumer group member has not fetched yet, by group and topic",
+    ("group", "topic"),
 )
 CONFLICTS = REGISTRY.counter(
     "sigma_scheduler_conflicts_total", "bindings lost to a concurrent change of the node"
@@ -208,3 +214,12 @@ def _count(message: Message, tier: str) -> None:
         decision_made(event_pb2.ColocationDecision.FromString(message.value), tier)
     except DecodeError:
         log.warning("undecodable decision", extra={"offset": message.offset})
+
+
+async def record_lag(consumer: Consumer, group: str) -> None:
+    """Export what ``consumer`` is behind by, summed per topic (call it after each fetch)."""
+    per_topic: dict[str, int] = {}
+    for (topic, _), behind in (await consumer.lag()).items():
+        per_topic[topic] = per_topic.get(topic, 0) + behind
+    for topic, behind in per_topic.items():
+        CONSUMER_LAG.set(behind, group=group, topic=topic)

@@ -27,6 +27,7 @@ from sigma.colocator.wire import batch_pod, decision, sample_of
 from sigma.colocator.writes import StoreWrites
 from sigma.errors import Conflict, NotFound, SigmaError
 from sigma.log import get_logger
+from sigma.observe import record_lag
 from sigma.resources import POD, Repository
 from sigma.store import Store
 from sigma.v1 import event_pb2, meta_pb2
@@ -204,6 +205,7 @@ class Colocator:
                     await self.handle(messages)
                     with contextlib.suppress(Conflict):  # moved: its new owner replays it
                         await consumer.commit(messages)
+                await record_lag(consumer, self.settings.group)
                 if self.clock.now() >= next_sweep:
                     await self.sweep()
                     next_sweep = self.clock.now() + self.settings.tick_interval

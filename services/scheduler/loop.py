@@ -23,6 +23,7 @@ from sigma.clock import Clock, SystemClock
 from sigma.errors import Conflict, NotFound
 from sigma.events import DECISIONS_TOPIC
 from sigma.log import get_logger
+from sigma.observe import ATTEMPT_SECONDS, CONFLICTS
 from sigma.resources.kinds import APP, NODE, NODE_ALLOCATION, POD
 from sigma.scheduler.binding import (
     Eviction,
@@ -284,7 +285,9 @@ class Scheduler:
             tried += 1
             t0 = clock()
             self._decide(entry, groups)
-            self.stats.latencies.append(clock() - t0)
+            elapsed = clock() - t0
+            self.stats.latencies.append(elapsed)
+            ATTEMPT_SECONDS.observe(elapsed)
         return groups, tried
 
     def _decide(self, entry: QueuedPod, groups: dict[str, _Group]) -> None:
@@ -331,6 +334,7 @@ class Scheduler:
                     self._evicted(node, group.evictions)
                 continue
             self.stats.conflicts += 1
+            CONFLICTS.inc()
             for entry in entries:
                 self.cache.forget(entry.pod.key)
                 self.queue.failed(entry, status)

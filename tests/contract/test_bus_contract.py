@@ -98,6 +98,25 @@ async def test_roundtrip_with_headers(bus_backend: Backend, names: tuple[str, st
     assert msg.timestamp_ms > 0
 
 
+async def test_lag_counts_what_is_not_fetched_yet(
+    bus_backend: Backend, names: tuple[str, str]
+) -> None:
+    topic, group = names
+    await bus_backend.bus.ensure_topics([TopicSpec(topic, partitions=1)])
+    for i in range(5):
+        await bus_backend.bus.publish(topic, "k", str(i).encode())
+    async with await bus_backend.bus.consumer(group, [topic]) as consumer:
+        first: list[Message] = []
+        deadline = time.monotonic() + 15
+        while not first and time.monotonic() < deadline:
+            first = await consumer.fetch(max_records=2, timeout=0.5)
+        assert len(first) == 2
+        assert await consumer.lag() == {(topic, 0): 3}
+        rest = await drain(consumer, 3)
+        assert [m.value for m in first + rest] == [b"0", b"1", b"2", b"3", b"4"]
+        assert await consumer.lag() == {(topic, 0): 0}
+
+
 async def test_key_routing_matches_kafka_default_partitioner(
     bus_backend: Backend, names: tuple[str, str]
 ) -> None:

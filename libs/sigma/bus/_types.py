@@ -70,6 +70,14 @@ class Consumer(Protocol):
         """The (topic, partition) pairs this member owns now."""
         ...
 
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """Messages not yet fetched, per owned partition, as last known (no broker round trip).
+
+        What a consumer is behind by: exported as a metric, it tells an operator that a tier
+        needs another replica before its decisions go stale.
+        """
+        ...
+
     async def close(self) -> None: ...
 
     async def __aenter__(self) -> Consumer: ...

@@ -282,6 +282,18 @@ class KafkaConsumer:
     def assignment(self) -> frozenset[tuple[str, int]]:
         return frozenset((tp.topic, tp.partition) for tp in self._raw.assignment())
 
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """High watermark (as of the last fetch response) minus the position, per partition;
+        partitions not fetched from yet are left out."""
+        out: dict[tuple[str, int], int] = {}
+        with kafka_errors(f"lag of group {self.group}"):
+            for tp in self._raw.assignment():
+                high = self._raw.highwater(tp)
+                if high is not None:
+                    position = await self._raw.position(tp)
+                    out[(tp.topic, tp.partition)] = max(0, high - position)
+        return out
+
     async def close(self) -> None:
         """Leave the group (its partitions move on at once, not after a session timeout)."""
         if not self._closed:

@@ -224,6 +224,9 @@ class MemoryConsumer:
     def assignment(self) -> frozenset[tuple[str, int]]:
         return frozenset(self.owned)
 
+    async def lag(self) -> dict[tuple[str, int], int]:
+        return {tp: max(0, self.bus.end_offset(tp) - pos) for tp, pos in self.owned.items()}
+
     async def fetch(self, *, max_records: int = 500, timeout: float = 1.0) -> list[Message]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, timeout)

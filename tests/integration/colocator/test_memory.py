@@ -11,6 +11,7 @@ from sigma.colocator.api import ColocatorServicer
 from sigma.colocator.engine import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
+from sigma.observe import CONSUMER_LAG
 from sigma.resources import NODE, POD, Repository
 from sigma.store.memory import MemoryStore
 from sigma.testing.clock import ManualClock
@@ -125,6 +126,14 @@ async def test_consumer_loop_applies_reports_and_publishes_decisions(rig) -> Non
         return got == [4800, 4800]
 
     await until(both_written, 5, "both nodes written")
+    # Two reports arrived and were applied: the group is behind by none, and says so.
+    await bus.publish(NODE_USAGE_TOPIC, "n1", report("n1", T0, 1000).SerializeToString())
+    lag = {"group": engine.settings.group, "topic": NODE_USAGE_TOPIC}
+
+    async def caught_up_with_the_third() -> bool:
+        return CONSUMER_LAG.samples() != [] and CONSUMER_LAG.value(**lag) == 0
+
+    await until(caught_up_with_the_third, 5, "lag exported")
     stop.set()
     await asyncio.wait_for(task, 5)
     async with await bus.consumer("audit", [DECISIONS_TOPIC]) as audit:
