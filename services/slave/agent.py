@@ -86,6 +86,7 @@ class SlaveAgent:
         self.draining = False  # a full drain: start nothing new
         self._drain_grace: float | None = None
         self._done: set[str] = set()  # uids of pods that finished or were evicted here
+        self._recorded_at: float | None = None  # clock time of the last usage written to the Node
 
     # -- wiring -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -313,9 +314,24 @@ class SlaveAgent:
         return report(self.node, self.last_sample, pods, self.capacity, time.time_ns())
 
     async def publish_usage(self) -> None:
+        """Publish the usage report, and write its figures into the Node's status.
+
+        The bus feeds the colocator; the Node is what readers of the store (``sigmactl top
+        nodes``, the scheduler) see. The Node write happens at most once per usage interval,
+        however often this is called, so a slave never turns its samples into a write storm;
+        a failed write is only logged, the bus report still goes out.
+        """
         usage = self.usage_report()
-        if usage is not None:
-            await self.control.publish_usage(usage)
+        if usage is None:
+            return
+        now = self.clock.now()
+        if self._recorded_at is None or now - self._recorded_at >= self.config.usage_interval:
+            self._recorded_at = now
+            try:
+                await self.control.record_usage(usage.usage)
+            except SigmaError as exc:
+                log.warning("usage not recorded", extra={"node": self.node, "error": str(exc)})
+        await self.control.publish_usage(usage)
 
     # -- drain --------------------------------------------------------------------------------
     async def drain(

@@ -1,7 +1,8 @@
 """The slave's port to the control plane, and its adapter over the store and the bus.
 
-The agent needs five things from the control plane: register its node, keep a heartbeat,
-see the pods bound to it, compare-and-swap a pod's status, and publish usage and decisions.
+The agent needs six things from the control plane: register its node, keep a heartbeat,
+see the pods bound to it, compare-and-swap a pod's status, record its node's latest usage in
+the Node (what ``sigmactl top nodes`` reads), and publish usage and decisions.
 ``ControlPlane`` names exactly those; ``StoreControlPlane`` does them with a Repository (CAS),
 an Informer (indexed by node name) and the Bus. When the apiserver's RPCs carry the same
 operations, an adapter over them replaces this one without touching the agent.
@@ -73,6 +74,10 @@ class ControlPlane(Protocol):
 
     async def delete_pod(self, pod: pod_pb2.Pod) -> None:
         """Remove a pod whose deletion was requested, once its processes are gone."""
+        ...
+
+    async def record_usage(self, usage: node_pb2.NodeUsage) -> None:
+        """Set the node's ``status.usage``, leaving every other field as its writers left it."""
         ...
 
     async def publish_usage(self, report: event_pb2.NodeUsageReport) -> None: ...
@@ -185,6 +190,18 @@ class StoreControlPlane:
             await self.pods.delete(
                 pod.meta.namespace, pod.meta.name, resource_version=pod.meta.resource_version
             )
+
+    async def record_usage(self, usage: node_pb2.NodeUsage) -> None:
+        """A CAS of the usage field alone: batch capacity (the colocator's) and allocated
+        (the scheduler's) are kept as read, and a lost race re-reads and tries again."""
+
+        def put(stored: node_pb2.Node) -> bool:
+            if stored.status.usage == usage:
+                return False
+            stored.status.usage.CopyFrom(usage)
+            return True
+
+        await self.nodes.mutate("", self.node, put)
 
     async def publish_usage(self, report: event_pb2.NodeUsageReport) -> None:
         await self._publish(self.usage_topic, report.node_name, report)

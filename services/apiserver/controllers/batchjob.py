@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from sigma.apiserver.controllers._owned import pods_by_owner
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import Fence, create_pod, fenced, remove_pod
-from sigma.resources import BATCH_JOB, POD
+from sigma.resources import BATCH_JOB
 from sigma.store import Compare, Put, Store
 from sigma.store.codec import decode, encode
 from sigma.v1 import batch_pb2, pod_pb2
@@ -146,11 +147,7 @@ def _stamp(now: float) -> Timestamp:
 async def reconcile(store: Store, now: float, *, fence: Fence = ()) -> int:
     """One pass over every job; returns the number of writes made."""
     jobs = [decode(batch_pb2.BatchJob, kv) for kv in (await store.list(BATCH_JOB.prefix)).items]
-    by_owner: dict[tuple[str, str], list[pod_pb2.Pod]] = {}
-    for kv in (await store.list(POD.prefix)).items:
-        pod = decode(pod_pb2.Pod, kv)
-        if pod.spec.owner_kind == pod_pb2.POD_OWNER_KIND_BATCH_JOB:
-            by_owner.setdefault((pod.meta.namespace, pod.spec.owner_name), []).append(pod)
+    by_owner = await pods_by_owner(store, pod_pb2.POD_OWNER_KIND_BATCH_JOB)
     writes = 0
     for job in jobs:
         if job.meta.HasField("deletion_timestamp"):

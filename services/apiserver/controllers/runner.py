@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sigma.apiserver.controllers import batchjob, gc, nodelifecycle
+from sigma.apiserver.controllers import appstatus, batchjob, gc, nodelifecycle
 from sigma.apiserver.tasks.writes import Fence
 from sigma.clock import Clock, SystemClock
 from sigma.election import Elector
@@ -40,6 +40,7 @@ def passes(settings: ControllerSettings) -> dict[str, Pass]:
             s, now, grace=settings.node_grace, fence=f
         ),
         "batchjob": lambda s, now, f: batchjob.reconcile(s, now, fence=f),
+        "appstatus": lambda s, now, f: appstatus.reconcile(s, now, fence=f),
         "gc": lambda s, now, f: gc.reconcile(s, now, retention=settings.task_retention, fence=f),
     }
 

@@ -11,6 +11,7 @@ import pytest
 from sigma.apiserver import heartbeats
 from sigma.apiserver.background import run_background
 from sigma.apiserver.controllers import batchjob, gc, nodelifecycle
+from sigma.apiserver.controllers.runner import ControllerSettings, passes
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import create_pod
 from sigma.errors import NotFound
@@ -126,7 +127,8 @@ async def test_run_background_carries_out_tasks() -> None:
     async def leaders() -> int:
         return len((await store.list("/sigma/v1/leaders/")).items)
 
-    await until(lambda: _true_after(leaders(), 3), "every controller has a leader")
+    want = len(passes(ControllerSettings()))
+    await until(lambda: _true_after(leaders(), want), "every controller has a leader")
     stop.set()
     await asyncio.wait_for(runner, 5)
     assert not (await store.list("/sigma/v1/leaders/")).items  # stepped down on the way out

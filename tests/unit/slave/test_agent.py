@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sigma.apiserver.heartbeats import heartbeat_key
+from sigma.bus import Message
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 from sigma.slave.qos.model import Action, ActionKind
 from sigma.testing.wait import eventually
@@ -88,7 +89,8 @@ async def test_evictions_go_through_the_executor_and_are_reported(r: Rig) -> Non
     ]
 
 
-async def test_usage_report_on_the_bus_keyed_by_node(r: Rig) -> None:
+async def _one_usage_report(r: Rig) -> Message:
+    """Run an online and a batch pod, sample, publish once; the report as the bus carries it."""
     await r.pods.create(make_pod("web", LS, cpu=1000))
     await r.pods.create(make_pod("job", BE, cpu=2000))
     await r.sync(2)
@@ -96,6 +98,11 @@ async def test_usage_report_on_the_bus_keyed_by_node(r: Rig) -> None:
     await r.agent.publish_usage()
     async with await r.bus.consumer("t", [NODE_USAGE_TOPIC]) as c:
         [msg] = await c.fetch(timeout=0.5)
+    return msg
+
+
+async def test_usage_report_on_the_bus_keyed_by_node(r: Rig) -> None:
+    msg = await _one_usage_report(r)
     report = event_pb2.NodeUsageReport.FromString(msg.value)
     assert msg.key == "n1"
     assert msg.header("content-type") == (
@@ -106,6 +113,37 @@ async def test_usage_report_on_the_bus_keyed_by_node(r: Rig) -> None:
     assert u.cpu_millis == u.online_cpu_millis + u.batch_cpu_millis + u.system_cpu_millis
     assert [p.pod_key for p in report.pods] == ["team/job", "team/web"]
     assert report.capacity.cpu_millis == 8000
+
+
+async def test_usage_recorded_in_the_node_at_most_every_interval(r: Rig) -> None:
+    def others(node: node_pb2.Node) -> None:  # what the colocator and the scheduler write
+        node.status.batch_capacity.cpu_millis = 3000
+        node.status.batch_capacity_updated_at.seconds = 77
+        node.status.allocated.online.cpu_millis = 1000
+
+    await r.nodes.mutate("", "n1", others)
+    msg = await _one_usage_report(r)
+    node = await r.nodes.get("", "n1")
+    assert node.status.usage == event_pb2.NodeUsageReport.FromString(msg.value).usage
+    assert (node.status.usage.online_cpu_millis, node.status.usage.batch_cpu_millis) == (500, 1000)
+    assert node.status.usage.sampled_at.seconds > 0
+    assert node.status.batch_capacity.cpu_millis == 3000
+    assert node.status.batch_capacity_updated_at.seconds == 77
+    assert node.status.allocated.online.cpu_millis == 1000
+    assert node.status.phase == node_pb2.NODE_PHASE_READY and node.spec.cpu_count == 8
+
+    written = node.meta.resource_version
+    await r.agent.publish_usage()  # within the interval: the bus hears it, the Node does not
+    assert (await r.nodes.get("", "n1")).meta.resource_version == written
+    await r.pods.create(make_pod("api", LS, cpu=1000))
+    await r.sync(3)
+    r.clock.advance(r.agent.config.usage_interval)
+    await r.agent.observe()
+    await r.agent.publish_usage()
+    later = await r.nodes.get("", "n1")
+    assert later.meta.resource_version > written
+    assert later.status.usage.online_cpu_millis == 1000
+    assert later.status.batch_capacity.cpu_millis == 3000
 
 
 async def test_drain_cordons_and_evicts_batch_first(r: Rig) -> None:
