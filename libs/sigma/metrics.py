@@ -4,7 +4,9 @@ a registry that renders the text exposition format (0.0.4), and a ``/metrics`` H
 Why not ``prometheus_client``: the format is small and stable, and every tier would otherwise
 carry one more dependency for a page of code. Metrics are defined once at import time on the
 process registry ``REGISTRY`` (``sigma up`` runs every tier in one process, so names carry the
-tier: ``sigma_scheduler_…``). Values that are cheaper to read when scraped than to keep up to
+tier: ``sigma_scheduler_…``); a family that belongs to one tier says so (``tier=``) and is
+rendered only in a process that runs that tier (``Registry.enable``), so a lone scheduler does
+not list empty colocator series. Values that are cheaper to read when scraped than to keep up to
 date (a queue's length, a lag) come from collectors: functions the registry calls before it
 renders.
 """
@@ -58,7 +60,9 @@ class Metric:
 
     type: ClassVar[str] = "untyped"
 
-    def __init__(self, name: str, help_text: str, labels: Sequence[str] = ()) -> None:
+    def __init__(
+        self, name: str, help_text: str, labels: Sequence[str] = (), tier: str = ""
+    ) -> None:
         if not _NAME.fullmatch(name):
             raise Invalid("name", f"{name!r} is not a Prometheus metric name")
         for label in labels:
@@ -67,6 +71,7 @@ class Metric:
         self.name = name
         self.help = help_text
         self.labelnames = tuple(labels)
+        self.tier = tier  # "" for every process
         self._values: dict[tuple[str, ...], float] = {}
 
     def _key(self, labels: dict[str, str]) -> tuple[str, ...]:
@@ -102,10 +107,12 @@ class Counter(Metric):
 
     type = "counter"
 
-    def __init__(self, name: str, help_text: str, labels: Sequence[str] = ()) -> None:
+    def __init__(
+        self, name: str, help_text: str, labels: Sequence[str] = (), tier: str = ""
+    ) -> None:
         if not name.endswith("_total"):
             raise Invalid("name", f"a counter's name ends in _total: {name!r}")
-        super().__init__(name, help_text, labels)
+        super().__init__(name, help_text, labels, tier)
 
     def inc(self, amount: float = 1.0, **labels: str) -> None:
         if amount < 0:
@@ -139,8 +146,9 @@ class Histogram(Metric):
         help_text: str,
         labels: Sequence[str] = (),
         buckets: Sequence[float] = DEFAULT_BUCKETS,
+        tier: str = "",
     ) -> None:
-        super().__init__(name, help_text, labels)
+        super().__init__(name, help_text, labels, tier)
         if list(buckets) != sorted(set(buckets)) or not buckets:
             raise Invalid("buckets", "must be increasing and not empty")
         self.buckets = tuple(float(b) for b in buckets)
@@ -178,6 +186,12 @@ class Registry:
     def __init__(self) -> None:
         self._metrics: dict[str, Metric] = {}
         self._collectors: list[Collector] = []
+        self._enabled: list[str] = []  # tiers running in this process, one entry per enable
+
+    def enable(self, tier: str) -> Callable[[], None]:
+        """Render ``tier``'s own families from now on; returns the matching disable."""
+        self._enabled.append(tier)
+        return lambda: self._enabled.remove(tier)
 
     def register(self, metric: M) -> M:
         """Add ``metric``; defining the same name again returns the first one if it has the
@@ -190,11 +204,13 @@ class Registry:
             return have  # type: ignore[return-value]
         raise Invalid("name", f"{metric.name} is already registered differently")
 
-    def counter(self, name: str, help_text: str, labels: Sequence[str] = ()) -> Counter:
-        return self.register(Counter(name, help_text, labels))
+    def counter(
+        self, name: str, help_text: str, labels: Sequence[str] = (), tier: str = ""
+    ) -> Counter:
+        return self.register(Counter(name, help_text, labels, tier))
 
-    def gauge(self, name: str, help_text: str, labels: Sequence[str] = ()) -> Gauge:
-        return self.register(Gauge(name, help_text, labels))
+    def gauge(self, name: str, help_text: str, labels: Sequence[str] = (), tier: str = "") -> Gauge:
+        return self.register(Gauge(name, help_text, labels, tier))
 
     def histogram(
         self,
@@ -202,8 +218,9 @@ class Registry:
         help_text: str,
         labels: Sequence[str] = (),
         buckets: Sequence[float] = DEFAULT_BUCKETS,
+        tier: str = "",
     ) -> Histogram:
-        return self.register(Histogram(name, help_text, labels, buckets))
+        return self.register(Histogram(name, help_text, labels, buckets, tier))
 
     def add_collector(self, collector: Collector) -> Callable[[], None]:
         """Call ``collector`` (sync or async) before each render; returns its removal."""
@@ -211,8 +228,12 @@ class Registry:
         return lambda: self._collectors.remove(collector)
 
     def exposition(self) -> str:
-        """The text format of every metric, in name order (pure: no collectors run)."""
-        lines = [line for name in sorted(self._metrics) for line in self._metrics[name].render()]
+        """The text format of every metric this process's tiers own, in name order (pure: no
+        collectors run)."""
+        shown = [
+            m for _, m in sorted(self._metrics.items()) if not m.tier or m.tier in self._enabled
+        ]
+        lines = [line for metric in shown for line in metric.render()]
         return "\n".join(lines) + "\n"
 
     async def collect(self) -> str:

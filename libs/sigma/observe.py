@@ -39,57 +39,76 @@ from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2
 log = get_logger("sigma.observe")
 Removal = Callable[[], None]
 
-STORE_REVISION = REGISTRY.gauge("sigma_store_revision", "the store's current revision")
+STORE_REVISION = REGISTRY.gauge(
+    "sigma_store_revision", "the store's current revision", tier="apiserver"
+)
 CHANGESTREAM_LAG = REGISTRY.gauge(
     "sigma_apiserver_changestream_lag_revisions",
     "store revisions past the change stream's checkpoint (an upper bound: the checkpoint is "
     "written at most about once a second)",
+    tier="apiserver",
 )
 PENDING = REGISTRY.gauge(
-    "sigma_scheduler_pending_pods", "pods without a node and not finished, by QoS", ("qos",)
+    "sigma_scheduler_pending_pods",
+    "pods without a node and not finished, by QoS",
+    ("qos",),
+    tier="scheduler",
 )
 PLACEMENTS = REGISTRY.counter(
-    "sigma_scheduler_placements_total", "pods bound to a node, by QoS", ("qos",)
+    "sigma_scheduler_placements_total", "pods bound to a node, by QoS", ("qos",), tier="scheduler"
 )
 PLACEMENT_SECONDS = REGISTRY.histogram(
     "sigma_scheduler_placement_seconds",
     "from a pod's creation to its binding, by QoS",
     ("qos",),
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0),
+    tier="scheduler",
 )
 ATTEMPT_SECONDS = REGISTRY.histogram(
-    "sigma_scheduler_attempt_seconds", "one scheduling attempt: filter, score, bind"
+    "sigma_scheduler_attempt_seconds",
+    "one scheduling attempt: filter, score, bind",
+    tier="scheduler",
 )
 CONSUMER_LAG = REGISTRY.gauge(
     "sigma_bus_consumer_lag_messages",
     "messages a consumer group member has not fetched yet, by group and topic",
     ("group", "topic"),
+    tier="colocator",
 )
 CONFLICTS = REGISTRY.counter(
-    "sigma_scheduler_conflicts_total", "bindings lost to a concurrent change of the node"
+    "sigma_scheduler_conflicts_total",
+    "bindings lost to a concurrent change of the node",
+    tier="scheduler",
 )
 BATCH_CAPACITY = REGISTRY.gauge(
     "sigma_colocator_batch_capacity",
     "batch capacity the colocator grants a node (cpu in millicores, memory in bytes)",
     ("node", "resource"),
+    tier="colocator",
 )
 DECISIONS = REGISTRY.counter(
     "sigma_colocator_decisions_total",
     "the colocator's decisions, by kind and reason",
     ("kind", "reason"),
+    tier="colocator",
 )
 COLOCATOR_EVICTIONS = REGISTRY.counter(
-    "sigma_colocator_evictions_total", "batch pods the colocator evicted, by reason", ("reason",)
+    "sigma_colocator_evictions_total",
+    "batch pods the colocator evicted, by reason",
+    ("reason",),
+    tier="colocator",
 )
 SLAVE_EVICTIONS = REGISTRY.counter(
     "sigma_slave_evictions_total",
     "pods a slave evicted locally, by node and reason",
     ("node", "reason"),
+    tier="slave",
 )
 SLAVE_ACTIONS = REGISTRY.counter(
     "sigma_slave_qos_actions_total",
     "a slave's local QoS actions, by node and kind",
     ("node", "kind"),
+    tier="slave",
 )
 
 _FINISHED = {pod_pb2.POD_PHASE_SUCCEEDED, pod_pb2.POD_PHASE_FAILED, pod_pb2.POD_PHASE_EVICTED}
@@ -148,7 +167,7 @@ def apiserver(ctx: Context) -> list[Removal]:
         STORE_REVISION.set(revision)
         CHANGESTREAM_LAG.set(max(0, revision - checkpoint))
 
-    return [REGISTRY.add_collector(collect)]
+    return [REGISTRY.enable("apiserver"), REGISTRY.add_collector(collect)]
 
 
 def scheduler(ctx: Context) -> list[Removal]:
@@ -167,7 +186,7 @@ def scheduler(ctx: Context) -> list[Removal]:
             PENDING.set(count, qos=qos)
 
     ctx.spawn(start(), "observe-scheduler-pods")
-    return [REGISTRY.add_collector(collect)]
+    return [REGISTRY.enable("scheduler"), REGISTRY.add_collector(collect)]
 
 
 def colocator(ctx: Context) -> list[Removal]:
@@ -182,12 +201,12 @@ def colocator(ctx: Context) -> list[Removal]:
 
     ctx.spawn(nodes.run(), "observe-colocator-nodes")
     ctx.spawn(follow_decisions(ctx, "colocator"), "observe-colocator-decisions")
-    return [REGISTRY.add_collector(collect)]
+    return [REGISTRY.enable("colocator"), REGISTRY.add_collector(collect)]
 
 
 def slave(ctx: Context) -> list[Removal]:
     ctx.spawn(follow_decisions(ctx, "slave"), "observe-slave-decisions")
-    return []
+    return [REGISTRY.enable("slave")]
 
 
 async def follow_decisions(ctx: Context, tier: str) -> None:

@@ -65,7 +65,7 @@ class SlaveAgent:
         self.batch_cpus: CpuSet = self.allocator.batch_pool()
         self.batch_quota = 0
         self.last_sample: NodeSample | None = None
-        self.executor = Executor(node, self, control.publish_decision)
+        self.executor = Executor(node, self, control.publish_decision, clock=clock)
         # Without cpu.max a quota change alone does nothing: only CPU-set changes are actions.
         policy = dataclasses.replace(config.policy, enforce_quota=runtime.capabilities.cpu_max)
         self.qos = QosManager(

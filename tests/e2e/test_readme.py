@@ -3,8 +3,12 @@
 The walkthrough's blocks follow a ``<!-- walkthrough -->`` comment (``<!-- walkthrough: up -->``
 for the output of ``make up`` itself). Each ``$ command`` line is run with bash, and its output
 must have the shape the README shows: the same table headers, the same field names, the same
-objects. Ages, numbers and phases change from run to run, so they are not compared. The
+objects. Ages, numbers and phases change from run to run, so they are not compared; a few
+facts the text relies on are (the App becomes ready, the node reports measured usage). The
 configuration reference is checked too: every flag of every tier and every sigmactl setting.
+
+``SIGMA_README_CAPTURE=1 pytest tests/e2e/test_readme.py`` rewrites the walkthrough's output
+with this run's, after the same checks pass.
 """
 
 from __future__ import annotations
@@ -84,6 +88,36 @@ def shape_mismatches(expected: list[str], actual: list[str]) -> list[str]:
         elif line.strip() and (len(line) - len(line.lstrip()), _key(line)) not in keys:
             missing.append(line)
     return missing
+
+
+def recaptured(text: str, outputs: list[list[str]]) -> str:
+    """``text`` with each walkthrough command's output replaced by ``outputs``, in order."""
+    feed = iter(outputs)
+
+    def block(match: re.Match[str]) -> str:
+        if match.group(1):
+            return match.group(0)
+        lines = []
+        for line in match.group(2).splitlines():
+            if line.startswith("$ "):
+                lines += [line, *next(feed)]
+        return "<!-- walkthrough -->\n```console\n" + "\n".join(lines) + "\n```"
+
+    return re.sub(r"<!-- walkthrough(: up)? -->\n```console\n(.*?)```", block, text, flags=re.S)
+
+
+def test_recapture_replaces_only_command_output() -> None:
+    doc = "a\n<!-- walkthrough -->\n```console\n$ x\nold\n$ y\nold2\n```\nb\n"
+    assert recaptured(doc, [["new"], []]) == (
+        "a\n<!-- walkthrough -->\n```console\n$ x\nnew\n$ y\n```\nb\n"
+    )
+
+
+def _row(output: list[str], first: str) -> dict[str, str]:
+    """The row of a table whose first cell is ``first``, by header."""
+    header = next(line.split() for line in output if _is_header(line))
+    row = next(line.split() for line in output if line.split()[:1] == [first])
+    return dict(zip(header, row, strict=False))
 
 
 def test_shape_check_catches_drift() -> None:
@@ -200,11 +234,19 @@ def test_readme_walkthrough(
     expected_up, steps = walkthrough(README.read_text())
     assert shape_mismatches(expected_up, printed) == [], printed
     eventually(lambda: _settled(env), "the demo to settle")
+    captured: list[list[str]] = []
     for step in steps:
         result = run(env, step.command)
         assert result.returncode == 0, f"{step.command}: {result.stderr}"
-        missing = shape_mismatches(step.expected, result.stdout.splitlines())
+        captured.append(result.stdout.rstrip("\n").splitlines())
+        missing = shape_mismatches(step.expected, captured[-1])
         assert not missing, f"`{step.command}` no longer prints:\n" + "\n".join(missing)
+    outputs = {step.command: out for step, out in zip(steps, captured, strict=True)}
+    ready, desired = _row(outputs["sigmactl get apps"], "web")["READY"].split("/")
+    assert ready == desired != "0", "the walkthrough says web is ready"
+    assert _row(outputs["sigmactl top nodes"], NODE)["CPU"] != "0m", "usage is measured"
+    if os.environ.get("SIGMA_README_CAPTURE"):
+        README.write_text(recaptured(README.read_text(), captured))
 
     children = psutil.Process(proc.pid).children(recursive=True)
     proc.send_signal(signal.SIGINT)

@@ -64,6 +64,8 @@ async def test_the_apiserver_counts_requests_by_method_and_code_and_reports_its_
         assert "# TYPE sigma_grpc_request_seconds histogram" in body
         assert _sample(body, "sigma_store_revision") >= 1
         assert _sample(body, "sigma_apiserver_changestream_lag_revisions") >= 0
+        # Only the tiers this process runs: no empty scheduler or colocator families.
+        assert "sigma_scheduler_" not in body and "sigma_colocator_" not in body
     finally:
         stop.set()
         await asyncio.wait_for(task, 20)

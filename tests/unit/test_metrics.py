@@ -85,6 +85,21 @@ def test_wrong_labels_and_negative_counts_are_refused_and_redefinitions_reuse() 
         r.gauge("sigma_test_total", "x", ("a",))
 
 
+def test_a_tiers_families_render_only_while_that_tier_is_enabled() -> None:
+    r = Registry()
+    r.counter("sigma_common_total", "every process").inc()
+    r.gauge("sigma_scheduler_q", "queue", tier="scheduler").set(3)
+    assert "sigma_scheduler_q" not in r.exposition()
+    disable = r.enable("scheduler")
+    again = r.enable("scheduler")  # sigma up may run two replicas' observers
+    assert "sigma_scheduler_q 3" in r.exposition()
+    disable()
+    assert "sigma_scheduler_q 3" in r.exposition()
+    again()
+    assert "sigma_scheduler_q" not in r.exposition()
+    assert "sigma_common_total 1" in r.exposition()
+
+
 async def test_collectors_refresh_before_render_and_a_failing_one_is_skipped() -> None:
     r = Registry()
     g = r.gauge("sigma_test_lag", "lag")

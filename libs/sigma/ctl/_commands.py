@@ -90,7 +90,15 @@ async def get(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
             return 0
         _print_objects(kind, items, args.output, single=bool(args.name))
         return 0
-    if items:
+    headers, row = T.GET[kind.name]
+    # Tables carry an EVENT column, as ``kubectl get -w --output-watch-events`` does; the rows
+    # listed first are ADDED, and every later row lines up under the same header.
+    layout = T.Layout(("EVENT", *headers))
+    layout.fit(["MODIFIED", *("" for _ in headers)])
+    if items and args.output == "table":
+        now = time.time_ns()
+        print(layout.text(["EVENT", *headers], *(["ADDED", *row(i, now)] for i in items)))
+    elif items:
         _print_objects(kind, items, args.output, single=False)
     request = kind.request(
         "Watch", namespace, selector=_selector(args.selector), resource_version=revision
@@ -103,8 +111,8 @@ async def get(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
             continue
         kind_word = {1: "ADDED", 2: "MODIFIED", 3: "DELETED"}.get(event.type, "?")
         if args.output == "table":
-            row = T.GET[kind.name][1]
-            print(f"{kind_word:<9}" + "   ".join(row(obj, time.time_ns())), flush=True)
+            lines = [] if layout.printed else [["EVENT", *headers]]
+            print(layout.text(*lines, [kind_word, *row(obj, time.time_ns())]), flush=True)
         else:
             _print_objects(kind, [obj], args.output, single=True)
             sys.stdout.flush()

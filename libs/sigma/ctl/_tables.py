@@ -20,14 +20,28 @@ Columns = tuple[tuple[str, ...], Callable[[Any, int], Row]]
 
 def render(headers: Sequence[str], rows: Sequence[Row]) -> str:
     """Left-aligned columns three spaces apart, like kubectl; no trailing blanks."""
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-    lines = []
-    for row in (list(headers), *rows):
-        line = "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-        lines.append(line.rstrip())
-    return "\n".join(lines)
+    return Layout(headers).text(list(headers), *rows)
+
+
+class Layout:
+    """Column widths that only grow: a watch prints rows one at a time under a header printed
+    earlier, and each must line up with it (a wider cell widens its column from then on)."""
+
+    def __init__(self, headers: Sequence[str]) -> None:
+        self.widths = [len(h) for h in headers]
+        self.printed = 0  # rows laid out so far, header included
+
+    def fit(self, row: Row) -> None:
+        self.widths = [max(w, len(cell)) for w, cell in zip(self.widths, row, strict=True)]
+
+    def text(self, *rows: Row) -> str:
+        for row in rows:
+            self.fit(row)
+        self.printed += len(rows)
+        return "\n".join(
+            "   ".join(cell.ljust(w) for cell, w in zip(row, self.widths, strict=True)).rstrip()
+            for row in rows
+        )
 
 
 def age(ts: Timestamp, now_ns: int) -> str:

@@ -5,6 +5,12 @@ the host change first (that is the part that must be fast), then a record in a b
 journal and a ``ColocationDecision`` on the bus with its reason, so the colocator and operators
 see what the node did on its own. A failed publish is logged and never undoes or delays the
 host change.
+
+CPU-set and quota adjustments (SUPPRESS) follow load and can change many times a second on a
+busy node; every one is applied and journalled, but the bus gets at most one per
+``suppress_report_interval``: the latest, saying how many adjustments it stands for. A flood of
+near-identical decisions would drown the evictions and freezes operators look for, and the
+colocator only needs the node's current batch allotment. Everything else is published at once.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from sigma.clock import Clock, SystemClock
 from sigma.errors import SigmaError
 from sigma.log import get_logger
 from sigma.slave.cpuset import CpuSet, format_cpuset
@@ -62,12 +69,19 @@ class Executor:
         *,
         journal_size: int = 1000,
         wall: Callable[[], float] = time.time,
+        clock: Clock | None = None,
+        suppress_report_interval: float = 5.0,
     ) -> None:
         self.node = node
         self.host = host
         self.publish = publish
         self.journal: collections.deque[Record] = collections.deque(maxlen=journal_size)
         self._wall = wall
+        self._clock = clock or SystemClock()
+        self.suppress_report_interval = suppress_report_interval
+        self._suppress_reported_at: float | None = None
+        self._held: Record | None = None  # the newest SUPPRESS not yet published
+        self._held_count = 0  # how many adjustments it stands for
 
     async def apply(self, actions: Iterable[Action]) -> list[Record]:
         done: list[Record] = []
@@ -92,8 +106,25 @@ class Executor:
                 },
             )
         for record in done:
-            await self._publish(record)
+            if record.action.kind is ActionKind.SUPPRESS:
+                self._held, self._held_count = record, self._held_count + 1
+                await self.flush()
+            else:
+                await self._publish(record)
         return done
+
+    async def flush(self) -> None:
+        """Publish the held SUPPRESS if the report interval has passed; the QoS loop calls this
+        every tick so the last adjustment of a burst is reported even when none follows it."""
+        if self._held is None:
+            return
+        now = self._clock.now()
+        last = self._suppress_reported_at
+        if last is not None and now - last < self.suppress_report_interval:
+            return
+        record, count = self._held, self._held_count
+        self._held, self._held_count, self._suppress_reported_at = None, 0, now
+        await self._publish(record, coalesced=count)
 
     async def _apply(self, action: Action) -> None:
         match action.kind:
@@ -106,13 +137,15 @@ class Executor:
             case ActionKind.EVICT:
                 await self.host.evict(action.target, action.reason, action.message)
 
-    async def _publish(self, record: Record) -> None:
+    async def _publish(self, record: Record, coalesced: int = 1) -> None:
         if self.publish is None:
             return
         action = record.action
         detail = action.message
         if action.kind is ActionKind.SUPPRESS:
             detail = f"cpus {format_cpuset(action.cpus)}; {detail}"
+            if coalesced > 1:
+                detail += f" (latest of {coalesced} adjustments)"
         elif action.kind is not ActionKind.EVICT:
             detail = f"{action.kind}: {detail}".rstrip(": ")
         decision = event_pb2.ColocationDecision(

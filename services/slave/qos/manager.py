@@ -123,7 +123,10 @@ class QosManager:
         )
         if any(a.kind is ActionKind.EVICT for a in actions):
             self.last_evict_at = view.now
-        return await self.executor.apply(actions) if actions else []
+        if actions:
+            return await self.executor.apply(actions)
+        await self.executor.flush()
+        return []
 
     async def run(self) -> None:
         while True:

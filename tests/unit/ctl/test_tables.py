@@ -106,3 +106,16 @@ def test_events_sorted_oldest_first_and_explain_names_the_failing_filter() -> No
     text = explanation(reply, "default/p")
     assert "\nb      no         -       Fit: Insufficient cpu\n" in text
     assert text.endswith("Chosen: a")
+
+
+def test_a_layout_keeps_later_rows_under_the_header_printed_before_them() -> None:
+    layout = T.Layout(("EVENT", "NAME", "PHASE"))
+    layout.fit(["MODIFIED", "", "SUCCEEDED"])  # widths known in advance
+    first = layout.text(["EVENT", "NAME", "PHASE"], ["ADDED", "web-0", "RUNNING"])
+    later = layout.text(["MODIFIED", "web-0", "SUCCEEDED"])
+    header, row = first.splitlines()
+    assert header.index("NAME") == row.index("web-0") == later.index("web-0")
+    assert header.index("PHASE") == row.index("RUNNING") == later.index("SUCCEEDED")
+    assert layout.printed == 3
+    wider = layout.text(["DELETED", "a-much-longer-pod-name", "FAILED"])
+    assert wider.index("FAILED") > header.index("PHASE")  # a wider cell widens its column

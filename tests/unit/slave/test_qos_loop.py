@@ -124,3 +124,39 @@ async def test_manager_squeezes_then_evicts_after_the_window() -> None:
     await mgr.tick()
     assert host.calls[-1] == ("evict", "ns/be", "OnlineStarved")
     assert mgr.last_evict_at == clock.now() and mgr.under_pressure
+
+
+async def test_suppress_decisions_are_coalesced_per_report_interval() -> None:
+    clock, host, published = ManualClock(0.0), FakeHost(), []
+
+    async def publish(d: event_pb2.ColocationDecision) -> None:
+        published.append(d)
+
+    ex = Executor("n1", host, publish, clock=clock, suppress_report_interval=5.0)
+
+    def squeeze(quota: int) -> Action:
+        return Action(
+            ActionKind.SUPPRESS, "", "UsageRose", "", cpus=frozenset({3}), quota_millis=quota
+        )
+
+    await ex.apply([squeeze(900)])  # the first is reported at once
+    for quota in (800, 700, 600):
+        clock.advance(1.0)
+        await ex.apply([squeeze(quota)])
+    await ex.apply([Action(ActionKind.FREEZE, "ns/be", "OnlineStarved")])  # never held back
+    assert [d.kind for d in published] == [
+        event_pb2.COLOCATION_DECISION_KIND_SUPPRESS,
+        event_pb2.COLOCATION_DECISION_KIND_SUPPRESS,  # the freeze (FREEZE maps to SUPPRESS)
+    ]
+    assert published[1].target == "ns/be" and published[1].message == "Freeze"
+    assert [c[2] for c in host.calls if c[0] == "cpus"] == [900, 800, 700, 600]  # all applied
+    clock.advance(1.9)
+    await ex.flush()
+    assert len(published) == 2  # 4.9 s since the last report
+    clock.advance(0.1)
+    await ex.flush()
+    assert len(published) == 3
+    assert published[2].message.endswith("(latest of 3 adjustments)")
+    assert "cpus 3" in published[2].message
+    await ex.flush()
+    assert len(published) == 3  # nothing held any more
