@@ -27,6 +27,7 @@ from google.protobuf.message import Message as ProtoMessage
 
 from sigma.bus import Message, TopicSpec
 from sigma.errors import Invalid
+from sigma.log import REQUEST_ID_ANNOTATION
 from sigma.resources import KINDS
 from sigma.v1 import event_pb2
 
@@ -41,6 +42,8 @@ DECISIONS_TOPIC = "sigma.decisions"
 HEADER_CONTENT_TYPE = "content-type"
 HEADER_REVISION = "revision"
 HEADER_KIND = "kind"
+# The request that caused the change, when the object carries one (see ``sigma.log.carry``).
+HEADER_REQUEST_ID = REQUEST_ID_ANNOTATION
 
 _MESSAGE_TYPE = event_pb2.Event.DESCRIPTOR.full_name
 
@@ -95,6 +98,10 @@ def encode(
         HEADER_REVISION: str(event.revision),
         HEADER_KIND: event.kind,
     }
+    field = event.WhichOneof("object")
+    rid = getattr(event, field).meta.annotations.get(REQUEST_ID_ANNOTATION) if field else None
+    if rid:
+        headers[HEADER_REQUEST_ID] = rid
     return value, headers
 
 

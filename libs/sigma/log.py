@@ -2,17 +2,23 @@
 
 The request id is set at the gRPC edge (from the ``x-request-id`` metadata, or a new one) and
 copied into outgoing calls, so one user action can be followed across tiers by grepping one id.
+Work that leaves the call (a task a worker runs later, the pods it creates, the slave that starts
+them) carries the id in the ``sigma.io/request-id`` annotation: ``carry`` stamps it on an object
+made during a call, and ``request_scope`` makes it current again wherever the object is acted on.
+The change stream copies it into a Kafka header of the same name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
 import sys
 import time
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
@@ -21,8 +27,35 @@ _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _SECRET_KEYS = frozenset({"token", "password", "secret", "authorization"})
 
 
+REQUEST_ID_ANNOTATION = "sigma.io/request-id"
+
+
+class _Meta(Protocol):
+    @property
+    def annotations(self) -> Any: ...
+
+
 def new_request_id() -> str:
     return uuid.uuid4().hex[:16]
+
+
+def carry(meta: _Meta) -> None:
+    """Stamp the current request id on ``meta`` (an ObjectMeta) unless it already has one."""
+    rid = request_id.get()
+    if rid and REQUEST_ID_ANNOTATION not in meta.annotations:
+        meta.annotations[REQUEST_ID_ANNOTATION] = rid
+
+
+@contextlib.contextmanager
+def request_scope(meta: _Meta) -> Iterator[None]:
+    """Log as part of the request that made the object ``meta`` belongs to, if it names one."""
+    rid = meta.annotations.get(REQUEST_ID_ANNOTATION, "")
+    token = request_id.set(rid) if rid else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            request_id.reset(token)
 
 
 class JsonFormatter(logging.Formatter):

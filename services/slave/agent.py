@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sigma.clock import Clock
 from sigma.errors import SigmaError
-from sigma.log import get_logger
+from sigma.log import get_logger, request_scope
 from sigma.slave import status
 from sigma.slave.control import ControlPlane
 from sigma.slave.cpuset import CpuAllocator, CpuSet, format_cpuset
@@ -188,6 +188,10 @@ class SlaveAgent:
                 await self.control.delete_pod(pod)
 
     async def _start(self, pod: pod_pb2.Pod) -> None:
+        with request_scope(pod.meta):
+            await self._start_pod(pod)
+
+    async def _start_pod(self, pod: pod_pb2.Pod) -> None:
         key = _key(pod)
         try:
             cpus = self._cpus_for(key, pod.spec.qos_class, pod)

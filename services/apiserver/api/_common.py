@@ -22,6 +22,7 @@ from sigma.apiserver import validation
 from sigma.apiserver.settings import ApiServerSettings
 from sigma.clock import Clock, SystemClock
 from sigma.errors import Conflict, PermissionDenied
+from sigma.log import carry
 from sigma.resources import TASK, Kind, Repository, Writes
 from sigma.rpc import Service
 from sigma.store import Store
@@ -124,6 +125,7 @@ def new_task(
     )
     api.stamp_new(task, meta.namespace)
     task.status.state = task_pb2.TASK_STATE_PENDING
+    carry(task.meta)
     return task
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+from sigma.log import carry
 from sigma.v1 import app_pb2, batch_pb2, meta_pb2, pod_pb2
 
 LABEL_APP = "sigma.io/app"
@@ -58,6 +59,7 @@ def _stamp(
     pod.meta.labels.update(template.labels)
     pod.meta.labels.update(labels)
     pod.meta.annotations.update(template.annotations)
+    carry(pod.meta)  # the request of the task making it, when there is one
     pod.meta.owner_references.add(kind=kind, name=meta.name, uid=meta.uid)
     pod.spec.template.CopyFrom(template)
     pod.spec.owner_kind = owner_kind  # type: ignore[assignment]

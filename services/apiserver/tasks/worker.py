@@ -31,7 +31,7 @@ from sigma.apiserver.tasks.writes import FenceLost, check_fence, create_pod, fen
 from sigma.clock import Clock, SystemClock
 from sigma.election import keep_lease, while_held
 from sigma.errors import SigmaError
-from sigma.log import get_logger
+from sigma.log import get_logger, request_scope
 from sigma.resources import APP, BATCH_JOB, POD, TASK
 from sigma.store import Compare, Delete, Put, Store
 from sigma.store.codec import decode, encode
@@ -135,6 +135,10 @@ class TaskWorker:
         return out
 
     async def _try_claim(self, key: str, task: task_pb2.Task) -> None:
+        with request_scope(task.meta):  # the claim's logs, and the attempt (it copies the context)
+            await self._claim_and_start(key, task)
+
+    async def _claim_and_start(self, key: str, task: task_pb2.Task) -> None:
         try:
             claim = await self.claim(key, task)
         except SigmaError as exc:
