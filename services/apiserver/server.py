@@ -12,6 +12,7 @@ from sigma.apiserver.api import apps, batchjobs, nodes, pods, tasks
 from sigma.apiserver.api._common import Api
 from sigma.apiserver.background import run_background
 from sigma.apiserver.changestream import elected
+from sigma.apiserver.controllers.runner import ControllerSettings
 from sigma.apiserver.settings import ApiServerSettings
 from sigma.events import topic_specs
 from sigma.rpc import Service
@@ -34,6 +35,7 @@ async def build(ctx: Context) -> list[Service]:
             lease_ttl=settings.task_lease_ttl,
             step_size=settings.task_step_size,
             step_interval=settings.task_step_interval,
+            controllers=ControllerSettings(history_revisions=settings.history_revisions),
         ),
         "apiserver-background",
     )

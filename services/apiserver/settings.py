@@ -71,6 +71,13 @@ class ApiServerSettings:
         default=10,
         metadata={"help": "seconds a task claim outlives a replica that stopped renewing it"},
     )
+    history_revisions: int = field(
+        default=100_000,
+        metadata={
+            "help": "store revisions of history kept behind the current one; older ones are "
+            "compacted, never past the change stream's checkpoint (0: keep all)"
+        },
+    )
     change_stream_encoding: str = field(
         default="protobuf",
         metadata={"help": "value encoding of the object-change topics: protobuf or json"},

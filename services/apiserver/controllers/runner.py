@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sigma.apiserver.controllers import appstatus, batchjob, gc, nodelifecycle
+from sigma.apiserver.controllers.compactor import Compactor
 from sigma.apiserver.tasks.writes import Fence
 from sigma.clock import Clock, SystemClock
 from sigma.election import Elector
@@ -31,6 +32,7 @@ class ControllerSettings:
     node_grace: float = 30.0  # how long a lost node's pods wait before they are moved
     task_retention: float = 3600.0  # how long finished tasks stay readable
     election_ttl: int = 10
+    history_revisions: int = 100_000  # store revisions kept behind the current one (0: all)
 
 
 def passes(settings: ControllerSettings) -> dict[str, Pass]:
@@ -42,6 +44,7 @@ def passes(settings: ControllerSettings) -> dict[str, Pass]:
         "batchjob": lambda s, now, f: batchjob.reconcile(s, now, fence=f),
         "appstatus": lambda s, now, f: appstatus.reconcile(s, now, fence=f),
         "gc": lambda s, now, f: gc.reconcile(s, now, retention=settings.task_retention, fence=f),
+        "compactor": Compactor(settings.history_revisions).reconcile,
     }
 
 
