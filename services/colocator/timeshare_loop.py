@@ -68,6 +68,11 @@ class TimeSharing:
         current = app.status.time_sharing_replicas or app.spec.replicas
         kind = decision_kind(current, replicas)
         if kind is None:
+            if not app.status.time_sharing_replicas:
+                # Record the first decision even when it keeps spec.replicas, so the status
+                # always says what the loop wants once it has looked at the app.
+                await self.writes.time_sharing(app.meta.namespace, app.meta.name, replicas)
+                return 1
             return 0
         direction, reason = kind
         key = f"{app.meta.namespace}/{app.meta.name}"

@@ -221,6 +221,9 @@ def _settled(env: dict[str, str]) -> bool:
     jobs = _json(env, "sigmactl get batchjobs etl -o json")
     if jobs.get("status", {}).get("phase") not in ("SUCCEEDED", "FAILED"):
         return False
+    web = _json(env, "sigmactl get apps web -o json")
+    if not web.get("status", {}).get("timeSharingReplicas"):
+        return False
     pods = _json(env, "sigmactl get pods -l app=web -o json").get("items", [])
     if not pods or any(p["status"].get("phase") != "RUNNING" for p in pods):
         return False
