@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test bench install engines lint protos protos-check clean
+.PHONY: up test chaos bench bench-full install engines lint protos protos-check clean
 
 up: $(STAMP)
 	$(BIN)/sigma up --demo examples
@@ -20,6 +20,11 @@ test: $(STAMP) engines
 
 bench: $(STAMP) engines
 	$(BIN)/sigma bench scheduler --json
+	$(BIN)/sigma sim --machines 20 --hours 2 --mode static --out sim-bench
+
+# The replay's target: the whole 4,034-machine topology over one simulated day.
+bench-full: $(STAMP)
+	$(BIN)/sigma sim --hours 24 --out /tmp/sim-full --progress
 
 install: $(STAMP)
 
@@ -44,3 +49,16 @@ protos-check: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .engines .pytest_cache .ruff_cache
+
+# The fault-injection suite at full size (2,000 pods, three replicas of every tier, every fault);
+# `make test` runs it reduced. The figures are printed at the end and written to chaos.json.
+chaos: $(STAMP) engines
+	SIGMA_CHAOS=full SIGMA_CHAOS_REPORT=$(CURDIR)/chaos.json \
+		$(BIN)/python -m pytest tests/chaos -q -p no:cacheprovider -s
+
+# Every RPC of every tier under many more random, hostile and corrupted requests than the
+# `make test` run (tests/fuzz; SIGMA_FUZZ_EXAMPLES examples per RPC and kind of input).
+.PHONY: fuzz
+fuzz: $(STAMP)
+	SIGMA_FUZZ_EXAMPLES=$${SIGMA_FUZZ_EXAMPLES:-500} \
+		$(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider

@@ -12,10 +12,12 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from sigma import __version__, config, log
+from sigma.auth import Security, devca
 from sigma.ctl._client import Client
 from sigma.ctl._commands import apply_all, load_manifests
 from sigma.ctl._config import ENDPOINTS, CtlConfig
@@ -30,8 +32,8 @@ def _opt(default: Any, help_text: str) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class TierConfig:
-    """Settings every tier takes."""
+class TierConfig(Security):
+    """Settings every tier takes (the security ones, tokens and TLS, from ``Security``)."""
 
     store: str = _opt("memory://", "store URL: memory:// or etcd://host:port[,host:port]")
     bus: str = _opt("memory://", "event bus URL: memory:// or kafka://host:port[,host:port]")
@@ -43,8 +45,8 @@ class TierConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class UpConfig:
-    """Settings of ``sigma up`` (all tiers in one process)."""
+class UpConfig(Security):
+    """Settings of ``sigma up`` (all tiers in one process, sharing one security setup)."""
 
     store: str = _opt("memory://", "store URL: memory:// or etcd://host:port[,host:port]")
     bus: str = _opt("memory://", "event bus URL: memory:// or kafka://host:port[,host:port]")
@@ -54,6 +56,9 @@ class UpConfig:
         9100, "port of the Prometheus /metrics endpoint of all tiers (0: none)"
     )
     demo: str = _opt("", "once the tiers answer, apply the manifests in this file or directory")
+    token: str = field(
+        default="", repr=False, metadata={"help": "with --auth-tokens: the token --demo sends"}
+    )
 
 
 # Benchmarks by name: "module:function" taking the remaining argv, returning an exit status.
@@ -82,11 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmarks: `sigma bench scheduler --help`")
     bench.add_argument("target", choices=sorted(BENCHMARKS))
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="the benchmark's own flags")
+    sim = sub.add_parser("sim", help="replay the Alibaba 2018 trace: `sigma sim --help`")
+    sim.add_argument("rest", nargs=argparse.REMAINDER, help="the replay's own flags")
+    ca = sub.add_parser("dev-ca", help="make a development CA and a certificate per tier (mTLS)")
+    ca.add_argument("--out", default="certs", help="folder to write into (default certs)")
+    ca.add_argument("--hosts", default=",".join(devca.HOSTS), help="SANs every certificate gets")
+    ca.add_argument("--names", default=",".join(devca.NAMES), help="one certificate per name (CN)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sim"]:  # its flags are its own (argparse's REMAINDER stops at options)
+        from sigma.sim.run import main as sim_main
+
+        return sim_main(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.command == "dev-ca":
+        return _dev_ca(args)
     if args.command == "bench":
         module, _, func = BENCHMARKS[args.target].partition(":")
         return int(getattr(importlib.import_module(module), func)(args.rest))
@@ -100,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             store, bus, level = cfg_up.store, cfg_up.bus, cfg_up.log_level
             metrics = (cfg_up.host, cfg_up.metrics_port) if cfg_up.metrics_port else None
             demo = _demo_manifests(cfg_up.demo)
+            security, client = cfg_up, _demo_client(cfg_up)
         else:
             own = {f: v for f, v in vars(args).items() if f not in _TIER_FIELDS}
             tier_args = {f: v for f, v in vars(args).items() if f in _TIER_FIELDS}
@@ -117,8 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             host = listen[args.command][0]
             metrics = (host, cfg.metrics_port) if cfg.metrics_port else None
             demo = []
+            security, client = cfg, CtlConfig()
         log.configure(level, tier=args.command)
-        asyncio.run(_serve(names, store, bus, listen, settings, metrics, demo))
+        asyncio.run(_serve(names, store, bus, listen, settings, metrics, (demo, client), security))
     except SigmaError as exc:
         print(f"sigma {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -154,8 +174,10 @@ async def _serve(
     listen: dict[str, tuple[str, int]],
     settings: dict[str, Any],
     metrics: tuple[str, int] | None,
-    demo: list[Manifest],
+    demo_as: tuple[list[Manifest], CtlConfig],
+    security: Security,
 ) -> None:
+    demo, client = demo_as
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -171,7 +193,8 @@ async def _serve(
                 print(f"{name:<10} grpc {address}", flush=True)
         print(f"store {store}  bus {bus}  (Ctrl-C stops)", flush=True)
         if demo:
-            background.append(asyncio.ensure_future(_run_demo(addresses, demo, stop, failed)))
+            run_demo = _run_demo(addresses, demo, client, stop, failed)
+            background.append(asyncio.ensure_future(run_demo))
 
     try:
         await run(
@@ -183,6 +206,7 @@ async def _serve(
             settings=settings,
             on_ready=ready,
             metrics=metrics,
+            security=security,
         )
     finally:
         for task in background:
@@ -218,9 +242,28 @@ def _local(address: str) -> str:
     return f"127.0.0.1:{port}" if host in ("0.0.0.0", "[::]", "::", "") else address
 
 
+def _demo_client(up: UpConfig) -> CtlConfig:
+    """How the demo calls the tiers: with ``--token``, and the tiers' own TLS files."""
+    return CtlConfig(token=up.token, tls_ca=up.tls_ca, tls_cert=up.tls_cert, tls_key=up.tls_key)
+
+
+def _dev_ca(args: argparse.Namespace) -> int:
+    names = [n for n in args.names.split(",") if n]
+    hosts = [h for h in args.hosts.split(",") if h]
+    try:
+        written = devca.make(Path(args.out), names, hosts)
+    except SigmaError as exc:
+        print(f"sigma dev-ca: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path, flush=True)
+    return 0
+
+
 async def _run_demo(
     addresses: dict[str, str],
     manifests: list[Manifest],
+    base: CtlConfig,
     stop: asyncio.Event,
     failed: list[SigmaError],
 ) -> None:
@@ -230,11 +273,12 @@ async def _run_demo(
     applied would show something other than what the README describes.
     """
     endpoints = {n: _local(a) for n, a in addresses.items() if n in ENDPOINTS}
-    cfg = CtlConfig(**endpoints)
+    cfg = replace(base, **endpoints)
     client = Client(cfg)
     try:
         deadline = _now() + DEMO_WAIT
-        while not await probe.check(cfg.apiserver, "", timeout=1.0):
+        credentials = cfg.credentials()
+        while not await probe.check(cfg.apiserver, "", timeout=1.0, credentials=credentials):
             if _now() > deadline:
                 raise Unavailable(f"the apiserver at {cfg.apiserver} did not answer")
             await asyncio.sleep(0.2)

@@ -18,17 +18,24 @@
 
 Foreign exceptions (grpc, aetcd, aiokafka) are translated into this tree at the adapter
 edges with ``raise ... from exc``; nothing above an adapter catches a foreign type.
+
+A server answers ``Unavailable`` with a retry hint in the trailing metadata,
+``retry-after-ms: <milliseconds>`` (``RETRY_AFTER_HEADER``), so that a client of any language
+knows the call may be repeated and how soon; ``from_grpc`` reads it back into ``retry_after``.
 """
 
 from __future__ import annotations
 
 import grpc
 
+RETRY_AFTER_HEADER = "retry-after-ms"
+
 
 class SigmaError(Exception):
     """Base of every error Sigma raises on purpose."""
 
     retriable: bool = False
+    retry_after: float | None = None  # seconds a client should wait before retrying, if known
 
     def __init__(self, message: str = "") -> None:
         super().__init__(message or self.__class__.__name__)
@@ -88,7 +95,15 @@ class DeadlineExceeded(SigmaError):
 
 
 class Unavailable(SigmaError):
+    """A backend or peer is down; the same call may succeed after ``retry_after`` seconds."""
+
     retriable = True
+    retry_after = 1.0  # etcd reconnects within 0.5-5 s; a second spreads the retries out
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        if retry_after is not None:
+            self.retry_after = retry_after
 
 
 class Internal(SigmaError):
@@ -124,8 +139,24 @@ def grpc_code(exc: BaseException) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
-def from_grpc(code: grpc.StatusCode, details: str) -> SigmaError:
-    """The error a client raises for a status it received."""
+def retry_hint(exc: SigmaError) -> tuple[tuple[str, str], ...]:
+    """The trailing metadata telling a client when to retry ``exc`` (none if it should not)."""
+    if not exc.retriable or exc.retry_after is None:
+        return ()
+    return ((RETRY_AFTER_HEADER, str(round(exc.retry_after * 1000))),)
+
+
+def hinted_delay(metadata: object) -> float | None:
+    """The retry delay in seconds a server hinted in ``metadata`` (key/value pairs), if any."""
+    for key, value in metadata or ():  # type: ignore[attr-defined]
+        if key == RETRY_AFTER_HEADER:
+            text = value.decode() if isinstance(value, bytes) else str(value)
+            return int(text) / 1000 if text.isdigit() else None
+    return None
+
+
+def from_grpc(code: grpc.StatusCode, details: str, trailing: object = ()) -> SigmaError:
+    """The error a client raises for a status it received (with the server's retry hint)."""
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         field, _, reason = details.partition(": ")
         return Invalid(field, reason) if reason else Invalid("request", details)
@@ -133,4 +164,8 @@ def from_grpc(code: grpc.StatusCode, details: str) -> SigmaError:
         return Conflict(details)
     if code == grpc.StatusCode.CANCELLED:
         return Unavailable(details)
-    return _FROM_CODE.get(code, Internal)(details)
+    exc = _FROM_CODE.get(code, Internal)(details)
+    delay = hinted_delay(trailing)
+    if delay is not None:
+        exc.retry_after = delay
+    return exc

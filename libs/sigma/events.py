@@ -99,7 +99,9 @@ def encode(
         HEADER_KIND: event.kind,
     }
     field = event.WhichOneof("object")
-    rid = getattr(event, field).meta.annotations.get(REQUEST_ID_ANNOTATION) if field else None
+    obj = getattr(event, field) if field else None
+    has_meta = obj is not None and "meta" in obj.DESCRIPTOR.fields_by_name  # not NodeAllocation
+    rid = obj.meta.annotations.get(REQUEST_ID_ANNOTATION) if has_meta else None  # type: ignore[union-attr]
     if rid:
         headers[HEADER_REQUEST_ID] = rid
     return value, headers

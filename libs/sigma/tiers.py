@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sigma.auth import Security
 from sigma.bus import Bus, open_bus
+from sigma.clock import Clock, SystemClock
 from sigma.errors import Invalid
 from sigma.log import get_logger
 from sigma.metrics import REGISTRY, MetricsServer
-from sigma.rpc import RpcServer, ServerConfig, Service
+from sigma.rpc import RpcServer, ServerConfig, Service, server_credentials
 from sigma.store import Store, open_store
 
 log = get_logger("sigma.tiers")
@@ -26,12 +29,18 @@ log = get_logger("sigma.tiers")
 
 @dataclass(slots=True)
 class Context:
-    """What a tier's builder gets: the shared backends and where to put background loops."""
+    """What a tier's builder gets: the shared backends, the clocks, where to put background loops.
+
+    ``clock`` (monotonic: intervals, leases) and ``wall`` (epoch seconds: timestamps, times of
+    day) are injected so the trace replay can run every tier on virtual time.
+    """
 
     store: Store
     bus: Bus
     settings: Any = None  # the tier's own settings dataclass, if it has one
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    clock: Clock = field(default_factory=SystemClock)
+    wall: Callable[[], float] = time.time
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         self.tasks.append(asyncio.ensure_future(coro))
@@ -96,6 +105,17 @@ TIERS: dict[str, Tier] = {
 }
 
 
+def _secure_config(security: Security) -> dict[str, Any]:
+    """The guard and TLS credentials of every server, read before anything listens."""
+    guard = security.guard()
+    credentials = (
+        server_credentials(security.tls_cert, security.tls_key, security.tls_ca)
+        if security.tls
+        else None
+    )
+    return {"guard": guard, "credentials": credentials}
+
+
 def parse_listen(listen: str, default_port: int) -> tuple[str, int]:
     """``host:port``, ``:port`` or ``host``; the port defaults to the tier's own."""
     host, sep, port = listen.rpartition(":") if ":" in listen else (listen, "", "")
@@ -117,9 +137,16 @@ async def run(
     settings: Mapping[str, Any] | None = None,
     on_ready: Callable[[dict[str, str]], None] | None = None,
     metrics: tuple[str, int] | None = None,
+    security: Security | None = None,
 ) -> None:
     """Run the named tiers until ``stop`` is set; ``on_ready`` gets each tier's address (and
-    under ``"metrics"`` the Prometheus endpoint's, when ``metrics`` asks for one)."""
+    under ``"metrics"`` the Prometheus endpoint's, when ``metrics`` asks for one).
+
+    ``security`` (tokens, TLS) applies to every tier served here; without a token file they
+    answer anyone, which is logged once as a warning.
+    """
+    before = asyncio.all_tasks()
+    secure = _secure_config(security or Security())
     store = open_store(store_url)
     bus = open_bus(bus_url)
     contexts: list[Context] = []
@@ -128,6 +155,8 @@ async def run(
     exporter = MetricsServer(REGISTRY, *metrics) if metrics is not None else None
     try:
         await store.revision()  # fail fast on an unreachable store
+        if secure["guard"].open:
+            log.warning("no --auth-tokens: every caller may read and change every namespace")
         if exporter is not None:
             await exporter.start()
         for name in names:
@@ -135,7 +164,7 @@ async def run(
             host, port = listen[name]
             ctx = Context(store, bus, (settings or {}).get(name))
             contexts.append(ctx)
-            server = RpcServer(await tier.build(ctx), ServerConfig(host=host, port=port))
+            server = RpcServer(await tier.build(ctx), ServerConfig(host=host, port=port, **secure))
             removals += tier.observe(ctx)
             await server.start()
             servers.append((name, server))
@@ -156,3 +185,32 @@ async def run(
         await asyncio.gather(*tasks, return_exceptions=True)
         await bus.close()
         await store.close()
+        await _report_leftovers(before)
+
+
+LEFTOVER_MESSAGE = "tasks still pending after stop"
+
+
+async def _report_leftovers(before: set[asyncio.Task[Any]], settle: float = 0.5) -> None:
+    """Warn about tasks started while the tiers ran that outlived their teardown.
+
+    Every loop must end with its tier; one still pending here was started without being
+    tracked (a leak that grows with every restart in a long-lived process) or ignores its
+    cancellation. ``asyncio.run`` would cancel it silently, so it is named here instead.
+    Tasks already on their way out (a closed channel's calls) get ``settle`` seconds first.
+    """
+    current = asyncio.current_task()
+    left = {t for t in asyncio.all_tasks() if t not in before and t is not current}
+    if left:
+        _, pending = await asyncio.wait(left, timeout=settle)
+        left = pending
+    if left:
+        log.warning(LEFTOVER_MESSAGE, extra={"tasks": sorted(_describe(t) for t in left)})
+
+
+def _describe(task: asyncio.Task[Any]) -> str:
+    """The task's name, its coroutine and the line it waits at: enough to find who started it."""
+    coro = task.get_coro()
+    frames = task.get_stack(limit=1)
+    where = f" at {frames[0].f_code.co_filename}:{frames[0].f_lineno}" if frames else ""
+    return f"{task.get_name()} {getattr(coro, '__qualname__', coro)}{where}"

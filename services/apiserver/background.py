@@ -67,6 +67,9 @@ async def run_background(
                     raise job.exception()  # type: ignore[misc]
     finally:
         for job in jobs:
-            job.cancel()
+            # Once only: a second cancel would cut short the job's own way out (releasing its
+            # claims and leaderships), which it is taking since the first.
+            if not job.cancelling():
+                job.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*jobs, return_exceptions=True)

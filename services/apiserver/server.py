@@ -32,6 +32,8 @@ async def build(ctx: Context) -> list[Service]:
         run_background(
             ctx.store,
             settings.identity,
+            clock=ctx.clock,
+            wall=ctx.wall,
             lease_ttl=settings.task_lease_ttl,
             step_size=settings.task_step_size,
             step_interval=settings.task_step_interval,
@@ -44,6 +46,7 @@ async def build(ctx: Context) -> list[Service]:
         ctx.store,
         ctx.bus,
         identity=settings.identity,
+        clock=ctx.clock,
         encoding=settings.change_stream_encoding,
     )
     ctx.spawn(stream.run(), "apiserver-changestream")

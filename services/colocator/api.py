@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from sigma.auth import CLUSTER_READ, Access
 from sigma.colocator.engine import Colocator
 from sigma.colocator.utilization import Interval, Shares, interval, series
 from sigma.colocator.wire import change_proto, terms_proto
@@ -19,12 +20,26 @@ from sigma.rpc import Service
 from sigma.v1 import colocator_pb2, colocator_pb2_grpc, event_pb2
 
 SERVICE = "sigma.v1.Colocator"
+# Budgets, utilization and decisions are about machines every team shares: cluster readers only.
+ACCESS: Access = dict.fromkeys(
+    ("GetNodeBudget", "ExplainBudget", "GetClusterUtilization", "ListDecisions"), CLUSTER_READ
+)
 DEFAULT_EXPLAIN = 100
 DEFAULT_PAGE = 100
+MAX_WINDOW = 366 * 86400.0  # a year of history at most: timestamps stay in range
+MAX_POINTS = 10_000  # samples one utilization series may hold
 
 
 def _seconds(value: Any) -> float:
     return value.seconds + value.nanos / 1e9
+
+
+def _check_window(window: float, step: float) -> None:
+    """A window that timestamps can express, cut into a bounded number of samples."""
+    if not 0 < window <= MAX_WINDOW:
+        raise Invalid("window", f"must be positive and at most {MAX_WINDOW:.0f} seconds")
+    if step < 0 or (step and window / step > MAX_POINTS):
+        raise Invalid("step", f"must not be negative nor cut the window into over {MAX_POINTS}")
 
 
 def _shares(value: Shares) -> colocator_pb2.UtilizationShares:
@@ -86,8 +101,7 @@ class ColocatorServicer(colocator_pb2_grpc.ColocatorServicer):
             _seconds(request.window) if request.HasField("window") else self.engine.history.keep
         )
         step = _seconds(request.step) if request.HasField("step") else 0.0
-        if window <= 0 or step < 0:
-            raise Invalid("window", "window must be positive and step not negative")
+        _check_window(window, step)
         history = self.engine.history.all()
         past = math.nextafter(end, math.inf)  # intervals are half-open; a sample taken now counts
         whole = interval(history, end - window, past)
@@ -106,8 +120,11 @@ class ColocatorServicer(colocator_pb2_grpc.ColocatorServicer):
     async def ListDecisions(
         self, request: colocator_pb2.ListDecisionsRequest, context: Any
     ) -> colocator_pb2.ListDecisionsResponse:
-        if request.page_token and not request.page_token.isdigit():
+        token = request.page_token
+        if token and not (token.isascii() and token.isdigit()):  # "²" is a digit, not a number
             raise Invalid("page_token", "not a token this server issued")
+        if request.page_size < 0:
+            raise Invalid("page_size", "must not be negative")
         since = _seconds(request.since) if request.HasField("since") else 0.0
 
         def keep(d: event_pb2.ColocationDecision) -> bool:
@@ -131,5 +148,7 @@ class ColocatorServicer(colocator_pb2_grpc.ColocatorServicer):
 def service(engine: Colocator) -> Service:
     servicer = ColocatorServicer(engine)
     return Service(
-        SERVICE, lambda server: colocator_pb2_grpc.add_ColocatorServicer_to_server(servicer, server)
+        SERVICE,
+        lambda server: colocator_pb2_grpc.add_ColocatorServicer_to_server(servicer, server),
+        ACCESS,
     )

@@ -7,12 +7,10 @@ elected one also learns apps' profiles, runs time-sharing and evicts for pending
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
 
 from sigma.apiserver.settings import default_identity
 from sigma.bus import TopicSpec
-from sigma.clock import SystemClock
 from sigma.colocator.api import service
 from sigma.colocator.engine import Colocator
 from sigma.colocator.leader import lead
@@ -29,17 +27,17 @@ ELECTION = "colocator-timesharing"
 
 async def build(ctx: Context) -> Sequence[Service]:
     settings: ColocatorSettings = ctx.settings or ColocatorSettings()
-    clock = SystemClock()
-    engine = Colocator(ctx.store, ctx.bus, settings, clock=clock, wall=time.time)
+    clock = ctx.clock
+    engine = Colocator(ctx.store, ctx.bus, settings, clock=clock, wall=ctx.wall)
     await ctx.bus.ensure_topics(
         [TopicSpec(settings.usage_topic), TopicSpec(settings.decision_topic)]
     )
     stop = asyncio.Event()
     ctx.spawn(engine.consume(stop), "colocator-consume")
-    sharing = TimeSharing(engine.writes, engine.decide, time.time)
+    sharing = TimeSharing(engine.writes, engine.decide, ctx.wall)
     learner = ProfileLearner(
         ctx.store,
-        time.time,
+        ctx.wall,
         slot_seconds=settings.profile_slot_seconds,
         min_history=settings.profile_min_history,
         stale_after=settings.stale_after,

@@ -20,7 +20,7 @@ from typing import Any
 
 from sigma.bus import Bus
 from sigma.clock import Clock, SystemClock
-from sigma.errors import Conflict, NotFound
+from sigma.errors import Conflict, NotFound, SigmaError
 from sigma.events import DECISIONS_TOPIC
 from sigma.log import get_logger
 from sigma.observe import ATTEMPT_SECONDS, CONFLICTS
@@ -57,6 +57,7 @@ from sigma.store.informer import Handler, Informer
 from sigma.v1 import app_pb2, node_pb2, pod_pb2
 
 log = get_logger("sigma.scheduler")
+RELEASE_BACKOFF = (0.05, 2.0)  # seconds between attempts of a release: first, longest
 TERMINAL = {pod_pb2.POD_PHASE_SUCCEEDED, pod_pb2.POD_PHASE_FAILED, pod_pb2.POD_PHASE_EVICTED}
 
 
@@ -208,7 +209,26 @@ class Scheduler:
             self._wake.set()
 
     def _release(self, node: str, key: str) -> None:
-        self._background_task(self.binder.release(node, {key}))
+        self._background_task(self._release_until_done(node, key))
+
+    async def _release_until_done(self, node: str, key: str) -> None:
+        """Release a finished pod's room, retrying until it is released.
+
+        The release is the one write that frees the room: it runs once, on the pod's change,
+        and nothing would repeat it later, so a store outage or a run of lost compare-and-swaps
+        must not end it, or the node would hold the room for good (until a replica restarts).
+        """
+        delay = RELEASE_BACKOFF[0]
+        while True:
+            try:
+                if await self.binder.release(node, {key}):
+                    return
+            except SigmaError as exc:
+                if not exc.retriable:
+                    raise
+                log.warning("release failed", extra={"pod": key, "node": node, "error": str(exc)})
+            await self.clock.sleep(delay)
+            delay = min(delay * 2, RELEASE_BACKOFF[1])
 
     def _background_task(self, coro: Coroutine[Any, Any, object]) -> None:
         task = asyncio.ensure_future(coro)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from sigma.auth import READ, Access
 from sigma.errors import Invalid, NotFound, PermissionDenied
 from sigma.resources.kinds import POD
 from sigma.rpc import Service
@@ -84,9 +85,14 @@ def _check_namespace(caller: str, namespace: str, field: str) -> None:
         raise PermissionDenied(f"{field} is outside namespace {caller}")
 
 
+# Reads in the request's namespace; an empty one (the whole queue) is cluster-wide.
+ACCESS: Access = {"Explain": READ, "GetQueue": READ}
+
+
 def service(scheduler: Scheduler, *, wall_offset: float = 0.0) -> Service:
     servicer = SchedulerService(scheduler, wall_offset=wall_offset)
     return Service(
         "sigma.v1.Scheduler",
         lambda server: scheduler_pb2_grpc.add_SchedulerServicer_to_server(servicer, server),
+        ACCESS,
     )

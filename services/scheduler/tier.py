@@ -6,10 +6,8 @@ shared bus.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
-from sigma.clock import SystemClock
 from sigma.rpc import Service
 from sigma.scheduler.loop import Scheduler
 from sigma.scheduler.server import service
@@ -17,7 +15,6 @@ from sigma.tiers import Context
 
 
 async def build(ctx: Context) -> Sequence[Service]:
-    clock = SystemClock()
-    scheduler = Scheduler(ctx.store, clock=clock, bus=ctx.bus)
+    scheduler = Scheduler(ctx.store, clock=ctx.clock, bus=ctx.bus, wall=ctx.wall)
     ctx.spawn(scheduler.run(), "scheduler-loop")
-    return [service(scheduler, wall_offset=time.time() - clock.now())]
+    return [service(scheduler, wall_offset=ctx.wall() - ctx.clock.now())]

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import grpc
 
+from sigma.auth import CLUSTER_READ, CONTROL, Access
+from sigma.errors import Invalid
 from sigma.rpc import Service
 from sigma.slave.agent import BE, LSE, SlaveAgent
 from sigma.slave.cpuset import format_cpuset
 from sigma.v1 import pod_pb2, slave_pb2, slave_pb2_grpc
 
 SERVICE = "sigma.v1.Slave"
+MAX_GRACE_SECONDS = 24 * 3600  # a drain's longest grace per pod
+# A node's view spans every team's pods: cluster readers only. Drain commands the machine: the
+# control plane only (an admin grant on "*", and with mTLS a control-plane certificate).
+ACCESS: Access = {"GetNodeStatus": CLUSTER_READ, "ListLocalPods": CLUSTER_READ, "Drain": CONTROL}
 
 
 class SlaveAdmin(slave_pb2_grpc.SlaveServicer):
@@ -64,11 +70,7 @@ class SlaveAdmin(slave_pb2_grpc.SlaveServicer):
     async def Drain(
         self, request: slave_pb2.DrainRequest, context: grpc.aio.ServicerContext
     ) -> slave_pb2.DrainResponse:
-        grace = (
-            request.grace_period.ToTimedelta().total_seconds()
-            if request.HasField("grace_period")
-            else None
-        )
+        grace = _grace(request)
         remaining = context.time_remaining()
         timeout = max(0.0, remaining - 0.05) if remaining is not None else 30.0
         evicted, left = await self.agent.drain(
@@ -78,6 +80,17 @@ class SlaveAdmin(slave_pb2_grpc.SlaveServicer):
             timeout=timeout,
         )
         return slave_pb2.DrainResponse(evicted=evicted, remaining=left)
+
+
+def _grace(request: slave_pb2.DrainRequest) -> float | None:
+    """The drain's grace in seconds (None: the agent's default); a day at most, never negative."""
+    if not request.HasField("grace_period"):
+        return None
+    value = request.grace_period
+    seconds = value.seconds + value.nanos / 1e9
+    if not 0 <= seconds <= MAX_GRACE_SECONDS:
+        raise Invalid("grace_period", f"must be between 0 and {MAX_GRACE_SECONDS} seconds")
+    return seconds
 
 
 def _phase(exit_code: int | None, killed: bool) -> pod_pb2.PodPhase:
@@ -91,5 +104,5 @@ def _phase(exit_code: int | None, killed: bool) -> pod_pb2.PodPhase:
 def service(agent: SlaveAgent) -> Service:
     admin = SlaveAdmin(agent)
     return Service(
-        SERVICE, lambda server: slave_pb2_grpc.add_SlaveServicer_to_server(admin, server)
+        SERVICE, lambda server: slave_pb2_grpc.add_SlaveServicer_to_server(admin, server), ACCESS
     )

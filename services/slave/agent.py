@@ -86,6 +86,9 @@ class SlaveAgent:
         self.draining = False  # a full drain: start nothing new
         self._drain_grace: float | None = None
         self._done: set[str] = set()  # uids of pods that finished or were evicted here
+        # Final statuses (finished, evicted) the store has not taken yet, by pod key: the
+        # runtime forgets the pod, so these are the only record of its end until written.
+        self._verdicts: dict[str, tuple[str, status.Change]] = {}
         self._recorded_at: float | None = None  # clock time of the last usage written to the Node
 
     # -- wiring -------------------------------------------------------------------------------
@@ -148,15 +151,18 @@ class SlaveAgent:
                 log.warning("converge failed", extra={"node": self.node, "error": str(exc)})
             sleeper = asyncio.ensure_future(self.clock.sleep(self.config.resync_interval))
             woken = asyncio.ensure_future(self._wake.wait())
-            await asyncio.wait([sleeper, woken], return_when=asyncio.FIRST_COMPLETED)
-            sleeper.cancel()
-            woken.cancel()
+            try:
+                await asyncio.wait([sleeper, woken], return_when=asyncio.FIRST_COMPLETED)
+            finally:  # also when the loop is cancelled, or both would outlive it
+                sleeper.cancel()
+                woken.cancel()
 
     # -- converging ---------------------------------------------------------------------------
     async def converge(self) -> None:
         mine = {_key(p): p for p in self.control.my_pods()}
         # A pod that finished here stays finished even before the cache shows its verdict.
         self._done &= {p.meta.uid for p in mine.values()}
+        await self._write_verdicts(mine)
         wanted = {
             k: p
             for k, p in mine.items()
@@ -225,19 +231,40 @@ class SlaveAgent:
 
     async def _finish(self, st: PodState, pod: pod_pb2.Pod | None) -> None:
         self._done.add(st.uid)
-        if pod is not None and not st.killed and st.exit_code is not None:
-            await self._write(pod, status.finished(st.uid, st.exit_code, time.time_ns()))
+        if not st.killed and st.exit_code is not None:
+            change = status.finished(st.uid, st.exit_code, time.time_ns())
+            await self._verdict(st.key, st.uid, change)
         self._release(st.key)
+
+    async def _verdict(self, key: str, uid: str, change: status.Change) -> None:
+        """Write a pod's final status, or keep it for the next pass if the store refuses it."""
+        self._verdicts[key] = (uid, change)
+        if await self._write_key(key, change):
+            self._verdicts.pop(key, None)
+
+    async def _write_verdicts(self, mine: dict[str, pod_pb2.Pod]) -> None:
+        """Retry the final statuses not written yet; drop those of pods gone or replaced."""
+        for key, (uid, change) in list(self._verdicts.items()):
+            pod = mine.get(key)
+            if pod is None or pod.meta.uid != uid or await self._write_key(key, change):
+                self._verdicts.pop(key, None)
 
     def _release(self, key: str) -> None:
         self.runtime.forget(key)
         self.allocator.release(key)
 
-    async def _write(self, pod: pod_pb2.Pod, change: status.Change) -> None:
+    async def _write(self, pod: pod_pb2.Pod, change: status.Change) -> bool:
+        return await self._write_key(_key(pod), change)
+
+    async def _write_key(self, key: str, change: status.Change) -> bool:
+        """Whether the store took the change (a refused one is written again by a later pass)."""
+        namespace, _, name = key.partition("/")
         try:
-            await self.control.update_pod(pod.meta.namespace, pod.meta.name, change)
-        except SigmaError as exc:  # the next pass writes it again: level-triggered
-            log.warning("status write failed", extra={"pod": _key(pod), "error": str(exc)})
+            await self.control.update_pod(namespace, name, change)
+        except SigmaError as exc:
+            log.warning("status write failed", extra={"pod": key, "error": str(exc)})
+            return False
+        return True
 
     def _cpus_for(self, key: str, qos: int, pod: pod_pb2.Pod) -> CpuSet:
         if qos in (LSE, LSR):
@@ -272,12 +299,8 @@ class SlaveAgent:
         try:
             grace = self._drain_grace if self._drain_grace is not None else self.config.evict_grace
             await self.runtime.stop(st.key, grace)
-            namespace, name = st.key.split("/", 1)
             change = status.evicted(st.uid, reason, message, time.time_ns())
-            try:
-                await self.control.update_pod(namespace, name, change)
-            except SigmaError as exc:
-                log.warning("evicted status not written", extra={"pod": st.key, "error": str(exc)})
+            await self._verdict(st.key, st.uid, change)
             self._release(st.key)
         finally:
             self._evicting.pop(st.key, None)

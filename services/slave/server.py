@@ -13,7 +13,6 @@ from pathlib import Path
 
 import psutil
 
-from sigma.clock import SystemClock
 from sigma.errors import Invalid
 from sigma.rpc import Service
 from sigma.slave.admin import service
@@ -32,7 +31,7 @@ from sigma.v1 import node_pb2
 async def build(ctx: Context) -> Sequence[Service]:
     settings: SlaveSettings = ctx.settings or SlaveSettings()
     node = settings.node or socket.gethostname()
-    runtime, cpus, memory = _runtime(settings, node)
+    runtime, cpus, memory = _runtime(settings, node, ctx)
     config = AgentConfig(
         cpu_count=cpus,
         memory_bytes=memory,
@@ -62,7 +61,7 @@ async def build(ctx: Context) -> Sequence[Service]:
         usage_topic=settings.usage_topic,
         decision_topic=settings.decision_topic,
     )
-    agent = SlaveAgent(node, control, runtime, SystemClock(), config)
+    agent = SlaveAgent(node, control, runtime, ctx.clock, config)
     stop_on_exit = _stop_on_exit(
         settings.stop_pods_on_exit, embedded=isinstance(ctx.store, MemoryStore)
     )
@@ -95,13 +94,13 @@ def _stop_on_exit(value: str, *, embedded: bool) -> bool:
     raise Invalid("stop_pods_on_exit", f"{value!r} is not one of auto, true, false")
 
 
-def _runtime(settings: SlaveSettings, node: str) -> tuple[Runtime, int, int]:
+def _runtime(settings: SlaveSettings, node: str, ctx: Context) -> tuple[Runtime, int, int]:
     if settings.runtime == "process":
         state = settings.state_dir or str(Path(tempfile.gettempdir()) / f"sigma-slave-{node}")
         runtime = ProcessRuntime(node, state, use_cgroups=settings.cgroups)
         return runtime, psutil.cpu_count() or 1, psutil.virtual_memory().total
     if settings.runtime == "simulated":
-        cluster = SimulatedCluster(SystemClock())
+        cluster = SimulatedCluster(ctx.clock)
         rt = cluster.runtime(node, settings.sim_cpus, settings.sim_memory_bytes)
         return rt, settings.sim_cpus, settings.sim_memory_bytes
     raise Invalid("runtime", f"{settings.runtime!r} is not one of process, simulated")

@@ -52,11 +52,13 @@ class Client:
         self.cfg = cfg
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._auth = (("authorization", f"Bearer {cfg.token}"),) if cfg.token else ()
+        self._credentials = cfg.credentials()  # read once: a bad path fails before any call
 
     def _method(self, endpoint: str, service: str, method: str) -> Any:
         """The stub method, wrapped to add the credentials and name the two failures above."""
         if endpoint not in self._channels:
-            self._channels[endpoint] = rpc.channel(self.cfg.endpoint(endpoint))
+            address = self.cfg.endpoint(endpoint)
+            self._channels[endpoint] = rpc.channel(address, self._credentials)
         stub = getattr(_STUBS[endpoint], f"{service}Stub")(self._channels[endpoint])
         call = getattr(stub, method)
         address = self.cfg.endpoint(endpoint)

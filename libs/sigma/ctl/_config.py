@@ -9,6 +9,9 @@ overrides both), with a ``[sigmactl]`` table, so the same file may hold the tier
     colocator = "10.0.0.5:7072"
     namespace = "shop"                            # the team; -n overrides
     token = "..."                                 # sent as "authorization: Bearer ..."
+    tls_ca = "certs/ca.crt"                       # speak TLS, trusting this CA
+    tls_cert = "certs/admin.crt"                  # with mTLS: the client certificate
+    tls_key = "certs/admin.key"
 
 Each key has an environment override named ``SIGMA_<KEY>`` (``SIGMA_APISERVER``,
 ``SIGMA_TOKEN``, …). The defaults are the ports ``sigma up`` listens on. The token is never
@@ -23,8 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import grpc
+
 from sigma import config
 from sigma.errors import Invalid
+from sigma.rpc import channel_credentials
 
 SECTION = "sigmactl"
 CONFIG_ENV = "SIGMACTL_CONFIG"
@@ -44,6 +50,15 @@ class CtlConfig:
     system_namespace: str = _opt("system", "the namespace node writes are made in")
     token: str = _opt("", "credential sent as 'authorization: Bearer <token>'", repr=False)
     timeout: float = _opt(10.0, "seconds before a call gives up")
+    tls_ca: str = _opt("", "PEM CA the endpoints' certificates are checked against (TLS on)")
+    tls_cert: str = _opt("", "PEM client certificate, for endpoints requiring mTLS")
+    tls_key: str = _opt("", "PEM private key of tls_cert")
+
+    def credentials(self) -> grpc.ChannelCredentials | None:
+        """TLS channel credentials when a CA or a client certificate is configured."""
+        if not (self.tls_ca or self.tls_cert):
+            return None
+        return channel_credentials(self.tls_ca, self.tls_cert, self.tls_key)
 
     def endpoint(self, name: str) -> str:
         value: str = getattr(self, name)

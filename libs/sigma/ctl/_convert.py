@@ -40,6 +40,13 @@ _INTS = {
     FieldDescriptor.TYPE_SFIXED64,
 }
 _FLOATS = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT}
+_INT_RANGES = {  # by C++ type: what the field can hold, so a too-large number is located here
+    FieldDescriptor.CPPTYPE_INT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.CPPTYPE_INT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.CPPTYPE_UINT32: (0, 2**32 - 1),
+    FieldDescriptor.CPPTYPE_UINT64: (0, 2**64 - 1),
+}
+MAX_DURATION_SECONDS = 315_576_000_000  # what a protobuf Duration holds: 10,000 years
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -112,6 +119,19 @@ def _set(message: Message, field: FieldDescriptor, value: Any, at: str) -> None:
     setattr(message, field.name, _scalar(field, value, at))
 
 
+def _whole(field: FieldDescriptor, value: Any, at: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        number = int(value)
+    else:
+        raise Invalid(at, f"expected a whole number, got {value!r}")
+    low, high = _INT_RANGES[field.cpp_type]
+    if not low <= number <= high:
+        raise Invalid(at, f"{number} is outside [{low}, {high}]")
+    return number
+
+
 def _is_map(field: FieldDescriptor) -> bool:
     return field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry
 
@@ -124,13 +144,11 @@ def _scalar(field: FieldDescriptor, value: Any, at: str) -> Any:
             raise Invalid(at, f"expected true or false, got {value!r}")
         return value
     if field.type in _INTS:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-            return int(value)
-        raise Invalid(at, f"expected a whole number, got {value!r}")
+        return _whole(field, value, at)
     if field.type in _FLOATS:
         if isinstance(value, int | float) and not isinstance(value, bool):
+            if isinstance(value, int) and abs(value) > 2**1000:
+                raise Invalid(at, f"{value} is too large")
             return float(value)
         raise Invalid(at, f"expected a number, got {value!r}")
     if isinstance(value, bool):
@@ -172,8 +190,9 @@ def enum_name(enum: EnumDescriptor, number: int) -> str:
 
 def duration(value: Any, at: str) -> Duration:
     """``30s``, ``5m``, ``1h30m``, ``250ms`` or a number of seconds."""
+    seconds: float
     if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
+        seconds = value
     else:
         text = str(value).strip()
         parts = _DURATION_PART.findall(text)
@@ -182,6 +201,8 @@ def duration(value: Any, at: str) -> Duration:
         seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
     if seconds < 0:
         raise Invalid(at, "must not be negative")
+    if not seconds <= MAX_DURATION_SECONDS:  # NaN too
+        raise Invalid(at, f"{value!r} is longer than {MAX_DURATION_SECONDS} seconds")
     out = Duration()
     out.FromNanoseconds(round(seconds * 1e9))
     return out

@@ -2,6 +2,7 @@
 
 from sigma.rpc._client import DEFAULT_TIMEOUT, channel, stream, translate, unary
 from sigma.rpc._server import REQUEST_ID_HEADER, RpcServer, ServerConfig, Service
+from sigma.rpc._tls import channel_credentials, peer_names, server_credentials
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -10,6 +11,9 @@ __all__ = [
     "ServerConfig",
     "Service",
     "channel",
+    "channel_credentials",
+    "peer_names",
+    "server_credentials",
     "stream",
     "translate",
     "unary",

@@ -6,12 +6,13 @@ never sees ``grpc.aio.AioRpcError``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 import grpc
 
-from sigma.errors import SigmaError, from_grpc
+from sigma.errors import DeadlineExceeded, SigmaError, from_grpc
 from sigma.log import new_request_id, request_id
 from sigma.retry import DEFAULT, RetryPolicy
 from sigma.rpc._server import REQUEST_ID_HEADER
@@ -21,22 +22,25 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT = 10.0
 
 
-def channel(targets: str | Sequence[str]) -> grpc.aio.Channel:
+def channel(
+    targets: str | Sequence[str], credentials: grpc.ChannelCredentials | None = None
+) -> grpc.aio.Channel:
     """A channel balancing round robin over ``targets`` ("host:port" or a comma list).
 
     Several replicas of a tier behind one client behave as one: each call goes to the next.
+    With ``credentials`` (``sigma.rpc.channel_credentials``) the channel speaks TLS.
     """
     if isinstance(targets, str):
         targets = [t for t in targets.split(",") if t]
     target = targets[0] if len(targets) == 1 else "ipv4:" + ",".join(targets)
-    return grpc.aio.insecure_channel(
-        target,
-        options=[
-            ("grpc.lb_policy_name", "round_robin"),
-            ("grpc.enable_retries", 0),
-            ("grpc.keepalive_time_ms", 30_000),
-        ],
-    )
+    options = [
+        ("grpc.lb_policy_name", "round_robin"),
+        ("grpc.enable_retries", 0),
+        ("grpc.keepalive_time_ms", 30_000),
+    ]
+    if credentials is None:
+        return grpc.aio.insecure_channel(target, options=options)
+    return grpc.aio.secure_channel(target, credentials, options=options)
 
 
 def _metadata() -> tuple[tuple[str, str], ...]:
@@ -44,7 +48,7 @@ def _metadata() -> tuple[tuple[str, str], ...]:
 
 
 def translate(exc: grpc.aio.AioRpcError) -> SigmaError:
-    return from_grpc(exc.code(), exc.details() or "")
+    return from_grpc(exc.code(), exc.details() or "", exc.trailing_metadata())
 
 
 async def unary(
@@ -54,16 +58,26 @@ async def unary(
     timeout: float = DEFAULT_TIMEOUT,
     policy: RetryPolicy = DEFAULT,
 ) -> Any:
-    """Call a unary stub method with a deadline, retrying only retriable failures."""
+    """Call a unary stub method, retrying only retriable failures, all within ``timeout``.
+
+    The deadline bounds the whole call, retries and backoff included: each attempt gets what is
+    left of it, so a caller that gives up after ``timeout`` has nothing still running for it.
+    """
     metadata = _metadata()
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
 
     async def once() -> Any:
         try:
-            return await method(request, timeout=timeout, metadata=metadata)
+            return await method(request, timeout=max(end - loop.time(), 0.0), metadata=metadata)
         except grpc.aio.AioRpcError as exc:
             raise translate(exc) from exc
 
-    return await policy.call(once)
+    try:
+        async with asyncio.timeout_at(end):
+            return await policy.call(once)
+    except TimeoutError as exc:
+        raise DeadlineExceeded(f"no answer within the {timeout} s deadline") from exc
 
 
 async def stream(

@@ -3,23 +3,37 @@
 Every tier serves through ``RpcServer`` so that grpcurl and any language's client work the same
 against each (standard health + reflection), and so that the error tree is mapped to status codes
 in exactly one place (``sigma.errors.GRPC_CODES``), here at the edge.
+
+Access is checked here too, for every call but health and reflection: the interceptor hands the
+deserialized request, the bearer token and the TLS peer names to ``ServerConfig.guard`` with the
+method's rule from its service's ``access`` table, before the handler runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+from google.protobuf import descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from sigma import metrics
-from sigma.errors import DeadlineExceeded, SigmaError, grpc_code
+from sigma import auth, metrics
+from sigma.errors import (
+    DeadlineExceeded,
+    Invalid,
+    PermissionDenied,
+    SigmaError,
+    Unauthenticated,
+    grpc_code,
+    retry_hint,
+)
 from sigma.log import get_logger, new_request_id, request_id
+from sigma.rpc._tls import peer_names
 
 log = get_logger("sigma.rpc")
 
@@ -28,10 +42,12 @@ REQUEST_ID_HEADER = "x-request-id"
 
 @dataclass(frozen=True, slots=True)
 class Service:
-    """One gRPC service to serve: its full name and the function that registers it."""
+    """One gRPC service to serve: its full name, the function that registers it, and its
+    access table (method name → ``sigma.auth.Rule``), declared next to the servicer."""
 
     name: str
     register: Callable[[grpc.aio.Server], None]
+    access: auth.Access = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +62,8 @@ class ServerConfig:
             ("grpc.so_reuseport", 0),
         )
     )
+    guard: auth.Guard = field(default_factory=auth.Guard)  # open unless given an Authenticator
+    credentials: grpc.ServerCredentials | None = None  # TLS (sigma.rpc.server_credentials)
 
 
 class RpcServer:
@@ -54,8 +72,10 @@ class RpcServer:
     def __init__(self, services: Sequence[Service], config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.services = list(services)
+        rules = access_rules(self.services, require=not self.config.guard.open)
+        edge = _EdgeInterceptor(self.config.default_deadline, self.config.guard, rules)
         self._server = grpc.aio.server(
-            interceptors=[_EdgeInterceptor(self.config.default_deadline)],
+            interceptors=[edge],
             options=list(self.config.options),
         )
         self._health = health.aio.HealthServicer()
@@ -72,7 +92,11 @@ class RpcServer:
         return f"{self.config.host}:{self.port}"
 
     async def start(self) -> None:
-        self.port = self._server.add_insecure_port(f"{self.config.host}:{self.config.port}")
+        address = f"{self.config.host}:{self.config.port}"
+        if self.config.credentials is None:
+            self.port = self._server.add_insecure_port(address)
+        else:
+            self.port = self._server.add_secure_port(address, self.config.credentials)
         if self.port == 0:
             raise OSError(f"cannot listen on {self.config.host}:{self.config.port}")
         await self._server.start()
@@ -100,11 +124,55 @@ class RpcServer:
         await self.stop()
 
 
+def access_rules(services: Sequence[Service], *, require: bool) -> Mapping[str, auth.Rule]:
+    """Every method path ("/sigma.v1.Apps/Get") → its rule.
+
+    A rule naming a method the service does not have is a bug at once; with ``require`` (tokens
+    on), so is a method without a rule: the server refuses to start rather than serve it open.
+    """
+    pool = descriptor_pool.Default()
+    rules: dict[str, auth.Rule] = {}
+    for service in services:
+        try:
+            methods = {m.name for m in pool.FindServiceByName(service.name).methods}
+        except KeyError:
+            methods = set(service.access)
+        unknown = set(service.access) - methods
+        missing = methods - set(service.access)
+        if unknown:
+            raise ValueError(f"{service.name} has rules for unknown methods {sorted(unknown)}")
+        if require and missing:
+            raise ValueError(f"{service.name} has no access rule for {sorted(missing)}")
+        rules.update({f"/{service.name}/{m}": r for m, r in service.access.items()})
+    return rules
+
+
 def _metadata_request_id(details: grpc.HandlerCallDetails) -> str:
     for key, value in details.invocation_metadata or ():
         if key == REQUEST_ID_HEADER:
             return value if isinstance(value, str) else value.decode()
     return new_request_id()
+
+
+class _Admission:
+    """One call's access check: run by the wrapped handler, which has the request."""
+
+    __slots__ = ("guard", "method", "rule", "token")
+
+    def __init__(
+        self, guard: auth.Guard, rule: auth.Rule | None, method: str, token: str | None
+    ) -> None:
+        self.guard, self.rule, self.method, self.token = guard, rule, method, token
+
+    def __call__(self, request: Any, context: grpc.aio.ServicerContext) -> None:
+        try:
+            principal = self.guard.admit(
+                self.rule, self.method, request, self.token, peer_names(context)
+            )
+        except (PermissionDenied, Unauthenticated) as exc:
+            log.info("denied", extra={"method": self.method, "reason": exc.message})
+            raise
+        auth.current.set(principal)
 
 
 REQUESTS = metrics.REGISTRY.counter(
@@ -127,18 +195,51 @@ def _code(context: grpc.aio.ServicerContext, exc: BaseException | None) -> str:
     return code.name if isinstance(code, grpc.StatusCode) else ("OK" if exc is None else "UNKNOWN")
 
 
+class _Undecodable:
+    """What the decoder passes on for bytes that are not the request type: the wrapped handler
+    then answers INVALID_ARGUMENT, where grpc itself would answer UNKNOWN."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _tolerant(decode: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if decode is None:
+        return None
+
+    def run(raw: bytes) -> Any:
+        try:
+            return decode(raw)
+        except Exception as exc:
+            return _Undecodable(str(exc))
+
+    return run
+
+
+def _decoded(request: Any) -> None:
+    if isinstance(request, _Undecodable):
+        raise Invalid("request", f"not a valid request message ({request.reason})")
+
+
 async def _abort(context: grpc.aio.ServicerContext, exc: BaseException, method: str) -> None:
     if isinstance(exc, SigmaError):
-        await context.abort(grpc_code(exc), exc.message)
+        await context.abort(grpc_code(exc), exc.message, trailing_metadata=retry_hint(exc))
     log.exception("internal error", extra={"method": method})
     await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
 
 class _EdgeInterceptor(grpc.aio.ServerInterceptor):
-    """Sets the request id, bounds unary calls by a deadline, maps errors to status codes."""
+    """Sets the request id, checks access, bounds unary calls by a deadline, maps errors to
+    status codes."""
 
-    def __init__(self, default_deadline: float) -> None:
+    def __init__(
+        self, default_deadline: float, guard: auth.Guard, rules: Mapping[str, auth.Rule]
+    ) -> None:
         self.default_deadline = default_deadline
+        self.guard = guard
+        self.rules = rules
 
     async def intercept_service(
         self, continuation: Callable[..., Any], details: grpc.HandlerCallDetails
@@ -148,19 +249,29 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
             return handler
         rid = _metadata_request_id(details)
         method = details.method
+        token = auth.bearer(details.invocation_metadata)
+        admit = _Admission(self.guard, self.rules.get(method), method, token)
+        handler = handler._replace(request_deserializer=_tolerant(handler.request_deserializer))
         if handler.unary_unary is not None:
-            return handler._replace(unary_unary=self._unary(handler.unary_unary, rid, method))
+            return handler._replace(
+                unary_unary=self._unary(handler.unary_unary, rid, method, admit)
+            )
         if handler.unary_stream is not None:
-            return handler._replace(unary_stream=_stream(handler.unary_stream, rid, method))
-        return handler
+            return handler._replace(unary_stream=_stream(handler.unary_stream, rid, method, admit))
+        # Client streaming: no service here has any, so none is served unchecked.
+        return handler if self.guard.open else None
 
-    def _unary(self, fn: Callable[..., Any], rid: str, method: str) -> Callable[..., Any]:
+    def _unary(
+        self, fn: Callable[..., Any], rid: str, method: str, admit: _Admission
+    ) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             request_id.set(rid)
             remaining = context.time_remaining()
             budget = self.default_deadline if remaining is None else remaining
             started, failure = time.monotonic(), None
             try:
+                _decoded(request)
+                admit(request, context)
                 async with asyncio.timeout(budget):
                     return await fn(request, context)
             except grpc.aio.AbortError as exc:
@@ -179,11 +290,13 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
         return call
 
 
-def _stream(fn: Callable[..., Any], rid: str, method: str) -> Callable[..., Any]:
+def _stream(fn: Callable[..., Any], rid: str, method: str, admit: _Admission) -> Callable[..., Any]:
     async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         request_id.set(rid)
         failure: BaseException | None = None
         try:
+            _decoded(request)
+            admit(request, context)
             async for item in fn(request, context):
                 yield item
         except grpc.aio.AbortError as exc:

@@ -13,7 +13,6 @@ import grpc
 from aetcd import rpc
 
 from sigma.errors import (
-    DeadlineExceeded,
     FailedPrecondition,
     Internal,
     Invalid,
@@ -29,7 +28,9 @@ from sigma.store._types import Compare, Delete, EventType, KeyValue, Op, Put, Wa
 _BY_CODE: dict[grpc.StatusCode, type[SigmaError]] = {
     grpc.StatusCode.UNAVAILABLE: Unavailable,
     grpc.StatusCode.CANCELLED: Unavailable,
-    grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceeded,
+    # etcd not answering within the store's own per-call deadline is etcd being unavailable
+    # (hung, partitioned, overloaded), not the caller's deadline: say so, with a retry hint.
+    grpc.StatusCode.DEADLINE_EXCEEDED: Unavailable,
     grpc.StatusCode.NOT_FOUND: NotFound,
     grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
     grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhausted,

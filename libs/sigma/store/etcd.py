@@ -1,10 +1,11 @@
 """The store port over a real etcd v3 cluster (the source of truth when Sigma runs for real).
 
 This is the edge where grpc errors become the Sigma error tree (see ``_etcd_wire.translate``):
-transient trouble surfaces as ``Unavailable``/``DeadlineExceeded`` (retriable; the retry policy
-lives with the caller), history that is gone as ``Compacted``. Every unary call carries a deadline;
-a watch has none and lives until its consumer stops, the stream breaks (``Unavailable``) or
-etcd drops the history it needs (``Compacted``).
+transient trouble surfaces as ``Unavailable`` (retriable; the retry policy lives with the
+caller), at once for a refused connection and after ``timeout`` for a hung or partitioned etcd;
+history that is gone as ``Compacted``. Every unary call carries a deadline; a watch has none and
+lives until its consumer stops, the stream breaks (``Unavailable``) or etcd drops the history it
+needs (``Compacted``).
 
 One channel per store, opened lazily on the running event loop (grpc.aio binds to it). Several
 IPv4 endpoints become one channel that fails over between them; with host names only the first

@@ -182,6 +182,11 @@ class MemoryStore:
 
     # ---- watch
 
+    @property
+    def watchers(self) -> int:
+        """How many watches are open: a caller that gave up must leave none behind."""
+        return len(self._watchers)
+
     async def watch(self, prefix: str, *, start_revision: int) -> AsyncIterator[WatchEvent]:
         """Replays the log from ``start_revision`` (0: from now), then follows it live.
 

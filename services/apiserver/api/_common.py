@@ -20,6 +20,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.apiserver import validation
 from sigma.apiserver.settings import ApiServerSettings
+from sigma.auth import READ, WRITE, Access
 from sigma.clock import Clock, SystemClock
 from sigma.errors import Conflict, PermissionDenied
 from sigma.log import carry
@@ -124,8 +125,8 @@ def new_task(
         ),
     )
     api.stamp_new(task, meta.namespace)
-    task.status.state = task_pb2.TASK_STATE_PENDING
     carry(task.meta)
+    task.status.state = task_pb2.TASK_STATE_PENDING
     return task
 
 
@@ -195,12 +196,13 @@ async def replace_status(
 
 
 def service(name: str, servicer: Any, add: Callable[[Any, grpc.aio.Server], None]) -> Service:
-    """The ``sigma.rpc.Service`` serving ``servicer`` through its generated ``add_*`` function."""
+    """The ``sigma.rpc.Service`` serving ``servicer`` through its generated ``add_*`` function,
+    guarded by the servicer's ``access`` table."""
 
     def register(server: grpc.aio.Server) -> None:
         add(servicer, server)
 
-    return Service(name, register)
+    return Service(name, register, servicer.access)
 
 
 class Reads(Generic[M]):
@@ -213,6 +215,8 @@ class Reads(Generic[M]):
     kind: ClassVar[Kind[Any]]
     list_response: ClassVar[type[Message]]
     name_field: ClassVar[str] = "name"
+    # Who may call what (sigma.auth): reads in the request's namespace; a subclass adds its own.
+    access: ClassVar[Access] = {"Get": READ, "List": READ, "Watch": READ}
 
     def __init__(self, api: Api) -> None:
         self.api = api
@@ -323,6 +327,7 @@ class Changes(Reads[M]):
     """
 
     target_kind: ClassVar[TargetKind]
+    access: ClassVar[Access] = {**Reads.access, "Create": WRITE, "Delete": WRITE}
     change_response: ClassVar[type[Message]]
     response_field: ClassVar[str]  # the response field holding the object ("app", "job")
 

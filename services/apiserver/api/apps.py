@@ -12,6 +12,7 @@ from sigma.apiserver import validation
 from sigma.apiserver.api._common import Api, Changes, new_task
 from sigma.apiserver.api._common import service as common_service
 from sigma.apiserver.tasks.pods import template_hash
+from sigma.auth import WRITE
 from sigma.errors import FailedPrecondition, Invalid
 from sigma.resources import APP
 from sigma.rpc import Service
@@ -28,6 +29,7 @@ def _not_deleting(app: app_pb2.App) -> None:
 class AppsServicer(Changes[app_pb2.App], apiserver_pb2_grpc.AppsServicer):
     kind = APP
     target_kind = _APP
+    access = {**Changes.access, "Scale": WRITE, "Upgrade": WRITE}
     change_response = apiserver_pb2.AppChangeResponse
     response_field = "app"
     list_response = apiserver_pb2.ListAppsResponse

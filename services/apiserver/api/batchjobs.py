@@ -13,6 +13,7 @@ from typing import Any
 from sigma.apiserver import validation
 from sigma.apiserver.api._common import Api, Changes, new_task, task_name
 from sigma.apiserver.api._common import service as common_service
+from sigma.auth import WRITE
 from sigma.errors import FailedPrecondition
 from sigma.resources import BATCH_JOB
 from sigma.rpc import Service
@@ -25,6 +26,7 @@ _FINISHED = (batch_pb2.BATCH_JOB_PHASE_SUCCEEDED, batch_pb2.BATCH_JOB_PHASE_FAIL
 class BatchJobsServicer(Changes[batch_pb2.BatchJob], apiserver_pb2_grpc.BatchJobsServicer):
     kind = BATCH_JOB
     target_kind = _JOB
+    access = {**Changes.access, "Cancel": WRITE}
     change_response = apiserver_pb2.BatchJobChangeResponse
     response_field = "job"
     list_response = apiserver_pb2.ListBatchJobsResponse

@@ -17,6 +17,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sigma.apiserver import validation
 from sigma.apiserver.api._common import Api, Reads, change, replace_status
 from sigma.apiserver.api._common import service as common_service
+from sigma.auth import WRITE
 from sigma.errors import Invalid, NotFound
 from sigma.resources import NODE
 from sigma.rpc import Service
@@ -39,6 +40,11 @@ def _lease_ttl(api: Api, request: apiserver_pb2.RegisterNodeRequest) -> int:
 class NodesServicer(Reads[node_pb2.Node], apiserver_pb2_grpc.NodesServicer):
     kind = NODE
     list_response = apiserver_pb2.ListNodesResponse
+    # Writes need write in the request's namespace, which the servicer requires be the system one.
+    access = {
+        **Reads.access,
+        **dict.fromkeys(("Register", "Heartbeat", "UpdateStatus", "Cordon", "Delete"), WRITE),
+    }
     name_field = "node_name"
 
     def scope(self, request: Any) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from sigma.apiserver import validation
 from sigma.apiserver.api._common import Api, Reads, Where, change, replace_status
 from sigma.apiserver.api._common import service as common_service
+from sigma.auth import WRITE
 from sigma.resources import POD
 from sigma.rpc import Service
 from sigma.v1 import apiserver_pb2, apiserver_pb2_grpc, pod_pb2
@@ -21,6 +22,8 @@ GRACE_SECONDS_MAX = validation.GRACE_SECONDS_MAX
 class PodsServicer(Reads[pod_pb2.Pod], apiserver_pb2_grpc.PodsServicer):
     kind = POD
     list_response = apiserver_pb2.ListPodsResponse
+    # An empty namespace with node_name (a slave's view of its node) is cluster-wide.
+    access = {**Reads.access, "Delete": WRITE, "UpdateStatus": WRITE}
 
     def scope(self, request: Any) -> str:
         """A request's namespace, or every namespace when a slave asks for its node's pods."""
