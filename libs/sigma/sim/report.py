@@ -49,6 +49,17 @@ class PodSample:
 
 
 @dataclass(frozen=True)
+class OnlineTally:
+    """Pod samples already counted (a replay of thousands of pods keeps counts, not samples):
+    how many, how many unmet, and the CPU demanded and missing over them."""
+
+    samples: int
+    unmet: int
+    demand_cpu: float
+    short_cpu: float
+
+
+@dataclass(frozen=True)
 class JobRecord:
     name: str
     submit: float
@@ -74,6 +85,7 @@ class Samples:
     jobs: Sequence[JobRecord] = ()
     latencies_s: Sequence[float] = ()
     evictions: Sequence[Eviction] = ()
+    online: OnlineTally | None = None  # counted pods, added to ``pods``
 
     def __post_init__(self) -> None:
         if self.interval_s <= 0:
@@ -128,15 +140,20 @@ def _utilisation(nodes: Sequence[NodeSample], resource: str) -> dict[str, object
     }
 
 
-def _online(pods: Sequence[PodSample], interval_s: float) -> dict[str, float | None]:
+def _online(
+    pods: Sequence[PodSample], interval_s: float, tally: OnlineTally | None
+) -> dict[str, float | None]:
     minutes = interval_s / 60
     unmet = [p for p in pods if p.demand_cpu > p.granted_cpu]
-    demand = math.fsum(p.demand_cpu for p in pods)
-    short = math.fsum(p.demand_cpu - p.granted_cpu for p in unmet)
+    tally = tally or OnlineTally(0, 0, 0.0, 0.0)
+    count = len(pods) + tally.samples
+    short_count = len(unmet) + tally.unmet
+    demand = math.fsum(p.demand_cpu for p in pods) + tally.demand_cpu
+    short = math.fsum(p.demand_cpu - p.granted_cpu for p in unmet) + tally.short_cpu
     return {
-        "pod_minutes": len(pods) * minutes,
-        "unmet_pod_minutes": len(unmet) * minutes,
-        "unmet_share": len(unmet) / len(pods) if pods else None,
+        "pod_minutes": count * minutes,
+        "unmet_pod_minutes": short_count * minutes,
+        "unmet_share": short_count / count if count else None,
         "unmet_cpu_share": short / demand if demand else None,
     }
 
@@ -160,7 +177,7 @@ def build_report(samples: Samples) -> dict[str, object]:
         "window": {"start": samples.start, "end": samples.end, "interval_s": samples.interval_s},
         "cpu": _utilisation(samples.nodes, "cpu"),
         "memory": _utilisation(samples.nodes, "memory"),
-        "online": _online(samples.pods, samples.interval_s),
+        "online": _online(samples.pods, samples.interval_s, samples.online),
         "batch": _batch(samples.jobs, samples.start, samples.end),
         "scheduling_latency_s": _spread(samples.latencies_s, (50, 95, 99)),
         "evictions": {

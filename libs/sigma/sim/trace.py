@@ -6,7 +6,7 @@ any path so the full trace files load the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sigma.sim._csv import Skipped
@@ -14,7 +14,7 @@ from sigma.sim.batch import TraceJob, load_jobs
 from sigma.sim.containers import TraceApp, load_apps
 from sigma.sim.load import UsageCurve, load_cluster_usage
 from sigma.sim.machines import TraceNode, load_machines
-from sigma.sim.scale import FULL, TRACE_MACHINES, Scale
+from sigma.sim.scale import FULL, TRACE_MACHINES, TRACE_SECONDS, Scale
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,18 @@ class Trace:
         }
 
 
-def load_trace(folder: Path, scale: Scale = FULL, files: TraceFiles | None = None) -> Trace:
-    """Load the slice ``scale`` of the trace in ``folder``; raises TraceError on bad input."""
+def load_trace(
+    folder: Path, scale: Scale = FULL, files: TraceFiles | None = None, *, all_days: bool = False
+) -> Trace:
+    """Load the slice ``scale`` of the trace in ``folder``; raises TraceError on bad input.
+
+    ``all_days``: every job of the excerpt, submitted on any day and not thinned to the
+    machines (the replay's input: it folds and thins them itself)."""
     files = files or TraceFiles()
     nodes = load_machines(folder / files.machines, scale)
     apps, apps_skipped = load_apps(folder / files.containers, scale, total_machines=TRACE_MACHINES)
-    jobs, jobs_skipped = load_jobs(folder / files.batch, scale, total_machines=TRACE_MACHINES)
+    # Jobs from every day of the trace: the replay folds them into its window by time of day.
+    every_day = replace(scale, machines=None, start=0, end=TRACE_SECONDS) if all_days else scale
+    jobs, jobs_skipped = load_jobs(folder / files.batch, every_day, total_machines=TRACE_MACHINES)
     usage = load_cluster_usage(folder / files.usage)
     return Trace(scale, nodes, apps, jobs, usage, {"apps": apps_skipped, "jobs": jobs_skipped})

@@ -1,0 +1,269 @@
+"""The replay's slave side: every virtual node's agent duties, sharing one pod informer.
+
+A real slave watches every pod in the cluster (see ``sigma.slave.control``); thousands of them
+in one process would decode each pod change thousands of times. The fleet keeps one informer
+indexed by node and does, per node, what the agent does: register the node and keep its
+heartbeat lease, start the pods bound to it (status Running), finish batch pods after their
+duration (Succeeded), remove pods whose deletion was requested, and publish a usage report per
+interval on the bus for the colocator, exactly as a slave does.
+
+CPU given out on a node (the AliKernel/QoS order): online pods first, each up to its demand
+and limit (shared pro rata when the node is short), batch gets what is left. An online pod's
+demand is its app's current demand divided by the app's running replicas.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sigma.apiserver import heartbeats
+from sigma.bus import Bus
+from sigma.clock import Clock
+from sigma.errors import Conflict, NotFound, SigmaError
+from sigma.events import NODE_USAGE_TOPIC
+from sigma.resources import NODE, POD
+from sigma.resources.repository import Repository
+from sigma.sim.workload import OnlineApp
+from sigma.slave import status
+from sigma.slave.runtime.simulated import DURATION_LABEL
+from sigma.store import Store
+from sigma.store.informer import Handler, Informer
+from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2
+
+BE, LS = meta_pb2.QOS_CLASS_BE, meta_pb2.QOS_CLASS_LS
+STARTABLE = (
+    pod_pb2.POD_PHASE_UNSPECIFIED,
+    pod_pb2.POD_PHASE_PENDING,
+    pod_pb2.POD_PHASE_SCHEDULED,
+)
+SYSTEM_CPU = 100
+
+
+@dataclass(slots=True)
+class _Running:
+    key: str
+    uid: str
+    app: str  # "" for batch
+    cpu: int  # request
+    limit: int
+    memory: int
+    batch: bool
+
+
+@dataclass
+class Tally:
+    """What the fleet measured, per usage interval: per-node rows and online pod counts."""
+
+    times: list[float] = field(default_factory=list)
+    rows: list[np.ndarray] = field(default_factory=list)  # (4, nodes): oc, bc, om, bm
+    pod_samples: int = 0
+    unmet_samples: int = 0
+    demand: float = 0.0
+    short: float = 0.0
+    latencies: list[float] = field(default_factory=list)  # pod created → started, seconds
+
+
+class Fleet:
+    def __init__(
+        self,
+        store: Store,
+        bus: Bus,
+        clock: Clock,
+        wall: Callable[[], float],
+        nodes: list[node_pb2.Node],
+        apps: dict[str, OnlineApp],
+        *,
+        start: float,
+        interval: float,
+    ) -> None:
+        self.store, self.bus, self.clock, self.wall = store, bus, clock, wall
+        self.nodes = nodes
+        self.index = {n.meta.name: i for i, n in enumerate(nodes)}
+        self.apps = apps
+        self.start = start
+        self.interval = interval
+        self.pods = Repository(store, POD, clock_ns=self._wall_ns)
+        self.running: dict[str, dict[str, _Running]] = {n.meta.name: {} for n in nodes}
+        self.replicas: dict[str, int] = defaultdict(int)
+        self.ends: list[tuple[float, str, str]] = []  # (finish time, node, pod key)
+        self.dirty: set[str] = set()
+        self.tally = Tally()
+        self.informer = Informer(store, POD.prefix, pod_pb2.Pod)
+        self.informer.add_index("node", lambda p: [p.spec.node_name] if p.spec.node_name else [])
+        self.leases: dict[str, int] = {}
+
+    async def watch(self) -> None:
+        """Run the shared pod informer (until cancelled)."""
+        mark = self._mark
+        await self.informer.add_handler(
+            Handler(
+                on_add=lambda k, p: mark(p),
+                on_update=lambda k, o, n: mark(n),
+                on_delete=lambda k, p: mark(p),
+            )
+        )
+        await self.informer.run()
+
+    def _wall_ns(self) -> int:
+        return int(self.wall() * 1e9)
+
+    def _mark(self, pod: pod_pb2.Pod) -> None:
+        if pod.spec.node_name:
+            self.dirty.add(pod.spec.node_name)
+
+    async def register(self, ttl: int) -> None:
+        repo = Repository(self.store, NODE, clock_ns=self._wall_ns)
+        for node in self.nodes:
+            with contextlib.suppress(SigmaError):
+                await repo.create(node)
+            self.leases[node.meta.name] = await heartbeats.register(self.store, node.meta.name, ttl)
+
+    async def heartbeat(self) -> None:
+        for name, lease in self.leases.items():
+            with contextlib.suppress(NotFound):
+                await heartbeats.beat(self.store, name, lease)
+
+    async def converge(self) -> None:
+        """Start, finish and remove pods on the nodes whose pods changed, and those due."""
+        now = self.clock.now()
+        while self.ends and self.ends[0][0] <= now:
+            _, node, key = heapq.heappop(self.ends)
+            run = self.running[node].pop(key, None)
+            if run is not None:
+                await self._write(key, status.finished(run.uid, 0, self._wall_ns()))
+        dirty, self.dirty = self.dirty, set()
+        for node in sorted(dirty):
+            if node in self.running:
+                await self._converge_node(node, now)
+
+    async def _converge_node(self, node: str, now: float) -> None:
+        mine = self.running[node]
+        seen = set()
+        for pod in self.informer.by_index("node", node):
+            key = f"{pod.meta.namespace}/{pod.meta.name}"
+            seen.add(key)
+            run = mine.get(key)
+            if pod.meta.HasField("deletion_timestamp"):
+                if run is not None:
+                    self._stop(node, key)
+                with contextlib.suppress(NotFound, Conflict):
+                    await self.pods.delete(
+                        pod.meta.namespace,
+                        pod.meta.name,
+                        resource_version=pod.meta.resource_version,
+                    )
+            elif run is None and pod.status.phase in STARTABLE:
+                self._run(node, key, pod, now)
+                created = pod.meta.creation_timestamp.ToNanoseconds() / 1e9
+                if created:
+                    self.tally.latencies.append(max(0.0, self.wall() - created))
+                await self._write(key, status.running(pod.meta.uid, node, "", self._wall_ns()))
+        for key in [k for k in mine if k not in seen]:
+            self._stop(node, key)
+
+    def _run(self, node: str, key: str, pod: pod_pb2.Pod, now: float) -> None:
+        c = pod.spec.template.containers
+        batch = pod.spec.qos_class == BE
+        app = "" if batch else pod.spec.owner_name
+        run = _Running(
+            key,
+            pod.meta.uid,
+            app,
+            sum(x.resources.requests.cpu_millis for x in c),
+            sum(x.resources.limits.cpu_millis for x in c),
+            sum(x.resources.requests.memory_bytes for x in c),
+            batch,
+        )
+        self.running[node][key] = run
+        if batch:
+            duration = float(pod.spec.template.labels.get(DURATION_LABEL, "60"))
+            heapq.heappush(self.ends, (now + duration, node, key))
+        else:
+            self.replicas[app] += 1
+
+    def _stop(self, node: str, key: str) -> None:
+        run = self.running[node].pop(key, None)
+        if run is not None and not run.batch:
+            self.replicas[run.app] -= 1
+
+    async def _write(self, key: str, change: status.Change) -> None:
+        namespace, name = key.split("/", 1)
+        with contextlib.suppress(NotFound, Conflict):
+            await self.pods.mutate(namespace, name, change)
+
+    def measure(self, t: float) -> list[event_pb2.NodeUsageReport]:
+        """Give out CPU on every node at ``t``; record it; the usage reports to publish."""
+        row = np.zeros((4, len(self.nodes)))
+        reports = []
+        tally = self.tally
+        wall_ns = self._wall_ns()
+        for i, node in enumerate(self.nodes):
+            cap = node.spec.capacity.cpu_millis - SYSTEM_CPU
+            online, batch = [], []
+            for run in self.running[node.meta.name].values():
+                (batch if run.batch else online).append(run)
+            wants = []
+            for run in online:
+                app = self.apps.get(run.app)
+                demand = app.demand_at(t, self.start) / max(1, self.replicas[run.app]) if app else 0
+                wants.append((run, demand, min(demand, run.limit or demand)))
+            total = sum(w for _, _, w in wants)
+            scale = min(1.0, cap / total) if total else 1.0
+            oc = om = 0.0
+            out = event_pb2.NodeUsageReport(node_name=node.meta.name, capacity=node.spec.capacity)
+            for run, demand, want in wants:
+                got = want * scale
+                oc += got
+                om += run.memory
+                tally.pod_samples += 1
+                tally.demand += demand
+                if demand > got + 1e-6:
+                    tally.unmet_samples += 1
+                    tally.short += demand - got
+                out.pods.add(
+                    pod_key=run.key,
+                    qos_class=meta_pb2.QOS_CLASS_LS,
+                    cpu_millis=int(got),
+                    memory_bytes=run.memory,
+                )
+            room = max(0.0, cap - oc)
+            asked = sum(r.cpu for r in batch)
+            bscale = min(1.0, room / asked) if asked else 1.0
+            bc = bm = 0.0
+            for run in batch:
+                bc += run.cpu * bscale
+                bm += run.memory
+                out.pods.add(
+                    pod_key=run.key,
+                    qos_class=BE,
+                    cpu_millis=int(run.cpu * bscale),
+                    memory_bytes=run.memory,
+                )
+            row[:, i] = (oc, bc, om, bm)
+            u = out.usage
+            u.online_cpu_millis, u.batch_cpu_millis = int(oc), int(bc)
+            u.online_memory_bytes, u.batch_memory_bytes = int(om), int(bm)
+            u.system_cpu_millis = SYSTEM_CPU
+            u.cpu_millis = int(oc + bc) + SYSTEM_CPU
+            u.memory_bytes = int(om + bm)
+            out.sampled_at.FromNanoseconds(wall_ns)
+            u.sampled_at.CopyFrom(out.sampled_at)
+            reports.append(out)
+        tally.times.append(t)
+        tally.rows.append(row)
+        return reports
+
+    async def report(self, t: float) -> None:
+        for out in self.measure(t):
+            await self.bus.publish(
+                NODE_USAGE_TOPIC,
+                out.node_name,
+                out.SerializeToString(),
+                {"content-type": b"application/x-protobuf; messageType=sigma.v1.NodeUsageReport"},
+            )

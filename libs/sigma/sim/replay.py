@@ -1,0 +1,234 @@
+"""One replay of a workload in one mode: the real tiers on the in-memory store and bus, on
+virtual time, with the fleet as the slave side.
+
+Modes (same input, see docs/trace-replay.md):
+- ``pools``: no co-location. Nodes are split: an online pool just large enough for online
+  requests, a batch pool for the rest; each kind only goes to its pool (node selectors). A
+  batch node's batch capacity is all of it.
+- ``static``: co-location by requests. Batch may use what online *requests* leave on a node,
+  written as the node's batch capacity whenever the online pods on it change. No colocator.
+- ``timesharing``: the colocator's elastic co-location: batch capacity from measured online
+  usage, and its time-sharing loop shrinking apps in their trough (SCALE through the
+  apiserver's tasks), so batch gets the room.
+
+What runs unchanged: the apiserver's App/BatchJob services (Create), task workers and
+controllers (DAGs, status, GC, node lifecycle), the scheduler replica, the colocator replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sigma.apiserver.api._common import Api
+from sigma.apiserver.api.apps import AppsServicer
+from sigma.apiserver.api.batchjobs import BatchJobsServicer
+from sigma.apiserver.background import run_background
+from sigma.apiserver.controllers.runner import ControllerSettings
+from sigma.apiserver.settings import ApiServerSettings
+from sigma.bus.memory import MemoryBus
+from sigma.colocator.settings import ColocatorSettings
+from sigma.errors import SigmaError
+from sigma.log import get_logger
+from sigma.resources import NODE, Repository
+from sigma.sim.fleet import Fleet, Tally
+from sigma.sim.trace import Trace
+from sigma.sim.vloop import EPOCH, LoopClock
+from sigma.sim.workload import (
+    Knobs,
+    Workload,
+    app_object,
+    batch_work,
+    describe,
+    job_object,
+    node_objects,
+    online_apps,
+    online_pool_size,
+)
+from sigma.store.memory import MemoryStore
+from sigma.tiers import TIERS, Context
+from sigma.v1 import apiserver_pb2, batch_pb2, node_pb2
+
+log = get_logger("sigma.sim")
+
+MODES = ("pools", "static", "timesharing")
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Virtual intervals: usage reports, the fleet's converge pass, heartbeats."""
+
+    report_s: float = 300.0
+    converge_s: float = 15.0
+    heartbeat_ttl: int = 900
+
+
+@dataclass
+class Outcome:
+    mode: str
+    tally: Tally
+    jobs: list[tuple[str, float, float | None]]  # name, submit, finish (virtual seconds)
+    skipped_jobs: int
+    evictions: int
+    decisions: int
+
+
+def workload(trace: Trace, mode: str, knobs: Knobs) -> Workload:
+    apps, multiplier = online_apps(trace, knobs)
+    jobs, factor = batch_work(trace, knobs)
+    pool = online_pool_size(trace, apps) if mode == "pools" else None
+
+    return Workload(
+        node_objects(trace, pool), apps, jobs, describe(knobs, multiplier, factor, pool)
+    )
+
+
+async def replay(
+    trace: Trace,
+    mode: str,
+    knobs: Knobs,
+    timing: Timing = Timing(),
+    progress: Progress | None = None,
+) -> tuple[Outcome, Workload]:
+    """Replay ``trace``'s window in ``mode``; must run on a ``VirtualLoop``."""
+    loop = asyncio.get_running_loop()
+    clock = LoopClock(loop)
+    start, end = float(trace.scale.start), float(trace.scale.end)
+    # Virtual time is trace time: the loop starts at the window's start.
+    store = MemoryStore(clock=clock)
+    bus = MemoryBus(clock=clock)
+    work = workload(trace, mode, knobs)
+    api_settings = ApiServerSettings(identity="sim-apiserver", max_batch_tasks=10_000)
+    api = Api(store, api_settings, clock=clock, wall_ns=clock.wall_ns)
+    ctx = Context(store, bus, clock=clock, wall=clock.wall)
+    fleet = Fleet(
+        store,
+        bus,
+        clock,
+        clock.wall,
+        work.nodes,
+        {a.app.name.lower().replace("_", "-"): a for a in work.apps},
+        start=start,
+        interval=timing.report_s,
+    )
+    await fleet.register(timing.heartbeat_ttl)
+    ctx.spawn(fleet.watch(), "sim-fleet-informer")
+    ctx.spawn(
+        run_background(
+            store,
+            "sim-apiserver",
+            clock=clock,
+            wall=clock.wall,
+            controllers=ControllerSettings(interval=120.0, node_grace=timing.heartbeat_ttl),
+        ),
+        "sim-apiserver-background",
+    )
+    await TIERS["scheduler"].build(ctx)
+    if mode == "timesharing":
+        ctx.settings = ColocatorSettings(
+            identity="sim-colocator",
+            window=2 * timing.report_s,
+            stale_after=3 * timing.report_s,
+            tick_interval=60.0,
+            rise_hold=timing.report_s,
+            refresh_after=timing.report_s,
+        )
+        await TIERS["colocator"].build(ctx)
+    else:
+        ctx.spawn(_static_capacity(store, fleet, clock, mode), "sim-static-capacity")
+    apps = AppsServicer(api)
+    for online in work.apps:
+        app = app_object(
+            online,
+            pool="online" if mode == "pools" else None,
+            time_sharing=mode == "timesharing",
+            knobs=knobs,
+        )
+        await apps.Create(apiserver_pb2.CreateAppRequest(namespace="default", app=app), None)
+    jobs = BatchJobsServicer(api)
+    submitted: list[tuple[str, float]] = []
+    skipped = 0
+    try:
+        next_report = next_beat = start
+        pending = list(work.jobs)
+        while clock.now() < end:
+            now = clock.now()
+            while pending and pending[0].submit <= now:
+                w = pending.pop(0)
+                job = job_object(w, pool="batch" if mode == "pools" else None, knobs=knobs)
+                try:
+                    await jobs.Create(
+                        apiserver_pb2.CreateBatchJobRequest(namespace="default", job=job), None
+                    )
+                    submitted.append((job.meta.name, w.submit))
+                except SigmaError:
+                    skipped += 1
+            await fleet.converge()
+            if now >= next_beat:
+                next_beat = now + timing.heartbeat_ttl / 3
+                await fleet.heartbeat()
+            if now >= next_report:
+                next_report = now + timing.report_s
+                await fleet.report(now)
+                if progress is not None:
+                    progress(now)
+            wake = min(next_report, next_beat, now + timing.converge_s)
+            if pending:
+                wake = min(wake, max(now, pending[0].submit))
+            await clock.sleep(max(0.0, wake - clock.now()))
+        finished = await _finishes(store)
+    finally:
+        for task in ctx.tasks:
+            task.cancel()
+        await asyncio.gather(*ctx.tasks, return_exceptions=True)
+    records = [(name, submit, finished.get(name)) for name, submit in submitted]
+    out = Outcome(mode, fleet.tally, records, skipped, await _evictions(store), 0)
+    return out, work
+
+
+async def _finishes(store: MemoryStore) -> dict[str, float]:
+    from sigma.resources import BATCH_JOB
+
+    out = {}
+    for job in await Repository(store, BATCH_JOB).list_all("default"):
+        if job.status.phase == batch_pb2.BATCH_JOB_PHASE_SUCCEEDED:
+            out[job.meta.name] = job.status.finish_time.ToNanoseconds() / 1e9 - EPOCH
+    return out
+
+
+async def _evictions(store: MemoryStore) -> int:
+    return 0
+
+
+async def _static_capacity(store: MemoryStore, fleet: Fleet, clock: LoopClock, mode: str) -> None:
+    """Batch capacity by requests: allocatable minus the online requests on each node (pools:
+    the whole node on the batch pool, none on the online pool)."""
+    nodes = Repository(store, NODE)
+    written: dict[str, int] = {}
+    while True:
+        for node in fleet.nodes:
+            name = node.meta.name
+            online = sum(r.cpu for r in fleet.running[name].values() if not r.batch)
+            cpu = max(0, node.spec.allocatable.cpu_millis - online)
+            if node.meta.labels.get("sigma.io/pool") == "online":
+                cpu = 0
+            if written.get(name) == cpu:
+                continue
+            written[name] = cpu
+
+            def put(n: node_pb2.Node, cpu: int = cpu) -> bool:
+                n.status.batch_capacity.cpu_millis = cpu
+                n.status.batch_capacity.memory_bytes = int(n.spec.allocatable.memory_bytes * 0.9)
+                return True
+
+            with contextlib.suppress(SigmaError):
+                await nodes.mutate("", name, put)
+        await clock.sleep(60.0)
+
+
+def wall_seconds() -> float:
+    return time.perf_counter()

@@ -1,0 +1,81 @@
+"""The replay's machinery without trace data: virtual time, the PNG writer, folding, the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+
+from sigma.cli import main
+from sigma.sim.plot import COLOURS, decode_png, encode_png, heat, heatmap, utilisation_chart
+from sigma.sim.vloop import Deadlock, LoopClock, run_virtual
+from sigma.sim.workload import fold
+from sigma.store.memory import MemoryStore
+
+
+def test_an_hour_of_sleep_takes_no_wall_time() -> None:
+    async def main() -> float:
+        await asyncio.sleep(3600)
+        await asyncio.wait_for(asyncio.sleep(5), timeout=10)
+        return asyncio.get_running_loop().time()
+
+    began = time.perf_counter()
+    assert run_virtual(main(), start=100.0) == pytest.approx(3705.0)
+    assert time.perf_counter() - began < 1.0
+
+
+def test_a_lease_expires_in_virtual_time() -> None:
+    async def main() -> tuple[bytes | None, bytes | None]:
+        clock = LoopClock(asyncio.get_running_loop())
+        store = MemoryStore(clock=clock)
+        lease = await store.grant_lease(30)
+        await store.put("/k", b"v", lease=lease)
+        await asyncio.sleep(29)
+        before = await store.get("/k")
+        await asyncio.sleep(2)
+        after = await store.get("/k")
+        return (before.value if before else None), (after.value if after else None)
+
+    assert run_virtual(main()) == (b"v", None)
+
+
+def test_a_wait_with_no_timer_is_a_deadlock() -> None:
+    async def main() -> None:
+        await asyncio.Event().wait()
+
+    with pytest.raises(Deadlock):
+        run_virtual(main())
+
+
+def test_png_round_trip_and_curves_where_they_belong() -> None:
+    img = utilisation_chart({"static": [(0, 0.0), (3600, 1.0)]}, width=400, height=200)
+    back = decode_png(encode_png(img))
+    assert (back == img).all()
+    # The line runs from the bottom-left corner of the plot (50, 170) to the top right.
+    assert tuple(back[170, 50]) == COLOURS["static"] or tuple(back[169, 51]) == COLOURS["static"]
+    assert tuple(back[30, 379]) == COLOURS["static"]
+    assert tuple(back[100, 300]) != COLOURS["static"]  # below the diagonal: background
+
+
+def test_heatmap_colours_idle_and_full_nodes_apart() -> None:
+    util = np.array([[0.0, 0.0], [1.0, 1.0]])
+    img = decode_png(encode_png(heatmap(util, cell=4)))
+    idle, full = img[24, 0], img[-1, 0]
+    assert tuple(idle) == tuple(heat(np.array(0.0)))
+    assert tuple(full) == tuple(heat(np.array(1.0)))
+    assert full[0] > 200 and idle[2] > idle[0]  # red when full, blue when idle
+
+
+def test_fold_keeps_time_of_day() -> None:
+    day = 86400
+    assert fold(3 * day + 3600, day, 7200) == day + 3600  # same time, another day
+    assert fold(3 * day + 3 * 3600, day, 7200) is None  # outside the window's hours
+    assert fold(5 * day + 10, day, 2 * day) == day + 10  # a window of days: modulo its length
+
+
+@pytest.mark.parametrize("flags", [["--machines", "0"], ["--hours", "-1"], ["--mode", "nope"]])
+def test_bad_flags_exit_2(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sim", *flags]) == 2
+    assert "sigma sim" in capsys.readouterr().err
