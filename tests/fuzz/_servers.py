@@ -167,8 +167,11 @@ async def _start(thread: LoopThread) -> tuple[list[rpc.RpcServer], list[MemorySt
     api_store = MemoryStore(clock=ManualClock())  # leases never expire: no writes of its own
     settings = ApiServerSettings(namespaces=NAMESPACES, watch_bookmark_interval=0.2)
     api_server = rpc.RpcServer(services(Api(api_store, settings)), config)
-    tier_store = MemoryStore()
-    ctx = Context(tier_store, MemoryBus(), clock=ManualClock())
+    # The tiers' store and bus share their clock: on a store of its own real time, the
+    # colocator's leader lease would lapse mid-run (its keep-alive waits on the manual clock).
+    clock = ManualClock()
+    tier_store = MemoryStore(clock=clock)
+    ctx = Context(tier_store, MemoryBus(clock=clock), clock=clock)
     built = []
     for name in ("scheduler", "colocator", "slave"):
         ctx.settings = (

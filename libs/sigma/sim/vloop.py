@@ -14,6 +14,7 @@ bus only. A loop that would block with no timer at all is a deadlock, and raises
 from __future__ import annotations
 
 import asyncio
+import math
 import selectors
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -22,6 +23,13 @@ T = TypeVar("T")
 
 #: Wall-clock seconds of virtual time 0: midnight UTC, so trace seconds are times of day.
 EPOCH = 19_676 * 86_400  # 2023-11-15T00:00:00Z
+#: Timer ticks per virtual second (see ``VirtualLoop.call_at``).
+GRID = 1_000_000
+
+
+def on_grid(t: float) -> float:
+    """``t`` rounded up to the timer grid."""
+    return math.ceil(t * GRID) / GRID
 
 
 class Deadlock(RuntimeError):
@@ -39,8 +47,14 @@ class _Selector(selectors.DefaultSelector):
             return ready
         if timeout is None:
             raise Deadlock("the virtual loop would block forever: no timer and nothing ready")
-        self.now += timeout
+        # ``timeout`` is the earliest timer's time minus now; land on that time exactly (the
+        # sum may round an ulp short of it), so the clock stays on the timers' grid.
+        self.now = max(self.now + timeout, self.due())
         return []
+
+    def due(self) -> float:
+        """The earliest timer's time (set by ``VirtualLoop``)."""
+        return self.now
 
 
 class VirtualLoop(asyncio.SelectorEventLoop):
@@ -48,11 +62,20 @@ class VirtualLoop(asyncio.SelectorEventLoop):
 
     def __init__(self, start: float = 0.0) -> None:
         self._virtual = _Selector()
-        self._virtual.now = start
+        self._virtual.now = on_grid(start)
         super().__init__(self._virtual)
+        scheduled = self._scheduled  # type: ignore[attr-defined]
+        self._virtual.due = lambda: scheduled[0]._when if scheduled else 0.0  # type: ignore[method-assign]
 
     def time(self) -> float:
         return self._virtual.now
+
+    def call_at(self, when: float, callback: Any, *args: Any, context: Any = None) -> Any:
+        """Timers (and the clock) on a 1 µs grid: asyncio runs a timer once within 1 ns of the
+        clock, so one a hair ahead would fire while the clock stays put, and a task waiting
+        "until its deadline" would re-arm it forever at one instant. On the grid, a timer is
+        either now or at least 1 µs ahead, and the clock moves to it."""
+        return super().call_at(on_grid(when), callback, *args, context=context)
 
     def run_in_executor(self, executor: Any, func: Any, *args: Any) -> asyncio.Future[Any]:
         raise RuntimeError("threads cannot run on a virtual-time loop")

@@ -41,6 +41,26 @@ def test_a_lease_expires_in_virtual_time() -> None:
     assert run_virtual(main()) == (b"v", None)
 
 
+def test_a_wait_until_a_deadline_a_hair_ahead_reaches_it() -> None:
+    """Tasks sleeping "the rest of the way" to a deadline less than asyncio's timer resolution
+    (1 ns) ahead, with other work ready: the clock must get there, not fire the timer in place
+    and leave the task re-arming it forever at one instant."""
+
+    async def main() -> list[int]:
+        loop = asyncio.get_running_loop()
+        rounds = []
+        for delay in (2.5e-10, 1e-7, 1 / 3, 9.5):
+            deadline, n = loop.time() + delay, 0
+            while (left := deadline - loop.time()) > 0 and n < 1000:
+                busy = asyncio.ensure_future(asyncio.sleep(0))
+                await asyncio.wait([busy, asyncio.ensure_future(asyncio.sleep(60))], timeout=left)
+                n += 1
+            rounds.append(n)
+        return rounds
+
+    assert max(run_virtual(main(), start=86_400.5)) < 1000
+
+
 def test_a_wait_with_no_timer_is_a_deadlock() -> None:
     async def main() -> None:
         await asyncio.Event().wait()
