@@ -49,6 +49,7 @@ from sigma.scheduler.framework import (
     Profile,
     QueuedPod,
     SchedulingQueue,
+    Status,
 )
 from sigma.scheduler.plugins.registry import build, wakes
 from sigma.store import Store, update
@@ -120,6 +121,9 @@ class Scheduler:
         self.apps = Informer(store, APP.prefix, app_pb2.App)
         self.binder = StoreBinder(store, self._pod_object, self.node_row, self._record)
         self.stats = Stats()
+        # Verdicts of this round by pod shape (see ``_shape``): a backlog of like pods costs
+        # one attempt per round, not one per pod.
+        self._failed_shapes: dict[tuple[object, ...], Status] = {}
         self._rows: dict[str, NodeRow] = {}
         self._wake = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
@@ -298,6 +302,7 @@ class Scheduler:
     def decide_round(self) -> tuple[dict[str, _Group], int]:
         """Decide (and assume) up to ``batch_size`` pods, grouped by node."""
         self._wake.clear()
+        self._failed_shapes.clear()
         groups: dict[str, _Group] = {}
         tried = 0
         clock = time.perf_counter
@@ -315,6 +320,11 @@ class Scheduler:
         if self.cache.placed_on(pod.key) is not None:
             return  # bound meanwhile (by us or another replica)
         self.stats.attempts += 1
+        shape = _shape(pod)
+        known = self._failed_shapes.get(shape) if shape is not None else None
+        if known is not None:
+            self._unschedulable(entry, known)
+            return
         result = self.framework.schedule(pod, self.cache.snapshot())
         if result.node:
             self.cache.assume(pod, result.node)
@@ -322,11 +332,11 @@ class Scheduler:
             return
         plan = result.preemption
         if plan is None:
-            self.stats.unschedulable += 1
-            self.queue.failed(entry, result.status)
-            if self.note_unschedulable:
-                self._background_task(self._note(pod, result.status.message()))
+            if shape is not None:
+                self._failed_shapes[shape] = result.status
+            self._unschedulable(entry, result.status)
             return
+        self._failed_shapes.clear()  # the victims' room is free again
         for victim in plan.victims:
             self.cache.remove_pod(victim.pod_key)
         self.cache.assume(pod, plan.node)
@@ -335,6 +345,13 @@ class Scheduler:
         message = preempted_by(pod, plan.reason)
         group.evictions.extend(Eviction(v.pod_key, message) for v in plan.victims)
         self.stats.preemptions += 1
+
+    def _unschedulable(self, entry: QueuedPod, status: Status) -> None:
+        self.stats.unschedulable += 1
+        noted = entry.last is not None and entry.last.message() == status.message()
+        self.queue.failed(entry, status)
+        if self.note_unschedulable and not noted:
+            self._background_task(self._note(entry.pod, status.message()))
 
     async def commit(self, groups: dict[str, _Group]) -> None:
         """Commit a round from ``decide_round``; lost nodes are forgotten and re-queued."""
@@ -387,3 +404,12 @@ class Scheduler:
 
     def pending(self) -> Sequence[QueuedPod]:
         return self.queue.pending()
+
+
+def _shape(pod: PodInfo) -> tuple[object, ...] | None:
+    """What decides a plain pod's verdict against one snapshot: pods of one shape fit the same
+    nodes, so once one failed in a round (room only shrinks as the round assumes pods) the
+    rest fail too. None for pods whose verdict also depends on their App (spread, replicas)."""
+    if pod.app or pod.spread:
+        return None
+    return (pod.cpu, pod.mem, pod.qos, pod.priority, pod.selector, pod.tolerations)

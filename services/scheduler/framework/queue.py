@@ -161,7 +161,10 @@ class SchedulingQueue:
 
     def _to_backoff(self, entry: QueuedPod) -> None:
         self._unschedulable.pop(entry.pod.key, None)
-        delay = min(self.max_backoff, self.initial_backoff * 2 ** max(0, entry.attempts - 1))
+        # The exponent is capped: a pod waiting for days reaches thousands of attempts, and
+        # 2.0 ** 1024 overflows a float.
+        doublings = min(max(0, entry.attempts - 1), 64)
+        delay = min(self.max_backoff, self.initial_backoff * 2.0**doublings)
         entry.where = Where.BACKOFF
         entry.seq = next(self._seq)
         entry.ready_at = self.clock.now() + delay

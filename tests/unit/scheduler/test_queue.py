@@ -72,3 +72,14 @@ def test_update_while_in_flight_keeps_the_newer_copy_and_delete_drops() -> None:
     q.add(pod("a/q"))
     q.delete("a/q")
     assert q.pop() is None and len(q) == 0
+
+
+def test_backoff_of_a_pod_tried_thousands_of_times_stays_at_the_cap() -> None:
+    clock = ManualClock()
+    q = _queue(clock, initial_backoff=0.1, max_backoff=10.0)
+    q.add(pod("a/p"))
+    entry = q.pop()
+    assert entry is not None
+    entry.attempts = 5000  # a pod that waited for days; 2.0 ** 4999 overflows a float
+    q.failed(entry, Status(Code.CONFLICT))
+    assert q.next_ready_at() == 10.0
