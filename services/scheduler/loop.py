@@ -58,6 +58,7 @@ from sigma.store.informer import Handler, Informer
 from sigma.v1 import app_pb2, node_pb2, pod_pb2
 
 log = get_logger("sigma.scheduler")
+RETRY_COALESCE = 0.1  # seconds; see Scheduler._idle
 RELEASE_BACKOFF = (0.05, 2.0)  # seconds between attempts of a release: first, longest
 TERMINAL = {pod_pb2.POD_PHASE_SUCCEEDED, pod_pb2.POD_PHASE_FAILED, pod_pb2.POD_PHASE_EVICTED}
 
@@ -348,7 +349,9 @@ class Scheduler:
 
     def _unschedulable(self, entry: QueuedPod, status: Status) -> None:
         self.stats.unschedulable += 1
-        noted = entry.last is not None and entry.last.message() == status.message()
+        # The pod's condition is rewritten when the plugins that reject it change, not for
+        # every new count of nodes: each write costs every pod watcher a decode.
+        noted = entry.last is not None and entry.last.plugins == status.plugins
         self.queue.failed(entry, status)
         if self.note_unschedulable and not noted:
             self._background_task(self._note(entry.pod, status.message()))
@@ -393,7 +396,9 @@ class Scheduler:
 
     async def _idle(self) -> None:
         ready = self.queue.next_ready_at()
-        timeout = 1.0 if ready is None else max(0.0, ready - self.clock.now())
+        # Retries due within RETRY_COALESCE of the first go in one round: a backlog of pods
+        # backing off at scattered times would otherwise wake the loop once per pod.
+        timeout = 1.0 if ready is None else max(0.0, ready - self.clock.now()) + RETRY_COALESCE
         waiter = asyncio.ensure_future(self._wake.wait())
         sleeper = asyncio.ensure_future(self.clock.sleep(timeout))
         try:

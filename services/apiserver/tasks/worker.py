@@ -247,9 +247,12 @@ class TaskWorker:
         self, task: task_pb2.Task, target: app_pb2.App | batch_pb2.BatchJob | None
     ) -> tuple[list[pod_pb2.Pod], int]:
         """The pods of exactly this incarnation of the target, and the revision read at."""
-        listing = await self.store.list(POD.namespace_prefix(task.meta.namespace))
-        uid = task.spec.target_uid or (target.meta.uid if target is not None else "")
         kind, name = planner.owner_kind(task), task.spec.target_name
+        # Owned pods are named "<target>-..." (see tasks.pods): list those keys, not the
+        # whole namespace; ``owned_by`` still decides, so "web-2" of App "web" and App "web-2"
+        # stay apart.
+        listing = await self.store.list(POD.key(task.meta.namespace, f"{name}-"))
+        uid = task.spec.target_uid or (target.meta.uid if target is not None else "")
         pods = [decode(pod_pb2.Pod, kv) for kv in listing.items]
         return [p for p in pods if P.owned_by(p, kind, name, uid)], listing.revision
 
