@@ -20,7 +20,7 @@ test: $(STAMP) engines
 
 bench: $(STAMP) engines
 	$(BIN)/sigma bench scheduler --json
-	$(BIN)/sigma sim --machines 20 --hours 2 --mode static --out sim-bench
+	$(BIN)/sigma sim --machines 20 --hours 2 --out sim-bench
 
 # The replay's target: the whole 4,034-machine topology over one simulated day.
 bench-full: $(STAMP)

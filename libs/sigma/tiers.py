@@ -41,6 +41,7 @@ class Context:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     clock: Clock = field(default_factory=SystemClock)
     wall: Callable[[], float] = time.time
+    seed: int | None = None  # seeds the tiers' random tie-breaks: the replay's runs repeat
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         self.tasks.append(asyncio.ensure_future(coro))

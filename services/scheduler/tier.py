@@ -10,11 +10,13 @@ from collections.abc import Sequence
 
 from sigma.rpc import Service
 from sigma.scheduler.loop import Scheduler
+from sigma.scheduler.plugins.registry import default_profile
 from sigma.scheduler.server import service
 from sigma.tiers import Context
 
 
 async def build(ctx: Context) -> Sequence[Service]:
-    scheduler = Scheduler(ctx.store, clock=ctx.clock, bus=ctx.bus, wall=ctx.wall)
+    profile = default_profile(seed=ctx.seed) if ctx.seed is not None else None
+    scheduler = Scheduler(ctx.store, clock=ctx.clock, bus=ctx.bus, wall=ctx.wall, profile=profile)
     ctx.spawn(scheduler.run(), "scheduler-loop")
     return [service(scheduler, wall_offset=ctx.wall() - ctx.clock.now())]

@@ -67,6 +67,7 @@ class Tally:
     demand: float = 0.0
     short: float = 0.0
     latencies: list[float] = field(default_factory=list)  # pod created → started, seconds
+    evictions: list[tuple[float, str, str]] = field(default_factory=list)  # t, pod, reason
 
 
 class Fleet:
@@ -151,6 +152,8 @@ class Fleet:
             run = mine.get(key)
             if pod.meta.HasField("deletion_timestamp"):
                 if run is not None:
+                    if run.batch:  # deleted before its end: preempted or reclaimed
+                        self.tally.evictions.append((now, key, pod.status.reason or "Deleted"))
                     self._stop(node, key)
                 with contextlib.suppress(NotFound, Conflict):
                     await self.pods.delete(

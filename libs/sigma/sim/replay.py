@@ -73,8 +73,6 @@ class Outcome:
     tally: Tally
     jobs: list[tuple[str, float, float | None]]  # name, submit, finish (virtual seconds)
     skipped_jobs: int
-    evictions: int
-    decisions: int
 
 
 def workload(trace: Trace, mode: str, knobs: Knobs) -> Workload:
@@ -104,7 +102,7 @@ async def replay(
     work = workload(trace, mode, knobs)
     api_settings = ApiServerSettings(identity="sim-apiserver", max_batch_tasks=10_000)
     api = Api(store, api_settings, clock=clock, wall_ns=clock.wall_ns)
-    ctx = Context(store, bus, clock=clock, wall=clock.wall)
+    ctx = Context(store, bus, clock=clock, wall=clock.wall, seed=trace.scale.rng_seed("tiers"))
     fleet = Fleet(
         store,
         bus,
@@ -131,6 +129,8 @@ async def replay(
     if mode == "timesharing":
         ctx.settings = ColocatorSettings(
             identity="sim-colocator",
+            cpu_threshold=knobs.cpu_threshold,
+            memory_threshold=knobs.memory_threshold,
             window=2 * timing.report_s,
             stale_after=3 * timing.report_s,
             tick_interval=60.0,
@@ -186,7 +186,7 @@ async def replay(
             task.cancel()
         await asyncio.gather(*ctx.tasks, return_exceptions=True)
     records = [(name, submit, finished.get(name)) for name, submit in submitted]
-    out = Outcome(mode, fleet.tally, records, skipped, await _evictions(store), 0)
+    out = Outcome(mode, fleet.tally, records, skipped)
     return out, work
 
 
@@ -198,10 +198,6 @@ async def _finishes(store: MemoryStore) -> dict[str, float]:
         if job.status.phase == batch_pb2.BATCH_JOB_PHASE_SUCCEEDED:
             out[job.meta.name] = job.status.finish_time.ToNanoseconds() / 1e9 - EPOCH
     return out
-
-
-async def _evictions(store: MemoryStore) -> int:
-    return 0
 
 
 async def _static_capacity(store: MemoryStore, fleet: Fleet, clock: LoopClock, mode: str) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 from sigma.errors import Invalid
 from sigma.sim.plot import encode_png, heatmap, utilisation_chart
 from sigma.sim.replay import MODES, Outcome, Timing, replay
-from sigma.sim.report import JobRecord, NodeSample, OnlineTally, Samples, build_report
+from sigma.sim.report import Eviction, JobRecord, NodeSample, OnlineTally, Samples, build_report
 from sigma.sim.scale import Scale
 from sigma.sim.trace import load_trace
 from sigma.sim.vloop import run_virtual
@@ -43,6 +43,7 @@ def samples(out: Outcome, work: Workload, start: float, end: float, interval: fl
         nodes=nodes,
         jobs=[JobRecord(n, s, f) for n, s, f in out.jobs],
         latencies_s=tally.latencies,
+        evictions=[Eviction(t, pod, reason) for t, pod, reason in tally.evictions],
         online=OnlineTally(tally.pod_samples, tally.unmet_samples, tally.demand, tally.short),
     )
 
@@ -87,6 +88,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             sys.stderr.write("\n")
         wall = time.perf_counter() - began
         report = build_report(samples(outcome, work, scale.start, scale.end, timing.report_s))
+        report["batch"]["rejected"] = outcome.skipped_jobs  # type: ignore[index]
         report["assumptions"] = work.assumptions
         report["run"] = {"wall_s": round(wall, 2), "speed": round((scale.end - scale.start) / wall)}
         result[mode] = report
@@ -95,9 +97,34 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         caps = np.array([n.spec.capacity.cpu_millis for n in work.nodes], float)
         util = (rows / caps).T if len(rows) else np.zeros((len(caps), 1))
         (out_dir / f"heatmap-{mode}.png").write_bytes(encode_png(heatmap(util)))
+    result["against_static"] = against_static(result)
     (out_dir / "utilisation.png").write_bytes(encode_png(utilisation_chart(series)))
     (out_dir / "report.json").write_text(json.dumps(result, indent=1, default=str))
     return result
+
+
+def against_static(result: dict[str, object]) -> dict[str, dict[str, float | None]]:
+    """Each mode's batch work and average CPU as ratios to static co-location's, when both ran:
+    the issue's "batch throughput x static" figure."""
+    base = result.get("static")
+    if not isinstance(base, dict):
+        return {}
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 3) if a is not None and b else None
+
+    out = {}
+    for mode in MODES:
+        r = result.get(mode)
+        if isinstance(r, dict):
+            out[mode] = {
+                "batch_core_hours": ratio(
+                    r["batch"]["cpu_core_hours"], base["batch"]["cpu_core_hours"]
+                ),
+                "batch_jobs_finished": ratio(r["batch"]["finished"], base["batch"]["finished"]),
+                "cpu_average": ratio(r["cpu"]["average"], base["cpu"]["average"]),
+            }
+    return out
 
 
 def parser() -> argparse.ArgumentParser:
@@ -124,7 +151,15 @@ def summary(result: dict[str, object]) -> str:
             f"{mode:12} cpu avg {r['cpu']['average'] or 0:.3f} p95 {r['cpu']['p95'] or 0:.3f}  "
             f"mem avg {r['memory']['average'] or 0:.3f} p95 {r['memory']['p95'] or 0:.3f}  "
             f"unmet {r['online']['unmet_share'] or 0:.4f}  jobs {r['batch']['finished']}/"
-            f"{r['batch']['submitted']}  wall {r['run']['wall_s']} s"
+            f"{r['batch']['submitted']}  batch {r['batch']['cpu_core_hours']:.0f} core-h  "
+            f"evictions {r['evictions']['count']}  wall {r['run']['wall_s']} s"
+        )
+    ratios = result.get("against_static")
+    if isinstance(ratios, dict) and ratios.get("timesharing"):
+        ts = ratios["timesharing"]
+        lines.append(
+            f"timesharing vs static: batch core-hours x{ts['batch_core_hours']}, "
+            f"jobs finished x{ts['batch_jobs_finished']}, average CPU x{ts['cpu_average']}"
         )
     return "\n".join(lines)
 

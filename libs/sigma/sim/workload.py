@@ -20,7 +20,9 @@ report carries each factor under ``assumptions`` (see docs/trace-replay.md):
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -38,6 +40,7 @@ NAMESPACE = "default"
 POOL_LABEL = "sigma.io/pool"
 PROFILE_SLOT = 900
 DAY = 86_400
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -45,15 +48,17 @@ class Knobs:
     """How the trace is scaled into a workload (see the module docstring)."""
 
     online_share: float = 0.75
-    level: float = 0.5
+    level: float = 1.0
     batch_share: float = 1.0
     pod_millis: int = 16_000
     job_boost: float = 20.0
     headroom: float = 0.2
     lead_s: int = 1800
+    cpu_threshold: float = 0.85
+    memory_threshold: float = 0.9
 
     def __post_init__(self) -> None:
-        for name in ("online_share", "level", "batch_share", "headroom"):
+        for name in ("online_share", "level", "batch_share", "headroom", "cpu_threshold"):
             if getattr(self, name) < 0:
                 raise Invalid(name, f"{getattr(self, name)} is negative")
         if self.pod_millis < 1000:
@@ -231,8 +236,15 @@ def job_object(work: BatchWork, *, pool: str | None, knobs: Knobs) -> batch_pb2.
 
 
 def _name(trace_name: str) -> str:
-    """Object names: lower case, ``_`` as ``-`` (the trace's ids are otherwise valid)."""
-    return trace_name.lower().replace("_", "-")
+    """Object names: lower case, ``_`` as ``-``. Ids that are still not a DNS label (the
+    trace's independent tasks are ``task_<base64>``, with ``=``, ``+``, ``/``) keep their
+    valid characters plus a hash of the original, so names stay distinct."""
+    name = trace_name.lower().replace("_", "-")
+    if _LABEL.fullmatch(name) and len(name) <= 63:
+        return name
+    digest = hashlib.blake2b(trace_name.encode(), digest_size=4).hexdigest()
+    stem = re.sub(r"[^a-z0-9-]+", "", name).strip("-")[:54].rstrip("-")
+    return f"{stem}-{digest}" if stem else digest
 
 
 def describe(knobs: Knobs, multiplier: float, factor: float, pool: int | None) -> dict[str, object]:

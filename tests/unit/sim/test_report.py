@@ -82,6 +82,7 @@ def test_report_matches_the_hand_computed_case() -> None:
         "finished": 2,
         "throughput_per_hour": 12.0,
         "completion_s": {"count": 2, "mean": 330.0, "p50": 120, "p95": 540, "max": 540},
+        "cpu_core_hours": pytest.approx(1 / 3),  # (1000 + 3000) millicores x 300 s = 1200 core-s
     }
     # Latencies sorted [1, 2, 3, 4, 10]: p50 = 3rd, p95 = p99 = 5th.
     assert report["scheduling_latency_s"] == {
