@@ -37,7 +37,10 @@ async def build(ctx: Context) -> list[Service]:
             lease_ttl=settings.task_lease_ttl,
             step_size=settings.task_step_size,
             step_interval=settings.task_step_interval,
-            controllers=ControllerSettings(history_revisions=settings.history_revisions),
+            controllers=ControllerSettings(
+                history_revisions=settings.history_revisions,
+                finished_pod_retention=settings.finished_pod_retention,
+            ),
         ),
         "apiserver-background",
     )

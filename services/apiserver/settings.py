@@ -78,6 +78,13 @@ class ApiServerSettings:
             "compacted, never past the change stream's checkpoint (0: keep all)"
         },
     )
+    finished_pod_retention: float = field(
+        default=3600.0,
+        metadata={
+            "help": "seconds a finished batch job keeps its stopped pods; then they are "
+            "removed and the job keeps its status"
+        },
+    )
     change_stream_encoding: str = field(
         default="protobuf",
         metadata={"help": "value encoding of the object-change topics: protobuf or json"},

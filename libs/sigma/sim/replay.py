@@ -121,7 +121,9 @@ async def replay(
             "sim-apiserver",
             clock=clock,
             wall=clock.wall,
-            controllers=ControllerSettings(interval=120.0, node_grace=timing.heartbeat_ttl),
+            controllers=ControllerSettings(
+                interval=120.0, node_grace=timing.heartbeat_ttl, finished_pod_retention=600.0
+            ),
         ),
         "sim-apiserver-background",
     )

@@ -1,4 +1,9 @@
-"""Garbage collection: pods whose owner is gone, and tasks finished longer ago than a retention.
+"""Garbage collection: pods whose owner is gone, pods of batch jobs finished longer ago than a
+retention, and tasks finished longer ago than a retention.
+
+A finished job keeps its status (phase, finish time, per-task counts); its pods go, as with
+Kubernetes' TTL after finished but keeping the job: otherwise every pod a cluster ever ran
+stays in the store and every whole-store pass reads it.
 
 A pod is an orphan when the App or BatchJob it names in its owner references no longer exists,
 or exists with another uid (deleted and re-created under the same name). The cache a pass
@@ -16,17 +21,33 @@ from sigma.apiserver.tasks.writes import Fence, fenced, remove_pod
 from sigma.resources import APP, BATCH_JOB, POD, TASK
 from sigma.store import Compare, Delete, Store
 from sigma.store.codec import decode
-from sigma.v1 import pod_pb2, task_pb2
+from sigma.v1 import batch_pb2, pod_pb2, task_pb2
 
 OWNER_KINDS = {P.APP_KIND: APP, P.JOB_KIND: BATCH_JOB}
 FINISHED = frozenset({task_pb2.TASK_STATE_SUCCEEDED, task_pb2.TASK_STATE_FAILED})
 Owners = Mapping[tuple[str, str, str], str]  # (kind, namespace, name) → uid
 
 
+JOB_DONE = frozenset({batch_pb2.BATCH_JOB_PHASE_SUCCEEDED, batch_pb2.BATCH_JOB_PHASE_FAILED})
+Finished = Mapping[tuple[str, str], tuple[str, float]]  # (namespace, job) → (uid, finished at)
+
+
 @dataclass(slots=True)
 class GcDecision:
     orphans: list[pod_pb2.Pod] = field(default_factory=list)
     expired: list[task_pb2.Task] = field(default_factory=list)
+    done: list[pod_pb2.Pod] = field(default_factory=list)  # stopped pods of finished jobs
+
+
+def of_finished_job(pod: pod_pb2.Pod, finished: Finished, now: float, retention: float) -> bool:
+    """True for a stopped pod of this incarnation of a job that finished ``retention`` ago."""
+    if not P.removable_at_once(pod):
+        return False
+    for ref in pod.meta.owner_references:
+        if ref.kind == P.JOB_KIND:
+            uid, at = finished.get((pod.meta.namespace, ref.name), ("", 0.0))
+            return bool(uid) and uid == ref.uid and now - at >= retention
+    return False
 
 
 def orphaned(pod: pod_pb2.Pod, owners: Owners) -> bool:
@@ -45,9 +66,18 @@ def decide(
     tasks: Sequence[task_pb2.Task],
     now: float,
     retention: float,
+    finished: Finished | None = None,
+    pod_retention: float = 0.0,
 ) -> GcDecision:
-    """Orphaned pods (not already stopping), and finished tasks past ``retention`` seconds."""
+    """Orphaned pods (not already stopping), finished tasks past ``retention`` seconds, and
+    stopped pods of jobs finished ``pod_retention`` seconds ago."""
     out = GcDecision()
+    if finished:
+        out.done = [
+            p
+            for p in pods
+            if not orphaned(p, owners) and of_finished_job(p, finished, now, pod_retention)
+        ]
     out.orphans = [
         p for p in pods if orphaned(p, owners) and (not P.terminating(p) or P.removable_at_once(p))
     ]
@@ -61,17 +91,30 @@ def decide(
     return out
 
 
-async def reconcile(store: Store, now: float, *, retention: float, fence: Fence = ()) -> int:
+async def reconcile(
+    store: Store,
+    now: float,
+    *,
+    retention: float,
+    pod_retention: float = 3600.0,
+    fence: Fence = (),
+) -> int:
     """One pass; returns how many pods and tasks it removed."""
     owners: dict[tuple[str, str, str], str] = {}
+    finished: dict[tuple[str, str], tuple[str, float]] = {}
     for kind_name, kind in OWNER_KINDS.items():
         for kv in (await store.list(kind.prefix)).items:
             obj = decode(kind.message, kv)
             owners[(kind_name, obj.meta.namespace, obj.meta.name)] = obj.meta.uid
+            if kind is BATCH_JOB and obj.status.phase in JOB_DONE:
+                at = obj.status.finish_time.ToNanoseconds() / 1e9
+                finished[(obj.meta.namespace, obj.meta.name)] = (obj.meta.uid, at)
     pods = [decode(pod_pb2.Pod, kv) for kv in (await store.list(POD.prefix)).items]
     tasks = [decode(task_pb2.Task, kv) for kv in (await store.list(TASK.prefix)).items]
-    decision = decide(pods, owners, tasks, now, retention)
+    decision = decide(pods, owners, tasks, now, retention, finished, pod_retention)
     removed = 0
+    for pod in decision.done:
+        removed += await remove_pod(store, pod, now, fence)
     for pod in decision.orphans:
         if await _confirmed_orphan(store, pod):
             removed += await remove_pod(store, pod, now, fence)

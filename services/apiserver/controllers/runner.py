@@ -31,6 +31,7 @@ class ControllerSettings:
     interval: float = 2.0  # seconds between passes of each controller
     node_grace: float = 30.0  # how long a lost node's pods wait before they are moved
     task_retention: float = 3600.0  # how long finished tasks stay readable
+    finished_pod_retention: float = 3600.0  # how long a finished job's pods stay readable
     election_ttl: int = 10
     history_revisions: int = 100_000  # store revisions kept behind the current one (0: all)
 
@@ -43,7 +44,13 @@ def passes(settings: ControllerSettings) -> dict[str, Pass]:
         ),
         "batchjob": lambda s, now, f: batchjob.reconcile(s, now, fence=f),
         "appstatus": lambda s, now, f: appstatus.reconcile(s, now, fence=f),
-        "gc": lambda s, now, f: gc.reconcile(s, now, retention=settings.task_retention, fence=f),
+        "gc": lambda s, now, f: gc.reconcile(
+            s,
+            now,
+            retention=settings.task_retention,
+            pod_retention=settings.finished_pod_retention,
+            fence=f,
+        ),
         "compactor": Compactor(settings.history_revisions).reconcile,
     }
 

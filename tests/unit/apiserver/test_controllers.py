@@ -193,3 +193,20 @@ def test_gc_orphans_and_expired_tasks() -> None:
     assert names(d.orphans) == [stale.meta.name, gone.meta.name]
     assert d.expired == [tasks[0]]
     assert P.owned_by(mine, "App", "web", "u-web") and not P.owned_by(stale, "App", "web", "u-web")
+
+
+def test_gc_removes_stopped_pods_of_jobs_finished_past_the_retention() -> None:
+    j = job([("extract", 3, [])])
+    done, running, pending = (P.batch_pod(j, j.spec.tasks[0], i, 0) for i in range(3))
+    done.status.phase = POD.POD_PHASE_SUCCEEDED
+    done.spec.node_name = running.spec.node_name = "n1"
+    running.status.phase = POD.POD_PHASE_RUNNING  # a live pod needs its node: not at once
+    pods = [done, running, pending]
+    owners = {("BatchJob", "team", "etl"): "u-etl"}
+    finished = {("team", "etl"): ("u-etl", NOW - 600)}
+    d = gc.decide(pods, owners, [], NOW, retention=60, finished=finished, pod_retention=600)
+    assert names(d.done) == [done.meta.name, pending.meta.name] and d.orphans == []
+    young = gc.decide(pods, owners, [], NOW, retention=60, finished=finished, pod_retention=601)
+    assert young.done == []
+    other = {("team", "etl"): ("u-another-incarnation", NOW - 600)}
+    assert gc.decide(pods, owners, [], NOW, 60, other, pod_retention=600).done == []
