@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -226,7 +225,3 @@ async def _static_capacity(store: MemoryStore, fleet: Fleet, clock: LoopClock, m
             with contextlib.suppress(SigmaError):
                 await nodes.mutate("", name, put)
         await clock.sleep(60.0)
-
-
-def wall_seconds() -> float:
-    return time.perf_counter()

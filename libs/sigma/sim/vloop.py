@@ -40,6 +40,7 @@ class _Selector(selectors.DefaultSelector):
     def __init__(self) -> None:
         super().__init__()
         self.now = 0.0
+        self.timers: list[asyncio.TimerHandle] = []  # the loop's heap, shared by VirtualLoop
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         ready = super().select(0)
@@ -49,12 +50,9 @@ class _Selector(selectors.DefaultSelector):
             raise Deadlock("the virtual loop would block forever: no timer and nothing ready")
         # ``timeout`` is the earliest timer's time minus now; land on that time exactly (the
         # sum may round an ulp short of it), so the clock stays on the timers' grid.
-        self.now = max(self.now + timeout, self.due())
+        due = self.timers[0].when() if self.timers else self.now
+        self.now = max(self.now + timeout, due)
         return []
-
-    def due(self) -> float:
-        """The earliest timer's time (set by ``VirtualLoop``)."""
-        return self.now
 
 
 class VirtualLoop(asyncio.SelectorEventLoop):
@@ -64,8 +62,7 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         self._virtual = _Selector()
         self._virtual.now = on_grid(start)
         super().__init__(self._virtual)
-        scheduled = self._scheduled  # type: ignore[attr-defined]
-        self._virtual.due = lambda: scheduled[0]._when if scheduled else 0.0  # type: ignore[method-assign]
+        self._virtual.timers = self._scheduled  # type: ignore[attr-defined]
 
     def time(self) -> float:
         return self._virtual.now
