@@ -227,6 +227,9 @@ def _settled(env: dict[str, str]) -> bool:
     pods = _json(env, "sigmactl get pods -l app=web -o json").get("items", [])
     if not pods or any(p["status"].get("phase") != "RUNNING" for p in pods):
         return False
+    top = run(env, "sigmactl top nodes").stdout.splitlines()
+    if not any(line.split()[:1] == [NODE] for line in top) or _row(top, NODE)["CPU"] == "0m":
+        return False  # the slave has not reported usage yet
     return "REASON" in run(env, f"sigmactl budget {NODE}").stdout
 
 
