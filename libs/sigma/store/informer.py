@@ -93,6 +93,10 @@ class Informer(Generic[M]):
     def by_index(self, name: str, value: str) -> list[M]:
         return [self._cache[k].obj for k in sorted(self._indexes[name].get(value, ()))]
 
+    def index_values(self, name: str) -> list[str]:
+        """Every value some cached object has under the index ``name``, sorted."""
+        return sorted(self._indexes[name])
+
     async def add_handler(self, handler: Handler[M]) -> None:
         """Register ``handler``; objects already cached are replayed to it as adds."""
         self._handlers.append(handler)
@@ -103,6 +107,10 @@ class Informer(Generic[M]):
     async def wait_synced(self) -> None:
         """Return once the first listing is in the cache."""
         await self._synced.wait()
+
+    async def load(self) -> None:
+        """Fill the cache from one listing, without watching (a one-off read of the store)."""
+        await self._relist()
 
     # -- the loop -----------------------------------------------------------------------------
     async def run(self) -> None:

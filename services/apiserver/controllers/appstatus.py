@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sigma.apiserver.controllers._owned import pods_by_owner
+from sigma.apiserver.controllers.cache import APP_OWNER, ControllerCache, visit
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import Fence, fenced
 from sigma.resources import APP
@@ -43,14 +43,15 @@ def decide(app: app_pb2.App, pods: Sequence[pod_pb2.Pod]) -> app_pb2.AppStatus |
     return None if status == app.status else status
 
 
-async def reconcile(store: Store, now: float, *, fence: Fence = ()) -> int:
-    """One pass over every App; returns the number of status writes made."""
-    del now  # counts do not age; the signature matches the other controllers'
-    by_owner = await pods_by_owner(store, pod_pb2.POD_OWNER_KIND_APP)
+async def reconcile(
+    store: Store, now: float, *, fence: Fence = (), cache: ControllerCache | None = None
+) -> int:
+    """One pass over the Apps that changed (every App without a ``cache``, or on a resync);
+    returns the number of status writes made."""
+    cache = cache or await ControllerCache.snapshot(store)
     writes = 0
-    for kv in (await store.list(APP.prefix)).items:
-        app = decode(app_pb2.App, kv)
-        pods = by_owner.get((app.meta.namespace, app.meta.name), [])
+    for app in visit(cache, APP_OWNER, now):
+        pods = cache.owned(APP_OWNER, app.meta.namespace, app.meta.name)
         writes += await _write_status(store, app, pods, fence)
     return writes
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from sigma.apiserver.controllers._owned import pods_by_owner
+from sigma.apiserver.controllers.cache import JOB_OWNER, ControllerCache, visit
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import Fence, create_pod, fenced, remove_pod
 from sigma.resources import BATCH_JOB
 from sigma.store import Compare, Put, Store
-from sigma.store.codec import decode, encode
+from sigma.store.codec import encode
 from sigma.v1 import batch_pb2, pod_pb2
 
 T = batch_pb2
@@ -31,9 +32,50 @@ _STARTED = frozenset(
 )
 
 
+class Instances(Sequence[pod_pb2.Pod]):
+    """The pods to create, stamped only when read: a task worker creating a few pods per step
+    of a job with thousands of instances reads a few, not thousands, per step."""
+
+    def __init__(self, job: batch_pb2.BatchJob) -> None:
+        self.job = job
+        self._todo: list[tuple[batch_pb2.BatchTask, int, int]] = []
+        self._made: dict[int, pod_pb2.Pod] = {}
+
+    def add(self, task: batch_pb2.BatchTask, index: int, attempt: int) -> None:
+        self._todo.append((task, index, attempt))
+
+    def clear(self) -> None:
+        self._todo.clear()
+        self._made.clear()
+
+    def __len__(self) -> int:
+        return len(self._todo)
+
+    @overload
+    def __getitem__(self, i: int) -> pod_pb2.Pod: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[pod_pb2.Pod]: ...
+    def __getitem__(self, i: int | slice) -> pod_pb2.Pod | list[pod_pb2.Pod]:
+        if isinstance(i, slice):
+            return [self._pod(n) for n in range(len(self._todo))[i]]
+        return self._pod(range(len(self._todo))[i])
+
+    def _pod(self, n: int) -> pod_pb2.Pod:
+        """Stamped once: every read of one instance is the same pod."""
+        pod = self._made.get(n)
+        if pod is None:
+            pod = self._made[n] = P.batch_pod(self.job, *self._todo[n])
+        return pod
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(slots=True)
 class JobDecision:
-    create: list[pod_pb2.Pod] = field(default_factory=list)
+    create: Sequence[pod_pb2.Pod] = field(default_factory=list)
     stop: list[pod_pb2.Pod] = field(default_factory=list)
     status: batch_pb2.BatchJobStatus | None = None  # None: unchanged
 
@@ -53,14 +95,15 @@ def decide(job: batch_pb2.BatchJob, pods: Sequence[pod_pb2.Pod], now: float) -> 
     for runs in attempts.values():
         runs.sort(key=P.attempt_of)
     tasks = {t.name: t for t in job.spec.tasks}
-    out = JobDecision()
+    instances = Instances(job)
+    out = JobDecision(create=instances)
     statuses: dict[str, batch_pb2.BatchTaskStatus] = {}
 
     def visit(name: str) -> batch_pb2.BatchTaskStatus:
         if name not in statuses:
             task = tasks[name]
             deps = [visit(d).phase for d in task.depends_on if d in tasks]
-            statuses[name] = _task_status(job, task, deps, attempts, out)
+            statuses[name] = _task_status(job, task, deps, attempts, instances)
         return statuses[name]
 
     status = batch_pb2.BatchJobStatus()
@@ -73,7 +116,7 @@ def decide(job: batch_pb2.BatchJob, pods: Sequence[pod_pb2.Pod], now: float) -> 
     if failed:
         status.phase = T.BATCH_JOB_PHASE_FAILED
         status.message = f"task {failed[0]} ran out of retries"
-        out.create.clear()
+        instances.clear()
         out.stop = [p for p in pods if not P.finished(p) and not P.terminating(p)]
     elif all(p == T.BATCH_TASK_PHASE_SUCCEEDED for p in phases):
         status.phase = T.BATCH_JOB_PHASE_SUCCEEDED
@@ -97,9 +140,9 @@ def _task_status(
     task: batch_pb2.BatchTask,
     deps: list[int],
     attempts: dict[tuple[str, int], list[pod_pb2.Pod]],
-    out: JobDecision,
+    create: Instances,
 ) -> batch_pb2.BatchTaskStatus:
-    """One task's counts and phase; appends the pods it needs created to ``out.create``."""
+    """One task's counts and phase; adds the instances it needs created to ``create``."""
     st = batch_pb2.BatchTaskStatus(name=task.name)
     if any(d in (T.BATCH_TASK_PHASE_FAILED, T.BATCH_TASK_PHASE_CANCELLED) for d in deps):
         st.phase = T.BATCH_TASK_PHASE_CANCELLED
@@ -117,7 +160,7 @@ def _task_status(
         if last is None or (
             phase in (pod_pb2.POD_PHASE_FAILED, pod_pb2.POD_PHASE_EVICTED) and attempt < budget
         ):
-            out.create.append(P.batch_pod(job, task, index, attempt + 1))
+            create.add(task, index, attempt + 1)
             st.pending += 1
         elif phase == pod_pb2.POD_PHASE_SUCCEEDED:
             st.succeeded += 1
@@ -144,18 +187,20 @@ def _stamp(now: float) -> Timestamp:
     return ts
 
 
-async def reconcile(store: Store, now: float, *, fence: Fence = ()) -> int:
-    """One pass over every job; returns the number of writes made."""
-    jobs = [decode(batch_pb2.BatchJob, kv) for kv in (await store.list(BATCH_JOB.prefix)).items]
-    by_owner = await pods_by_owner(store, pod_pb2.POD_OWNER_KIND_BATCH_JOB)
+async def reconcile(
+    store: Store, now: float, *, fence: Fence = (), cache: ControllerCache | None = None
+) -> int:
+    """One pass over the jobs that changed (every job without a ``cache``, or on a resync);
+    returns the number of writes made."""
+    cache = cache or await ControllerCache.snapshot(store)
     writes = 0
-    for job in jobs:
+    for job in visit(cache, JOB_OWNER, now):
         if job.meta.HasField("deletion_timestamp"):
             continue  # a destroy task is tearing it down
         meta = job.meta
         pods = [
             p
-            for p in by_owner.get((meta.namespace, meta.name), [])
+            for p in cache.owned(JOB_OWNER, meta.namespace, meta.name)
             if P.owned_by(p, P.JOB_KIND, meta.name, meta.uid)
         ]
         decision = decide(job, pods, now)

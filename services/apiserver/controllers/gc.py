@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sigma.apiserver.controllers.cache import APP_OWNER, JOB_OWNER, ControllerCache
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import Fence, fenced, remove_pod
-from sigma.resources import APP, BATCH_JOB, POD, TASK
+from sigma.resources import APP, BATCH_JOB, TASK
 from sigma.store import Compare, Delete, Store
 from sigma.store.codec import decode
 from sigma.v1 import batch_pb2, pod_pb2, task_pb2
@@ -98,19 +99,20 @@ async def reconcile(
     retention: float,
     pod_retention: float = 3600.0,
     fence: Fence = (),
+    cache: ControllerCache | None = None,
 ) -> int:
     """One pass; returns how many pods and tasks it removed."""
+    cache = cache or await ControllerCache.snapshot(store)
     owners: dict[tuple[str, str, str], str] = {}
     finished: dict[tuple[str, str], tuple[str, float]] = {}
-    for kind_name, kind in OWNER_KINDS.items():
-        for kv in (await store.list(kind.prefix)).items:
-            obj = decode(kind.message, kv)
+    for kind_name, owner_kind in ((P.APP_KIND, APP_OWNER), (P.JOB_KIND, JOB_OWNER)):
+        for _, obj in cache.owners(owner_kind).items():
             owners[(kind_name, obj.meta.namespace, obj.meta.name)] = obj.meta.uid
-            if kind is BATCH_JOB and obj.status.phase in JOB_DONE:
+            if owner_kind == JOB_OWNER and obj.status.phase in JOB_DONE:
                 at = obj.status.finish_time.ToNanoseconds() / 1e9
                 finished[(obj.meta.namespace, obj.meta.name)] = (obj.meta.uid, at)
-    pods = [decode(pod_pb2.Pod, kv) for kv in (await store.list(POD.prefix)).items]
-    tasks = [decode(task_pb2.Task, kv) for kv in (await store.list(TASK.prefix)).items]
+    pods = suspects(cache, owners, finished, now, pod_retention)
+    tasks = [t for _, t in cache.tasks.items()]
     decision = decide(pods, owners, tasks, now, retention, finished, pod_retention)
     removed = 0
     for pod in decision.done:
@@ -124,6 +126,28 @@ async def reconcile(
             store, fence, [Compare(key, task.meta.resource_version)], [Delete(key)]
         )
     return removed
+
+
+def suspects(
+    cache: ControllerCache, owners: Owners, finished: Finished, now: float, pod_retention: float
+) -> list[pod_pb2.Pod]:
+    """The pods ``decide`` may remove, found by owner reference rather than by reading every
+    pod: those naming an owner that is gone or another incarnation, and those of jobs finished
+    ``pod_retention`` ago."""
+    out: dict[str, pod_pb2.Pod] = {}  # by key: a pod naming two suspect owners is one pod
+    for kind, ns, name, uid in cache.references():
+        if kind not in OWNER_KINDS:
+            continue
+        current = owners.get((kind, ns, name))
+        done = finished.get((ns, name)) if kind == P.JOB_KIND else None
+        if (
+            current is None
+            or (uid and uid != current)
+            or (done is not None and done[0] == uid and now - done[1] >= pod_retention)
+        ):
+            for pod in cache.referring(kind, ns, name, uid):
+                out[f"{pod.meta.namespace}/{pod.meta.name}"] = pod
+    return list(out.values())
 
 
 async def _confirmed_orphan(store: Store, pod: pod_pb2.Pod) -> bool:

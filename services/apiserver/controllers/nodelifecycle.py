@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sigma.apiserver import heartbeats
+from sigma.apiserver.controllers.cache import ControllerCache
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import Fence, fenced
-from sigma.resources import NODE, NODE_ALLOCATION, POD, Repository
+from sigma.resources import NODE, NODE_ALLOCATION, POD
 from sigma.scheduler.allocation import release
 from sigma.store import Compare, Delete, Put, Store
 from sigma.store.codec import decode, encode
@@ -121,25 +122,28 @@ def with_phase(node: node_pb2.Node, phase: int, now: float) -> node_pb2.Node:
     return out
 
 
-async def reconcile(store: Store, now: float, *, grace: float = 0.0, fence: Fence = ()) -> int:
-    """One pass over every node; returns the number of writes made."""
-    nodes = await Repository(store, NODE).list_all("")
+async def reconcile(
+    store: Store,
+    now: float,
+    *,
+    grace: float = 0.0,
+    fence: Fence = (),
+    cache: ControllerCache | None = None,
+) -> int:
+    """One pass over every node; returns the number of writes made. Only a node that is not
+    alive has its pods looked at."""
+    cache = cache or await ControllerCache.snapshot(store)
     alive = {heartbeats.node_of(kv.key) for kv in (await store.list(heartbeats.PREFIX)).items}
-    by_node: dict[str, list[pod_pb2.Pod]] = {}
-    for pod in await _all_pods(store):
-        if pod.spec.node_name:
-            by_node.setdefault(pod.spec.node_name, []).append(pod)
+    nodes = sorted(cache.nodes.items())
     writes = 0
-    for node in nodes:
-        decision = decide(
-            node, node.meta.name in alive, by_node.get(node.meta.name, []), now, grace
-        )
+    for _, node in nodes:
+        name = node.meta.name
+        if name in alive and node.status.phase != UNKNOWN:
+            continue  # decide() would leave it be
+        pods = [] if name in alive else cache.on_node(name)
+        decision = decide(node, name in alive, pods, now, grace)
         writes += await _apply(store, node, decision, now, fence)
     return writes
-
-
-async def _all_pods(store: Store) -> list[pod_pb2.Pod]:
-    return [decode(pod_pb2.Pod, kv) for kv in (await store.list(POD.prefix)).items]
 
 
 async def _apply(

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sigma.apiserver.controllers import appstatus, batchjob, gc, nodelifecycle
+from sigma.apiserver.controllers.cache import ControllerCache
 from sigma.apiserver.controllers.compactor import Compactor
 from sigma.apiserver.tasks.writes import Fence
 from sigma.clock import Clock, SystemClock
@@ -34,22 +35,25 @@ class ControllerSettings:
     finished_pod_retention: float = 3600.0  # how long a finished job's pods stay readable
     election_ttl: int = 10
     history_revisions: int = 100_000  # store revisions kept behind the current one (0: all)
+    resync: float = 300.0  # seconds between passes that visit every owner, changed or not
 
 
-def passes(settings: ControllerSettings) -> dict[str, Pass]:
-    """The controllers by name: one pass of each over the whole store."""
+def passes(settings: ControllerSettings, cache: ControllerCache | None = None) -> dict[str, Pass]:
+    """The controllers by name, each reading ``cache`` (without one: a fresh listing of the
+    store per pass)."""
     return {
         "nodelifecycle": lambda s, now, f: nodelifecycle.reconcile(
-            s, now, grace=settings.node_grace, fence=f
+            s, now, grace=settings.node_grace, fence=f, cache=cache
         ),
-        "batchjob": lambda s, now, f: batchjob.reconcile(s, now, fence=f),
-        "appstatus": lambda s, now, f: appstatus.reconcile(s, now, fence=f),
+        "batchjob": lambda s, now, f: batchjob.reconcile(s, now, fence=f, cache=cache),
+        "appstatus": lambda s, now, f: appstatus.reconcile(s, now, fence=f, cache=cache),
         "gc": lambda s, now, f: gc.reconcile(
             s,
             now,
             retention=settings.task_retention,
             pod_retention=settings.finished_pod_retention,
             fence=f,
+            cache=cache,
         ),
         "compactor": Compactor(settings.history_revisions).reconcile,
     }
@@ -66,18 +70,21 @@ async def run_controllers(
     """Campaign for every controller and run those this replica leads, until cancelled."""
     settings = settings or ControllerSettings()
     clock = clock or SystemClock()
-    runs = []
-    for name, one_pass in passes(settings).items():
-        elector = Elector(
-            store, f"apiserver-{name}", identity, ttl=settings.election_ttl, clock=clock
-        )
-        loop = _looper(name, one_pass, elector, store, clock, wall, settings.interval)
-        runs.append(asyncio.ensure_future(elector.run(loop)))
+    cache = ControllerCache(store, resync=settings.resync)
+    runs = [asyncio.ensure_future(cache.run())]
     try:
+        await cache.wait_synced()
+        for name, one_pass in passes(settings, cache).items():
+            elector = Elector(
+                store, f"apiserver-{name}", identity, ttl=settings.election_ttl, clock=clock
+            )
+            loop = _looper(name, one_pass, elector, cache, store, clock, wall, settings.interval)
+            runs.append(asyncio.ensure_future(elector.run(loop)))
         await asyncio.gather(*runs)
     finally:
         for run in runs:
-            run.cancel()
+            if not run.cancelling():  # once only: a second cancel cuts a resign short
+                run.cancel()
         await asyncio.gather(*runs, return_exceptions=True)
 
 
@@ -85,6 +92,7 @@ def _looper(
     name: str,
     one_pass: Pass,
     elector: Elector,
+    cache: ControllerCache,
     store: Store,
     clock: Clock,
     wall: Callable[[], float],
@@ -96,7 +104,8 @@ def _looper(
                 writes = await one_pass(store, wall(), elector.fence)
                 if writes:
                     log.info("controller pass", extra={"controller": name, "writes": writes})
-            except SigmaError as exc:  # the next pass starts from a fresh read
+            except SigmaError as exc:  # the next pass visits every owner again
+                cache.forget_changes()
                 log.warning("controller pass failed", extra={"controller": name, "error": str(exc)})
             await clock.sleep(interval)
 

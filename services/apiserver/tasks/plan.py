@@ -32,7 +32,7 @@ class Step:
     """One round of work. ``wait``: nothing can be done until pods change (a rollout waits
     for replacements to become ready, a destroy for nodes to stop pods)."""
 
-    create: tuple[pod_pb2.Pod, ...] = ()
+    create: Sequence[pod_pb2.Pod] = ()  # may stamp pods as read: slice what you need
     remove: tuple[pod_pb2.Pod, ...] = ()
     delete_target: bool = False
     done: bool = False
@@ -103,7 +103,7 @@ def plan(task: task_pb2.Task, target: Target | None, pods: Sequence[pod_pb2.Pod]
     if isinstance(target, batch_pb2.BatchJob) and kind == task_pb2.TASK_KIND_PUBLISH:
         decision = batchjob.decide(target, pods, now=0.0)
         created = len(decision.create)
-        return Step(create=tuple(decision.create), done=not created, progress=(0, created))
+        return Step(create=decision.create, done=not created, progress=(0, created))
     return Step(failed=f"{task_pb2.TaskKind.Name(kind)} does not apply to {owner_kind(task)}")
 
 

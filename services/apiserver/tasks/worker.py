@@ -95,13 +95,20 @@ class TaskWorker:
         self.tasks = Informer(store, TASK.prefix, task_pb2.Task)
         self.claims = Informer(store, CLAIMS, StringValue)
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._open: set[str] = set()
         self._wake = asyncio.Event()
         self.finished = 0  # tasks this worker finished (for tests and metrics)
 
     # -- the claim loop ---------------------------------------------------------------------------
     async def run(self) -> None:
         wake = Handler(on_add=self._poke, on_update=self._poke, on_delete=self._poke)
-        await self.tasks.add_handler(wake)
+        await self.tasks.add_handler(
+            Handler(
+                on_add=self._track,
+                on_update=lambda k, o, n: self._track(k, n),
+                on_delete=self._untrack,
+            )
+        )
         await self.claims.add_handler(wake)
         loops = [asyncio.ensure_future(i.run()) for i in (self.tasks, self.claims)]
         try:
@@ -122,11 +129,24 @@ class TaskWorker:
     def _poke(self, *_: object) -> None:
         self._wake.set()
 
+    def _track(self, key: str, task: task_pb2.Task) -> None:
+        """Keep ``_open`` (the open tasks' keys), so a pass never walks finished tasks."""
+        if task.status.state in OPEN:
+            self._open.add(key)
+        else:
+            self._open.discard(key)
+        self._wake.set()
+
+    def _untrack(self, key: str, _task: task_pb2.Task) -> None:
+        self._open.discard(key)
+        self._wake.set()
+
     def candidates(self) -> list[tuple[str, task_pb2.Task]]:
         """Open tasks nobody holds: pending ones, and running ones whose claim key is gone."""
         out = []
-        for key, task in self.tasks.items():
-            if key in self._running or task.status.state not in OPEN:
+        for key in self._open:
+            task = self.tasks.get(key)
+            if key in self._running or task is None or task.status.state not in OPEN:
                 continue
             if task.status.state == S.TASK_STATE_RUNNING and self.claims.get(claim_key(key)):
                 continue
@@ -219,7 +239,12 @@ class TaskWorker:
             await self._finish(claim, state, step.failed or "done", step.progress)
             return True
         now, fence = self.wall(), claim.fence
-        for pod in step.create[: self.step_size]:
+        # A job's instances start slowly, then double each step (as Kubernetes' Job controller
+        # does): a step re-reads the job's pods, so a fixed step would read n²/step pods.
+        size = self.step_size
+        if task.spec.target_kind == S.TASK_TARGET_KIND_BATCH_JOB:
+            size = max(size, len(pods))
+        for pod in step.create[:size]:
             await create_pod(self.store, pod, now, fence)
         for pod in step.remove[: self.step_size]:
             await remove_pod(self.store, pod, now, fence)
@@ -228,7 +253,7 @@ class TaskWorker:
             await fenced(self.store, fence, [Compare(key, target_rev)], [Delete(key)])
         await self._record(claim, step.progress, step.message)
         if step.wait:
-            await self._await_change(POD.namespace_prefix(task.meta.namespace), revision)
+            await self._await_change(_owned_prefix(task), revision)
         elif self.step_interval > 0:
             await self.clock.sleep(self.step_interval)  # pacing: see ApiServerSettings
         return False
@@ -251,7 +276,7 @@ class TaskWorker:
         # Owned pods are named "<target>-..." (see tasks.pods): list those keys, not the
         # whole namespace; ``owned_by`` still decides, so "web-2" of App "web" and App "web-2"
         # stay apart.
-        listing = await self.store.list(POD.key(task.meta.namespace, f"{name}-"))
+        listing = await self.store.list(_owned_prefix(task))
         uid = task.spec.target_uid or (target.meta.uid if target is not None else "")
         pods = [decode(pod_pb2.Pod, kv) for kv in listing.items]
         return [p for p in pods if P.owned_by(p, kind, name, uid)], listing.revision
@@ -322,6 +347,11 @@ class TaskWorker:
             if kv is None:
                 raise FenceLost(f"{claim.key} was deleted")
             claim.task = decode(task_pb2.Task, kv)
+
+
+def _owned_prefix(task: task_pb2.Task) -> str:
+    """Where the target's pods are: owned pods are named "<target>-..." (see tasks.pods)."""
+    return POD.key(task.meta.namespace, f"{task.spec.target_name}-")
 
 
 def _target_key(task: task_pb2.Task) -> str:

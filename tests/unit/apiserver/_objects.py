@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sigma.apiserver.tasks import pods as P
 from sigma.v1 import app_pb2, batch_pb2, meta_pb2, pod_pb2
 
@@ -47,7 +49,8 @@ def job(tasks: list[tuple[str, int, list[str]]], *, max_retries: int = 0) -> bat
     return j
 
 
-def finish(pods: list[pod_pb2.Pod], phase: int) -> list[pod_pb2.Pod]:
+def finish(pods: Sequence[pod_pb2.Pod], phase: int) -> list[pod_pb2.Pod]:
+    """``pods`` (the same objects) in ``phase``, as a list."""
     for pod in pods:
         pod.status.phase = phase  # type: ignore[assignment]
-    return pods
+    return list(pods)

@@ -105,7 +105,7 @@ def test_only_roots_start_and_dependents_wait() -> None:
 
 def test_dependents_released_only_when_every_dependency_succeeded() -> None:
     j = job(DAG)
-    extract = batchjob.decide(j, [], NOW).create
+    extract = list(batchjob.decide(j, [], NOW).create)
     half = [
         *finish(extract[:1], POD.POD_PHASE_SUCCEEDED),
         *finish(extract[1:], POD.POD_PHASE_RUNNING),
@@ -153,7 +153,7 @@ def test_failed_instances_rerun_up_to_their_limit(
 
 def test_evicted_instance_reruns_and_failed_job_stops_the_rest() -> None:
     j = job([("a", 2, [])], max_retries=1)
-    first = batchjob.decide(j, [], NOW).create
+    first = list(batchjob.decide(j, [], NOW).create)
     finish(first[:1], POD.POD_PHASE_EVICTED)
     d = batchjob.decide(j, first, NOW)
     assert names(d.create) == ["etl-a-0-1"]

@@ -1,0 +1,160 @@
+"""What the controllers read: one set of informers per apiserver replica, shared by every
+controller, instead of a whole-store listing per controller per pass.
+
+As with the shared informers of Kubernetes' controller manager, a pass reads the cache and
+learns which owners changed since the last pass, so a quiet cluster costs a pass next to
+nothing however many pods it holds. Every ``resync`` seconds a pass visits everything again,
+so nothing depends on an event having been seen. Writes stay compare-and-swaps on the revision
+read: a cache behind the store costs a refused write (and the write that beat it marks the
+owner again), never a wrong one.
+
+``snapshot`` fills the same cache from one listing, without watching: a single pass over a
+store (tests, tools) reads exactly what the informers would hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from google.protobuf.message import Message
+
+from sigma.resources import APP, BATCH_JOB, NODE, POD, TASK
+from sigma.store import Store
+from sigma.store.informer import Handler, Informer
+from sigma.v1 import app_pb2, batch_pb2, node_pb2, pod_pb2, task_pb2
+
+APP_OWNER, JOB_OWNER = pod_pb2.POD_OWNER_KIND_APP, pod_pb2.POD_OWNER_KIND_BATCH_JOB
+Owner = tuple[str, str]  # (namespace, name)
+
+
+def _owner_key(kind: int, namespace: str, name: str) -> str:
+    return f"{kind}/{namespace}/{name}"
+
+
+def _owner_of(pod: pod_pb2.Pod) -> list[str]:
+    s = pod.spec
+    return [_owner_key(s.owner_kind, pod.meta.namespace, s.owner_name)] if s.owner_name else []
+
+
+def _references(pod: pod_pb2.Pod) -> list[str]:
+    ns = pod.meta.namespace
+    return [f"{r.kind}/{ns}/{r.name}/{r.uid}" for r in pod.meta.owner_references]
+
+
+def _node_of(pod: pod_pb2.Pod) -> list[str]:
+    return [pod.spec.node_name] if pod.spec.node_name else []
+
+
+class ControllerCache:
+    """Pods (indexed by owner and by node), Apps, BatchJobs, Nodes and Tasks, kept current."""
+
+    def __init__(self, store: Store, *, resync: float = 300.0) -> None:
+        self.resync = resync
+        self.pods = Informer(store, POD.prefix, pod_pb2.Pod)
+        self.pods.add_index("owner", _owner_of)
+        self.pods.add_index("node", _node_of)
+        self.pods.add_index("references", _references)
+        self.apps = Informer(store, APP.prefix, app_pb2.App)
+        self.jobs = Informer(store, BATCH_JOB.prefix, batch_pb2.BatchJob)
+        self.nodes = Informer(store, NODE.prefix, node_pb2.Node)
+        self.tasks = Informer(store, TASK.prefix, task_pb2.Task)
+        self._all = (self.pods, self.apps, self.jobs, self.nodes, self.tasks)
+        self._changed: dict[int, set[Owner]] = {APP_OWNER: set(), JOB_OWNER: set()}
+        self._last_full: dict[int, float] = {}
+        self._handlers = False
+
+    @classmethod
+    async def snapshot(cls, store: Store) -> ControllerCache:
+        """The cache filled from one read of the store; every ``changed`` asks for all."""
+        cache = cls(store, resync=0.0)
+        for informer in cache._all:
+            await informer.load()
+        return cache
+
+    async def run(self) -> None:
+        """Keep every informer current until cancelled."""
+        if not self._handlers:
+            self._handlers = True
+            pod = self._pod
+            await self.pods.add_handler(Handler(pod, lambda k, o, n: pod(k, n), pod))
+            for informer, kind in ((self.apps, APP_OWNER), (self.jobs, JOB_OWNER)):
+                await informer.add_handler(Handler(*_marker(self._changed[kind])))
+        runs = [asyncio.ensure_future(i.run()) for i in self._all]
+        try:
+            await asyncio.gather(*runs)
+        finally:
+            for r in runs:
+                r.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*runs, return_exceptions=True)
+
+    async def wait_synced(self) -> None:
+        for informer in self._all:
+            await informer.wait_synced()
+
+    def _pod(self, _key: str, pod: pod_pb2.Pod) -> None:
+        changed = self._changed.get(pod.spec.owner_kind)
+        if changed is not None and pod.spec.owner_name:
+            changed.add((pod.meta.namespace, pod.spec.owner_name))
+
+    # -- reading ---------------------------------------------------------------------------------
+    def changed(self, owner_kind: int, now: float) -> set[Owner] | None:
+        """Owners of ``owner_kind`` whose object or pods changed since the last call, or None
+        (visit every owner) when the last full visit is ``resync`` seconds old."""
+        changed, self._changed[owner_kind] = self._changed[owner_kind], set()
+        last = self._last_full.get(owner_kind)
+        if last is None or now - last >= self.resync or now < last:
+            self._last_full[owner_kind] = now
+            return None
+        return changed
+
+    def forget_changes(self) -> None:
+        """Make the next ``changed`` of every kind ask for a full visit (after a failed pass,
+        whose changes were taken but maybe not acted on)."""
+        self._last_full.clear()
+
+    def owned(self, owner_kind: int, namespace: str, name: str) -> list[pod_pb2.Pod]:
+        """Pods naming this owner (any incarnation: callers check the uid)."""
+        return self.pods.by_index("owner", _owner_key(owner_kind, namespace, name))
+
+    def references(self) -> list[tuple[str, str, str, str]]:
+        """Every owner reference some pod holds: (kind, namespace, name, uid)."""
+        return [tuple(v.split("/", 3)) for v in self.pods.index_values("references")]  # type: ignore[misc]
+
+    def referring(self, kind: str, namespace: str, name: str, uid: str) -> list[pod_pb2.Pod]:
+        """The pods holding this owner reference."""
+        return self.pods.by_index("references", f"{kind}/{namespace}/{name}/{uid}")
+
+    def on_node(self, node: str) -> list[pod_pb2.Pod]:
+        return self.pods.by_index("node", node)
+
+    def owners(self, owner_kind: int) -> Informer[app_pb2.App] | Informer[batch_pb2.BatchJob]:
+        return self.apps if owner_kind == APP_OWNER else self.jobs
+
+
+def _marker(into: set[Owner]) -> tuple[object, object, object]:
+    def mark(_key: str, obj: app_pb2.App | batch_pb2.BatchJob) -> None:
+        into.add((obj.meta.namespace, obj.meta.name))
+
+    return mark, lambda k, o, n: mark(k, n), mark
+
+
+def visit(cache: ControllerCache, owner_kind: int, now: float) -> list[Message]:
+    """Copies of the owners a pass should visit (see ``changed``), in key order; copies, since
+    the pass edits them and the cache's objects are shared."""
+    informer = cache.owners(owner_kind)
+    changed = cache.changed(owner_kind, now)
+    if changed is None:
+        keys = sorted(k for k, _ in informer.items())
+    else:
+        prefix = informer.prefix
+        keys = sorted(f"{prefix}{ns}/{name}" for ns, name in changed)
+    out = []
+    for key in keys:
+        obj = informer.get(key)
+        if obj is not None:
+            copy = type(obj)()
+            copy.CopyFrom(obj)
+            out.append(copy)
+    return out
