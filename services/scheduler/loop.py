@@ -113,6 +113,7 @@ class Scheduler:
         self.queue = SchedulingQueue(
             self.clock,
             wakes=wakes(self.framework),
+            shape_of=_shape,
             initial_backoff=initial_backoff,
             max_backoff=max_backoff,
         )

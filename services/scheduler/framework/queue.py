@@ -4,6 +4,12 @@ Active is a heap ordered by priority (higher first), online before batch, then a
 A pod that fits nowhere waits in unschedulable until a cluster event that one of the plugins
 that rejected it cares about (``wakes``), or until ``unschedulable_timeout`` passes; a pod that
 lost a race waits out an exponential backoff. Time comes from an injected clock.
+
+Pods of one *shape* (``shape_of``: pods the framework cannot tell apart, so they fit the same
+nodes) wait behind one head: only the head sits in unschedulable, the others are parked. When
+the head is tried, the next of its shape is made ready behind it, so if the head fits the rest
+follow one by one, and if it does not they cost nothing. A backlog of thousands of like batch
+pods thus costs an event or a retry one pod per shape, not one per pod.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from __future__ import annotations
 import enum
 import heapq
 import itertools
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from sigma.clock import Clock
@@ -23,6 +30,7 @@ class Where(enum.IntEnum):
     ACTIVE = 1
     BACKOFF = 2
     UNSCHEDULABLE = 3
+    PARKED = 4  # unschedulable, behind the head of its shape
 
 
 @dataclass(slots=True)
@@ -34,9 +42,11 @@ class QueuedPod:
     attempts: int = 0
     ready_at: float = 0.0
     last: Status | None = None
+    shape: Hashable | None = None
 
 
 Wakes = Callable[[frozenset[str], ClusterEvent], bool]
+ShapeOf = Callable[[PodInfo], Hashable | None]
 
 
 class SchedulingQueue:
@@ -48,12 +58,16 @@ class SchedulingQueue:
         max_backoff: float = 10.0,
         unschedulable_timeout: float = 60.0,
         wakes: Wakes | None = None,
+        shape_of: ShapeOf | None = None,
     ) -> None:
         self.clock = clock
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
         self.unschedulable_timeout = unschedulable_timeout
         self._wakes = wakes or (lambda plugins, event: True)
+        self._shape_of = shape_of or (lambda pod: None)
+        self._heads: dict[Hashable, str] = {}  # shape → the pod standing for it
+        self._parked: dict[Hashable, OrderedDict[str, None]] = {}  # shape → pods behind it
         self._entries: dict[str, QueuedPod] = {}
         self._active: list[tuple[int, int, int, str]] = []
         self._backoff: list[tuple[float, int, str]] = []
@@ -73,13 +87,19 @@ class SchedulingQueue:
         if entry is None:
             entry = QueuedPod(pod, Where.ACTIVE, 0, self.clock.now())
             self._entries[pod.key] = entry
+        self._unpark(entry)
+        self._hand_over(entry)  # its shape may change with it
         entry.pod = pod
+        entry.shape = self._shape_of(pod)
         if entry.where is not Where.BACKOFF:
             self._activate(entry)
 
     def delete(self, key: str) -> None:
-        self._entries.pop(key, None)
+        entry = self._entries.pop(key, None)
         self._unschedulable.pop(key, None)
+        if entry is not None:
+            self._unpark(entry)
+            self._hand_over(entry)
 
     def pop(self) -> QueuedPod | None:
         """The next pod to try, removed from the queue (in flight), or None."""
@@ -91,6 +111,7 @@ class SchedulingQueue:
                 del self._entries[key]
                 self._unschedulable.pop(key, None)
                 entry.attempts += 1
+                self._hand_over(entry)
                 return entry
         return None
 
@@ -100,6 +121,8 @@ class SchedulingQueue:
             return
         entry.last = status
         self._entries[entry.pod.key] = entry
+        if status.code in (Code.UNSCHEDULABLE, Code.UNRESOLVABLE) and self._park(entry):
+            return
         if status.code in (Code.UNSCHEDULABLE, Code.UNRESOLVABLE):
             entry.where = Where.UNSCHEDULABLE
             entry.seq = next(self._seq)
@@ -152,6 +175,60 @@ class SchedulingQueue:
     def pending(self) -> list[QueuedPod]:
         """Every waiting pod, in the order they would be tried."""
         return sorted(self._entries.values(), key=lambda e: (e.where, _order(e.pod), e.seq))
+
+    # -- shapes ----------------------------------------------------------------------------------
+    def _park(self, entry: QueuedPod) -> bool:
+        """File an unschedulable ``entry`` by its shape; False when it is to wait on its own
+        (no shape) or as its shape's head, True when it was parked behind the head.
+
+        Within a round the scheduler's view only shrinks, so once ``entry`` failed any pod of
+        its shape still waiting to be tried would fail too: a head that is ready (made ready
+        behind a pod that was tried, or woken) is parked again, at the front, and ``entry``
+        stands for the shape."""
+        shape, key = entry.shape, entry.pod.key
+        if shape is None:
+            return False
+        head_key = self._heads.get(shape)
+        head = self._entries.get(head_key) if head_key is not None else None
+        self._heads[shape] = key
+        if head is None or head_key == key:
+            return False
+        parked = self._parked.setdefault(shape, OrderedDict())
+        if head.where in (Where.ACTIVE, Where.BACKOFF):
+            head.where = Where.PARKED  # its heap entry goes stale (checked on pop and flush)
+            parked[head_key] = None  # type: ignore[index]
+            parked.move_to_end(head_key, last=False)  # type: ignore[arg-type]
+            return False
+        self._heads[shape] = head_key  # type: ignore[assignment]
+        entry.where = Where.PARKED
+        parked[key] = None  # behind the others: they came first
+        return True
+
+    def _hand_over(self, entry: QueuedPod) -> None:
+        """``entry`` stops standing for its shape (it is being tried, or gone): the next parked
+        pod of the shape is made ready and stands for it instead."""
+        shape = entry.shape
+        if shape is None or self._heads.get(shape) != entry.pod.key:
+            return
+        del self._heads[shape]
+        parked = self._parked.get(shape)
+        if not parked:
+            return
+        key, _ = parked.popitem(last=False)
+        if not parked:
+            del self._parked[shape]
+        nxt = self._entries[key]
+        self._heads[shape] = key
+        self._activate(nxt)
+
+    def _unpark(self, entry: QueuedPod) -> None:
+        if entry.where is Where.PARKED:
+            parked = self._parked.get(entry.shape)
+            if parked is not None:
+                parked.pop(entry.pod.key, None)
+                if not parked:
+                    del self._parked[entry.shape]
+            entry.where = Where.ACTIVE  # until the caller files it anew
 
     def _activate(self, entry: QueuedPod) -> None:
         self._unschedulable.pop(entry.pod.key, None)

@@ -83,3 +83,59 @@ def test_backoff_of_a_pod_tried_thousands_of_times_stays_at_the_cap() -> None:
     entry.attempts = 5000  # a pod that waited for days; 2.0 ** 4999 overflows a float
     q.failed(entry, Status(Code.CONFLICT))
     assert q.next_ready_at() == 10.0
+
+
+def _shaped(clock: ManualClock) -> SchedulingQueue:
+    return _queue(clock, initial_backoff=0.0, shape_of=lambda p: (p.cpu, p.mem))
+
+
+def _fail_all(q: SchedulingQueue) -> int:
+    tried = 0
+    while (entry := q.pop()) is not None:
+        tried += 1
+        q.failed(entry, Status.fail("ResourceFit", "Insufficient cpu"))
+    return tried
+
+
+def test_like_pods_wait_behind_one_head_and_follow_it_when_it_fits() -> None:
+    clock = ManualClock()
+    q = _shaped(clock)
+    for i in range(100):
+        q.add(pod(f"a/like-{i:03}"))
+    q.add(pod("a/other", cpu=2000))
+    assert _fail_all(q) == 101
+    assert len(q) == 101
+    assert sorted(e.where for e in q.pending()).count(Where.PARKED) == 99
+    assert q.on_event(ClusterEvent.ROOM_FREED) == 2  # one head per shape, not 101 pods
+    assert _fail_all(q) == 2  # each head fails again; the pod made ready behind it waits on
+    assert q.on_event(ClusterEvent.ROOM_FREED) == 2
+    order = []
+    while (entry := q.pop()) is not None:  # room for everything: each fit
+        order.append(entry.pod.key)  # lets the next of its shape follow
+    assert len(order) == 101 and len(q) == 0
+    likes = [k for k in order if k.startswith("a/like")]
+    assert likes == sorted(likes) and len(likes) == 100  # in the order they came
+
+
+def test_a_deleted_or_changed_head_hands_over_to_the_next_of_its_shape() -> None:
+    q = _shaped(ManualClock())
+    for i in range(3):
+        q.add(pod(f"a/p{i}"))
+    _fail_all(q)
+    head = [e.pod.key for e in q.pending() if e.where is Where.UNSCHEDULABLE]
+    assert head == ["a/p0"]
+    q.delete("a/p0")
+    entry = q.pop()
+    assert entry is not None and entry.pod.key == "a/p1"  # ready once the head went
+    q.failed(entry, Status.fail("ResourceFit", "x"))
+    q.add(pod("a/p1", cpu=5000))  # the head changes shape: p2 must not stay parked behind it
+    assert {e.pod.key for e in q.pending() if e.where is Where.PARKED} == set()
+    assert sorted(e.pod.key for e in iter(q.pop, None)) == ["a/p1", "a/p2"]
+
+
+def test_pods_without_a_shape_each_wait_on_their_own() -> None:
+    q = _queue(ManualClock(), initial_backoff=0.0, shape_of=lambda p: None)
+    for i in range(5):
+        q.add(pod(f"a/p{i}"))
+    assert _fail_all(q) == 5
+    assert q.on_event(ClusterEvent.ROOM_FREED) == 5
