@@ -25,7 +25,7 @@ from sigma.slave.qos.executor import Executor
 from sigma.slave.qos.manager import Observation, QosManager
 from sigma.slave.qos.model import Action, ActionKind, PodView, QosPolicy
 from sigma.slave.runtime._port import NodeSample, PodRun, PodState, Runtime
-from sigma.slave.usage import qos_sample, report
+from sigma.slave.usage import Mean, qos_sample, report
 from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2
 
 log = get_logger("sigma.slave")
@@ -65,6 +65,7 @@ class SlaveAgent:
         self.batch_cpus: CpuSet = self.allocator.batch_pool()
         self.batch_quota = 0
         self.last_sample: NodeSample | None = None
+        self.mean = Mean()  # the samples since the last usage report
         self.executor = Executor(node, self, control.publish_decision, clock=clock)
         # Without cpu.max a quota change alone does nothing: only CPU-set changes are actions.
         policy = dataclasses.replace(config.policy, enforce_quota=runtime.capabilities.cpu_max)
@@ -308,6 +309,7 @@ class SlaveAgent:
     async def observe(self) -> Observation:
         sample = self.runtime.sample()
         self.last_sample = sample
+        self.mean.add(sample)
         pods = {k: p for k, p in self.runtime.pods().items() if p.running}
         views = tuple(
             PodView(
@@ -335,10 +337,12 @@ class SlaveAgent:
         )
 
     def usage_report(self) -> event_pb2.NodeUsageReport | None:
-        if self.last_sample is None:
+        """Usage since the last report was published (CPU averaged over its samples)."""
+        sample = self.mean.sample()
+        if sample is None:
             return None
         pods = self.runtime.pods()
-        return report(self.node, self.last_sample, pods, self.capacity, time.time_ns())
+        return report(self.node, sample, pods, self.capacity, time.time_ns())
 
     async def publish_usage(self) -> None:
         """Publish the usage report, and write its figures into the Node's status.
@@ -359,6 +363,7 @@ class SlaveAgent:
             except SigmaError as exc:
                 log.warning("usage not recorded", extra={"node": self.node, "error": str(exc)})
         await self.control.publish_usage(usage)
+        self.mean.reset()
 
     # -- drain --------------------------------------------------------------------------------
     async def drain(

@@ -8,10 +8,46 @@ batch (BE), and system = machine total - online - batch, so the three parts add 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from sigma.slave.qos.model import BATCH, ONLINE, Sample
-from sigma.slave.runtime._port import NodeSample, PodState
+from sigma.slave.runtime._port import NodeSample, PodSample, PodState
 from sigma.v1 import event_pb2, meta_pb2
+
+
+class Mean:
+    """The CPU of the samples since ``reset``, averaged, for a report that stands for its
+    interval. One QoS tick's sample spans 25 ms, and the kernel counts CPU time in 10 ms
+    ticks: a light load reads 0 in most samples and a spike in the others, so a report made
+    from the latest sample alone mostly says an idle-ish machine uses 0m."""
+
+    def __init__(self) -> None:
+        self.reset()
+        self._latest: NodeSample | None = None
+
+    def reset(self) -> None:
+        self._count = 0
+        self._cpu = 0
+        self._pods: dict[str, tuple[int, int]] = {}  # key → (samples, cpu sum)
+
+    def add(self, sample: NodeSample) -> None:
+        self._latest = sample
+        self._count += 1
+        self._cpu += sample.cpu_millis
+        for key, pod in sample.pods.items():
+            n, cpu = self._pods.get(key, (0, 0))
+            self._pods[key] = (n + 1, cpu + pod.cpu_millis)
+
+    def sample(self) -> NodeSample | None:
+        """The latest sample with its CPU figures averaged (None before the first sample)."""
+        latest = self._latest
+        if latest is None or not self._count:
+            return latest
+        pods = {}
+        for key, pod in latest.pods.items():
+            n, cpu = self._pods.get(key, (1, pod.cpu_millis))
+            pods[key] = PodSample(round(cpu / n), pod.memory_bytes, pod.pressure)
+        return replace(latest, cpu_millis=round(self._cpu / self._count), pods=pods)
 
 
 def split(sample: NodeSample, pods: Mapping[str, PodState]) -> tuple[int, int, int, int]:
