@@ -14,8 +14,10 @@ demand is its app's current demand divided by the app's running replicas.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import heapq
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,12 +84,15 @@ class Fleet:
         *,
         start: float,
         interval: float,
+        report_from: float | None = None,
     ) -> None:
         self.store, self.bus, self.clock, self.wall = store, bus, clock, wall
         self.nodes = nodes
         self.index = {n.meta.name: i for i, n in enumerate(nodes)}
         self.apps = apps
         self.start = start
+        # Figures (latencies, evictions, online samples) count from here: not in the warm-up.
+        self.report_from = start if report_from is None else report_from
         self.interval = interval
         self.pods = Repository(store, POD, clock_ns=self._wall_ns)
         self.running: dict[str, dict[str, _Running]] = {n.meta.name: {} for n in nodes}
@@ -98,6 +103,7 @@ class Fleet:
         self.informer = Informer(store, POD.prefix, pod_pb2.Pod)
         self.informer.add_index("node", lambda p: [p.spec.node_name] if p.spec.node_name else [])
         self.leases: dict[str, int] = {}
+        self._changed = asyncio.Event()
 
     async def watch(self) -> None:
         """Run the shared pod informer (until cancelled)."""
@@ -117,6 +123,21 @@ class Fleet:
     def _mark(self, pod: pod_pb2.Pod) -> None:
         if pod.spec.node_name:
             self.dirty.add(pod.spec.node_name)
+            self._changed.set()
+
+    def next_end(self) -> float:
+        """When the next running batch pod is due to finish (inf: none runs)."""
+        return self.ends[0][0] if self.ends else math.inf
+
+    async def idle(self, until: float, react: float) -> None:
+        """Wait until ``until``, or until ``react`` seconds after one of the fleet's pods
+        changed (bound, deleted), if that comes first: a slave acts on a change within about
+        a second, not at its next resync."""
+        if not self.dirty:
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), max(0.0, until - self.clock.now()))
+        await self.clock.sleep(max(0.0, min(until - self.clock.now(), react)))
 
     async def register(self, ttl: int) -> None:
         repo = Repository(self.store, NODE, clock_ns=self._wall_ns)
@@ -152,8 +173,10 @@ class Fleet:
             run = mine.get(key)
             if pod.meta.HasField("deletion_timestamp"):
                 if run is not None:
-                    if run.batch:  # deleted before its end: preempted or reclaimed
-                        self.tally.evictions.append((now, key, pod.status.reason or "Deleted"))
+                    # deleted before its end: preempted or reclaimed
+                    if run.batch and now >= self.report_from:
+                        reason = pod.status.reason or "Deleted"
+                        self.tally.evictions.append((now, key, reason))
                     self._stop(node, key)
                 with contextlib.suppress(NotFound, Conflict):
                     await self.pods.delete(
@@ -164,7 +187,7 @@ class Fleet:
             elif run is None and pod.status.phase in STARTABLE:
                 self._run(node, key, pod, now)
                 created = pod.meta.creation_timestamp.ToNanoseconds() / 1e9
-                if created:
+                if created and now >= self.report_from:
                     self.tally.latencies.append(max(0.0, self.wall() - created))
                 await self._write(key, status.running(pod.meta.uid, node, "", self._wall_ns()))
         for key in [k for k in mine if k not in seen]:
@@ -204,7 +227,8 @@ class Fleet:
         """Give out CPU on every node at ``t``; record it; the usage reports to publish."""
         row = np.zeros((4, len(self.nodes)))
         reports = []
-        tally = self.tally
+        counted = t >= self.report_from
+        tally = self.tally if counted else Tally()  # warm-up figures go nowhere
         wall_ns = self._wall_ns()
         for i, node in enumerate(self.nodes):
             cap = node.spec.capacity.cpu_millis - SYSTEM_CPU

@@ -105,9 +105,9 @@ def app_load(
     model = model or LoadModel()
     rng = np.random.default_rng(scale.rng_seed(app.name))
     phase = float(rng.uniform(-model.phase_s, model.phase_s)) if model.phase_s else 0.0
-    slots = math.ceil((scale.end - scale.start) / curve.slot_s)
-    times = scale.start + np.arange(slots) * curve.slot_s + phase
+    slots = math.ceil((scale.end - scale.replay_start) / curve.slot_s)
+    times = scale.replay_start + np.arange(slots) * curve.slot_s + phase
     noise = rng.normal(1.0, model.noise, slots) if model.noise else np.ones(slots)
     cap = app.cpu_limit_millis / app.cpu_request_millis
     share = np.clip(model.level * curve.cpu_at(times) * noise, 0.0, cap)
-    return AppLoad(app.name, scale.start, curve.slot_s, phase, share)
+    return AppLoad(app.name, scale.replay_start, curve.slot_s, phase, share)

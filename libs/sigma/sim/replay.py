@@ -18,6 +18,7 @@ controllers (DAGs, status, GC, node lifecycle), the scheduler replica, the coloc
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,10 +60,12 @@ Progress = Callable[[float], None]
 
 @dataclass(frozen=True)
 class Timing:
-    """Virtual intervals: usage reports, the fleet's converge pass, heartbeats."""
+    """Virtual intervals: usage reports, the fleet's converge pass when nothing happens, how
+    soon the fleet acts on a change (a pod bound or deleted, a batch pod's end), heartbeats."""
 
     report_s: float = 300.0
     converge_s: float = 15.0
+    react_s: float = 1.0
     heartbeat_ttl: int = 900
 
 
@@ -94,8 +97,8 @@ async def replay(
     """Replay ``trace``'s window in ``mode``; must run on a ``VirtualLoop``."""
     loop = asyncio.get_running_loop()
     clock = LoopClock(loop)
-    start, end = float(trace.scale.start), float(trace.scale.end)
-    # Virtual time is trace time: the loop starts at the window's start.
+    start, end = float(trace.scale.replay_start), float(trace.scale.end)
+    # Virtual time is trace time: the loop starts at the window's start (less the warm-up).
     store = MemoryStore(clock=clock)
     bus = MemoryBus(clock=clock)
     work = workload(trace, mode, knobs)
@@ -111,6 +114,7 @@ async def replay(
         {a.app.name.lower().replace("_", "-"): a for a in work.apps},
         start=start,
         interval=timing.report_s,
+        report_from=float(trace.scale.start),
     )
     await fleet.register(timing.heartbeat_ttl)
     ctx.spawn(fleet.watch(), "sim-fleet-informer")
@@ -121,7 +125,10 @@ async def replay(
             clock=clock,
             wall=clock.wall,
             controllers=ControllerSettings(
-                interval=120.0, node_grace=timing.heartbeat_ttl, finished_pod_retention=600.0
+                interval=120.0,
+                node_grace=timing.heartbeat_ttl,
+                finished_pod_retention=600.0,
+                resync=3600.0,
             ),
         ),
         "sim-apiserver-background",
@@ -155,17 +162,18 @@ async def replay(
     skipped = 0
     try:
         next_report = next_beat = start
-        pending = list(work.jobs)
+        pending = collections.deque(work.jobs)
         while clock.now() < end:
             now = clock.now()
             while pending and pending[0].submit <= now:
-                w = pending.pop(0)
+                w = pending.popleft()
                 job = job_object(w, pool="batch" if mode == "pools" else None, knobs=knobs)
                 try:
                     await jobs.Create(
                         apiserver_pb2.CreateBatchJobRequest(namespace="default", job=job), None
                     )
-                    submitted.append((job.meta.name, w.submit))
+                    if not w.warmup:
+                        submitted.append((job.meta.name, w.submit))
                 except SigmaError:
                     skipped += 1
             await fleet.converge()
@@ -178,9 +186,10 @@ async def replay(
                 if progress is not None:
                     progress(now)
             wake = min(next_report, next_beat, now + timing.converge_s)
+            wake = min(wake, max(fleet.next_end(), now + timing.react_s))
             if pending:
                 wake = min(wake, max(now, pending[0].submit))
-            await clock.sleep(max(0.0, wake - clock.now()))
+            await fleet.idle(wake, timing.react_s)
         finished = await _finishes(store)
     finally:
         for task in ctx.tasks:

@@ -24,19 +24,28 @@ class Scale:
 
     ``machines``: how many nodes to keep (None = all); apps and jobs are thinned in the same
     proportion so the load per machine stays that of the trace. ``start``/``end``: the
-    window in trace seconds; objects alive or submitted in it are kept.
+    window in trace seconds; objects alive or submitted in it are kept. ``warmup``: replayed
+    before the window, so the window does not open on an empty cluster with no backlog.
     """
 
     machines: int | None = None
     start: int = 0
     end: int = TRACE_SECONDS
     seed: int = 0
+    warmup: int = 0  # seconds replayed before ``start`` and left out of the figures
 
     def __post_init__(self) -> None:
         if self.machines is not None and self.machines < 1:
             raise Invalid("machines", f"{self.machines} is below 1")
         if not 0 <= self.start < self.end:
             raise Invalid("window", f"[{self.start}, {self.end}) is empty or negative")
+        if not 0 <= self.warmup <= self.start:
+            raise Invalid("warmup", f"{self.warmup} s is negative or reaches before the trace")
+
+    @property
+    def replay_start(self) -> int:
+        """Where the replay begins: the warm-up fills the cluster as the window opens."""
+        return self.start - self.warmup
 
     def fraction(self, total_machines: int) -> float:
         """Share of the trace's workload to keep for this many machines."""

@@ -60,7 +60,9 @@ def load_trace(
     nodes = load_machines(folder / files.machines, scale)
     apps, apps_skipped = load_apps(folder / files.containers, scale, total_machines=TRACE_MACHINES)
     # Jobs from every day of the trace: the replay folds them into its window by time of day.
-    every_day = replace(scale, machines=None, start=0, end=TRACE_SECONDS) if all_days else scale
+    every_day = (
+        replace(scale, machines=None, start=0, end=TRACE_SECONDS, warmup=0) if all_days else scale
+    )
     jobs, jobs_skipped = load_jobs(folder / files.batch, every_day, total_machines=TRACE_MACHINES)
     usage = load_cluster_usage(folder / files.usage)
     return Trace(scale, nodes, apps, jobs, usage, {"apps": apps_skipped, "jobs": jobs_skipped})

@@ -85,6 +85,11 @@ class BatchWork:
     job: TraceJob
     submit: float  # folded into the window
     cpu_factor: float
+    warmup: bool = False  # a copy submitted before the window (the day before, same time)
+
+    @property
+    def name(self) -> str:
+        return _name(self.job.name + ("-warmup" if self.warmup else ""))
 
 
 @dataclass(frozen=True)
@@ -124,32 +129,41 @@ def online_apps(trace: Trace, knobs: Knobs) -> tuple[list[OnlineApp], float]:
     return out, multiplier
 
 
-def fold(submit: float, start: float, span: float) -> float | None:
-    """Where a job submitted at ``submit`` lands in the window [start, start + span): the same
-    time of day on any of the trace's days (a window of a day or more: modulo its length);
-    None when its time of day is outside the window."""
+def fold(submit: float, start: float, span: float, warmup: float = 0.0) -> list[float]:
+    """When a job submitted at ``submit`` is replayed: in the window [start, start + span) at
+    the same time of day on any of the trace's days (a window of a day or more: modulo its
+    length), if that is in the window; and once more a period earlier if that falls in the
+    ``warmup`` before the window (its copy from the day before)."""
     period = DAY if span < DAY else span
     offset = (submit - start) % period
-    return start + offset if offset < span else None
+    out = [start + offset] if offset < span else []
+    if period - offset <= warmup:
+        out.append(start + offset - period)
+    return out
 
 
 def batch_work(trace: Trace, knobs: Knobs) -> tuple[list[BatchWork], float]:
     """Every job folded into the window, and the CPU factor reaching ``batch_share``."""
-    start, span = trace.scale.start, trace.scale.end - trace.scale.start
-    share = trace.scale.fraction(TRACE_MACHINES) * knobs.job_boost
+    scale = trace.scale
+    start, span = scale.start, scale.end - scale.start
+    share = scale.fraction(TRACE_MACHINES) * knobs.job_boost
     folded = sorted(
         (
             (at, j)
             for j in trace.jobs
-            if (at := fold(j.submit, start, span)) is not None and trace.scale.keeps(j.name, share)
+            if scale.keeps(j.name, share)
+            for at in fold(j.submit, start, span, scale.warmup)
         ),
         key=lambda p: (p[0], p[1].name),
     )
     cpu_s = sum(
-        t.instances * t.cpu_millis * min(t.duration_s, span) for _, j in folded for t in j.tasks
+        t.instances * t.cpu_millis * min(t.duration_s, span)
+        for at, j in folded
+        if at >= start
+        for t in j.tasks
     )
     factor = knobs.batch_share * _capacity(trace) * span / cpu_s if cpu_s else 1.0
-    return [BatchWork(j, float(s), factor) for s, j in folded], factor
+    return [BatchWork(j, float(s), factor, s < start) for s, j in folded], factor
 
 
 def node_objects(trace: Trace, online_pool: int | None) -> list[node_pb2.Node]:
@@ -214,7 +228,7 @@ def app_object(
 
 def job_object(work: BatchWork, *, pool: str | None, knobs: Knobs) -> batch_pb2.BatchJob:
     job = batch_pb2.BatchJob()
-    job.meta.name = _name(work.job.name)
+    job.meta.name = work.name
     job.meta.namespace = NAMESPACE
     job.spec.qos_class = meta_pb2.QOS_CLASS_BE
     job.spec.priority = 10

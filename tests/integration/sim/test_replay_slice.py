@@ -309,6 +309,26 @@ def test_another_seed_draws_other_loads(folder: Path, tmp_path: Path) -> None:
     assert zero["static"]["cpu"]["online_average"] != one["static"]["cpu"]["online_average"]
 
 
+def test_a_warm_up_is_replayed_but_left_out_of_the_figures(tmp_path: Path) -> None:
+    """Half an hour before the window: the replicas are running when it opens, a job of that
+    time of day is submitted the evening before (and counted nowhere), and the figures,
+    samples and scaling factor are the window's own."""
+    batch = BATCH + "M1,1,j_9,1,Terminated,2400,2700,100,0.2\n"  # 00:40, in the warm-up only
+    scale = Scale(None, START, END, seed=0, warmup=1800)
+    trace = load_trace(write_trace(tmp_path / "trace", batch), scale, all_days=True)
+    outcome, work = run_virtual(
+        replay(trace, "static", KNOBS, Timing(report_s=INTERVAL)), start=scale.replay_start
+    )
+    assert [(w.name, w.submit) for w in work.jobs if w.warmup] == [("j-9-warmup", 2400.0)]
+    assert [(n, s) for n, s, _ in outcome.jobs] == [(n, s) for n, s, _ in JOBS]
+    assert work.assumptions["batch_cpu_factor"] == round(BATCH_FACTOR, 4)  # j_9 not in it
+    rows = _rows(outcome)
+    assert [r[0] for r in rows] == [START + i * INTERVAL for i in range(12)]
+    assert all((oc, om) == (ONLINE_CPU, ONLINE_MEMORY) for _, oc, _, om, _ in rows)
+    assert outcome.tally.pod_samples == 12 * PODS
+    assert all(t >= START for t, _, _ in outcome.tally.evictions)
+
+
 # A name the trace cut at 50 characters, ending in "_": task 13, waiting for tasks 1 and 2.
 CUT = "J13" + "_1_2" * 11 + "_1_"
 

@@ -90,9 +90,13 @@ def test_heatmap_colours_idle_and_full_nodes_apart() -> None:
 
 def test_fold_keeps_time_of_day() -> None:
     day = 86400
-    assert fold(3 * day + 3600, day, 7200) == day + 3600  # same time, another day
-    assert fold(3 * day + 3 * 3600, day, 7200) is None  # outside the window's hours
-    assert fold(5 * day + 10, day, 2 * day) == day + 10  # a window of days: modulo its length
+    assert fold(3 * day + 3600, day, 7200) == [day + 3600]  # same time, another day
+    assert fold(3 * day + 3 * 3600, day, 7200) == []  # outside the window's hours
+    assert fold(5 * day + 10, day, 2 * day) == [day + 10]  # a window of days: modulo its length
+    # with a warm-up: 23:00 is replayed the evening before a window opening at midnight
+    assert fold(3 * day + 23 * 3600, day, 7200, warmup=2 * 3600) == [day - 3600]
+    assert fold(3 * day + 21 * 3600, day, 7200, warmup=2 * 3600) == []
+    assert fold(day + 3600, day, day, warmup=day) == [day + 3600, 3600]  # and the day before
 
 
 @pytest.mark.parametrize("flags", [["--machines", "0"], ["--hours", "-1"], ["--mode", "nope"]])
