@@ -40,6 +40,7 @@ async def build(ctx: Context) -> list[Service]:
             controllers=ControllerSettings(
                 history_revisions=settings.history_revisions,
                 finished_pod_retention=settings.finished_pod_retention,
+                resync=settings.controller_resync,
             ),
         ),
         "apiserver-background",

@@ -58,7 +58,11 @@ class ApiServerSettings:
         },
     )
     task_step_size: int = field(
-        default=10, metadata={"help": "pods a task worker creates or removes per step"}
+        default=10,
+        metadata={
+            "help": "pods a task worker creates or removes per step (a BatchJob's instances: "
+            "at least as many as it already has, so a wide job takes a few steps)"
+        },
     )
     task_step_interval: float = field(
         default=0.0,
@@ -83,6 +87,13 @@ class ApiServerSettings:
         metadata={
             "help": "seconds a finished batch job keeps its stopped pods; then they are "
             "removed and the job keeps its status"
+        },
+    )
+    controller_resync: float = field(
+        default=300.0,
+        metadata={
+            "help": "seconds between controller passes that visit every App and BatchJob; "
+            "the passes between visit only those whose object or pods changed"
         },
     )
     change_stream_encoding: str = field(
