@@ -98,10 +98,9 @@ class Fleet:
         self.running: dict[str, dict[str, _Running]] = {n.meta.name: {} for n in nodes}
         self.replicas: dict[str, int] = defaultdict(int)
         self.ends: list[tuple[float, str, str]] = []  # (finish time, node, pod key)
-        self.dirty: set[str] = set()
+        self.dirty: set[tuple[str, str]] = set()  # (node, pod key) changed since the last pass
         self.tally = Tally()
         self.informer = Informer(store, POD.prefix, pod_pb2.Pod)
-        self.informer.add_index("node", lambda p: [p.spec.node_name] if p.spec.node_name else [])
         self.leases: dict[str, int] = {}
         self._changed = asyncio.Event()
 
@@ -111,7 +110,7 @@ class Fleet:
         await self.informer.add_handler(
             Handler(
                 on_add=lambda k, p: mark(p),
-                on_update=lambda k, o, n: mark(n),
+                on_update=lambda k, o, n: (mark(o), mark(n)),
                 on_delete=lambda k, p: mark(p),
             )
         )
@@ -122,7 +121,7 @@ class Fleet:
 
     def _mark(self, pod: pod_pb2.Pod) -> None:
         if pod.spec.node_name:
-            self.dirty.add(pod.spec.node_name)
+            self.dirty.add((pod.spec.node_name, f"{pod.meta.namespace}/{pod.meta.name}"))
             self._changed.set()
 
     def next_end(self) -> float:
@@ -160,38 +159,37 @@ class Fleet:
             if run is not None:
                 await self._write(key, status.finished(run.uid, 0, self._wall_ns()))
         dirty, self.dirty = self.dirty, set()
-        for node in sorted(dirty):
+        for node, key in sorted(dirty):
             if node in self.running:
-                await self._converge_node(node, now)
+                await self._converge_pod(node, key, now)
 
-    async def _converge_node(self, node: str, now: float) -> None:
-        mine = self.running[node]
-        seen = set()
-        for pod in self.informer.by_index("node", node):
-            key = f"{pod.meta.namespace}/{pod.meta.name}"
-            seen.add(key)
-            run = mine.get(key)
-            if pod.meta.HasField("deletion_timestamp"):
-                if run is not None:
-                    # deleted before its end: preempted or reclaimed
-                    if run.batch and now >= self.report_from:
-                        reason = pod.status.reason or "Deleted"
-                        self.tally.evictions.append((now, key, reason))
-                    self._stop(node, key)
-                with contextlib.suppress(NotFound, Conflict):
-                    await self.pods.delete(
-                        pod.meta.namespace,
-                        pod.meta.name,
-                        resource_version=pod.meta.resource_version,
-                    )
-            elif run is None and pod.status.phase in STARTABLE:
-                self._run(node, key, pod, now)
-                created = pod.meta.creation_timestamp.ToNanoseconds() / 1e9
-                if created and now >= self.report_from:
-                    self.tally.latencies.append(max(0.0, self.wall() - created))
-                await self._write(key, status.running(pod.meta.uid, node, "", self._wall_ns()))
-        for key in [k for k in mine if k not in seen]:
-            self._stop(node, key)
+    async def _converge_pod(self, node: str, key: str, now: float) -> None:
+        """Act on one changed pod of ``node``: only what changed is looked at, so a fleet of
+        thousands of busy nodes costs its changes, not its pods, per pass."""
+        namespace, name = key.split("/", 1)
+        pod = self.informer.get(POD.key(namespace, name))
+        run = self.running[node].get(key)
+        if pod is None or pod.spec.node_name != node:
+            self._stop(node, key)  # gone, or moved off this node
+        elif pod.meta.HasField("deletion_timestamp"):
+            if run is not None:
+                # deleted before its end: preempted or reclaimed
+                if run.batch and now >= self.report_from:
+                    reason = pod.status.reason or "Deleted"
+                    self.tally.evictions.append((now, key, reason))
+                self._stop(node, key)
+            with contextlib.suppress(NotFound, Conflict):
+                await self.pods.delete(
+                    pod.meta.namespace,
+                    pod.meta.name,
+                    resource_version=pod.meta.resource_version,
+                )
+        elif run is None and pod.status.phase in STARTABLE:
+            self._run(node, key, pod, now)
+            created = pod.meta.creation_timestamp.ToNanoseconds() / 1e9
+            if created and now >= self.report_from:
+                self.tally.latencies.append(max(0.0, self.wall() - created))
+            await self._write(key, status.running(pod.meta.uid, node, "", self._wall_ns()))
 
     def _run(self, node: str, key: str, pod: pod_pb2.Pod, now: float) -> None:
         c = pod.spec.template.containers
