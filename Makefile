@@ -24,7 +24,7 @@ bench: $(STAMP) engines
 
 # The replay's target: the whole 4,034-machine topology over one simulated day.
 bench-full: $(STAMP)
-	$(BIN)/sigma sim --hours 24 --out /tmp/sim-full --progress
+	$(BIN)/sigma sim --hours 24 --warmup 6 --out /tmp/sim-full --progress
 
 install: $(STAMP)
 
