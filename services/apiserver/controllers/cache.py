@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 from google.protobuf.message import Message
 
@@ -79,7 +80,8 @@ class ControllerCache:
             pod = self._pod
             await self.pods.add_handler(Handler(pod, lambda k, o, n: pod(k, n), pod))
             for informer, kind in ((self.apps, APP_OWNER), (self.jobs, JOB_OWNER)):
-                await informer.add_handler(Handler(*_marker(self._changed[kind])))
+                mark = self._marker(kind)
+                await informer.add_handler(Handler(mark, lambda k, o, n, m=mark: m(k, n), mark))
         runs = [asyncio.ensure_future(i.run()) for i in self._all]
         try:
             await asyncio.gather(*runs)
@@ -92,6 +94,12 @@ class ControllerCache:
     async def wait_synced(self) -> None:
         for informer in self._all:
             await informer.wait_synced()
+
+    def _marker(self, kind: int) -> Callable[[str, app_pb2.App | batch_pb2.BatchJob], None]:
+        def mark(_key: str, obj: app_pb2.App | batch_pb2.BatchJob) -> None:
+            self._changed[kind].add((obj.meta.namespace, obj.meta.name))  # the current set
+
+        return mark
 
     def _pod(self, _key: str, pod: pod_pb2.Pod) -> None:
         changed = self._changed.get(pod.spec.owner_kind)
@@ -131,13 +139,6 @@ class ControllerCache:
 
     def owners(self, owner_kind: int) -> Informer[app_pb2.App] | Informer[batch_pb2.BatchJob]:
         return self.apps if owner_kind == APP_OWNER else self.jobs
-
-
-def _marker(into: set[Owner]) -> tuple[object, object, object]:
-    def mark(_key: str, obj: app_pb2.App | batch_pb2.BatchJob) -> None:
-        into.add((obj.meta.namespace, obj.meta.name))
-
-    return mark, lambda k, o, n: mark(k, n), mark
 
 
 def visit(cache: ControllerCache, owner_kind: int, now: float) -> list[Message]:

@@ -86,6 +86,27 @@ async def test_a_pass_visits_the_jobs_that_changed_and_a_resync_visits_all(
         )
 
         seen.clear()
+        assert await batchjob.reconcile(b.store, t0 + 3.5, cache=cache) == 0
+        assert seen == ["a"]  # its own status write marked it; nothing more to do
+        # A change to the job object alone (no pod moved) marks it too.
+        jkey = BATCH_JOB.key(ns, "b")
+        stored = cache.jobs.get(jkey)
+        assert stored is not None
+        edited = batch_pb2.BatchJob()
+        edited.CopyFrom(stored)
+        edited.meta.labels["team"] = "data"
+        await b.store.txn(
+            [Compare(jkey, stored.meta.resource_version)], [Put(jkey, encode(edited))]
+        )
+        await until(
+            lambda: _true((cache.jobs.get(jkey) or stored).meta.labels.get("team") == "data"),
+            "the cache saw the job change",
+        )
+        seen.clear()
+        await batchjob.reconcile(b.store, t0 + 4, cache=cache)
+        assert seen == ["b"]
+
+        seen.clear()
         await batchjob.reconcile(b.store, t0 + 300, cache=cache)  # the resync
         assert sorted(seen) == ["a", "b"]
     finally:
