@@ -24,7 +24,7 @@ from sigma.slave.cpuset import CpuAllocator, CpuSet, format_cpuset
 from sigma.slave.qos.executor import Executor
 from sigma.slave.qos.manager import Observation, QosManager
 from sigma.slave.qos.model import Action, ActionKind, PodView, QosPolicy
-from sigma.slave.runtime._port import NodeSample, PodRun, PodState, Runtime
+from sigma.slave.runtime._port import PodRun, PodState, Runtime
 from sigma.slave.usage import Mean, qos_sample, report
 from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2
 
@@ -64,7 +64,6 @@ class SlaveAgent:
         self.allocator = CpuAllocator(config.cpu_count)
         self.batch_cpus: CpuSet = self.allocator.batch_pool()
         self.batch_quota = 0
-        self.last_sample: NodeSample | None = None
         self.mean = Mean()  # the samples since the last usage report
         self.executor = Executor(node, self, control.publish_decision, clock=clock)
         # Without cpu.max a quota change alone does nothing: only CPU-set changes are actions.
@@ -308,7 +307,6 @@ class SlaveAgent:
 
     async def observe(self) -> Observation:
         sample = self.runtime.sample()
-        self.last_sample = sample
         self.mean.add(sample)
         pods = {k: p for k, p in self.runtime.pods().items() if p.running}
         views = tuple(

@@ -67,11 +67,6 @@ class Instances(Sequence[pod_pb2.Pod]):
             pod = self._made[n] = P.batch_pod(self.job, *self._todo[n])
         return pod
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
 
 @dataclass(slots=True)
 class JobDecision:

@@ -134,13 +134,10 @@ async def reconcile(
     alive has its pods looked at."""
     cache = cache or await ControllerCache.snapshot(store)
     alive = {heartbeats.node_of(kv.key) for kv in (await store.list(heartbeats.PREFIX)).items}
-    nodes = sorted(cache.nodes.items())
     writes = 0
-    for _, node in nodes:
+    for _, node in sorted(cache.nodes.items()):
         name = node.meta.name
-        if name in alive and node.status.phase != UNKNOWN:
-            continue  # decide() would leave it be
-        pods = [] if name in alive else cache.on_node(name)
+        pods = [] if name in alive else cache.on_node(name)  # decide() reads them if lost
         decision = decide(node, name in alive, pods, now, grace)
         writes += await _apply(store, node, decision, now, fence)
     return writes

@@ -188,18 +188,18 @@ class SchedulingQueue:
         shape, key = entry.shape, entry.pod.key
         if shape is None:
             return False
-        head_key = self._heads.get(shape)
-        head = self._entries.get(head_key) if head_key is not None else None
-        self._heads[shape] = key
+        head_key = self._heads.get(shape, key)
+        head = self._entries.get(head_key)
         if head is None or head_key == key:
+            self._heads[shape] = key
             return False
         parked = self._parked.setdefault(shape, OrderedDict())
         if head.where in (Where.ACTIVE, Where.BACKOFF):
             head.where = Where.PARKED  # its heap entry goes stale (checked on pop and flush)
-            parked[head_key] = None  # type: ignore[index]
-            parked.move_to_end(head_key, last=False)  # type: ignore[arg-type]
+            parked[head_key] = None
+            parked.move_to_end(head_key, last=False)
+            self._heads[shape] = key
             return False
-        self._heads[shape] = head_key  # type: ignore[assignment]
         entry.where = Where.PARKED
         parked[key] = None  # behind the others: they came first
         return True

@@ -111,7 +111,7 @@ def test_dependents_released_only_when_every_dependency_succeeded() -> None:
         *finish(extract[1:], POD.POD_PHASE_RUNNING),
     ]
     d = batchjob.decide(j, half, NOW)
-    assert d.create == [] and phases(d)["transform"] == batch_pb2.BATCH_TASK_PHASE_WAITING
+    assert names(d.create) == [] and phases(d)["transform"] == batch_pb2.BATCH_TASK_PHASE_WAITING
     assert d.status is not None and d.status.phase == batch_pb2.BATCH_JOB_PHASE_RUNNING
     assert d.status.HasField("start_time")
     finish(extract, POD.POD_PHASE_SUCCEEDED)
@@ -160,7 +160,7 @@ def test_evicted_instance_reruns_and_failed_job_stops_the_rest() -> None:
     finish(d.create, POD.POD_PHASE_FAILED)
     running = finish(first[1:], POD.POD_PHASE_RUNNING)
     d = batchjob.decide(j, [*first, *d.create], NOW)
-    assert d.create == [] and names(d.stop) == names(running)
+    assert names(d.create) == [] and names(d.stop) == names(running)
 
 
 def test_finished_job_is_left_alone() -> None:
