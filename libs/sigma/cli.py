@@ -62,7 +62,7 @@ class UpConfig(Security):
 
 
 # Benchmarks by name: "module:function" taking the remaining argv, returning an exit status.
-BENCHMARKS = {"scheduler": "sigma.scheduler.bench:main"}
+BENCHMARKS = {"scheduler": "sigma.scheduler.bench:main", "pod-life": "sigma.sim.floor:main"}
 
 
 class _Parser(argparse.ArgumentParser):

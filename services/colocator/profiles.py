@@ -2,14 +2,18 @@
 
 The load of an app is the CPU its online pods use together. Usage reports come per node, at
 different instants, so the learner keeps each pod's latest figure and, once per tick, sums the
-fresh ones per app into one observation. After a full day of observations it writes the learned
-profile into status.learned_profile (a compare-and-swap on the App), where the time-sharing loop
-and operators read it. It runs on the elected replica, which reads every node's reports.
+fresh ones per app into one observation. The sums are kept as reports arrive and a pod's figure
+leaves them when it goes stale, so a tick costs the apps and the expired pods, not every pod
+of the cluster (tens of thousands, every minute). After a full day of observations it writes
+the learned profile into status.learned_profile (a compare-and-swap on the App), where the
+time-sharing loop and operators read it. It runs on the elected replica, which reads every
+node's reports.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
+from collections import defaultdict, deque
 from collections.abc import Callable
 
 from sigma.colocator.timesharing import DAY, learn, profile_of
@@ -40,6 +44,9 @@ class ProfileLearner:
         self.apps = Repository(store, APP)
         self._owner: dict[str, str] = {}  # pod key -> "namespace/app" ("" when not an app's)
         self._latest: dict[str, tuple[float, int]] = {}  # pod key -> (sampled at, cpu millis)
+        self._expiry: list[tuple[float, str]] = []  # (sampled at, pod key), stale ones lazily
+        self._load: dict[str, int] = defaultdict(int)  # app -> summed millis of _latest
+        self._pods: dict[str, int] = defaultdict(int)  # app -> pods in _latest
         self.observations: dict[str, deque[tuple[float, float]]] = {}
 
     async def owner(self, pod_key: str) -> str:
@@ -56,19 +63,30 @@ class ProfileLearner:
     async def observe(self, report: event_pb2.NodeUsageReport) -> None:
         at = report.sampled_at.seconds + report.sampled_at.nanos / 1e9
         for used in report.pods:
-            if used.qos_class != _BE and await self.owner(used.pod_key):
+            if used.qos_class != _BE and (app := await self.owner(used.pod_key)):
+                self._forget(used.pod_key, app)
                 self._latest[used.pod_key] = (at, used.cpu_millis)
+                self._load[app] += used.cpu_millis
+                self._pods[app] += 1
+                heapq.heappush(self._expiry, (at, used.pod_key))
+
+    def _forget(self, pod_key: str, app: str) -> None:
+        old = self._latest.pop(pod_key, None)
+        if old is not None:
+            self._load[app] -= old[1]
+            self._pods[app] -= 1
+            if not self._pods[app]:
+                del self._pods[app], self._load[app]
 
     def sample(self) -> None:
         """One observation per app: the summed CPU of its pods that reported recently."""
         now = self.wall()
-        loads: dict[str, float] = {}
-        for pod_key, (at, cpu) in list(self._latest.items()):
-            if now - at > self.stale_after:
-                del self._latest[pod_key]  # stopped reporting: scaled away or moved
-                continue
-            app = self._owner[pod_key]
-            loads[app] = loads.get(app, 0.0) + cpu / 1000
+        while self._expiry and now - self._expiry[0][0] > self.stale_after:
+            at, pod_key = heapq.heappop(self._expiry)
+            latest = self._latest.get(pod_key)
+            if latest is not None and latest[0] == at:  # not reported again since
+                self._forget(pod_key, self._owner[pod_key])  # stopped: scaled away or moved
+        loads = {app: millis / 1000 for app, millis in self._load.items()}
         for app, load in loads.items():
             series = self.observations.setdefault(app, deque())
             series.append((now, load))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from sigma.bus.memory import MemoryBus
@@ -55,4 +57,43 @@ async def test_profile_learned_from_usage_then_used() -> None:
     assert await sharing.tick() == 1
     assert (await apps.get("default", "web")).status.time_sharing_replicas == 3
     await bus.close()
+    await store.close()
+
+
+async def test_each_observation_sums_the_fresh_figures_of_an_apps_pods() -> None:
+    """Reports arrive per node at their own instants, pods move and stop reporting: every
+    tick's observation is the sum of the latest figures no older than ``stale_after``."""
+    rng = random.Random(7)
+    store, wall = MemoryStore(), [DAY0]
+    learner = ProfileLearner(store, lambda: wall[0], stale_after=120.0)
+    apps = {"a": 6, "b": 4}
+    for app, replicas in apps.items():
+        for i in range(replicas):
+            await add_pod(store, f"default/{app}-{i}", "n1", LS, app=app)
+    latest: dict[str, tuple[float, int, str]] = {}  # pod -> (sampled at, cpu, app)
+    for step in range(200):
+        wall[0] = DAY0 + 30 * step
+        for node in range(3):
+            if rng.random() < 0.5:
+                continue
+            at = wall[0] - rng.choice((0, 5, 20))
+            usage = []
+            for app, replicas in apps.items():
+                for i in range(replicas):
+                    if rng.random() < 0.3:  # this node runs the pod now
+                        key, cpu = f"default/{app}-{i}", rng.randrange(1000)
+                        usage.append((key, LS, cpu))
+                        latest[key] = (at, cpu, app)
+            await learner.observe(report(f"n{node}", at, 0, pods=tuple(usage)))
+        learner.sample()
+        want: dict[str, float] = {}
+        for at, cpu, app in latest.values():
+            if wall[0] - at <= 120.0:
+                want[f"default/{app}"] = want.get(f"default/{app}", 0.0) + cpu / 1000
+        got = {
+            app: series[-1][1]
+            for app, series in learner.observations.items()
+            if series[-1][0] == wall[0]
+        }
+        assert got == pytest.approx(want), step
     await store.close()
