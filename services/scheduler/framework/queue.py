@@ -206,7 +206,10 @@ class SchedulingQueue:
 
     def _hand_over(self, entry: QueuedPod) -> None:
         """``entry`` stops standing for its shape (it is being tried, or gone): the next parked
-        pod of the shape is made ready and stands for it instead."""
+        pod of the shape is made ready and stands for it instead. It takes ``entry``'s place
+        in line, so if ``entry`` fits the shape keeps the room it was woken for, pod after pod,
+        as a backlog of unparked pods woken together would (they sit in line side by side);
+        pods of other shapes woken after it wait their turn behind it."""
         shape = entry.shape
         if shape is None or self._heads.get(shape) != entry.pod.key:
             return
@@ -219,7 +222,7 @@ class SchedulingQueue:
             del self._parked[shape]
         nxt = self._entries[key]
         self._heads[shape] = key
-        self._activate(nxt)
+        self._activate(nxt, seq=entry.seq)  # its place in line: it follows right behind
 
     def _unpark(self, entry: QueuedPod) -> None:
         if entry.where is Where.PARKED:
@@ -230,10 +233,10 @@ class SchedulingQueue:
                     del self._parked[entry.shape]
             entry.where = Where.ACTIVE  # until the caller files it anew
 
-    def _activate(self, entry: QueuedPod) -> None:
+    def _activate(self, entry: QueuedPod, seq: int | None = None) -> None:
         self._unschedulable.pop(entry.pod.key, None)
         entry.where = Where.ACTIVE
-        entry.seq = next(self._seq)
+        entry.seq = next(self._seq) if seq is None else seq
         heapq.heappush(self._active, (*_order(entry.pod), entry.seq, entry.pod.key))
 
     def _to_backoff(self, entry: QueuedPod) -> None:

@@ -117,6 +117,22 @@ def test_like_pods_wait_behind_one_head_and_follow_it_when_it_fits() -> None:
     assert likes == sorted(likes) and len(likes) == 100  # in the order they came
 
 
+def test_a_fitting_shape_keeps_its_place_in_line_pod_after_pod() -> None:
+    """Heads of two shapes woken by one event: the pod made ready behind the first head is
+    tried next, before the second head, as it would be if the pods had not been parked (woken
+    together, like pods stand side by side in line). A pod made ready at the back instead
+    would hand every freed room to a new shape each time: one pod per shape per turn, which
+    favours shapes of long-running pods over those of short ones."""
+    q = _shaped(ManualClock())
+    for shape, cpu in (("a", 1000), ("b", 2000)):
+        for i in range(3):
+            q.add(pod(f"a/{shape}{i}", cpu=cpu))
+    assert _fail_all(q) == 6
+    assert q.on_event(ClusterEvent.ROOM_FREED) == 2
+    order = [e.pod.key for e in iter(q.pop, None)]  # each fits
+    assert order == ["a/a0", "a/a1", "a/a2", "a/b0", "a/b1", "a/b2"]
+
+
 def test_a_deleted_or_changed_head_hands_over_to_the_next_of_its_shape() -> None:
     q = _shaped(ManualClock())
     for i in range(3):
