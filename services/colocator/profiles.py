@@ -86,10 +86,9 @@ class ProfileLearner:
             latest = self._latest.get(pod_key)
             if latest is not None and latest[0] == at:  # not reported again since
                 self._forget(pod_key, self._owner[pod_key])  # stopped: scaled away or moved
-        loads = {app: millis / 1000 for app, millis in self._load.items()}
-        for app, load in loads.items():
+        for app, millis in self._load.items():
             series = self.observations.setdefault(app, deque())
-            series.append((now, load))
+            series.append((now, millis / 1000))
             while series and series[0][0] < now - self.keep:
                 series.popleft()
 
