@@ -13,7 +13,6 @@ spreading the number of hard-skew violations found by recounting every App after
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import time
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sigma.bench import emit
 from sigma.scheduler import bench_e2e
 from sigma.scheduler.framework import Cache, NodeRow, PodInfo, Spread
 from sigma.scheduler.framework.types import CHASSIS, CORE_SWITCH, HOST
@@ -204,10 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             result = run(WORKLOADS[name](args.nodes, args.pods), args.seed)
-        if args.json:
-            print(json.dumps(result), flush=True)
-        else:
-            print(" ".join(f"{k}={v}" for k, v in result.items()), flush=True)
+        emit(result, as_json=args.json)
     return 0
 
 

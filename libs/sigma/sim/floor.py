@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import time
 import uuid
 
 from sigma.apiserver.tasks.pods import batch_pod
+from sigma.bench import emit
 from sigma.resources import POD, Repository
 from sigma.slave import status
 from sigma.slave.runtime.simulated import DURATION_LABEL
@@ -31,6 +31,12 @@ from sigma.v1 import batch_pb2, meta_pb2, pod_pb2
 
 INFORMERS = (0, 1, 4)
 WRITES = 5  # create, bind, Running, Succeeded, delete
+NODE = "m-1932"
+
+
+def _bind(pod: pod_pb2.Pod) -> bool:
+    pod.spec.node_name = NODE
+    return True
 
 
 def _job() -> batch_pb2.BatchJob:
@@ -62,23 +68,14 @@ async def pod_lives(pods: int, informers: int) -> float:
         name = pod.meta.name
         uid = pod.meta.uid = str(uuid.UUID(int=i))
         await repo.create(pod)
-
-        def bind(p: pod_pb2.Pod) -> bool:
-            p.spec.node_name = "m-1932"
-            return True
-
-        for change in (
-            bind,
-            status.running(uid, "m-1932", "", 1),
-            status.finished(uid, 0, 2),
-        ):
+        for change in (_bind, status.running(uid, NODE, "", 1), status.finished(uid, 0, 2)):
             await repo.mutate("default", name, change)
         await repo.delete("default", name)
         if i % 100 == 99:
             await asyncio.sleep(0)  # let the watchers run, as the replay's loop does
     revision = await store.revision()
     if revision - first != WRITES * pods:
-        raise AssertionError(f"{revision - first} writes for {pods} pods, not {WRITES} each")
+        raise RuntimeError(f"{revision - first} writes for {pods} pods, not {WRITES} each")
     # Yield until every cache has caught up: an event would need a handler, and handlers are
     # the consumers' work, not the floor's.
     while any(i.revision < revision for i in watching):  # noqa: ASYNC110
@@ -110,10 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             "pods_per_s": round(args.pods / took),
             "x_without_informers": round(took / base, 2),
         }
-        if args.json:
-            print(json.dumps(result), flush=True)
-        else:
-            print(" ".join(f"{k}={v}" for k, v in result.items()), flush=True)
+        emit(result, as_json=args.json)
     return 0
 
 

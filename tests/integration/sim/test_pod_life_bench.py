@@ -23,7 +23,7 @@ def test_a_change_that_writes_nothing_is_caught(monkeypatch: pytest.MonkeyPatch)
     """The writes are counted: a pod life that lost one (a status change refused because
     its uid did not match, say) fails the run instead of flattering it."""
     monkeypatch.setattr(floor.status, "finished", lambda uid, code, at: lambda pod: False)
-    with pytest.raises(AssertionError, match="writes for 3 pods"):
+    with pytest.raises(RuntimeError, match="writes for 3 pods"):
         asyncio.run(floor.pod_lives(3, 1))
 
 
