@@ -273,9 +273,8 @@ class TaskWorker:
     ) -> tuple[list[pod_pb2.Pod], int]:
         """The pods of exactly this incarnation of the target, and the revision read at."""
         kind, name = planner.owner_kind(task), task.spec.target_name
-        # Owned pods are named "<target>-..." (see tasks.pods): list those keys, not the
-        # whole namespace; ``owned_by`` still decides, so "web-2" of App "web" and App "web-2"
-        # stay apart.
+        # The prefix lists more than the owner's pods: ``owned_by`` decides, so "web-2" of App
+        # "web" and App "web-2" stay apart.
         listing = await self.store.list(_owned_prefix(task))
         uid = task.spec.target_uid or (target.meta.uid if target is not None else "")
         pods = [decode(pod_pb2.Pod, kv) for kv in listing.items]
