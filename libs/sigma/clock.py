@@ -29,3 +29,18 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
+
+
+async def sleep_or(clock: Clock, seconds: float, event: asyncio.Event) -> None:
+    """Wait until ``event`` is set or ``seconds`` pass on ``clock``, whichever comes first.
+
+    Both waits are cancelled before returning, also when the caller is cancelled, so neither
+    outlives it.
+    """
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    woken = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait([sleeper, woken], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeper.cancel()
+        woken.cancel()

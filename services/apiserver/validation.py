@@ -46,6 +46,21 @@ _NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _LABEL_PART = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_CAMEL = re.compile(r"[A-Z][A-Za-z0-9]{0,62}")
+# An OCI image reference, after the distribution project's grammar: [domain[:port]/]path
+# [:tag][@algorithm:hex]. Path components are lower case; the domain may not be.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_DOMAIN = rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:]+\])(?::[0-9]+)?"
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE = re.compile(
+    rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*"
+    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?"
+)
+IMAGE_NAME_MAX = 255
+PROBE_SECONDS_MAX = 3600
+THRESHOLD_MAX = 1000
+APP_RESTART = (pod_pb2.RESTART_POLICY_ALWAYS,)
+BATCH_RESTART = (pod_pb2.RESTART_POLICY_ON_FAILURE, pod_pb2.RESTART_POLICY_NEVER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +142,12 @@ def duration(value: Message, max_seconds: int, field: str) -> None:
 
 
 # -- metadata -----------------------------------------------------------------------------------
+def camel_case(value: str, field: str) -> None:
+    """A machine-readable cause ("NodeDrain"): CamelCase letters and digits, 1-63 long."""
+    if not _CAMEL.fullmatch(value):
+        raise Invalid(field, f"{value!r} is not CamelCase (letters and digits, at most 63)")
+
+
 def label_key(key: str, field: str) -> None:
     prefix, _, part = key.rpartition("/")
     if prefix:
@@ -185,10 +206,43 @@ def resource_list(value: meta_pb2.ResourceList, limits: Limits, field: str) -> N
     in_range(value.memory_bytes, 0, limits.max_memory_bytes, f"{field}.memory_bytes")
 
 
+def image(value: str, field: str) -> None:
+    """An OCI image reference ("registry:5000/team/web:1.4", "name@sha256:<hex>")."""
+    if len(value) > IMAGE_NAME_MAX or not _IMAGE.fullmatch(value):
+        raise Invalid(
+            field, f"{value!r} is not an image reference ([registry/]name[:tag][@digest])"
+        )
+
+
+def probe(value: pod_pb2.Probe, field: str, *, liveness: bool) -> None:
+    which = value.WhichOneof("handler")
+    if which is None:
+        raise Invalid(field, "needs one of exec, tcp_socket, grpc")
+    if which == "exec" and not value.exec.command:
+        raise Invalid(f"{field}.exec.command", "required")
+    if which in ("tcp_socket", "grpc"):
+        in_range(getattr(value, which).port, 1, 65535, f"{field}.{which}.port")
+    if which == "tcp_socket" and value.tcp_socket.host:
+        subdomain(value.tcp_socket.host, f"{field}.tcp_socket.host")
+    for part in ("initial_delay", "period", "timeout"):
+        if value.HasField(part):
+            duration(getattr(value, part), PROBE_SECONDS_MAX, f"{field}.{part}")
+    in_range(value.success_threshold, 0, THRESHOLD_MAX, f"{field}.success_threshold")
+    in_range(value.failure_threshold, 0, THRESHOLD_MAX, f"{field}.failure_threshold")
+    if liveness and value.success_threshold > 1:
+        raise Invalid(f"{field}.success_threshold", "must be 1 for a liveness probe")
+
+
 def container(value: pod_pb2.Container, limits: Limits, field: str) -> None:
     name(value.name, f"{field}.name")
     if not value.command:
         raise Invalid(f"{field}.command", "required")
+    if value.image:
+        image(value.image, f"{field}.image")
+    if value.HasField("readiness_probe"):
+        probe(value.readiness_probe, f"{field}.readiness_probe", liveness=False)
+    if value.HasField("liveness_probe"):
+        probe(value.liveness_probe, f"{field}.liveness_probe", liveness=True)
     for key in value.env:
         if not _ENV_NAME.fullmatch(key):
             raise Invalid(f"{field}.env[{key!r}]", "not a valid environment variable name")
@@ -215,7 +269,14 @@ def toleration(value: meta_pb2.Toleration, field: str) -> None:
         raise Invalid(f"{field}.key", "required unless operator is EXISTS")
 
 
-def template(value: pod_pb2.PodTemplate, limits: Limits, field: str, *, qos: Sequence[int]) -> None:
+def template(
+    value: pod_pb2.PodTemplate,
+    limits: Limits,
+    field: str,
+    *,
+    qos: Sequence[int],
+    restart: Sequence[int],
+) -> None:
     labels(value.labels, f"{field}.labels")
     annotations(value.annotations, f"{field}.annotations")
     if not value.containers:
@@ -229,6 +290,7 @@ def template(value: pod_pb2.PodTemplate, limits: Limits, field: str, *, qos: Seq
             raise Invalid(f"{field}.containers[{i}].name", f"duplicate container name {c.name!r}")
         seen.add(c.name)
     enum(value.qos_class, meta_pb2.QoSClass, f"{field}.qos_class", allowed=qos)
+    enum(value.restart_policy, pod_pb2.RestartPolicy, f"{field}.restart_policy", allowed=restart)
     in_range(value.priority, -PRIORITY_MAX, PRIORITY_MAX, f"{field}.priority")
     labels(value.node_selector, f"{field}.node_selector")
     for i, t in enumerate(value.tolerations):
@@ -306,12 +368,13 @@ def time_sharing(value: app_pb2.TimeSharingPolicy, field: str) -> None:
 
 def app_spec(value: app_pb2.AppSpec, limits: Limits, field: str) -> None:
     in_range(value.replicas, 0, limits.max_replicas, f"{field}.replicas")
-    template(value.template, limits, f"{field}.template", qos=APP_QOS)
+    template(value.template, limits, f"{field}.template", qos=APP_QOS, restart=APP_RESTART)
     enum(value.qos_class, meta_pb2.QoSClass, f"{field}.qos_class", allowed=APP_QOS)
     in_range(value.priority, -PRIORITY_MAX, PRIORITY_MAX, f"{field}.priority")
     spread(value.spread, f"{field}.spread")
     upgrade_policy(value.upgrade, limits, f"{field}.upgrade")
     in_range(value.min_replicas, 0, value.replicas, f"{field}.min_replicas")
+    in_range(value.min_available, 0, value.replicas, f"{field}.min_available")
     time_sharing(value.time_sharing, f"{field}.time_sharing")
 
 
@@ -326,7 +389,7 @@ def app(value: app_pb2.App, request_namespace: str, limits: Limits, field: str =
 def batch_task(value: batch_pb2.BatchTask, limits: Limits, field: str) -> None:
     name(value.name, f"{field}.name")
     in_range(value.instances, 1, limits.max_replicas, f"{field}.instances")
-    template(value.template, limits, f"{field}.template", qos=BATCH_QOS)
+    template(value.template, limits, f"{field}.template", qos=BATCH_QOS, restart=BATCH_RESTART)
     if value.HasField("duration_hint"):
         duration(value.duration_hint, 30 * DAY_SECONDS, f"{field}.duration_hint")
     if value.HasField("max_retries"):
@@ -452,7 +515,7 @@ def upgrade_app(request: Any, limits: Limits) -> None:
     name(request.name, "name")
     if not request.HasField("template"):
         raise Invalid("template", "required")
-    template(request.template, limits, "template", qos=APP_QOS)
+    template(request.template, limits, "template", qos=APP_QOS, restart=APP_RESTART)
     if request.HasField("upgrade"):
         upgrade_policy(request.upgrade, limits, "upgrade")
     resource_version(request.resource_version)

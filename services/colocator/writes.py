@@ -8,7 +8,7 @@
 - Time-sharing: the apiserver's ``change`` helper writes ``status.time_sharing_replicas`` and a
   SCALE task in one transaction, as Apps.Scale does. Not the Scale RPC itself: that moves
   ``spec.replicas`` (the peak size, the user's intent), while time-sharing is a temporary ask
-  below it that the task planner reads through ``desired_replicas``; going through the store
+  below it that the task planner reads through ``target_replicas``; going through the store
   also spares the colocator a dependency on a reachable apiserver.
 """
 

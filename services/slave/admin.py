@@ -7,9 +7,12 @@ import grpc
 from sigma.auth import CLUSTER_READ, CONTROL, Access
 from sigma.errors import Invalid
 from sigma.rpc import Service
-from sigma.slave.agent import BE, LSE, SlaveAgent
+from sigma.slave.agent import SlaveAgent
 from sigma.slave.cpuset import format_cpuset
-from sigma.v1 import pod_pb2, slave_pb2, slave_pb2_grpc
+from sigma.slave.drain import drain
+from sigma.slave.pods.status import verdict
+from sigma.slave.runtime._port import PodState
+from sigma.v1 import meta_pb2, pod_pb2, slave_pb2, slave_pb2_grpc
 
 SERVICE = "sigma.v1.Slave"
 MAX_GRACE_SECONDS = 24 * 3600  # a drain's longest grace per pod
@@ -29,7 +32,7 @@ class SlaveAdmin(slave_pb2_grpc.SlaveServicer):
         out = slave_pb2.GetNodeStatusResponse(
             node=a.node_object(),
             runtime=a.runtime.name,
-            shared_cpus=format_cpuset(a.allocator.shared_pool()),
+            shared_cpus=format_cpuset(a.cpus.allocator.shared_pool()),
             under_pressure=a.qos.under_pressure,
             lease_id=getattr(a.control, "lease_id", 0),
         )
@@ -48,6 +51,7 @@ class SlaveAdmin(slave_pb2_grpc.SlaveServicer):
         report = a.usage_report()
         usage = {u.pod_key: u for u in report.pods} if report is not None else {}
         out = slave_pb2.ListLocalPodsResponse()
+        batch_pool = a.cpus.allocator.batch_pool()
         for key, st in sorted(a.runtime.pods().items()):
             if request.qos_class and st.qos != request.qos_class:
                 continue
@@ -55,12 +59,12 @@ class SlaveAdmin(slave_pb2_grpc.SlaveServicer):
                 pod_key=key,
                 pod_uid=st.uid,
                 qos_class=st.qos,
-                phase=_phase(st.exit_code, st.killed),
+                phase=_phase(st),
                 cpuset=format_cpuset(st.cpus),
-                exclusive=st.qos == LSE,
+                exclusive=st.qos == meta_pb2.QOS_CLASS_LSE,
                 pid=st.pids[0] if st.pids else 0,
-                suppressed=st.qos == BE
-                and (st.frozen or len(st.cpus) < len(a.allocator.batch_pool())),
+                suppressed=st.qos == meta_pb2.QOS_CLASS_BE
+                and (st.frozen or len(st.cpus) < len(batch_pool)),
             )
             if key in usage:
                 local.usage.CopyFrom(usage[key])
@@ -73,7 +77,8 @@ class SlaveAdmin(slave_pb2_grpc.SlaveServicer):
         grace = _grace(request)
         remaining = context.time_remaining()
         timeout = max(0.0, remaining - 0.05) if remaining is not None else 30.0
-        evicted, left = await self.agent.drain(
+        evicted, left = await drain(
+            self.agent,
             request.reason or "NodeDrain",
             batch_only=request.batch_only,
             grace=grace,
@@ -93,12 +98,14 @@ def _grace(request: slave_pb2.DrainRequest) -> float | None:
     return seconds
 
 
-def _phase(exit_code: int | None, killed: bool) -> pod_pb2.PodPhase:
-    if exit_code is None:
+def _phase(st: PodState) -> pod_pb2.PodPhase:
+    """RUNNING while a container runs; once all ended, EVICTED if the agent stopped it."""
+    if st.running:
         return pod_pb2.POD_PHASE_RUNNING
-    if killed:
+    if st.killed:
         return pod_pb2.POD_PHASE_EVICTED
-    return pod_pb2.POD_PHASE_SUCCEEDED if exit_code == 0 else pod_pb2.POD_PHASE_FAILED
+    code = verdict(st.containers)
+    return pod_pb2.POD_PHASE_SUCCEEDED if code == 0 else pod_pb2.POD_PHASE_FAILED
 
 
 def service(agent: SlaveAgent) -> Service:

@@ -1,10 +1,16 @@
 """The slave agent: one per machine. Registers, heartbeats, converges, reports, protects online.
 
-Level-triggered: every pass of ``converge`` compares what the store says should run on this
-node with what the runtime runs, and closes the gap: start what should run, stop what should
-not, report exits and keep each running pod's status (phase, cpuset) current with a CAS.
-Killing the agent at any moment loses nothing: the runtime's state dir lets the next agent
-adopt running processes, and the next pass writes whatever status was not written yet.
+Level-triggered: every pass of ``converge`` hands what the store says should run on this node
+and what the runtime runs to the pure ``pods.reconcile``, and lets ``pods.executor`` carry out
+its plan: start what should run, restart what crashed once its back-off is due, stop what
+should not run, report exits and keep each live pod's status current with a CAS. A pass runs
+at least every ``resync_interval``, at once when the store or a container exit says something
+changed, and when a back-off falls due. Killing the agent at any moment loses nothing: the
+runtime's state lets the next agent adopt running containers, and the next pass writes
+whatever status was not written yet.
+
+The agent only wires and paces: decisions live in ``pods.reconcile`` and the QoS strategies,
+host writes in ``pods.executor`` and the QoS executor, usage in ``usage``, drains in ``drain``.
 """
 
 from __future__ import annotations
@@ -15,23 +21,28 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sigma.clock import Clock
+from sigma.clock import Clock, sleep_or
 from sigma.errors import SigmaError
-from sigma.log import get_logger, request_scope
-from sigma.slave import status
+from sigma.log import get_logger
+from sigma.resources.pods import key as pod_key
 from sigma.slave.control import ControlPlane
-from sigma.slave.cpuset import CpuAllocator, CpuSet, format_cpuset
+from sigma.slave.cpuset import NodeCpus
+from sigma.slave.pods import probes
+from sigma.slave.pods.backoff import Backoff
+from sigma.slave.pods.executor import PodExecutor
+from sigma.slave.pods.reconcile import Facts, Plan, reconcile
 from sigma.slave.qos.executor import Executor
-from sigma.slave.qos.manager import Observation, QosManager
-from sigma.slave.qos.model import Action, ActionKind, PodView, QosPolicy
-from sigma.slave.runtime._port import PodRun, PodState, Runtime
-from sigma.slave.usage import Mean, qos_sample, report
-from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2
+from sigma.slave.qos.host import RuntimeHost
+from sigma.slave.qos.manager import QosManager
+from sigma.slave.qos.model import QosPolicy
+from sigma.slave.runtime._port import Runtime
+from sigma.slave.usage import report
+from sigma.v1 import event_pb2, meta_pb2, node_pb2
 
 log = get_logger("sigma.slave")
 
-LSE, LSR, BE = meta_pb2.QOS_CLASS_LSE, meta_pb2.QOS_CLASS_LSR, meta_pb2.QOS_CLASS_BE
 VERSION = "0.1.0"
+_PASSES = 3  # reconcile again at once after a pass that started or ended something
 
 
 @dataclass(slots=True)
@@ -45,34 +56,49 @@ class AgentConfig:
     heartbeat_ttl: int = 15
     heartbeat_interval: float = 5.0
     usage_interval: float = 10.0
-    resync_interval: float = 1.0  # converge at least this often (exits are polled, not pushed)
+    resync_interval: float = 1.0  # converge at least this often
     qos_interval: float = 0.025  # 25 ms: pressure to suppressed < 100 ms p99
     grace: float = 10.0  # SIGTERM -> SIGKILL on deletion, unless the pod sets its own
     evict_grace: float = 1.0  # the same for QoS evictions: batch must leave fast
     policy: QosPolicy = field(default_factory=QosPolicy)
+    backoff: Backoff = field(default_factory=Backoff)  # restart back-off of crashed containers
 
 
 class SlaveAgent:
     def __init__(
-        self, node: str, control: ControlPlane, runtime: Runtime, clock: Clock, config: AgentConfig
+        self,
+        node: str,
+        control: ControlPlane,
+        runtime: Runtime,
+        clock: Clock,
+        config: AgentConfig,
+        *,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.node = node
         self.control = control
         self.runtime = runtime
         self.clock = clock
+        self.wall = wall
         self.config = config
-        self.allocator = CpuAllocator(config.cpu_count)
-        self.batch_cpus: CpuSet = self.allocator.batch_pool()
-        self.batch_quota = 0
-        self.mean = Mean()  # the samples since the last usage report
-        self.executor = Executor(node, self, control.publish_decision, clock=clock)
+        self._wake = asyncio.Event()
+        self.cpus = NodeCpus.of(config.cpu_count)
+        self.pods = PodExecutor(
+            node, control, runtime, self.cpus, grace=config.grace, wall=wall, wake=self._wake.set
+        )
+        self.backoff = config.backoff
+        self.prober = probes.Prober(runtime, clock, self._wake.set)
+        self.draining = False  # a full drain: start nothing new
+        self.drain_grace: float | None = None  # a drain's own eviction grace
+        self.host = RuntimeHost(runtime, self.cpus, self.pods, clock, self._evict_grace)
+        self.executor = Executor(node, self.host, control.publish_decision, clock=clock)
         # Without cpu.max a quota change alone does nothing: only CPU-set changes are actions.
         policy = dataclasses.replace(config.policy, enforce_quota=runtime.capabilities.cpu_max)
         self.qos = QosManager(
             node,
             config.cpu_count,
             config.memory_bytes,
-            self.observe,
+            self.host.observe,
             self.executor,
             clock,
             policy=policy,
@@ -81,23 +107,20 @@ class SlaveAgent:
         self.capacity = meta_pb2.ResourceList(
             cpu_millis=config.cpu_count * 1000, memory_bytes=config.memory_bytes
         )
-        self._wake = asyncio.Event()
-        self._evicting: dict[str, asyncio.Task[None]] = {}
-        self.draining = False  # a full drain: start nothing new
-        self._drain_grace: float | None = None
-        self._done: set[str] = set()  # uids of pods that finished or were evicted here
-        # Final statuses (finished, evicted) the store has not taken yet, by pod key: the
-        # runtime forgets the pod, so these are the only record of its end until written.
-        self._verdicts: dict[str, tuple[str, status.Change]] = {}
         self._recorded_at: float | None = None  # clock time of the last usage written to the Node
+        runtime.on_exit(self._wake.set)
+
+    def _evict_grace(self) -> float:
+        return self.drain_grace if self.drain_grace is not None else self.config.evict_grace
 
     # -- wiring -------------------------------------------------------------------------------
     async def start(self) -> None:
         await self.control.register_node(self.node_object())
         await self.control.start_heartbeat(self.config.heartbeat_ttl)
+        lse, lsr = meta_pb2.QOS_CLASS_LSE, meta_pb2.QOS_CLASS_LSR
         for pod in self.runtime.adopt():
-            if pod.running and pod.qos in (LSE, LSR):
-                self.allocator.adopt(pod.key, exclusive=pod.qos == LSE, cpus=pod.cpus)
+            if pod.running and pod.qos in (lse, lsr):
+                self.cpus.allocator.adopt(pod.key, exclusive=pod.qos == lse, cpus=pod.cpus)
         log.info("agent started", extra={"node": self.node, "runtime": self.runtime.name})
 
     async def run(self) -> None:
@@ -113,9 +136,11 @@ class SlaveAgent:
         try:
             await asyncio.gather(*tasks)
         finally:
-            for task in [*tasks, *self._evicting.values()]:
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, *self._evicting.values(), return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.prober.close()
+            await self.pods.close()
             await self.runtime.close()  # the pods keep running: a restarted agent adopts them
 
     def node_object(self) -> node_pb2.Node:
@@ -145,202 +170,42 @@ class SlaveAgent:
         await self.control.wait_synced()
         while True:
             self._wake.clear()
+            wake_at = None
             try:
-                await self.converge()
+                wake_at = await self.converge()
             except SigmaError as exc:
                 log.warning("converge failed", extra={"node": self.node, "error": str(exc)})
-            sleeper = asyncio.ensure_future(self.clock.sleep(self.config.resync_interval))
-            woken = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait([sleeper, woken], return_when=asyncio.FIRST_COMPLETED)
-            finally:  # also when the loop is cancelled, or both would outlive it
-                sleeper.cancel()
-                woken.cancel()
+            pause = self.config.resync_interval
+            if wake_at is not None:  # a restart back-off falls due before the next resync
+                pause = max(0.0, min(pause, wake_at - self.wall()))
+            await sleep_or(self.clock, pause, self._wake)
 
     # -- converging ---------------------------------------------------------------------------
-    async def converge(self) -> None:
-        mine = {_key(p): p for p in self.control.my_pods()}
-        # A pod that finished here stays finished even before the cache shows its verdict.
-        self._done &= {p.meta.uid for p in mine.values()}
-        await self._write_verdicts(mine)
-        wanted = {
-            k: p
-            for k, p in mine.items()
-            if _wanted(p) and not self.draining and p.meta.uid not in self._done
-        }
-        self.runtime.poll()
-        for key, st in self.runtime.pods().items():
-            if key in self._evicting:
-                continue
-            if not st.running:
-                await self._finish(st, mine.get(key))
-            elif key not in wanted or wanted[key].meta.uid != st.uid:
-                await self._stop(st, mine.get(key))
-        # Exclusive and reserved CPUs first, so shared pods start on the pool that is left.
-        order = sorted(
-            wanted.items(), key=lambda kv: (kv[1].spec.qos_class not in (LSE, LSR), kv[0])
-        )
-        for key, pod in order:
-            fresh = pod.meta.uid not in self._done  # not finished earlier in this very pass
-            if fresh and key not in self._evicting and key not in self.runtime.pods():
-                await self._start(pod)
-        running = self.runtime.pods()
-        for key, pod in wanted.items():
-            st = running.get(key)
-            if st is not None and st.running and key not in self._evicting:
-                await self._keep(pod, st)
-        for key, pod in mine.items():
-            if pod.meta.HasField("deletion_timestamp") and key not in running:
-                await self.control.delete_pod(pod)
+    async def converge(self) -> float | None:
+        """One pass; returns when the earliest pending restart falls due (wall seconds)."""
+        mine = {pod_key(p): p for p in self.control.my_pods()}
+        await self.pods.begin_pass(mine)
+        plan = Plan()
+        for _ in range(_PASSES):
+            self.runtime.poll()
+            observed = self.runtime.pods()
+            self.prober.sync(probes.targets(mine, observed))
+            facts = Facts(self.wall(), self.draining, self.pods.busy, frozenset(self.pods.done))
+            plan = reconcile(mine, observed, facts, self.backoff, self.prober.passing)
+            await self.pods.apply(plan)
+            if not plan.acted:
+                break
+        self.backoff.keep_only(p.meta.uid for p in mine.values())
+        return plan.wake_at
 
-    async def _start(self, pod: pod_pb2.Pod) -> None:
-        with request_scope(pod.meta):
-            await self._start_pod(pod)
-
-    async def _start_pod(self, pod: pod_pb2.Pod) -> None:
-        key = _key(pod)
-        try:
-            cpus = self._cpus_for(key, pod.spec.qos_class, pod)
-            st = await self.runtime.start(PodRun.from_pod(pod, cpus))
-        except SigmaError as exc:
-            self.allocator.release(key)
-            await self._write(pod, status.failed_to_start(pod.meta.uid, str(exc), time.time_ns()))
-            return
-        log.info("pod started", extra={"pod": key, "cpus": format_cpuset(cpus), "pids": st.pids})
-
-    async def _keep(self, pod: pod_pb2.Pod, st: PodState) -> None:
-        """Keep a running pod on the CPUs its class gets now, and its status saying so."""
-        want = self._cpus_for(st.key, st.qos, pod)
-        if want != st.cpus:
-            await self.runtime.set_cpus(st.key, want, self.batch_quota if st.qos == BE else 0)
-        cpuset = format_cpuset(want)
-        change = status.running(st.uid, self.node, cpuset, int(st.started_at * 1e9))
-        probe = pod_pb2.Pod()
-        probe.CopyFrom(pod)  # the cache's copy is shared: try the change on a copy first
-        if change(probe):
-            await self._write(pod, change)
-
-    async def _stop(self, st: PodState, pod: pod_pb2.Pod | None) -> None:
-        grace = self.config.grace
-        if pod is not None and pod.spec.template.HasField("termination_grace_period"):
-            grace = pod.spec.template.termination_grace_period.ToTimedelta().total_seconds()
-        await self.runtime.stop(st.key, grace)
-        self._release(st.key)
-        if pod is not None and pod.meta.HasField("deletion_timestamp"):
-            await self.control.delete_pod(pod)
-
-    async def _finish(self, st: PodState, pod: pod_pb2.Pod | None) -> None:
-        self._done.add(st.uid)
-        if not st.killed and st.exit_code is not None:
-            change = status.finished(st.uid, st.exit_code, time.time_ns())
-            await self._verdict(st.key, st.uid, change)
-        self._release(st.key)
-
-    async def _verdict(self, key: str, uid: str, change: status.Change) -> None:
-        """Write a pod's final status, or keep it for the next pass if the store refuses it."""
-        self._verdicts[key] = (uid, change)
-        if await self._write_key(key, change):
-            self._verdicts.pop(key, None)
-
-    async def _write_verdicts(self, mine: dict[str, pod_pb2.Pod]) -> None:
-        """Retry the final statuses not written yet; drop those of pods gone or replaced."""
-        for key, (uid, change) in list(self._verdicts.items()):
-            pod = mine.get(key)
-            if pod is None or pod.meta.uid != uid or await self._write_key(key, change):
-                self._verdicts.pop(key, None)
-
-    def _release(self, key: str) -> None:
-        self.runtime.forget(key)
-        self.allocator.release(key)
-
-    async def _write(self, pod: pod_pb2.Pod, change: status.Change) -> bool:
-        return await self._write_key(_key(pod), change)
-
-    async def _write_key(self, key: str, change: status.Change) -> bool:
-        """Whether the store took the change (a refused one is written again by a later pass)."""
-        namespace, _, name = key.partition("/")
-        try:
-            await self.control.update_pod(namespace, name, change)
-        except SigmaError as exc:
-            log.warning("status write failed", extra={"pod": key, "error": str(exc)})
-            return False
-        return True
-
-    def _cpus_for(self, key: str, qos: int, pod: pod_pb2.Pod) -> CpuSet:
-        if qos in (LSE, LSR):
-            millis = sum(c.resources.requests.cpu_millis for c in pod.spec.template.containers)
-            return self.allocator.allocate(key, exclusive=qos == LSE, cpu_millis=millis)
-        if qos == BE:
-            return (self.batch_cpus & self.allocator.batch_pool()) or self.allocator.shared_pool()
-        return self.allocator.shared_pool()
-
-    # -- the QoS host: the executor's only way to touch pods -------------------------------
-    async def set_batch_cpus(self, cpus: CpuSet, quota_millis: int) -> None:
-        self.batch_cpus, self.batch_quota = cpus, quota_millis
-        for key, st in self.runtime.pods().items():
-            if st.running and st.qos == BE and key not in self._evicting:
-                await self.runtime.set_cpus(key, cpus, quota_millis)
-
-    async def freeze(self, pod_key: str) -> None:
-        await self.runtime.freeze(pod_key)
-
-    async def thaw(self, pod_key: str) -> None:
-        await self.runtime.thaw(pod_key)
-
-    async def evict(self, pod_key: str, reason: str, message: str) -> None:
-        """Stop the pod in the background (the QoS loop must not wait out its grace)."""
-        st = self.runtime.pods().get(pod_key)
-        if st is None or not st.running or pod_key in self._evicting:
-            return
-        self._evicting[pod_key] = asyncio.ensure_future(self._evict(st, reason, message))
-
-    async def _evict(self, st: PodState, reason: str, message: str) -> None:
-        self._done.add(st.uid)
-        try:
-            grace = self._drain_grace if self._drain_grace is not None else self.config.evict_grace
-            await self.runtime.stop(st.key, grace)
-            change = status.evicted(st.uid, reason, message, time.time_ns())
-            await self._verdict(st.key, st.uid, change)
-            self._release(st.key)
-        finally:
-            self._evicting.pop(st.key, None)
-
-    async def observe(self) -> Observation:
-        sample = self.runtime.sample()
-        self.mean.add(sample)
-        pods = {k: p for k, p in self.runtime.pods().items() if p.running}
-        views = tuple(
-            PodView(
-                key=k,
-                qos=p.qos,
-                priority=p.priority,
-                cpu_millis=sample.pods[k].cpu_millis if k in sample.pods else 0,
-                memory_bytes=sample.pods[k].memory_bytes if k in sample.pods else 0,
-                memory_limit_bytes=0
-                if self.runtime.capabilities.memory_max
-                else p.memory_limit_bytes,
-                frozen=p.frozen,
-                pressure=sample.pods[k].pressure if k in sample.pods else None,
-            )
-            for k, p in pods.items()
-            if k not in self._evicting
-        )
-        return Observation(
-            qos_sample(self.clock.now(), sample, pods),
-            views,
-            self.allocator.batch_pool(),
-            frozenset().union(*self.allocator.reserved.values()),
-            self.batch_cpus,
-            self.batch_quota,
-        )
-
+    # -- usage --------------------------------------------------------------------------------
     def usage_report(self) -> event_pb2.NodeUsageReport | None:
         """Usage since the last report was published (CPU averaged over its samples)."""
-        sample = self.mean.sample()
+        sample = self.host.mean.sample()
         if sample is None:
             return None
         pods = self.runtime.pods()
-        return report(self.node, sample, pods, self.capacity, time.time_ns())
+        return report(self.node, sample, pods, self.capacity, int(self.wall() * 1e9))
 
     async def publish_usage(self) -> None:
         """Publish the usage report, and write its figures into the Node's status.
@@ -361,32 +226,4 @@ class SlaveAgent:
             except SigmaError as exc:
                 log.warning("usage not recorded", extra={"node": self.node, "error": str(exc)})
         await self.control.publish_usage(usage)
-        self.mean.reset()
-
-    # -- drain --------------------------------------------------------------------------------
-    async def drain(
-        self, reason: str, *, batch_only: bool, grace: float | None, timeout: float
-    ) -> tuple[list[str], list[str]]:
-        """Cordon, then evict (batch first) through the executor; wait up to ``timeout``."""
-        await self.control.cordon()
-        self.draining = self.draining or not batch_only
-        self._drain_grace = grace
-        pods = [p for p in self.runtime.pods().values() if p.running]
-        pods.sort(key=lambda p: (p.qos != BE, p.priority))
-        chosen = [p.key for p in pods if p.qos == BE or not batch_only]
-        await self.executor.apply(
-            Action(ActionKind.EVICT, key, reason, "node drain") for key in chosen
-        )
-        pending = [t for k, t in self._evicting.items() if k in chosen]
-        if pending:
-            await asyncio.wait(pending, timeout=timeout)
-        left = [k for k in chosen if k in self._evicting]
-        return [k for k in chosen if k not in left], left
-
-
-def _key(pod: pod_pb2.Pod) -> str:
-    return f"{pod.meta.namespace}/{pod.meta.name}"
-
-
-def _wanted(pod: pod_pb2.Pod) -> bool:
-    return pod.status.phase not in status.TERMINAL and not pod.meta.HasField("deletion_timestamp")
+        self.host.mean.reset()

@@ -1,8 +1,9 @@
 """The slave's port to the control plane, and its adapter over the store and the bus.
 
-The agent needs six things from the control plane: register its node, keep a heartbeat,
-see the pods bound to it, compare-and-swap a pod's status, record its node's latest usage in
-the Node (what ``sigmactl top nodes`` reads), and publish usage and decisions.
+The agent needs seven things from the control plane: register its node, keep a heartbeat,
+see the pods bound to it, compare-and-swap a pod's status, evict a pod within its App's
+disruption budget (a drain), record its node's latest usage in the Node (what ``sigmactl top
+nodes`` reads), and publish usage and decisions.
 ``ControlPlane`` names exactly those; ``StoreControlPlane`` does them with a Repository (CAS),
 an Informer (indexed by node name) and the Bus. When the apiserver's RPCs carry the same
 operations, an adapter over them replaces this one without touching the agent.
@@ -31,7 +32,7 @@ from sigma.bus import Bus
 from sigma.errors import AlreadyExists, Conflict, NotFound
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 from sigma.log import get_logger
-from sigma.resources import NODE, POD
+from sigma.resources import NODE, POD, disruption
 from sigma.resources.repository import Repository
 from sigma.store import Store
 from sigma.store.informer import Handler, Informer
@@ -74,6 +75,11 @@ class ControlPlane(Protocol):
 
     async def delete_pod(self, pod: pod_pb2.Pod) -> None:
         """Remove a pod whose deletion was requested, once its processes are gone."""
+        ...
+
+    async def evict_pod(self, namespace: str, name: str, reason: str, grace: float | None) -> None:
+        """Ask a pod to stop within its App's disruption budget (``ResourceExhausted`` when
+        the budget refuses)."""
         ...
 
     async def record_usage(self, usage: node_pb2.NodeUsage) -> None:
@@ -190,6 +196,9 @@ class StoreControlPlane:
             await self.pods.delete(
                 pod.meta.namespace, pod.meta.name, resource_version=pod.meta.resource_version
             )
+
+    async def evict_pod(self, namespace: str, name: str, reason: str, grace: float | None) -> None:
+        await disruption.evict(self.store, namespace, name, reason, time.time_ns(), grace=grace)
 
     async def record_usage(self, usage: node_pb2.NodeUsage) -> None:
         """A CAS of the usage field alone: batch capacity (the colocator's) and allocated

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sigma.errors import Invalid, ResourceExhausted
+from sigma.v1 import meta_pb2
 
 CpuSet = frozenset[int]
 
@@ -112,3 +113,28 @@ class CpuAllocator:
 
     def owned(self, pod_key: str) -> CpuSet | None:
         return self.exclusive.get(pod_key) or self.reserved.get(pod_key)
+
+
+@dataclass(slots=True)
+class NodeCpus:
+    """Which CPUs each class gets now: the allocator's cut, and batch's share of its pool as
+    the QoS strategies last narrowed it (``batch_cpus``, ``batch_quota``)."""
+
+    allocator: CpuAllocator
+    batch_cpus: CpuSet = frozenset()
+    batch_quota: int = 0  # millicores; 0: no quota
+
+    @classmethod
+    def of(cls, cpu_count: int) -> NodeCpus:
+        allocator = CpuAllocator(cpu_count)
+        return cls(allocator, allocator.batch_pool())
+
+    def for_pod(self, key: str, qos: int, cpu_millis: int) -> CpuSet:
+        """The pod's CPUs: its own whole CPUs (LSE, LSR), batch's share, or the shared pool."""
+        if qos in (meta_pb2.QOS_CLASS_LSE, meta_pb2.QOS_CLASS_LSR):
+            exclusive = qos == meta_pb2.QOS_CLASS_LSE
+            return self.allocator.allocate(key, exclusive=exclusive, cpu_millis=cpu_millis)
+        if qos == meta_pb2.QOS_CLASS_BE:
+            pool = self.allocator.batch_pool()
+            return (self.batch_cpus & pool) or self.allocator.shared_pool()
+        return self.allocator.shared_pool()

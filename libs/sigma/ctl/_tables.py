@@ -12,6 +12,7 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.ctl._convert import enum_name
+from sigma.resources.apps import target_replicas
 from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2, pod_pb2, task_pb2
 
 Row = list[str]
@@ -92,12 +93,6 @@ def requests(pod: pod_pb2.Pod) -> meta_pb2.ResourceList:
     return total
 
 
-def desired_replicas(app: app_pb2.App) -> int:
-    """What the app runs now: the time-sharing ask when that loop is on, else spec.replicas."""
-    shared = app.status.time_sharing_replicas
-    return shared if app.spec.time_sharing.enabled and shared > 0 else app.spec.replicas
-
-
 def _app(app: app_pb2.App, now: int) -> Row:
     sharing = "off"
     if app.spec.time_sharing.enabled:
@@ -105,7 +100,7 @@ def _app(app: app_pb2.App, now: int) -> Row:
         sharing = f"{floor}..{app.spec.replicas}"
     return [
         app.meta.name,
-        f"{app.status.ready_replicas}/{desired_replicas(app)}",
+        f"{app.status.ready_replicas}/{target_replicas(app)}",
         str(app.status.updated_replicas),
         qos(app.spec.qos_class or app.spec.template.qos_class),
         sharing,

@@ -32,7 +32,7 @@ from sigma.events import NODE_USAGE_TOPIC
 from sigma.resources import NODE, POD
 from sigma.resources.repository import Repository
 from sigma.sim.workload import OnlineApp
-from sigma.slave import status
+from sigma.slave.pods import status
 from sigma.slave.runtime.simulated import DURATION_LABEL
 from sigma.store import Store
 from sigma.store.informer import Handler, Informer

@@ -23,7 +23,7 @@ import uuid
 from sigma.apiserver.tasks.pods import batch_pod
 from sigma.bench import emit
 from sigma.resources import POD, Repository
-from sigma.slave import status
+from sigma.slave.pods import status
 from sigma.slave.runtime.simulated import DURATION_LABEL
 from sigma.store.informer import Informer
 from sigma.store.memory import MemoryStore

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from sigma.v1.meta_pb2 import Condition as Condition
     from sigma.v1.meta_pb2 import ConditionStatus as ConditionStatus
     from sigma.v1.pod_pb2 import Container as Container
+    from sigma.v1.pod_pb2 import ContainerState as ContainerState
+    from sigma.v1.pod_pb2 import ContainerStatus as ContainerStatus
+    from sigma.v1.pod_pb2 import ContainerTermination as ContainerTermination
     from sigma.v1.apiserver_pb2 import CordonNodeRequest as CordonNodeRequest
     from sigma.v1.apiserver_pb2 import CreateAppRequest as CreateAppRequest
     from sigma.v1.apiserver_pb2 import CreateBatchJobRequest as CreateBatchJobRequest
@@ -52,11 +55,14 @@ if TYPE_CHECKING:
     from sigma.v1.slave_pb2 import DrainResponse as DrainResponse
     from sigma.v1.event_pb2 import Event as Event
     from sigma.v1.event_pb2 import EventType as EventType
+    from sigma.v1.apiserver_pb2 import EvictPodRequest as EvictPodRequest
+    from sigma.v1.pod_pb2 import ExecAction as ExecAction
     from sigma.v1.colocator_pb2 import ExplainBudgetRequest as ExplainBudgetRequest
     from sigma.v1.colocator_pb2 import ExplainBudgetResponse as ExplainBudgetResponse
     from sigma.v1.scheduler_pb2 import ExplainRequest as ExplainRequest
     from sigma.v1.scheduler_pb2 import ExplainResponse as ExplainResponse
     from sigma.v1.scheduler_pb2 import FilterVerdict as FilterVerdict
+    from sigma.v1.pod_pb2 import GRPCAction as GRPCAction
     from sigma.v1.apiserver_pb2 import GetAppRequest as GetAppRequest
     from sigma.v1.apiserver_pb2 import GetBatchJobRequest as GetBatchJobRequest
     from sigma.v1.colocator_pb2 import GetClusterUtilizationRequest as GetClusterUtilizationRequest
@@ -111,12 +117,14 @@ if TYPE_CHECKING:
     from sigma.v1.event_pb2 import PodUsage as PodUsage
     from sigma.v1.apiserver_pb2_grpc import PodsServicer as PodsServicer
     from sigma.v1.apiserver_pb2_grpc import PodsStub as PodsStub
+    from sigma.v1.pod_pb2 import Probe as Probe
     from sigma.v1.meta_pb2 import QoSClass as QoSClass
     from sigma.v1.scheduler_pb2 import QueuedPod as QueuedPod
     from sigma.v1.apiserver_pb2 import RegisterNodeRequest as RegisterNodeRequest
     from sigma.v1.apiserver_pb2 import RegisterNodeResponse as RegisterNodeResponse
     from sigma.v1.meta_pb2 import ResourceList as ResourceList
     from sigma.v1.pod_pb2 import ResourceRequirements as ResourceRequirements
+    from sigma.v1.pod_pb2 import RestartPolicy as RestartPolicy
     from sigma.v1.app_pb2 import RollingUpgradePolicy as RollingUpgradePolicy
     from sigma.v1.apiserver_pb2 import ScaleAppRequest as ScaleAppRequest
     from sigma.v1.scheduler_pb2_grpc import SchedulerServicer as SchedulerServicer
@@ -128,6 +136,7 @@ if TYPE_CHECKING:
     from sigma.v1.app_pb2 import SpreadConstraint as SpreadConstraint
     from sigma.v1.app_pb2 import SpreadMode as SpreadMode
     from sigma.v1.app_pb2 import SpreadPolicy as SpreadPolicy
+    from sigma.v1.pod_pb2 import TCPSocketAction as TCPSocketAction
     from sigma.v1.meta_pb2 import Taint as Taint
     from sigma.v1.meta_pb2 import TaintEffect as TaintEffect
     from sigma.v1.task_pb2 import Task as Task
@@ -190,6 +199,9 @@ _EXPORTS: dict[str, str] = {
     "Condition": "meta_pb2",
     "ConditionStatus": "meta_pb2",
     "Container": "pod_pb2",
+    "ContainerState": "pod_pb2",
+    "ContainerStatus": "pod_pb2",
+    "ContainerTermination": "pod_pb2",
     "CordonNodeRequest": "apiserver_pb2",
     "CreateAppRequest": "apiserver_pb2",
     "CreateBatchJobRequest": "apiserver_pb2",
@@ -201,11 +213,14 @@ _EXPORTS: dict[str, str] = {
     "DrainResponse": "slave_pb2",
     "Event": "event_pb2",
     "EventType": "event_pb2",
+    "EvictPodRequest": "apiserver_pb2",
+    "ExecAction": "pod_pb2",
     "ExplainBudgetRequest": "colocator_pb2",
     "ExplainBudgetResponse": "colocator_pb2",
     "ExplainRequest": "scheduler_pb2",
     "ExplainResponse": "scheduler_pb2",
     "FilterVerdict": "scheduler_pb2",
+    "GRPCAction": "pod_pb2",
     "GetAppRequest": "apiserver_pb2",
     "GetBatchJobRequest": "apiserver_pb2",
     "GetClusterUtilizationRequest": "colocator_pb2",
@@ -260,12 +275,14 @@ _EXPORTS: dict[str, str] = {
     "PodUsage": "event_pb2",
     "PodsServicer": "apiserver_pb2_grpc",
     "PodsStub": "apiserver_pb2_grpc",
+    "Probe": "pod_pb2",
     "QoSClass": "meta_pb2",
     "QueuedPod": "scheduler_pb2",
     "RegisterNodeRequest": "apiserver_pb2",
     "RegisterNodeResponse": "apiserver_pb2",
     "ResourceList": "meta_pb2",
     "ResourceRequirements": "pod_pb2",
+    "RestartPolicy": "pod_pb2",
     "RollingUpgradePolicy": "app_pb2",
     "ScaleAppRequest": "apiserver_pb2",
     "SchedulerServicer": "scheduler_pb2_grpc",
@@ -277,6 +294,7 @@ _EXPORTS: dict[str, str] = {
     "SpreadConstraint": "app_pb2",
     "SpreadMode": "app_pb2",
     "SpreadPolicy": "app_pb2",
+    "TCPSocketAction": "pod_pb2",
     "Taint": "meta_pb2",
     "TaintEffect": "meta_pb2",
     "Task": "task_pb2",

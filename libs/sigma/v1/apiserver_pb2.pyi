@@ -245,6 +245,18 @@ class DeletePodRequest(_message.Message):
     grace_period: _duration_pb2.Duration
     def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., resource_version: _Optional[int] = ..., grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
+class EvictPodRequest(_message.Message):
+    __slots__ = ("namespace", "name", "reason", "grace_period")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    GRACE_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    reason: str
+    grace_period: _duration_pb2.Duration
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., reason: _Optional[str] = ..., grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
 class UpdatePodStatusRequest(_message.Message):
     __slots__ = ("namespace", "name", "status", "resource_version")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]

@@ -731,6 +731,11 @@ class PodsStub:
                 request_serializer=sigma_dot_v1_dot_apiserver__pb2.UpdatePodStatusRequest.SerializeToString,
                 response_deserializer=sigma_dot_v1_dot_pod__pb2.Pod.FromString,
                 _registered_method=True)
+        self.Evict = channel.unary_unary(
+                '/sigma.v1.Pods/Evict',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.EvictPodRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_pod__pb2.Pod.FromString,
+                _registered_method=True)
 
 
 class PodsServicer:
@@ -778,6 +783,15 @@ class PodsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Evict(self, request, context):
+        """A voluntary disruption: stops the pod like Delete, but only if its App's disruption
+        budget allows it (a batch pod always may). Refused with RESOURCE_EXHAUSTED, naming the
+        budget, when the App would drop below spec.min_available ready pods; retry later.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PodsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -804,6 +818,11 @@ def add_PodsServicer_to_server(servicer, server):
             'UpdateStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateStatus,
                     request_deserializer=sigma_dot_v1_dot_apiserver__pb2.UpdatePodStatusRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_pod__pb2.Pod.SerializeToString,
+            ),
+            'Evict': grpc.unary_unary_rpc_method_handler(
+                    servicer.Evict,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.EvictPodRequest.FromString,
                     response_serializer=sigma_dot_v1_dot_pod__pb2.Pod.SerializeToString,
             ),
     }
@@ -946,6 +965,33 @@ class Pods:
             target,
             '/sigma.v1.Pods/UpdateStatus',
             sigma_dot_v1_dot_apiserver__pb2.UpdatePodStatusRequest.SerializeToString,
+            sigma_dot_v1_dot_pod__pb2.Pod.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Evict(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.Pods/Evict',
+            sigma_dot_v1_dot_apiserver__pb2.EvictPodRequest.SerializeToString,
             sigma_dot_v1_dot_pod__pb2.Pod.FromString,
             options,
             channel_credentials,

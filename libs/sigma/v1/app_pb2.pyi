@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from sigma.v1 import meta_pb2 as _meta_pb2
 from sigma.v1 import pod_pb2 as _pod_pb2
 from google.protobuf.internal import containers as _containers
@@ -91,7 +92,7 @@ class TimeSharingPolicy(_message.Message):
     def __init__(self, enabled: _Optional[bool] = ..., profile: _Optional[_Union[TrafficProfile, _Mapping]] = ..., headroom: _Optional[float] = ..., lead_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class AppSpec(_message.Message):
-    __slots__ = ("replicas", "template", "qos_class", "priority", "spread", "upgrade", "min_replicas", "time_sharing")
+    __slots__ = ("replicas", "template", "qos_class", "priority", "spread", "upgrade", "min_replicas", "time_sharing", "min_available")
     REPLICAS_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     QOS_CLASS_FIELD_NUMBER: _ClassVar[int]
@@ -100,6 +101,7 @@ class AppSpec(_message.Message):
     UPGRADE_FIELD_NUMBER: _ClassVar[int]
     MIN_REPLICAS_FIELD_NUMBER: _ClassVar[int]
     TIME_SHARING_FIELD_NUMBER: _ClassVar[int]
+    MIN_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     replicas: int
     template: _pod_pb2.PodTemplate
     qos_class: _meta_pb2.QoSClass
@@ -108,10 +110,18 @@ class AppSpec(_message.Message):
     upgrade: RollingUpgradePolicy
     min_replicas: int
     time_sharing: TimeSharingPolicy
-    def __init__(self, replicas: _Optional[int] = ..., template: _Optional[_Union[_pod_pb2.PodTemplate, _Mapping]] = ..., qos_class: _Optional[_Union[_meta_pb2.QoSClass, str]] = ..., priority: _Optional[int] = ..., spread: _Optional[_Union[SpreadPolicy, _Mapping]] = ..., upgrade: _Optional[_Union[RollingUpgradePolicy, _Mapping]] = ..., min_replicas: _Optional[int] = ..., time_sharing: _Optional[_Union[TimeSharingPolicy, _Mapping]] = ...) -> None: ...
+    min_available: int
+    def __init__(self, replicas: _Optional[int] = ..., template: _Optional[_Union[_pod_pb2.PodTemplate, _Mapping]] = ..., qos_class: _Optional[_Union[_meta_pb2.QoSClass, str]] = ..., priority: _Optional[int] = ..., spread: _Optional[_Union[SpreadPolicy, _Mapping]] = ..., upgrade: _Optional[_Union[RollingUpgradePolicy, _Mapping]] = ..., min_replicas: _Optional[int] = ..., time_sharing: _Optional[_Union[TimeSharingPolicy, _Mapping]] = ..., min_available: _Optional[int] = ...) -> None: ...
 
 class AppStatus(_message.Message):
-    __slots__ = ("observed_generation", "replicas", "ready_replicas", "updated_replicas", "conditions", "current_template_hash", "time_sharing_replicas", "learned_profile")
+    __slots__ = ("observed_generation", "replicas", "ready_replicas", "updated_replicas", "conditions", "current_template_hash", "time_sharing_replicas", "learned_profile", "available_replicas", "target_replicas", "min_available", "disrupted_pods")
+    class DisruptedPodsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _timestamp_pb2.Timestamp
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
     OBSERVED_GENERATION_FIELD_NUMBER: _ClassVar[int]
     REPLICAS_FIELD_NUMBER: _ClassVar[int]
     READY_REPLICAS_FIELD_NUMBER: _ClassVar[int]
@@ -120,6 +130,10 @@ class AppStatus(_message.Message):
     CURRENT_TEMPLATE_HASH_FIELD_NUMBER: _ClassVar[int]
     TIME_SHARING_REPLICAS_FIELD_NUMBER: _ClassVar[int]
     LEARNED_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    TARGET_REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    MIN_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    DISRUPTED_PODS_FIELD_NUMBER: _ClassVar[int]
     observed_generation: int
     replicas: int
     ready_replicas: int
@@ -128,4 +142,8 @@ class AppStatus(_message.Message):
     current_template_hash: str
     time_sharing_replicas: int
     learned_profile: TrafficProfile
-    def __init__(self, observed_generation: _Optional[int] = ..., replicas: _Optional[int] = ..., ready_replicas: _Optional[int] = ..., updated_replicas: _Optional[int] = ..., conditions: _Optional[_Iterable[_Union[_meta_pb2.Condition, _Mapping]]] = ..., current_template_hash: _Optional[str] = ..., time_sharing_replicas: _Optional[int] = ..., learned_profile: _Optional[_Union[TrafficProfile, _Mapping]] = ...) -> None: ...
+    available_replicas: int
+    target_replicas: int
+    min_available: int
+    disrupted_pods: _containers.MessageMap[str, _timestamp_pb2.Timestamp]
+    def __init__(self, observed_generation: _Optional[int] = ..., replicas: _Optional[int] = ..., ready_replicas: _Optional[int] = ..., updated_replicas: _Optional[int] = ..., conditions: _Optional[_Iterable[_Union[_meta_pb2.Condition, _Mapping]]] = ..., current_template_hash: _Optional[str] = ..., time_sharing_replicas: _Optional[int] = ..., learned_profile: _Optional[_Union[TrafficProfile, _Mapping]] = ..., available_replicas: _Optional[int] = ..., target_replicas: _Optional[int] = ..., min_available: _Optional[int] = ..., disrupted_pods: _Optional[_Mapping[str, _timestamp_pb2.Timestamp]] = ...) -> None: ...

@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from sigma.v1 import meta_pb2 as sigma_dot_v1_dot_meta__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12sigma/v1/pod.proto\x12\x08sigma.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13sigma/v1/meta.proto\"h\n\x14ResourceRequirements\x12(\n\x08requests\x18\x01 \x01(\x0b\x32\x16.sigma.v1.ResourceList\x12&\n\x06limits\x18\x02 \x01(\x0b\x32\x16.sigma.v1.ResourceList\"\xd7\x01\n\tContainer\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x02 \x03(\t\x12\x0c\n\x04\x61rgs\x18\x03 \x03(\t\x12)\n\x03\x65nv\x18\x04 \x03(\x0b\x32\x1c.sigma.v1.Container.EnvEntry\x12\x13\n\x0bworking_dir\x18\x05 \x01(\t\x12\x31\n\tresources\x18\x06 \x01(\x0b\x32\x1e.sigma.v1.ResourceRequirements\x1a*\n\x08\x45nvEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x9f\x04\n\x0bPodTemplate\x12\x31\n\x06labels\x18\x01 \x03(\x0b\x32!.sigma.v1.PodTemplate.LabelsEntry\x12\'\n\ncontainers\x18\x02 \x03(\x0b\x32\x13.sigma.v1.Container\x12%\n\tqos_class\x18\x03 \x01(\x0e\x32\x12.sigma.v1.QoSClass\x12\x10\n\x08priority\x18\x04 \x01(\x05\x12>\n\rnode_selector\x18\x05 \x03(\x0b\x32\'.sigma.v1.PodTemplate.NodeSelectorEntry\x12)\n\x0btolerations\x18\x06 \x03(\x0b\x32\x14.sigma.v1.Toleration\x12;\n\x18termination_grace_period\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12;\n\x0b\x61nnotations\x18\x08 \x03(\x0b\x32&.sigma.v1.PodTemplate.AnnotationsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x33\n\x11NodeSelectorEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x32\n\x10\x41nnotationsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"o\n\x03Pod\x12\"\n\x04meta\x18\x01 \x01(\x0b\x32\x14.sigma.v1.ObjectMeta\x12\x1f\n\x04spec\x18\x02 \x01(\x0b\x32\x11.sigma.v1.PodSpec\x12#\n\x06status\x18\x03 \x01(\x0b\x32\x13.sigma.v1.PodStatus\"\x9e\x02\n\x07PodSpec\x12\'\n\x08template\x18\x01 \x01(\x0b\x32\x15.sigma.v1.PodTemplate\x12*\n\nowner_kind\x18\x02 \x01(\x0e\x32\x16.sigma.v1.PodOwnerKind\x12\x12\n\nowner_name\x18\x03 \x01(\t\x12\x11\n\tnode_name\x18\x04 \x01(\t\x12\x16\n\x0escheduler_name\x18\x05 \x01(\t\x12\x10\n\x08priority\x18\x06 \x01(\x05\x12%\n\tqos_class\x18\x07 \x01(\x0e\x32\x12.sigma.v1.QoSClass\x12\x15\n\rtemplate_hash\x18\x08 \x01(\t\x12\x17\n\x0f\x62\x61tch_task_name\x18\t \x01(\t\x12\x16\n\x0einstance_index\x18\n \x01(\x05\"\xc3\x02\n\tPodStatus\x12!\n\x05phase\x18\x01 \x01(\x0e\x32\x12.sigma.v1.PodPhase\x12\x11\n\tnode_name\x18\x02 \x01(\t\x12\x0e\n\x06\x63puset\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x11\n\texit_code\x18\x06 \x01(\x05\x12.\n\nstart_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inish_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrestart_count\x18\t \x01(\x05\x12\x1b\n\x13nominated_node_name\x18\n \x01(\t\x12\'\n\nconditions\x18\x0b \x03(\x0b\x32\x13.sigma.v1.Condition*d\n\x0cPodOwnerKind\x12\x1e\n\x1aPOD_OWNER_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12POD_OWNER_KIND_APP\x10\x01\x12\x1c\n\x18POD_OWNER_KIND_BATCH_JOB\x10\x02*\xb2\x01\n\x08PodPhase\x12\x19\n\x15POD_PHASE_UNSPECIFIED\x10\x00\x12\x15\n\x11POD_PHASE_PENDING\x10\x01\x12\x17\n\x13POD_PHASE_SCHEDULED\x10\x02\x12\x15\n\x11POD_PHASE_RUNNING\x10\x03\x12\x17\n\x13POD_PHASE_SUCCEEDED\x10\x04\x12\x14\n\x10POD_PHASE_FAILED\x10\x05\x12\x15\n\x11POD_PHASE_EVICTED\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12sigma/v1/pod.proto\x12\x08sigma.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13sigma/v1/meta.proto\"h\n\x14ResourceRequirements\x12(\n\x08requests\x18\x01 \x01(\x0b\x32\x16.sigma.v1.ResourceList\x12&\n\x06limits\x18\x02 \x01(\x0b\x32\x16.sigma.v1.ResourceList\"\xb9\x02\n\tContainer\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x02 \x03(\t\x12\x0c\n\x04\x61rgs\x18\x03 \x03(\t\x12)\n\x03\x65nv\x18\x04 \x03(\x0b\x32\x1c.sigma.v1.Container.EnvEntry\x12\x13\n\x0bworking_dir\x18\x05 \x01(\t\x12\x31\n\tresources\x18\x06 \x01(\x0b\x32\x1e.sigma.v1.ResourceRequirements\x12\r\n\x05image\x18\x07 \x01(\t\x12(\n\x0freadiness_probe\x18\x08 \x01(\x0b\x32\x0f.sigma.v1.Probe\x12\'\n\x0eliveness_probe\x18\t \x01(\x0b\x32\x0f.sigma.v1.Probe\x1a*\n\x08\x45nvEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1d\n\nExecAction\x12\x0f\n\x07\x63ommand\x18\x01 \x03(\t\"-\n\x0fTCPSocketAction\x12\x0c\n\x04port\x18\x01 \x01(\x05\x12\x0c\n\x04host\x18\x02 \x01(\t\"+\n\nGRPCAction\x12\x0c\n\x04port\x18\x01 \x01(\x05\x12\x0f\n\x07service\x18\x02 \x01(\t\"\xce\x02\n\x05Probe\x12$\n\x04\x65xec\x18\x01 \x01(\x0b\x32\x14.sigma.v1.ExecActionH\x00\x12/\n\ntcp_socket\x18\x02 \x01(\x0b\x32\x19.sigma.v1.TCPSocketActionH\x00\x12$\n\x04grpc\x18\x03 \x01(\x0b\x32\x14.sigma.v1.GRPCActionH\x00\x12\x30\n\rinitial_delay\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12)\n\x06period\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12*\n\x07timeout\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x19\n\x11success_threshold\x18\x07 \x01(\x05\x12\x19\n\x11\x66\x61ilure_threshold\x18\x08 \x01(\x05\x42\t\n\x07handler\"\xd0\x04\n\x0bPodTemplate\x12\x31\n\x06labels\x18\x01 \x03(\x0b\x32!.sigma.v1.PodTemplate.LabelsEntry\x12\'\n\ncontainers\x18\x02 \x03(\x0b\x32\x13.sigma.v1.Container\x12%\n\tqos_class\x18\x03 \x01(\x0e\x32\x12.sigma.v1.QoSClass\x12\x10\n\x08priority\x18\x04 \x01(\x05\x12>\n\rnode_selector\x18\x05 \x03(\x0b\x32\'.sigma.v1.PodTemplate.NodeSelectorEntry\x12)\n\x0btolerations\x18\x06 \x03(\x0b\x32\x14.sigma.v1.Toleration\x12;\n\x18termination_grace_period\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12;\n\x0b\x61nnotations\x18\x08 \x03(\x0b\x32&.sigma.v1.PodTemplate.AnnotationsEntry\x12/\n\x0erestart_policy\x18\t \x01(\x0e\x32\x17.sigma.v1.RestartPolicy\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x33\n\x11NodeSelectorEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x32\n\x10\x41nnotationsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"o\n\x03Pod\x12\"\n\x04meta\x18\x01 \x01(\x0b\x32\x14.sigma.v1.ObjectMeta\x12\x1f\n\x04spec\x18\x02 \x01(\x0b\x32\x11.sigma.v1.PodSpec\x12#\n\x06status\x18\x03 \x01(\x0b\x32\x13.sigma.v1.PodStatus\"\x9e\x02\n\x07PodSpec\x12\'\n\x08template\x18\x01 \x01(\x0b\x32\x15.sigma.v1.PodTemplate\x12*\n\nowner_kind\x18\x02 \x01(\x0e\x32\x16.sigma.v1.PodOwnerKind\x12\x12\n\nowner_name\x18\x03 \x01(\t\x12\x11\n\tnode_name\x18\x04 \x01(\t\x12\x16\n\x0escheduler_name\x18\x05 \x01(\t\x12\x10\n\x08priority\x18\x06 \x01(\x05\x12%\n\tqos_class\x18\x07 \x01(\x0e\x32\x12.sigma.v1.QoSClass\x12\x15\n\rtemplate_hash\x18\x08 \x01(\t\x12\x17\n\x0f\x62\x61tch_task_name\x18\t \x01(\t\x12\x16\n\x0einstance_index\x18\n \x01(\x05\"\xfa\x02\n\tPodStatus\x12!\n\x05phase\x18\x01 \x01(\x0e\x32\x12.sigma.v1.PodPhase\x12\x11\n\tnode_name\x18\x02 \x01(\t\x12\x0e\n\x06\x63puset\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x11\n\texit_code\x18\x06 \x01(\x05\x12.\n\nstart_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inish_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrestart_count\x18\t \x01(\x05\x12\x1b\n\x13nominated_node_name\x18\n \x01(\t\x12\'\n\nconditions\x18\x0b \x03(\x0b\x32\x13.sigma.v1.Condition\x12\x35\n\x12\x63ontainer_statuses\x18\x0c \x03(\x0b\x32\x19.sigma.v1.ContainerStatus\"\xbb\x01\n\x14\x43ontainerTermination\x12\x11\n\texit_code\x18\x01 \x01(\x05\x12\x0e\n\x06signal\x18\x02 \x01(\x05\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12.\n\nstarted_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xae\x02\n\x0f\x43ontainerStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\x05state\x18\x02 \x01(\x0e\x32\x18.sigma.v1.ContainerState\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\r\n\x05ready\x18\x05 \x01(\x08\x12\x15\n\rrestart_count\x18\x06 \x01(\x05\x12.\n\nstarted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x10last_termination\x18\x08 \x01(\x0b\x32\x1e.sigma.v1.ContainerTermination\x12\x33\n\x0fnext_restart_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x83\x01\n\rRestartPolicy\x12\x1e\n\x1aRESTART_POLICY_UNSPECIFIED\x10\x00\x12\x19\n\x15RESTART_POLICY_ALWAYS\x10\x01\x12\x1d\n\x19RESTART_POLICY_ON_FAILURE\x10\x02\x12\x18\n\x14RESTART_POLICY_NEVER\x10\x03*d\n\x0cPodOwnerKind\x12\x1e\n\x1aPOD_OWNER_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12POD_OWNER_KIND_APP\x10\x01\x12\x1c\n\x18POD_OWNER_KIND_BATCH_JOB\x10\x02*\xb2\x01\n\x08PodPhase\x12\x19\n\x15POD_PHASE_UNSPECIFIED\x10\x00\x12\x15\n\x11POD_PHASE_PENDING\x10\x01\x12\x17\n\x13POD_PHASE_SCHEDULED\x10\x02\x12\x15\n\x11POD_PHASE_RUNNING\x10\x03\x12\x17\n\x13POD_PHASE_SUCCEEDED\x10\x04\x12\x14\n\x10POD_PHASE_FAILED\x10\x05\x12\x15\n\x11POD_PHASE_EVICTED\x10\x06*\x8b\x01\n\x0e\x43ontainerState\x12\x1f\n\x1b\x43ONTAINER_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x43ONTAINER_STATE_WAITING\x10\x01\x12\x1b\n\x17\x43ONTAINER_STATE_RUNNING\x10\x02\x12\x1e\n\x1a\x43ONTAINER_STATE_TERMINATED\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,28 +42,44 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PODTEMPLATE_NODESELECTORENTRY']._serialized_options = b'8\001'
   _globals['_PODTEMPLATE_ANNOTATIONSENTRY']._loaded_options = None
   _globals['_PODTEMPLATE_ANNOTATIONSENTRY']._serialized_options = b'8\001'
-  _globals['_PODOWNERKIND']._serialized_start=1716
-  _globals['_PODOWNERKIND']._serialized_end=1816
-  _globals['_PODPHASE']._serialized_start=1819
-  _globals['_PODPHASE']._serialized_end=1997
+  _globals['_RESTARTPOLICY']._serialized_start=2874
+  _globals['_RESTARTPOLICY']._serialized_end=3005
+  _globals['_PODOWNERKIND']._serialized_start=3007
+  _globals['_PODOWNERKIND']._serialized_end=3107
+  _globals['_PODPHASE']._serialized_start=3110
+  _globals['_PODPHASE']._serialized_end=3288
+  _globals['_CONTAINERSTATE']._serialized_start=3291
+  _globals['_CONTAINERSTATE']._serialized_end=3430
   _globals['_RESOURCEREQUIREMENTS']._serialized_start=118
   _globals['_RESOURCEREQUIREMENTS']._serialized_end=222
   _globals['_CONTAINER']._serialized_start=225
-  _globals['_CONTAINER']._serialized_end=440
-  _globals['_CONTAINER_ENVENTRY']._serialized_start=398
-  _globals['_CONTAINER_ENVENTRY']._serialized_end=440
-  _globals['_PODTEMPLATE']._serialized_start=443
-  _globals['_PODTEMPLATE']._serialized_end=986
-  _globals['_PODTEMPLATE_LABELSENTRY']._serialized_start=836
-  _globals['_PODTEMPLATE_LABELSENTRY']._serialized_end=881
-  _globals['_PODTEMPLATE_NODESELECTORENTRY']._serialized_start=883
-  _globals['_PODTEMPLATE_NODESELECTORENTRY']._serialized_end=934
-  _globals['_PODTEMPLATE_ANNOTATIONSENTRY']._serialized_start=936
-  _globals['_PODTEMPLATE_ANNOTATIONSENTRY']._serialized_end=986
-  _globals['_POD']._serialized_start=988
-  _globals['_POD']._serialized_end=1099
-  _globals['_PODSPEC']._serialized_start=1102
-  _globals['_PODSPEC']._serialized_end=1388
-  _globals['_PODSTATUS']._serialized_start=1391
-  _globals['_PODSTATUS']._serialized_end=1714
+  _globals['_CONTAINER']._serialized_end=538
+  _globals['_CONTAINER_ENVENTRY']._serialized_start=496
+  _globals['_CONTAINER_ENVENTRY']._serialized_end=538
+  _globals['_EXECACTION']._serialized_start=540
+  _globals['_EXECACTION']._serialized_end=569
+  _globals['_TCPSOCKETACTION']._serialized_start=571
+  _globals['_TCPSOCKETACTION']._serialized_end=616
+  _globals['_GRPCACTION']._serialized_start=618
+  _globals['_GRPCACTION']._serialized_end=661
+  _globals['_PROBE']._serialized_start=664
+  _globals['_PROBE']._serialized_end=998
+  _globals['_PODTEMPLATE']._serialized_start=1001
+  _globals['_PODTEMPLATE']._serialized_end=1593
+  _globals['_PODTEMPLATE_LABELSENTRY']._serialized_start=1443
+  _globals['_PODTEMPLATE_LABELSENTRY']._serialized_end=1488
+  _globals['_PODTEMPLATE_NODESELECTORENTRY']._serialized_start=1490
+  _globals['_PODTEMPLATE_NODESELECTORENTRY']._serialized_end=1541
+  _globals['_PODTEMPLATE_ANNOTATIONSENTRY']._serialized_start=1543
+  _globals['_PODTEMPLATE_ANNOTATIONSENTRY']._serialized_end=1593
+  _globals['_POD']._serialized_start=1595
+  _globals['_POD']._serialized_end=1706
+  _globals['_PODSPEC']._serialized_start=1709
+  _globals['_PODSPEC']._serialized_end=1995
+  _globals['_PODSTATUS']._serialized_start=1998
+  _globals['_PODSTATUS']._serialized_end=2376
+  _globals['_CONTAINERTERMINATION']._serialized_start=2379
+  _globals['_CONTAINERTERMINATION']._serialized_end=2566
+  _globals['_CONTAINERSTATUS']._serialized_start=2569
+  _globals['_CONTAINERSTATUS']._serialized_end=2871
 # @@protoc_insertion_point(module_scope)

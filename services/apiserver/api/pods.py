@@ -1,4 +1,4 @@
-"""sigma.v1.Pods: read pods, delete them, and let slaves report their status.
+"""sigma.v1.Pods: read pods, delete or evict them, and let slaves report their status.
 
 There is no Create: pods are stamped from Apps and BatchJobs by the task workers. A slave lists
 and watches every namespace's pods on its node by sending an empty namespace with node_name set.
@@ -12,7 +12,7 @@ from sigma.apiserver import validation
 from sigma.apiserver.api._common import Api, Reads, Where, change, replace_status
 from sigma.apiserver.api._common import service as common_service
 from sigma.auth import WRITE
-from sigma.resources import POD
+from sigma.resources import POD, disruption
 from sigma.rpc import Service
 from sigma.v1 import apiserver_pb2, apiserver_pb2_grpc, pod_pb2
 
@@ -23,7 +23,7 @@ class PodsServicer(Reads[pod_pb2.Pod], apiserver_pb2_grpc.PodsServicer):
     kind = POD
     list_response = apiserver_pb2.ListPodsResponse
     # An empty namespace with node_name (a slave's view of its node) is cluster-wide.
-    access = {**Reads.access, "Delete": WRITE, "UpdateStatus": WRITE}
+    access = {**Reads.access, "Delete": WRITE, "UpdateStatus": WRITE, "Evict": WRITE}
 
     def scope(self, request: Any) -> str:
         """A request's namespace, or every namespace when a slave asks for its node's pods."""
@@ -72,6 +72,20 @@ class PodsServicer(Reads[pod_pb2.Pod], apiserver_pb2_grpc.PodsServicer):
             self.api, POD, namespace, request.name, request.resource_version, apply
         )
         return marked
+
+    async def Evict(self, request: apiserver_pb2.EvictPodRequest, context: Any) -> pod_pb2.Pod:
+        """Delete, if the pod's App keeps its disruption budget (RESOURCE_EXHAUSTED if not)."""
+        namespace = self.api.namespace(request.namespace)
+        validation.name(request.name, "name")
+        reason = request.reason or "Evicted"
+        validation.camel_case(reason, "reason")
+        grace = None
+        if request.HasField("grace_period"):
+            validation.duration(request.grace_period, GRACE_SECONDS_MAX, "grace_period")
+            grace = request.grace_period.ToTimedelta().total_seconds()
+        return await disruption.evict(
+            self.api.store, namespace, request.name, reason, self.api.wall_ns(), grace=grace
+        )
 
     async def UpdateStatus(
         self, request: apiserver_pb2.UpdatePodStatusRequest, context: Any

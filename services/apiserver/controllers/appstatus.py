@@ -1,22 +1,22 @@
-"""The App status controller: keeps an App's replica counts in step with its pods.
+"""An App's status: its replica counts and budget, as its pods imply them.
 
 The API writes an App's spec and its ``current_template_hash``; nothing else learns how many
-of its pods exist, run, or carry the current template unless this controller counts them.
-``decide`` is pure: from an App and the pods of this incarnation (same owner uid) it returns
-the status they imply, or None when the stored one already says so, so a quiet cluster costs
-no writes. ``reconcile`` applies it with a compare-and-swap on the App's revision, fenced on
-the leader key; fields other controllers own (time-sharing replicas, a learned profile,
-conditions) are carried over from the App as read.
+of its pods exist, run, or carry the current template unless the replica controller counts
+them. ``decide`` is pure: from an App and the pods of this incarnation (same owner uid) it
+returns the status they imply, or None when the stored one already says so, so a quiet
+cluster costs no writes. ``write_status`` applies it with a compare-and-swap on the App's
+revision, fenced on the leader key; fields other writers own (time-sharing replicas, a
+learned profile, conditions, eviction grants still in force) are carried over as read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sigma.apiserver.controllers.cache import APP_OWNER, ControllerCache, visit
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import Fence, fenced
-from sigma.resources import APP
+from sigma.resources import APP, disruption
+from sigma.resources.apps import min_available, target_replicas
 from sigma.store import Compare, Put, Store
 from sigma.store.codec import decode, encode
 from sigma.v1 import app_pb2, pod_pb2
@@ -24,39 +24,31 @@ from sigma.v1 import app_pb2, pod_pb2
 _ATTEMPTS = 3  # re-reads of an App another writer changed during a pass; the next pass retries
 
 
-def live(pod: pod_pb2.Pod) -> bool:
-    """A pod that counts towards the App: not finished and not being stopped."""
-    return not P.finished(pod) and not P.terminating(pod)
-
-
 def decide(app: app_pb2.App, pods: Sequence[pod_pb2.Pod]) -> app_pb2.AppStatus | None:
-    """The status ``pods`` imply for ``app``, or None when ``app.status`` already says it."""
+    """The status ``pods`` imply for ``app``, or None when ``app.status`` already says it.
+
+    Eviction grants (``disrupted_pods``) are dropped once their pod is gone: until then the
+    pod is stopping and counts nowhere anyway.
+    """
     digest = P.template_hash(app.spec.template)
-    alive = [p for p in pods if live(p)]
+    alive = [p for p in pods if P.live(p)]
     status = app_pb2.AppStatus()
     status.CopyFrom(app.status)
     status.observed_generation = app.meta.generation
     status.replicas = len(alive)
     status.ready_replicas = sum(1 for p in alive if P.ready(p))
+    status.available_replicas = disruption.budget(app, alive).available
     status.updated_replicas = sum(1 for p in alive if p.spec.template_hash == digest)
     status.current_template_hash = digest
+    status.target_replicas = target_replicas(app)
+    status.min_available = min_available(app)
+    present = {p.meta.name for p in pods}
+    for name in [n for n in status.disrupted_pods if n not in present]:
+        del status.disrupted_pods[name]
     return None if status == app.status else status
 
 
-async def reconcile(
-    store: Store, now: float, *, fence: Fence = (), cache: ControllerCache | None = None
-) -> int:
-    """One pass over the Apps that changed (every App without a ``cache``, or on a resync);
-    returns the number of status writes made."""
-    cache = cache or await ControllerCache.snapshot(store)
-    writes = 0
-    for app in visit(cache, APP_OWNER, now):
-        pods = cache.owned(APP_OWNER, app.meta.namespace, app.meta.name)
-        writes += await _write_status(store, app, pods, fence)
-    return writes
-
-
-async def _write_status(
+async def write_status(
     store: Store, app: app_pb2.App, pods: Sequence[pod_pb2.Pod], fence: Fence
 ) -> int:
     """CAS the App's new status; on a lost race re-read it and decide again, a few times."""

@@ -26,6 +26,10 @@ from sigma.store.informer import Handler, Informer
 from sigma.v1 import app_pb2, batch_pb2, node_pb2, pod_pb2, task_pb2
 
 APP_OWNER, JOB_OWNER = pod_pb2.POD_OWNER_KIND_APP, pod_pb2.POD_OWNER_KIND_BATCH_JOB
+_TASK_OWNER = {
+    task_pb2.TASK_TARGET_KIND_APP: APP_OWNER,
+    task_pb2.TASK_TARGET_KIND_BATCH_JOB: JOB_OWNER,
+}
 Owner = tuple[str, str]  # (namespace, name)
 
 
@@ -47,6 +51,18 @@ def _node_of(pod: pod_pb2.Pod) -> list[str]:
     return [pod.spec.node_name] if pod.spec.node_name else []
 
 
+_OPEN = frozenset(
+    {task_pb2.TASK_STATE_UNSPECIFIED, task_pb2.TASK_STATE_PENDING, task_pb2.TASK_STATE_RUNNING}
+)
+
+
+def _open_task_target(task: task_pb2.Task) -> list[str]:
+    """The target of a task still to finish, as ``<target kind>/<namespace>/<name>``."""
+    if task.status.state not in _OPEN:
+        return []
+    return [f"{task.spec.target_kind}/{task.meta.namespace}/{task.spec.target_name}"]
+
+
 class ControllerCache:
     """Pods (indexed by owner and by node), Apps, BatchJobs, Nodes and Tasks, kept current."""
 
@@ -60,8 +76,15 @@ class ControllerCache:
         self.jobs = Informer(store, BATCH_JOB.prefix, batch_pb2.BatchJob)
         self.nodes = Informer(store, NODE.prefix, node_pb2.Node)
         self.tasks = Informer(store, TASK.prefix, task_pb2.Task)
+        self.tasks.add_index("open_target", _open_task_target)
         self._all = (self.pods, self.apps, self.jobs, self.nodes, self.tasks)
         self._changed: dict[int, set[Owner]] = {APP_OWNER: set(), JOB_OWNER: set()}
+        # Set when an owner of the kind (or one of its pods) changes: what an event-driven
+        # controller waits on between passes.
+        self.woken: dict[int, asyncio.Event] = {
+            APP_OWNER: asyncio.Event(),
+            JOB_OWNER: asyncio.Event(),
+        }
         self._last_full: dict[int, float] = {}
         self._handlers = False
 
@@ -82,6 +105,8 @@ class ControllerCache:
             for informer, kind in ((self.apps, APP_OWNER), (self.jobs, JOB_OWNER)):
                 mark = self._marker(kind)
                 await informer.add_handler(Handler(mark, lambda k, o, n, m=mark: m(k, n), mark))
+            task = self._task
+            await self.tasks.add_handler(Handler(task, lambda k, o, n: task(k, n), task))
         runs = [asyncio.ensure_future(i.run()) for i in self._all]
         try:
             await asyncio.gather(*runs)
@@ -98,13 +123,27 @@ class ControllerCache:
     def _marker(self, kind: int) -> Callable[[str, app_pb2.App | batch_pb2.BatchJob], None]:
         def mark(_key: str, obj: app_pb2.App | batch_pb2.BatchJob) -> None:
             self._changed[kind].add((obj.meta.namespace, obj.meta.name))  # the current set
+            self.woken[kind].set()
 
         return mark
+
+    def _task(self, _key: str, task: task_pb2.Task) -> None:
+        """A task's change hands its target back and forth between the task and the
+        controllers: the target is worth a look."""
+        kind = _TASK_OWNER.get(task.spec.target_kind)
+        if kind is not None:
+            self._changed[kind].add((task.meta.namespace, task.spec.target_name))
+            self.woken[kind].set()
+
+    def revisit(self, owner_kind: int, owner: Owner) -> None:
+        """Visit ``owner`` again on the next pass, without waking the controller for it."""
+        self._changed[owner_kind].add(owner)
 
     def _pod(self, _key: str, pod: pod_pb2.Pod) -> None:
         changed = self._changed.get(pod.spec.owner_kind)
         if changed is not None and pod.spec.owner_name:
             changed.add((pod.meta.namespace, pod.spec.owner_name))
+            self.woken[pod.spec.owner_kind].set()
 
     # -- reading ---------------------------------------------------------------------------------
     def changed(self, owner_kind: int, now: float) -> set[Owner] | None:
@@ -133,6 +172,10 @@ class ControllerCache:
     def referring(self, kind: str, namespace: str, name: str, uid: str) -> list[pod_pb2.Pod]:
         """The pods holding this owner reference."""
         return self.pods.by_index("references", f"{kind}/{namespace}/{name}/{uid}")
+
+    def busy(self, target_kind: int, namespace: str, name: str) -> bool:
+        """Whether a task (``task_pb2.TaskTargetKind`` ``target_kind``) is open on the target."""
+        return bool(self.tasks.by_index("open_target", f"{target_kind}/{namespace}/{name}"))
 
     def on_node(self, node: str) -> list[pod_pb2.Pod]:
         return self.pods.by_index("node", node)

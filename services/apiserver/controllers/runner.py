@@ -13,11 +13,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sigma.apiserver.controllers import appstatus, batchjob, gc, nodelifecycle
-from sigma.apiserver.controllers.cache import ControllerCache
+from sigma.apiserver.controllers import batchjob, gc, nodelifecycle
+from sigma.apiserver.controllers.cache import APP_OWNER, ControllerCache
 from sigma.apiserver.controllers.compactor import Compactor
+from sigma.apiserver.controllers.replicas import ReplicaController
 from sigma.apiserver.tasks.writes import Fence
-from sigma.clock import Clock, SystemClock
+from sigma.clock import Clock, SystemClock, sleep_or
 from sigma.election import Elector
 from sigma.errors import SigmaError
 from sigma.log import get_logger
@@ -42,11 +43,11 @@ def passes(settings: ControllerSettings, cache: ControllerCache | None = None) -
     """The controllers by name, each reading ``cache`` (without one: a fresh listing of the
     store per pass)."""
     return {
+        "replicas": ReplicaController(cache).reconcile,
         "nodelifecycle": lambda s, now, f: nodelifecycle.reconcile(
             s, now, grace=settings.node_grace, fence=f, cache=cache
         ),
         "batchjob": lambda s, now, f: batchjob.reconcile(s, now, fence=f, cache=cache),
-        "appstatus": lambda s, now, f: appstatus.reconcile(s, now, fence=f, cache=cache),
         "gc": lambda s, now, f: gc.reconcile(
             s,
             now,
@@ -78,7 +79,11 @@ async def run_controllers(
             elector = Elector(
                 store, f"apiserver-{name}", identity, ttl=settings.election_ttl, clock=clock
             )
-            loop = _looper(name, one_pass, elector, cache, store, clock, wall, settings.interval)
+            # The replica controller acts on every App change at once; the rest keep a cadence.
+            wake = cache.woken[APP_OWNER] if name == "replicas" else None
+            loop = _looper(
+                name, one_pass, elector, cache, store, clock, wall, settings.interval, wake
+            )
             runs.append(asyncio.ensure_future(elector.run(loop)))
         await asyncio.gather(*runs)
     finally:
@@ -97,9 +102,12 @@ def _looper(
     clock: Clock,
     wall: Callable[[], float],
     interval: float,
+    wake: asyncio.Event | None = None,
 ) -> Callable[[], Awaitable[None]]:
     async def loop() -> None:
         while True:
+            if wake is not None:
+                wake.clear()  # before the pass: a change during it wakes the next one
             try:
                 writes = await one_pass(store, wall(), elector.fence)
                 if writes:
@@ -107,6 +115,9 @@ def _looper(
             except SigmaError as exc:  # the next pass visits every owner again
                 cache.forget_changes()
                 log.warning("controller pass failed", extra={"controller": name, "error": str(exc)})
-            await clock.sleep(interval)
+            if wake is None:
+                await clock.sleep(interval)
+            else:
+                await sleep_or(clock, interval, wake)
 
     return loop

@@ -5,20 +5,21 @@ step, applies it, and asks again. Nothing is remembered between steps, so a work
 task after another one crashed makes exactly the decisions the first would have made.
 
 An App task (publish, scale or upgrade) always converges the App's pods to the App as it is:
-``desired_replicas`` pods stamped from the current template. Scale-down removes the least
+``target_replicas`` pods stamped from the current template. Scale-down removes the least
 valuable pods first (``pods.value_key``). A template change replaces pods while at most
-``max_unavailable`` replicas are missing or unready; surge is not used, so the bound is at
-least one (otherwise a rollout with max_unavailable 0 could never start).
+``max_unavailable`` replicas are missing or unready, or fewer than ``spec.min_available`` when
+that is set (the disruption budget, ``sigma.resources.apps``); surge is not used, so the bound
+is at least one (otherwise a rollout with max_unavailable 0 could never start).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sigma.apiserver.controllers import batchjob
 from sigma.apiserver.tasks import pods as P
+from sigma.resources.apps import min_available, target_replicas
 from sigma.v1 import app_pb2, batch_pb2, pod_pb2, task_pb2
 
 Target = app_pb2.App | batch_pb2.BatchJob
@@ -66,29 +67,6 @@ def check_target(task: task_pb2.Task, target: Target | None) -> str:
     return ""
 
 
-def desired_replicas(app: app_pb2.App) -> int:
-    """spec.replicas, or the time-sharing loop's current ask (never below the floor)."""
-    spec = app.spec
-    shared = app.status.time_sharing_replicas
-    if not spec.time_sharing.enabled or shared <= 0:
-        return spec.replicas
-    floor = spec.min_replicas or spec.replicas
-    return max(min(shared, spec.replicas), min(floor, spec.replicas))
-
-
-def max_unavailable(policy: app_pb2.RollingUpgradePolicy, replicas: int) -> int:
-    """The larger of the count and the (rounded-down) percentage; 25% when nothing is set."""
-    percent = policy.max_unavailable_percent
-    if not (
-        policy.max_unavailable
-        or policy.max_unavailable_percent
-        or policy.max_surge
-        or policy.max_surge_percent
-    ):
-        percent = 25
-    return max(1, policy.max_unavailable, math.floor(replicas * percent / 100))
-
-
 def plan(task: task_pb2.Task, target: Target | None, pods: Sequence[pod_pb2.Pod]) -> Step:
     """The next step of ``task``; ``pods`` are the pods owned by the task's target."""
     kind = task.spec.kind
@@ -126,33 +104,53 @@ def plan_destroy(target: Target | None, pods: Sequence[pod_pb2.Pod], seen_total:
 
 
 def plan_app(app: app_pb2.App, pods: Sequence[pod_pb2.Pod]) -> Step:
-    """Converge ``pods`` to the App: count first, then the template, within the budget."""
-    want = desired_replicas(app)
+    """Converge ``pods`` to the App: count first, then the template, within the budget.
+
+    Removing a ready pod (a scale-down's surplus or a stale replica) spends the disruption
+    budget: the ready pods above ``min_available``. Unready and finished pods go first and
+    cost nothing; a ready pod the budget cannot pay for stays until others become ready.
+    """
+    want = target_replicas(app)
     digest = P.template_hash(app.spec.template)
     live = [p for p in pods if not P.terminating(p) and not P.finished(p)]
     remove = [p for p in pods if P.finished(p) and not P.terminating(p)]
-    create_n = 0
-    if len(live) > want:
-        excess = P.least_valuable(live, digest)[: len(live) - want]
-        remove += excess
-        live = [p for p in live if p not in excess]
-    else:
-        create_n = want - len(live)
-    budget = max_unavailable(app.spec.upgrade, want) - (want - sum(map(P.ready, live)))
-    stale = [p for p in P.least_valuable(live, digest) if p.spec.template_hash != digest]
+    floor = min_available(app)
+    allowance = sum(map(P.ready, live)) - floor
+    held = 0
+    surplus = len(live) - want
+    for pod in P.least_valuable(live, digest) if surplus > 0 else ():
+        if surplus <= 0:
+            break
+        if P.ready(pod):
+            if allowance <= 0:
+                held += 1
+                continue
+            allowance -= 1
+        remove.append(pod)
+        surplus -= 1
+    create_n = max(0, want - len(live))
+    stale = [
+        p
+        for p in P.least_valuable(live, digest)
+        if p.spec.template_hash != digest and p not in remove
+    ]
     for pod in stale:
         if P.ready(pod):
-            if budget <= 0:
+            if allowance <= 0:
+                held += 1
                 continue
-            budget -= 1
+            allowance -= 1
         remove.append(pod)
         create_n += 1
     terminating = sum(map(P.terminating, pods))
     updated = sum(1 for p in live if p.spec.template_hash == digest)
     progress = (min(updated, want), want)
     if not remove and not create_n:
-        done = not stale and not terminating
+        done = not stale and not terminating and not held
         message = "" if done else f"waiting: {len(stale)} stale, {terminating} stopping"
+        if held:
+            ready = sum(map(P.ready, live))
+            message += f"; disruption budget holds {held} (ready {ready}, min available {floor})"
         return Step(done=done, wait=not done, progress=progress, message=message)
     return Step(
         create=tuple(P.app_pod(app, n, digest) for n in _free_ordinals(pods, create_n)),

@@ -11,7 +11,44 @@ import hashlib
 from collections.abc import Iterable
 
 from sigma.log import carry
+from sigma.resources.pods import (
+    APP_KIND,
+    JOB_KIND,
+    TERMINAL,
+    bound,
+    finished,
+    live,
+    owned_by,
+    ready,
+    terminating,
+)
 from sigma.v1 import app_pb2, batch_pb2, meta_pb2, pod_pb2
+
+__all__ = [  # the pod facts of sigma.resources.pods are part of this module's vocabulary
+    "APP_KIND",
+    "JOB_KIND",
+    "LABEL_APP",
+    "LABEL_ATTEMPT",
+    "LABEL_BATCH_TASK",
+    "LABEL_JOB",
+    "LABEL_TEMPLATE_HASH",
+    "TERMINAL",
+    "app_pod",
+    "app_pod_name",
+    "attempt_of",
+    "batch_pod",
+    "batch_pod_name",
+    "bound",
+    "finished",
+    "least_valuable",
+    "live",
+    "owned_by",
+    "ready",
+    "removable_at_once",
+    "template_hash",
+    "terminating",
+    "value_key",
+]
 
 LABEL_APP = "sigma.io/app"
 LABEL_TEMPLATE_HASH = "sigma.io/template-hash"
@@ -19,10 +56,6 @@ LABEL_JOB = "sigma.io/batch-job"
 LABEL_BATCH_TASK = "sigma.io/batch-task"
 LABEL_ATTEMPT = "sigma.io/attempt"
 
-APP_KIND, JOB_KIND = "App", "BatchJob"
-TERMINAL = frozenset(
-    {pod_pb2.POD_PHASE_SUCCEEDED, pod_pb2.POD_PHASE_FAILED, pod_pb2.POD_PHASE_EVICTED}
-)
 _PHASE_RANK = {pod_pb2.POD_PHASE_PENDING: 0, pod_pb2.POD_PHASE_SCHEDULED: 1}
 
 
@@ -108,36 +141,6 @@ def batch_pod(
 def attempt_of(pod: pod_pb2.Pod) -> int:
     value = pod.meta.labels.get(LABEL_ATTEMPT, "0")
     return int(value) if value.isdigit() else 0
-
-
-def owned_by(pod: pod_pb2.Pod, kind: str, name: str, uid: str) -> bool:
-    """True when ``pod`` belongs to this incarnation of the owner (not a same-named predecessor)."""
-    return any(
-        r.kind == kind and r.name == name and r.uid == uid for r in pod.meta.owner_references
-    )
-
-
-def terminating(pod: pod_pb2.Pod) -> bool:
-    return pod.meta.HasField("deletion_timestamp")
-
-
-def finished(pod: pod_pb2.Pod) -> bool:
-    return pod.status.phase in TERMINAL
-
-
-def bound(pod: pod_pb2.Pod) -> bool:
-    return bool(pod.spec.node_name)
-
-
-def ready(pod: pod_pb2.Pod) -> bool:
-    """Running, and not reported unready by its node."""
-    if pod.status.phase != pod_pb2.POD_PHASE_RUNNING or terminating(pod):
-        return False
-    return all(
-        c.status == meta_pb2.CONDITION_STATUS_TRUE
-        for c in pod.status.conditions
-        if c.type == "Ready"
-    )
 
 
 def value_key(pod: pod_pb2.Pod, current_hash: str = "") -> tuple[int, int, int, int, int, int]:

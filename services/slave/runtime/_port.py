@@ -1,13 +1,18 @@
-"""The runtime port: how the agent starts, stops, places, squeezes and measures pods.
+"""The runtime port: how the agent runs, restarts, stops, squeezes and measures pods.
 
-Two adapters keep the same contract: ``ProcessRuntime`` (real processes on this machine) and
-``SimulatedRuntime`` (virtual pods on virtual nodes, usage from a model). The agent and the QoS
-executor only ever talk to this port.
+Shaped after the Kubernetes CRI: a pod is a sandbox (its CPU set, cgroup and limits) holding
+containers, and a container is started, restarted and stopped on its own inside it, so a
+crashed container comes back in place without disturbing its siblings. Adapters keep the same
+contract: ``ProcessRuntime`` (real processes on this machine) and ``SimulatedRuntime`` (virtual
+pods on virtual nodes, usage from a model). The agent and the QoS executor only ever talk to
+this port.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Protocol
 
 from sigma.slave.cpuset import CpuSet
@@ -20,6 +25,7 @@ class ContainerRun:
     argv: tuple[str, ...]  # command + args
     env: tuple[tuple[str, str], ...] = ()
     working_dir: str = ""
+    image: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,7 @@ class PodRun:
                 (*c.command, *c.args),
                 tuple(sorted(c.env.items())),
                 c.working_dir,
+                c.image,
             )
             for c in pod.spec.template.containers
         )
@@ -76,24 +83,66 @@ class PodRun:
 
 
 @dataclass(slots=True)
+class ContainerState:
+    """One container as its runtime holds it: the current (or last) run of it.
+
+    ``attempt`` counts the runs before this one (0 for the first), so it is the container's
+    restart count. ``exit_code`` is None while the run goes on.
+    """
+
+    name: str
+    attempt: int = 0
+    pid: int = 0  # 0 under the simulated runtime
+    started_at: float = 0.0  # wall-clock seconds
+    exit_code: int | None = None
+    signal: int = 0  # the signal that ended the run, when one did
+    finished_at: float = 0.0  # wall-clock seconds
+    oom_killed: bool = False
+    killed: bool = False  # stopped by the agent (a failed liveness probe, the pod's stop)
+    reason: str = ""  # why the agent stopped it ("LivenessProbeFailed")
+    previous: ContainerState | None = None  # the run before this one, once it restarted
+
+    @property
+    def running(self) -> bool:
+        return self.exit_code is None
+
+    def next_run(self) -> ContainerState:
+        """The state of the restart of this (ended) run: the next attempt, remembering this one."""
+        return ContainerState(self.name, self.attempt + 1, previous=replace(self, previous=None))
+
+
+@dataclass(slots=True)
 class PodState:
-    """A pod as its runtime holds it. ``exit_code`` is None while any container still runs."""
+    """A pod's sandbox and its containers as the runtime holds them."""
 
     key: str
     uid: str
     qos: int
     cpus: CpuSet
-    pids: tuple[int, ...] = ()  # one per container; empty under the simulated runtime
-    started_at: float = 0.0  # wall-clock seconds
+    containers: list[ContainerState] = field(default_factory=list)
+    started_at: float = 0.0  # wall-clock seconds: when the sandbox was made
     priority: int = 0
     memory_limit_bytes: int = 0
     frozen: bool = False
-    exit_code: int | None = None
-    killed: bool = False  # stopped by the agent (its exit code is not the pod's verdict)
+    killed: bool = False  # the agent stopped the whole pod (its exits are not a verdict)
 
     @property
     def running(self) -> bool:
-        return self.exit_code is None
+        """Some container runs: the pod uses the machine."""
+        return any(c.running for c in self.containers)
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        return tuple(c.pid for c in self.containers if c.running and c.pid)
+
+    def container(self, name: str) -> ContainerState | None:
+        return next((c for c in self.containers if c.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecResult:
+    exit_code: int
+    output: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,20 +186,46 @@ class Runtime(Protocol):
         """Pods a previous run of the agent left running (or finished meanwhile), re-tracked."""
         ...
 
-    async def start(self, run: PodRun) -> PodState: ...
+    def on_exit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (soon, from the event loop) whenever a container exits, so the
+        agent reacts at once instead of at its next resync."""
+        ...
+
+    async def start(self, run: PodRun) -> PodState:
+        """Make the pod's sandbox and start every container (attempt 0)."""
+        ...
+
+    async def restart(self, key: str, name: str) -> ContainerState:
+        """Start the next attempt of an exited container, in the same sandbox."""
+        ...
+
+    async def kill(self, key: str, name: str, grace: float, reason: str) -> None:
+        """Stop one running container (SIGTERM, SIGKILL after ``grace``), marking it killed
+        for ``reason``."""
+        ...
 
     async def stop(self, key: str, grace: float) -> PodState | None:
-        """SIGTERM, then SIGKILL after ``grace`` seconds; None if the pod is unknown."""
+        """Stop every container (SIGTERM, then SIGKILL after ``grace`` seconds) and take the
+        sandbox down; None if the pod is unknown."""
         ...
 
     def pods(self) -> dict[str, PodState]: ...
 
     def poll(self) -> list[PodState]:
-        """Refresh exit status; the pods that finished since the last poll."""
+        """Refresh exit status; the pods some container of which exited since the last poll."""
         ...
 
     def forget(self, key: str) -> None:
-        """Drop a finished pod's record once its final status is reported."""
+        """Drop a stopped pod's record once its final status is reported."""
+        ...
+
+    async def exec(self, key: str, name: str, argv: tuple[str, ...], timeout: float) -> ExecResult:
+        """Run ``argv`` in the container's environment (a probe); exit 124 on timeout."""
+        ...
+
+    def log_path(self, key: str, name: str, attempt: int) -> Path | None:
+        """Where a run of a container logs (its current attempt, or the one before); None when
+        that run left no log."""
         ...
 
     async def set_cpus(self, key: str, cpus: CpuSet, quota_millis: int = 0) -> None: ...

@@ -8,25 +8,37 @@ The model is data, not code: named profiles of (seconds into the period, fractio
 CPU request, fraction of its memory request) points, linearly interpolated and repeated every
 period. A pod picks its profile with the label ``sigma.io/usage-profile`` (default "flat") and
 may finish on its own after ``sigma.io/duration`` seconds (batch), with exit code
-``sigma.io/exit-code`` (default 0). Suppression caps batch at its CPU set and quota; a frozen
-pod uses no CPU.
+``sigma.io/exit-code`` (default 0): every container of it exits then. ``crash`` ends one
+container's run, as a fault would; a restarted container runs until the pod's duration is up.
+Suppression caps batch at its CPU set and quota; a frozen pod uses no CPU. Exec (probes)
+succeeds unless the pod's ``sigma.io/probe-exit-code`` label says otherwise.
 """
 
 from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sigma.clock import Clock
 from sigma.errors import Invalid, NotFound
 from sigma.slave.cpuset import CpuSet
-from sigma.slave.runtime._port import Capabilities, NodeSample, PodRun, PodSample, PodState
+from sigma.slave.runtime._port import (
+    Capabilities,
+    ContainerState,
+    ExecResult,
+    NodeSample,
+    PodRun,
+    PodSample,
+    PodState,
+)
 
 PROFILE_LABEL = "sigma.io/usage-profile"
 DURATION_LABEL = "sigma.io/duration"
 EXIT_LABEL = "sigma.io/exit-code"
+PROBE_EXIT_LABEL = "sigma.io/probe-exit-code"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +101,17 @@ class _VirtualPod:
 
 
 class SimulatedCluster:
-    def __init__(self, clock: Clock, model: UsageModel | None = None) -> None:
+    """Every virtual node's pods; ``wall`` stamps their start and exit times."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        model: UsageModel | None = None,
+        *,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
         self.clock = clock
+        self.wall = wall
         self.model = model or UsageModel()
         self.nodes: dict[str, dict[str, _VirtualPod]] = {}
 
@@ -112,8 +133,13 @@ class SimulatedRuntime:
         self.memory_bytes = memory_bytes
         self._pods = cluster.nodes[node]
 
+        self._on_exit: Callable[[], None] | None = None
+
     def adopt(self) -> list[PodState]:
         return [p.state for p in self._pods.values()]
+
+    def on_exit(self, callback: Callable[[], None]) -> None:
+        self._on_exit = callback
 
     async def start(self, run: PodRun) -> PodState:
         existing = self._pods.get(run.key)
@@ -122,13 +148,14 @@ class SimulatedRuntime:
         labels = dict(run.labels)
         profile = self.cluster.model.profiles.get(labels.get(PROFILE_LABEL, "flat"), FLAT)
         duration = float(labels[DURATION_LABEL]) if DURATION_LABEL in labels else None
+        now = self.cluster.wall()
         state = PodState(
             run.key,
             run.uid,
             run.qos,
             run.cpus,
-            (),
-            time.time(),
+            [ContainerState(c.name, started_at=now) for c in run.containers],
+            now,
             run.priority,
             run.memory_limit_bytes,
         )
@@ -142,14 +169,40 @@ class SimulatedRuntime:
         )
         return state
 
+    async def restart(self, key: str, name: str) -> ContainerState:
+        pod = self._known(key)
+        old = _container(pod, name)
+        if old.running:
+            return old
+        new = old.next_run()
+        new.started_at = self.cluster.wall()
+        pod.state.containers[pod.state.containers.index(old)] = new
+        return new
+
+    async def kill(self, key: str, name: str, grace: float, reason: str) -> None:
+        state = _container(self._known(key), name)
+        if state.running:
+            state.killed, state.reason = True, reason
+            _end(state, 137, self.cluster.wall())
+
+    def crash(self, key: str, name: str, exit_code: int = 137) -> None:
+        """End a container's run as a fault would (a crash, a kill from outside)."""
+        state = _container(self._known(key), name)
+        if state.running:
+            _end(state, exit_code, self.cluster.wall())
+            if self._on_exit is not None:
+                self._on_exit()
+
     async def stop(self, key: str, grace: float) -> PodState | None:
         pod = self._pods.get(key)
         if pod is None:
             return None
-        if pod.state.running:
-            pod.state.killed = True
-            pod.state.exit_code = 137
-            pod.state.frozen = False
+        pod.state.killed = True
+        for c in pod.state.containers:
+            if c.running:
+                c.killed = True
+                _end(c, 137, self.cluster.wall())
+        pod.state.frozen = False
         return pod.state
 
     def pods(self) -> dict[str, PodState]:
@@ -160,12 +213,22 @@ class SimulatedRuntime:
         done = []
         for pod in self._pods.values():
             if pod.state.running and pod.duration is not None and now - pod.started >= pod.duration:
-                pod.state.exit_code = pod.exit_code
+                for c in pod.state.containers:
+                    if c.running:
+                        _end(c, pod.exit_code, self.cluster.wall())
                 done.append(pod.state)
         return done
 
     def forget(self, key: str) -> None:
         self._pods.pop(key, None)
+
+    async def exec(self, key: str, name: str, argv: tuple[str, ...], timeout: float) -> ExecResult:
+        pod = self._known(key)
+        _container(pod, name)
+        return ExecResult(int(dict(pod.run.labels).get(PROBE_EXIT_LABEL, "0")))
+
+    def log_path(self, key: str, name: str, attempt: int) -> Path | None:
+        return None  # virtual pods print nothing
 
     async def set_cpus(self, key: str, cpus: CpuSet, quota_millis: int = 0) -> None:
         pod = self._known(key)
@@ -210,7 +273,14 @@ class SimulatedRuntime:
         return pod
 
 
-def make_nodes(
-    cluster: SimulatedCluster, names: Sequence[str], cpu_count: int, memory_bytes: int
-) -> list[SimulatedRuntime]:
-    return [cluster.runtime(n, cpu_count, memory_bytes) for n in names]
+def _container(pod: _VirtualPod, name: str) -> ContainerState:
+    state = pod.state.container(name)
+    if state is None:
+        raise NotFound(f"pod {pod.state.key} has no container {name!r}")
+    return state
+
+
+def _end(state: ContainerState, exit_code: int, at: float) -> None:
+    state.exit_code = exit_code
+    state.signal = exit_code - 128 if 128 < exit_code <= 192 else 0
+    state.finished_at = at

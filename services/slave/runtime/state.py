@@ -4,7 +4,8 @@ One JSON file per pod, written atomically (temp file + rename) after every chang
 runtime holds. A pid alone is not proof: pids are reused, so each is kept with its process's
 start time, and adoption accepts a pid only if the running process started at that time.
 Each container's wrapper writes its exit status next to it, so an exit that happened while
-no agent was running is still known to the next one.
+no agent was running is still known to the next one. Each run of a container logs to its own
+file; the current run's and the one before it are kept (``logs --previous``).
 """
 
 from __future__ import annotations
@@ -19,19 +20,42 @@ from sigma.slave.runtime.cgroups import slug
 
 
 @dataclass(slots=True)
+class ContainerRecord:
+    """A container's run as ``ContainerState`` has it, plus the guard against pid reuse."""
+
+    name: str
+    attempt: int = 0
+    pid: int = 0
+    started_at: float = 0.0
+    exit_code: int | None = None  # known once the run ended
+    signal: int = 0
+    finished_at: float = 0.0
+    killed: bool = False
+    reason: str = ""
+    create_time: float = 0.0  # psutil create_time of pid
+    previous: dict[str, object] | None = None  # the run before, as a record
+
+
+@dataclass(slots=True)
 class PodRecord:
     key: str
     uid: str
     qos: int
     cpus: list[int]
-    pids: list[int]
-    create_times: list[float]  # psutil create_time of each pid, the guard against reuse
     started_at: float
+    containers: list[ContainerRecord] = field(default_factory=list)
     priority: int = 0
     memory_limit_bytes: int = 0
     frozen: bool = False
     killed: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    run: list[dict[str, object]] = field(default_factory=list)  # its containers, to restart them
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> PodRecord:
+        raw = data.pop("containers", [])
+        record = cls(**data)  # type: ignore[arg-type]
+        record.containers = [ContainerRecord(**c) for c in raw]  # type: ignore[union-attr]
+        return record
 
 
 class StateDir:
@@ -47,8 +71,15 @@ class StateDir:
     def exit_file(self, key: str, container: int) -> Path:
         return self.pod_dir(key) / f"exit.{container}"
 
-    def log_file(self, key: str, container: int) -> Path:
-        return self.pod_dir(key) / f"log.{container}"
+    def log_file(self, key: str, container: int, attempt: int) -> Path:
+        return self.pod_dir(key) / f"log.{container}.{attempt}"
+
+    def prune_logs(self, key: str, container: int, attempt: int) -> None:
+        """Keep the logs of ``attempt`` and the run before it; drop older ones."""
+        for path in self.pod_dir(key).glob(f"log.{container}.*"):
+            run = path.name.rsplit(".", 1)[-1]
+            if run.isdigit() and int(run) < attempt - 1:
+                path.unlink(missing_ok=True)
 
     def save(self, record: PodRecord) -> None:
         path = self.pod_dir(record.key) / "pod.json"
@@ -60,7 +91,7 @@ class StateDir:
         out = []
         for path in sorted((self.root / "pods").glob("*/pod.json")):
             with contextlib.suppress(OSError, ValueError, TypeError):
-                out.append(PodRecord(**json.loads(path.read_text())))
+                out.append(PodRecord.from_json(json.loads(path.read_text())))
         return out
 
     def remove(self, key: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from sigma.apiserver.background import run_background
-from sigma.apiserver.controllers import appstatus
+from sigma.apiserver.controllers.replicas import ReplicaController
 from sigma.apiserver.controllers.runner import ControllerSettings
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import create_pod
@@ -76,7 +76,7 @@ async def test_pods_of_a_predecessor_are_not_counted() -> None:
     await submit(store, old, task_pb2.TASK_KIND_PUBLISH, "publish")
     await create_pod(store, P.app_pod(old, 0, old.status.current_template_hash), 0.0)
     await submit(store, make_app("v1", 1), task_pb2.TASK_KIND_PUBLISH, "again")  # re-created
-    assert await appstatus.reconcile(store, 0.0) == 1
+    assert await ReplicaController().reconcile(store, 0.0) == 1
     assert counts(await stored(store)) == (1, 0, 0, 0)
-    assert await appstatus.reconcile(store, 0.0) == 0  # nothing changed, nothing written
+    assert await ReplicaController().reconcile(store, 0.0) == 0  # nothing changed, nothing written
     await store.close()

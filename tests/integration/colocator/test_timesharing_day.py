@@ -3,17 +3,17 @@ before its peak, never below its floor, and the node's batch capacity rises in t
 
 Online CPU is modelled as a per-replica cost (200 m each) plus the traffic (4000 m x load), so
 shrinking the app frees the per-replica cost for batch while the traffic is still served. The
-replica count the cluster runs is the apiserver's own ``desired_replicas`` of the stored App.
+replica count the cluster runs is the shared ``target_replicas`` of the stored App.
 """
 
 from __future__ import annotations
 
-from sigma.apiserver.tasks.plan import desired_replicas
 from sigma.bus.memory import MemoryBus
 from sigma.colocator.engine import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.timeshare_loop import TimeSharing
 from sigma.resources import APP, NODE, TASK, Repository
+from sigma.resources.apps import target_replicas
 from sigma.store.memory import MemoryStore
 from sigma.testing.clock import ManualClock
 from sigma.v1 import event_pb2, task_pb2
@@ -38,7 +38,7 @@ async def test_a_day_of_time_sharing() -> None:
     for step in range(0, 86400, 600):
         wall[0] = DAY0 + step
         await sharing.tick()
-        running = desired_replicas(await apps.get("default", "web"))
+        running = target_replicas(await apps.get("default", "web"))
         online = 200 * running + int(4000 * CURVE[step // HOUR])
         await engine.apply(report("n1", wall[0], online))
         replicas[step] = running

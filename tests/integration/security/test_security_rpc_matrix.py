@@ -120,7 +120,7 @@ async def _seed(c: Cluster) -> None:
             made = await c.call("sigma.v1.BatchJobs/Create", _job_request(ns, name), "system")
             assert made[0] == grpc.StatusCode.OK, made
         pods = Repository(c.api_store, POD)
-        for name in ("p", "p-del"):
+        for name in ("p", "p-del", "p-evict"):
             await pods.create(pod_pb2.Pod(meta=meta_pb2.ObjectMeta(namespace=ns, name=name)))
     for name in ("n1", "n-del"):
         reg = api.RegisterNodeRequest(namespace="system", node=samples.node(name))
@@ -210,6 +210,7 @@ CASES: dict[str, Case] = {
     "sigma.v1.Pods/List": Case(req(api.ListPodsRequest)),
     "sigma.v1.Pods/Watch": Case(req(api.WatchPodsRequest)),
     "sigma.v1.Pods/Delete": Case(req(api.DeletePodRequest, name="p-del")),
+    "sigma.v1.Pods/Evict": Case(req(api.EvictPodRequest, name="p-evict")),
     "sigma.v1.Pods/UpdateStatus": Case(
         req(api.UpdatePodStatusRequest, name="p", status=_running, resource_version=_pod_version)
     ),

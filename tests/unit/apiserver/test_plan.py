@@ -6,6 +6,7 @@ import pytest
 
 from sigma.apiserver.tasks import plan as planner
 from sigma.apiserver.tasks import pods as P
+from sigma.resources import apps
 from sigma.v1 import app_pb2, meta_pb2, pod_pb2, task_pb2
 from tests.unit.apiserver._objects import app, app_pods
 
@@ -77,7 +78,7 @@ def test_scale_down_removes_least_valuable_first() -> None:
     ],
 )
 def test_max_unavailable(policy: dict[str, int], replicas: int, expected: int) -> None:
-    assert planner.max_unavailable(app_pb2.RollingUpgradePolicy(**policy), replicas) == expected
+    assert apps.max_unavailable(app_pb2.RollingUpgradePolicy(**policy), replicas) == expected
 
 
 def test_upgrade_replaces_within_budget_and_stale_unready_first() -> None:
@@ -152,11 +153,11 @@ def test_check_target(kind: int, change: str | None, expected: str) -> None:
 def test_time_sharing_replicas_between_floor_and_peak() -> None:
     a = app(10)
     a.spec.time_sharing.enabled, a.spec.min_replicas = True, 4
-    assert planner.desired_replicas(a) == 10
+    assert apps.target_replicas(a) == 10
     a.status.time_sharing_replicas = 2
-    assert planner.desired_replicas(a) == 4
+    assert apps.target_replicas(a) == 4
     a.status.time_sharing_replicas = 6
-    assert planner.desired_replicas(a) == 6
+    assert apps.target_replicas(a) == 6
 
 
 def test_scale_on_batch_job_is_refused() -> None:

@@ -34,6 +34,12 @@ class Rig:
     async def sync(self, count: int) -> None:
         """Wait until the agent's informer holds ``count`` pods of this node, then converge."""
         await eventually(lambda: len(self.control.my_pods()) == count, timeout=2)
+        await self.converge()
+
+    async def converge(self) -> None:
+        """A pass, its background stops carried out, and the pass that follows them."""
+        await self.agent.converge()
+        await self.agent.pods.settle()
         await self.agent.converge()
 
     async def status(self, name: str) -> pod_pb2.PodStatus:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sigma.apiserver.heartbeats import heartbeat_key
 from sigma.bus import Message
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
+from sigma.slave.drain import drain
 from sigma.slave.qos.model import Action, ActionKind
 from sigma.testing.wait import eventually
 from sigma.v1 import event_pb2, node_pb2, pod_pb2
@@ -39,7 +42,7 @@ async def test_places_by_qos_and_reports_running_with_cpusets(r: Rig) -> None:
     }
     assert all(s.node_name == "n1" and s.start_time.seconds for s in got.values())
     version = (await r.pods.get("team", "web")).meta.resource_version
-    await r.agent.converge()  # level-triggered: nothing changed, nothing written
+    await r.converge()  # level-triggered: nothing changed, nothing written
     assert (await r.pods.get("team", "web")).meta.resource_version == version
 
 
@@ -50,11 +53,11 @@ async def test_reports_exit_codes_and_ignores_other_nodes_pods(r: Rig) -> None:
     await r.sync(2)
     assert "team/elsewhere" not in r.runtime.pods()
     r.clock.advance(2)
-    await r.agent.converge()
+    await r.converge()
     ok = await r.status("ok")
     assert (ok.phase, ok.exit_code, ok.reason) == (pod_pb2.POD_PHASE_SUCCEEDED, 0, "Completed")
     r.clock.advance(3)
-    await r.agent.converge()
+    await r.converge()
     bad = await r.status("bad")
     assert (bad.phase, bad.exit_code, bad.reason) == (pod_pb2.POD_PHASE_FAILED, 3, "Error")
     assert bad.finish_time.seconds and r.runtime.pods() == {}
@@ -67,7 +70,7 @@ async def test_deleted_pods_are_stopped_then_removed(r: Rig) -> None:
     web.meta.deletion_timestamp.FromSeconds(1)
     await r.pods.update(web)
     await eventually(lambda: r.control.my_pods()[0].meta.HasField("deletion_timestamp"))
-    await r.agent.converge()
+    await r.converge()
     assert await r.pods.find("team", "web") is None
     assert r.runtime.pods() == {}
 
@@ -76,11 +79,10 @@ async def test_evictions_go_through_the_executor_and_are_reported(r: Rig) -> Non
     await r.pods.create(make_pod("job", BE))
     await r.sync(1)
     await r.agent.executor.apply([Action(ActionKind.EVICT, "team/job", "OnlineStarved", "x")])
-    for task in list(r.agent._evicting.values()):
-        await task
+    await r.agent.pods.settle()
     job = await r.status("job")
     assert (job.phase, job.reason) == (pod_pb2.POD_PHASE_EVICTED, "OnlineStarved")
-    await r.agent.converge()  # an evicted pod is not restarted
+    await r.converge()  # an evicted pod is not restarted
     assert r.runtime.pods() == {}
     async with await r.bus.consumer("t", [DECISIONS_TOPIC]) as c:
         msgs = await c.fetch(timeout=0.2)
@@ -94,7 +96,7 @@ async def _one_usage_report(r: Rig) -> Message:
     await r.pods.create(make_pod("web", LS, cpu=1000))
     await r.pods.create(make_pod("job", BE, cpu=2000))
     await r.sync(2)
-    await r.agent.observe()
+    await r.agent.host.observe()
     await r.agent.publish_usage()
     async with await r.bus.consumer("t", [NODE_USAGE_TOPIC]) as c:
         [msg] = await c.fetch(timeout=0.5)
@@ -138,7 +140,7 @@ async def test_usage_recorded_in_the_node_at_most_every_interval(r: Rig) -> None
     await r.pods.create(make_pod("api", LS, cpu=1000))
     await r.sync(3)
     r.clock.advance(r.agent.config.usage_interval)
-    await r.agent.observe()
+    await r.agent.host.observe()
     await r.agent.publish_usage()
     later = await r.nodes.get("", "n1")
     assert later.meta.resource_version > written
@@ -150,10 +152,21 @@ async def test_drain_cordons_and_evicts_batch_first(r: Rig) -> None:
     await r.pods.create(make_pod("web", LS))
     await r.pods.create(make_pod("job", BE))
     await r.sync(2)
-    evicted, left = await r.agent.drain("Maintenance", batch_only=True, grace=0.1, timeout=2)
+    evicted, left = await drain(r.agent, "Maintenance", batch_only=True, grace=0.1, timeout=2)
     assert (evicted, left) == (["team/job"], [])
     assert (await r.nodes.get("", "n1")).spec.unschedulable
     assert (await r.status("job")).reason == "Maintenance"
     assert (await r.status("web")).phase == pod_pb2.POD_PHASE_RUNNING
-    evicted, _ = await r.agent.drain("Maintenance", batch_only=False, grace=0.1, timeout=2)
+
+    async def converging() -> None:  # the agent's loop, which stops what the eviction marks
+        while True:
+            await r.agent.converge()
+            await asyncio.sleep(0.01)
+
+    loop = asyncio.ensure_future(converging())
+    try:
+        evicted, _ = await drain(r.agent, "Maintenance", batch_only=False, grace=0.1, timeout=2)
+    finally:
+        loop.cancel()
     assert evicted == ["team/web"]
+    assert await r.pods.find("team", "web") is None  # stopped, then removed from the store

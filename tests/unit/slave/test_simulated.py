@@ -70,7 +70,7 @@ async def test_batch_finishes_after_its_duration_and_stop_kills() -> None:
     clock.advance(9)
     assert rt.poll() == []
     clock.advance(1)
-    assert [(p.key, p.exit_code) for p in rt.poll()] == [("ns/a", 2)]
+    assert [(p.key, [c.exit_code for c in p.containers]) for p in rt.poll()] == [("ns/a", [2])]
     stopped = await rt.stop("ns/b", grace=1)
     assert stopped is not None and stopped.killed and not stopped.running
     assert cluster.runtime("v1", 4, 1 << 30).adopt()[0].key == "ns/a"  # a restart sees its pods

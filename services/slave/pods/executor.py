@@ -1,0 +1,216 @@
+"""The one place the slave's pod decisions touch the machine and the store.
+
+``PodExecutor.apply`` carries out a ``reconcile.Plan``: starts and restarts through the
+runtime, status writes through the control plane. Whatever waits out a grace period (a pod's
+stop, a container's kill, an eviction) runs in the background and marks its pod busy, so one
+pod's ten-second shutdown never holds up another pod's restart; reconcile leaves busy pods
+alone and the agent is woken when they are done.
+
+A verdict (Succeeded, Failed, Evicted) is the only record of a pod's end once the runtime
+forgets it, so one the store refuses is kept and written again on the next pass; ``done``
+holds the uids of pods that ended here, so a pod is never started again before the store shows
+its verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from sigma.errors import SigmaError
+from sigma.log import get_logger, request_scope
+from sigma.resources.pods import key as pod_key
+from sigma.resources.pods import terminating
+from sigma.slave.control import ControlPlane
+from sigma.slave.cpuset import NodeCpus, format_cpuset
+from sigma.slave.pods import reconcile as R
+from sigma.slave.pods import status
+from sigma.slave.runtime._port import PodRun, PodState, Runtime
+from sigma.v1 import meta_pb2, pod_pb2
+
+log = get_logger("sigma.slave")
+
+
+def grace_of(pod: pod_pb2.Pod | None, default: float) -> float:
+    if pod is not None and pod.spec.template.HasField("termination_grace_period"):
+        return pod.spec.template.termination_grace_period.ToTimedelta().total_seconds()
+    return default
+
+
+def _requests(pod: pod_pb2.Pod) -> int:
+    return sum(c.resources.requests.cpu_millis for c in pod.spec.template.containers)
+
+
+class PodExecutor:
+    def __init__(
+        self,
+        node: str,
+        control: ControlPlane,
+        runtime: Runtime,
+        cpus: NodeCpus,
+        *,
+        grace: float,
+        wall: Callable[[], float],
+        wake: Callable[[], None],
+    ) -> None:
+        self.node = node
+        self.control = control
+        self.runtime = runtime
+        self.cpus = cpus
+        self.grace = grace
+        self.wall = wall
+        self.wake = wake
+        self.done: set[str] = set()
+        self.background: dict[str, asyncio.Task[None]] = {}  # pod key → its stop or eviction
+        self.changed = asyncio.Event()  # set whenever a pod leaves the runtime
+        self._verdicts: dict[str, tuple[str, status.Change]] = {}  # key → (uid, change)
+
+    @property
+    def busy(self) -> frozenset[str]:
+        return frozenset(self.background)
+
+    async def begin_pass(self, mine: dict[str, pod_pb2.Pod]) -> None:
+        """Forget ends the store has recorded; write again the verdicts it refused."""
+        self.done &= {p.meta.uid for p in mine.values()}
+        for key, (uid, change) in list(self._verdicts.items()):
+            pod = mine.get(key)
+            if pod is None or pod.meta.uid != uid or await self._write(key, change):
+                self._verdicts.pop(key, None)
+
+    async def apply(self, plan: R.Plan) -> None:
+        for op in plan.ops:
+            match op:
+                case R.Start(pod):
+                    with request_scope(pod.meta):
+                        await self._start(pod)
+                case R.Restart(key, name):
+                    await self._restart(key, name)
+                case R.Kill(pod, name, reason):
+                    grace = grace_of(pod, self.grace)
+                    self._in_background(
+                        pod_key(pod), self.runtime.kill(pod_key(pod), name, grace, reason)
+                    )
+                case R.Stop(key, pod):
+                    self._in_background(key, self._stop(key, pod))
+                case R.Finish(key, uid, code, containers):
+                    self.done.add(uid)
+                    change = status.finished(uid, code, int(self.wall() * 1e9), containers)
+                    await self.verdict(key, uid, change)
+                    self.release(key)
+                case R.Forget(key):
+                    self.release(key)
+                case R.Report(pod, state, containers):
+                    await self._report(pod, state, containers)
+                case R.Delete(pod):
+                    await self.control.delete_pod(pod)
+
+    # -- one op each ------------------------------------------------------------------------------
+    async def _start(self, pod: pod_pb2.Pod) -> None:
+        key = pod_key(pod)
+        try:
+            cpus = self.cpus.for_pod(key, pod.spec.qos_class, _requests(pod))
+            started = await self.runtime.start(PodRun.from_pod(pod, cpus))
+        except SigmaError as exc:
+            self.cpus.allocator.release(key)
+            now = int(self.wall() * 1e9)
+            await self._write(key, status.failed_to_start(pod.meta.uid, str(exc), now))
+            return
+        pids = [c.pid for c in started.containers]
+        log.info("pod started", extra={"pod": key, "cpus": format_cpuset(cpus), "pids": pids})
+
+    async def _restart(self, key: str, name: str) -> None:
+        try:
+            run = await self.runtime.restart(key, name)
+        except SigmaError as exc:  # the next pass tries again, still backing off
+            log.warning("restart failed", extra={"pod": key, "container": name, "error": str(exc)})
+            return
+        log.info(
+            "container restarted",
+            extra={"pod": key, "container": name, "restarts": run.attempt, "pid": run.pid},
+        )
+
+    async def _stop(self, key: str, pod: pod_pb2.Pod | None) -> None:
+        await self.runtime.stop(key, grace_of(pod, self.grace))
+        self.release(key)
+        if pod is not None and terminating(pod):
+            await self.control.delete_pod(pod)
+
+    async def _report(
+        self, pod: pod_pb2.Pod, st: PodState, containers: tuple[pod_pb2.ContainerStatus, ...]
+    ) -> None:
+        """Keep the pod on the CPUs its class gets now, and its status saying what runs."""
+        key = pod_key(pod)
+        want = self.cpus.for_pod(key, st.qos, _requests(pod))
+        if want != st.cpus and st.running:
+            quota = self.cpus.batch_quota if st.qos == meta_pb2.QOS_CLASS_BE else 0
+            await self.runtime.set_cpus(key, want, quota)
+        seen = status.Observed(
+            self.node, format_cpuset(want), st.started_at, containers, self.wall()
+        )
+        change = status.observed(pod.meta.uid, seen)
+        probe = pod_pb2.Pod()
+        probe.CopyFrom(pod)  # the cache's copy is shared: try the change on a copy first
+        if change(probe):
+            await self._write(key, change)
+
+    # -- shared with the QoS host and the drain -------------------------------------------------
+    def evict(self, key: str, grace: float, reason: str, message: str) -> None:
+        """Stop a running pod in the background and record it Evicted."""
+        st = self.runtime.pods().get(key)
+        if st is None or not st.running or key in self.background:
+            return
+        self.done.add(st.uid)
+        self._in_background(key, self._evict(key, st.uid, grace, reason, message))
+
+    async def _evict(self, key: str, uid: str, grace: float, reason: str, message: str) -> None:
+        await self.runtime.stop(key, grace)
+        await self.verdict(key, uid, status.evicted(uid, reason, message, int(self.wall() * 1e9)))
+        self.release(key)
+
+    def _in_background(self, key: str, work: Awaitable[None]) -> None:
+        if key in self.background:
+            return
+
+        async def run() -> None:
+            try:
+                await work
+            except SigmaError as exc:
+                log.warning("background stop failed", extra={"pod": key, "error": str(exc)})
+            finally:
+                self.background.pop(key, None)
+                self.changed.set()
+                self.wake()
+
+        self.background[key] = asyncio.ensure_future(run())
+
+    async def verdict(self, key: str, uid: str, change: status.Change) -> None:
+        """Write a pod's final status, or keep it for the next pass if the store refuses it."""
+        self._verdicts[key] = (uid, change)
+        if await self._write(key, change):
+            self._verdicts.pop(key, None)
+
+    def release(self, key: str) -> None:
+        self.runtime.forget(key)
+        self.cpus.allocator.release(key)
+        self.changed.set()
+
+    async def _write(self, key: str, change: status.Change) -> bool:
+        """Whether the store took the change (a refused one is written again by a later pass)."""
+        namespace, _, name = key.partition("/")
+        try:
+            await self.control.update_pod(namespace, name, change)
+        except SigmaError as exc:
+            log.warning("status write failed", extra={"pod": key, "error": str(exc)})
+            return False
+        return True
+
+    async def settle(self) -> None:
+        """Wait until every background stop and eviction has finished."""
+        while self.background:
+            await asyncio.gather(*self.background.values(), return_exceptions=True)
+
+    async def close(self) -> None:
+        tasks = list(self.background.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
