@@ -23,10 +23,9 @@ from sigma.sim.plot import encode_png, heatmap, utilisation_chart
 from sigma.sim.replay import MODES, Outcome, Timing, replay
 from sigma.sim.report import Eviction, JobRecord, NodeSample, OnlineTally, Samples, build_report
 from sigma.sim.scale import Scale
-from sigma.sim.trace import load_trace
+from sigma.sim.trace import default_trace_dir, load_trace
 from sigma.sim.vloop import run_virtual
 from sigma.sim.workload import Knobs, Workload
-from sigma.testing.data import alibaba_dir
 
 
 def samples(out: Outcome, work: Workload, start: float, end: float, interval: float) -> Samples:
@@ -161,7 +160,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--mode", choices=("all", *MODES), default="all")
     p.add_argument("--out", default="sim-out")
-    p.add_argument("--trace-dir", default=str(alibaba_dir()))
+    p.add_argument(
+        "--trace-dir",
+        default=str(default_trace_dir()),
+        help="folder of the trace CSVs (plain, .xz or .gz; default: the shipped excerpts)",
+    )
     p.add_argument("--report-interval", type=float, default=300.0, help="virtual seconds")
     p.add_argument("--progress", action="store_true", help="progress bar even without a TTY")
     return p
