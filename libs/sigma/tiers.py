@@ -165,7 +165,9 @@ async def run(
             host, port = listen[name]
             ctx = Context(store, bus, (settings or {}).get(name))
             contexts.append(ctx)
-            server = RpcServer(await tier.build(ctx), ServerConfig(host=host, port=port, **secure))
+            server = RpcServer(
+                await tier.build(ctx), ServerConfig(host=host, port=port, tier=name, **secure)
+            )
             removals += tier.observe(ctx)
             await server.start()
             servers.append((name, server))

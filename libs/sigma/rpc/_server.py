@@ -64,6 +64,7 @@ class ServerConfig:
     )
     guard: auth.Guard = field(default_factory=auth.Guard)  # open unless given an Authenticator
     credentials: grpc.ServerCredentials | None = None  # TLS (sigma.rpc.server_credentials)
+    tier: str = ""  # the ``tier`` label of this server's sigma_grpc_* metrics
 
 
 class RpcServer:
@@ -73,7 +74,8 @@ class RpcServer:
         self.config = config or ServerConfig()
         self.services = list(services)
         rules = access_rules(self.services, require=not self.config.guard.open)
-        edge = _EdgeInterceptor(self.config.default_deadline, self.config.guard, rules)
+        config = self.config
+        edge = _EdgeInterceptor(config.default_deadline, config.guard, rules, config.tier)
         self._server = grpc.aio.server(
             interceptors=[edge],
             options=list(self.config.options),
@@ -176,10 +178,14 @@ class _Admission:
 
 
 REQUESTS = metrics.REGISTRY.counter(
-    "sigma_grpc_requests_total", "gRPC calls served, by method and status code", ("method", "code")
+    "sigma_grpc_requests_total",
+    "gRPC calls served, by tier, method and status code",
+    ("tier", "method", "code"),
 )
 LATENCY = metrics.REGISTRY.histogram(
-    "sigma_grpc_request_seconds", "time to answer a unary gRPC call, by method", ("method",)
+    "sigma_grpc_request_seconds",
+    "time to answer a unary gRPC call, by tier and method",
+    ("tier", "method"),
 )
 
 
@@ -235,9 +241,14 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
     status codes."""
 
     def __init__(
-        self, default_deadline: float, guard: auth.Guard, rules: Mapping[str, auth.Rule]
+        self,
+        default_deadline: float,
+        guard: auth.Guard,
+        rules: Mapping[str, auth.Rule],
+        tier: str = "",
     ) -> None:
         self.default_deadline = default_deadline
+        self.tier = tier
         self.guard = guard
         self.rules = rules
 
@@ -257,7 +268,8 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
                 unary_unary=self._unary(handler.unary_unary, rid, method, admit)
             )
         if handler.unary_stream is not None:
-            return handler._replace(unary_stream=_stream(handler.unary_stream, rid, method, admit))
+            stream = _stream(handler.unary_stream, rid, method, admit, self.tier)
+            return handler._replace(unary_stream=stream)
         # Client streaming: no service here has any, so none is served unchecked.
         return handler if self.guard.open else None
 
@@ -284,13 +296,15 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
                 failure = exc
                 await _abort(context, exc, method)
             finally:
-                REQUESTS.inc(method=method, code=_code(context, failure))
-                LATENCY.observe(time.monotonic() - started, method=method)
+                REQUESTS.labels(self.tier, method, _code(context, failure)).inc()
+                LATENCY.labels(self.tier, method).observe(time.monotonic() - started)
 
         return call
 
 
-def _stream(fn: Callable[..., Any], rid: str, method: str, admit: _Admission) -> Callable[..., Any]:
+def _stream(
+    fn: Callable[..., Any], rid: str, method: str, admit: _Admission, tier: str
+) -> Callable[..., Any]:
     async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         request_id.set(rid)
         failure: BaseException | None = None
@@ -306,6 +320,6 @@ def _stream(fn: Callable[..., Any], rid: str, method: str, admit: _Admission) ->
             failure = exc
             await _abort(context, exc, method)
         finally:  # a watch that the client ended counts as OK
-            REQUESTS.inc(method=method, code=_code(context, failure))
+            REQUESTS.labels(tier, method, _code(context, failure)).inc()
 
     return call
