@@ -20,7 +20,7 @@ from typing import Any
 import grpc
 from google.protobuf import descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2
 
 from sigma import auth, metrics
 from sigma.errors import (
@@ -38,6 +38,20 @@ from sigma.rpc._tls import peer_names
 log = get_logger("sigma.rpc")
 
 REQUEST_ID_HEADER = "x-request-id"
+REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
+
+
+def _reflection_v1(names: Sequence[str]) -> grpc.GenericRpcHandler:
+    """``grpc.reflection.v1``, which newer clients (grpcurl, Postman) ask for first, served by
+    grpcio-reflection's v1alpha servicer: the two protocols' messages are the same fields under
+    another package name, so the v1alpha codec reads and writes v1 bytes unchanged."""
+    servicer = reflection.aio.ReflectionServicer(names)
+    method = grpc.stream_stream_rpc_method_handler(
+        servicer.ServerReflectionInfo,
+        request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
+        response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
+    )
+    return grpc.method_handlers_generic_handler(REFLECTION_V1, {"ServerReflectionInfo": method})
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +99,9 @@ class RpcServer:
         for service in self.services:
             service.register(self._server)
         names = [s.name for s in self.services]
-        names += [health.SERVICE_NAME, reflection.SERVICE_NAME]
+        names += [health.SERVICE_NAME, reflection.SERVICE_NAME, REFLECTION_V1]
         reflection.enable_server_reflection(names, self._server)
+        self._server.add_generic_rpc_handlers((_reflection_v1(names),))
         self.port = 0
 
     @property
