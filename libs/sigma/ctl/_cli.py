@@ -125,7 +125,11 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_help()  # as kubectl does: what there is to do, not an error
+        return 0
+    args = parser.parse_args(argv)
     try:
         return asyncio.run(_run(args))
     except Invalid as exc:

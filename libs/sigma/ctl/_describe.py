@@ -95,12 +95,30 @@ def describe(
     for part in ("spec", "status"):
         if obj.HasField(part):
             lines.append(f"{part.title()}:")
-            lines.append(_indent(_yaml(to_data(getattr(obj, part)))))
+            lines.append(_indent(_yaml(_as_tables_say(to_data(getattr(obj, part))))))
     if pods_table:
         lines += ["Pods:", _indent(pods_table)]
     lines += ["Events:", _indent(events_table(events, now_ns))]
     lines += notes
     return "\n".join(lines)
+
+
+#: Fields whose enum value the tables print as a word (``Failed``, ``Running``).
+_PHASES = frozenset({"phase", "state"})
+
+
+def _as_tables_say(data: Any) -> Any:
+    """``phase: FAILED`` as the tables print it, ``phase: Failed``, at any depth."""
+    if isinstance(data, dict):
+        return {
+            k: v.title().replace("_", "")
+            if k in _PHASES and isinstance(v, str)
+            else _as_tables_say(v)
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [_as_tables_say(v) for v in data]
+    return data
 
 
 def _pairs(values: Any) -> str:

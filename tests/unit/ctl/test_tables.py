@@ -3,8 +3,8 @@
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.ctl import _tables as T
-from sigma.ctl._describe import condition_events, events_table, explanation
-from sigma.v1 import app_pb2, meta_pb2, node_pb2, pod_pb2, scheduler_pb2
+from sigma.ctl._describe import condition_events, describe, events_table, explanation
+from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2, pod_pb2, scheduler_pb2
 
 NOW = 1_000_000 * 10**9
 
@@ -86,11 +86,24 @@ def test_nodes_and_top_nodes() -> None:
         "NotReady,Cordoned",
         "3.5",
     ]
-    row = T.top_nodes([node]).splitlines()[1].split()
-    assert row[:6] == ["n1", "2", "50%", "1.2", "500m", "300m"]
-    assert row[-2:] == ["800m/0", "300m/0"]
+    idle = node_pb2.Node(meta=meta_pb2.ObjectMeta(name="n2"))
+    rows = [line.split() for line in T.top_nodes([node, idle]).splitlines()[1:]]
+    # One unit a column: millicores throughout, never 1.2 above 0m.
+    assert rows[0][:6] == ["n1", "2000m", "50%", "1200m", "500m", "300m"]
+    assert rows[1][:6] == ["n2", "0m", "-", "0m", "0m", "0m"]
+    assert rows[0][-2:] == ["800m/0", "300m/0"]
     pods = T.top_pods([_pod("p", pod_pb2.POD_PHASE_RUNNING, "n1")], {"n1": node})
     assert pods.splitlines()[1].split() == ["p", "n1", "LS", "250m", "64Mi", "50%", "500m"]
+
+
+def test_describe_prints_phases_as_the_tables_do() -> None:
+    job = batch_pb2.BatchJob(meta=meta_pb2.ObjectMeta(name="etl"))
+    job.status.phase = batch_pb2.BATCH_JOB_PHASE_FAILED
+    job.status.tasks.add(name="extract", phase=batch_pb2.BATCH_TASK_PHASE_SUCCEEDED)
+    text = describe("BatchJob", job, now_ns=NOW)
+    assert "  phase: Failed\n" in text and "phase: Succeeded" in text
+    assert "FAILED" not in text and "SUCCEEDED" not in text
+    assert T.get_table("BatchJob", [job], NOW).splitlines()[1].split()[1] == "Failed"
 
 
 def test_events_sorted_oldest_first_and_explain_names_the_failing_filter() -> None:
