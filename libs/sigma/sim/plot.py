@@ -50,16 +50,16 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
-#: Tick steps in hours, finest first: the first that leaves at most 24 ticks is used.
+#: Tick steps in hours, finest first: the first that leaves at most 12 ticks is used.
 _STEPS = (0.25, 0.5, 1, 2, 3, 4, 6, 12, 24, 48)
 
 
 def _hour_axis(ax: Axes, start_s: float, end_s: float) -> None:
-    """Ticks on the trace's clock: quarter hours in a short window, whole hours up to a day,
-    wider steps beyond so that at most 24 labels remain; a window crossing midnight names the
+    """Ticks on the trace's clock: quarter hours in a short window, then half, whole and wider
+    steps of hours so that at most 12 labels remain; a window crossing midnight names the
     day (``d1 06:00``)."""
     hours = max((end_s - start_s) / 3600, 1e-9)
-    step = next((s for s in _STEPS if hours / s <= 24), _STEPS[-1])
+    step = next((s for s in _STEPS if hours / s <= 12), _STEPS[-1])
     one_day = int(start_s // 86400) == int(max(start_s, end_s - 1) // 86400)
 
     def label(x: float, _pos: object) -> str:
