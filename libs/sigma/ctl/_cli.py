@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", metavar="pod")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--max-nodes", type=int, default=20, help="nodes to show (0: all)")
+    p.add_argument(
+        "--now", action="store_true", help="a placed pod: run the chain again on today's cluster"
+    )
     p = command("top", C.top, "usage and batch capacity: top nodes|pods")
     p.add_argument("kind", metavar="nodes|pods")
     _selector(p)

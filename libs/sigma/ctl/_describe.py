@@ -158,6 +158,23 @@ def explanation(reply: scheduler_pb2.ExplainResponse, pod_key: str) -> str:
     return "\n".join(lines)
 
 
+def placement(pod: Any, pod_key: str) -> str:
+    """A placed pod's decision as the scheduler recorded it when it bound the pod."""
+    cond = next((c for c in pod.status.conditions if c.type == "PodScheduled"), None)
+    when = (
+        cond.last_transition_time.ToJsonString()
+        if cond and cond.HasField("last_transition_time")
+        else ""
+    )
+    decided = cond.message if cond is not None and cond.message else "no decision recorded"
+    lines = [
+        f"Pod {pod_key}: on {pod.spec.node_name}" + (f" since {when}" if when else ""),
+        f"Decided when placed: {decided}",
+        "(sigmactl explain pod NAME --now runs the filters and scores again on the cluster now)",
+    ]
+    return "\n".join(lines)
+
+
 def budget(reply: Any) -> str:
     """The reclaim ledger of one node: each batch-capacity change and its terms."""
     rows = []

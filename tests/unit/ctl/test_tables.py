@@ -1,5 +1,7 @@
 """Table rendering: alignment, units, ages, and what each kind's columns show."""
 
+import json
+
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.ctl import _tables as T
@@ -132,3 +134,23 @@ def test_a_layout_keeps_later_rows_under_the_header_printed_before_them() -> Non
     assert layout.printed == 3
     wider = layout.text(["DELETED", "a-much-longer-pod-name", "FAILED"])
     assert wider.index("FAILED") > header.index("PHASE")  # a wider cell widens its column
+
+
+def test_json_output_is_the_dialect_of_the_change_stream(capsys) -> None:  # type: ignore[no-untyped-def]
+    """One JSON dialect: sigmactl -o json prints an object as the JSON change stream sends it."""
+    from sigma.ctl._commands import _print_objects
+    from sigma.ctl._kinds import PODS
+    from sigma.events import Encoding, encode
+    from sigma.v1 import event_pb2
+
+    pod = _pod("web-0", pod_pb2.POD_PHASE_RUNNING, "n1")
+    pod.meta.resource_version = 42
+    _print_objects(PODS, [pod], "json", single=True)
+    printed = json.loads(capsys.readouterr().out)
+    value, _ = encode(event_pb2.Event(kind="Pod", pod=pod), Encoding.JSON)
+    assert printed == json.loads(value)["pod"]
+    assert (
+        printed["meta"]["resourceVersion"] == "42" and printed["spec"]["qosClass"] == "QOS_CLASS_LS"
+    )
+    _print_objects(PODS, [pod, pod], "json", single=False)
+    assert json.loads(capsys.readouterr().out) == {"items": [printed, printed]}
