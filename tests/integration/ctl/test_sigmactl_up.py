@@ -88,7 +88,8 @@ def eventually(check: Callable[[], Any], what: str) -> Any:
 
 def _running_web(env: dict[str, str]) -> list[dict[str, Any]]:
     web = [p for p in pods(env, "-l", "app=web") if "deletionTimestamp" not in p["meta"]]
-    return web if web and all(p["status"].get("phase") == "RUNNING" for p in web) else []
+    running = all(p["status"].get("phase") == "POD_PHASE_RUNNING" for p in web)
+    return web if web and running else []
 
 
 def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.Popen[str]) -> None:
