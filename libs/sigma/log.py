@@ -83,14 +83,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
+#: Libraries whose own log lines (a broker that refuses connections, a task that failed
+#: unobserved) would otherwise reach stderr as plain text through logging's last resort.
+FOREIGN = ("aiokafka", "kafka", "aetcd", "grpc", "asyncio")
+
+
 def configure(level: str = "info", *, tier: str = "", stream: Any = None) -> None:
-    """Route every ``sigma`` logger to one JSON handler (idempotent)."""
+    """Route every ``sigma`` logger, and the ``FOREIGN`` libraries' loggers at warning and
+    above, to one JSON handler, so stderr is JSON lines only (idempotent)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter(tier))
-    root = logging.getLogger("sigma")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+    ours = logging.getLevelName(level.upper())
+    foreign = max(ours, logging.WARNING)
+    for name, floor in (("sigma", ours), *((f, foreign) for f in FOREIGN)):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(floor)
+        logger.propagate = False
     logging.Formatter.converter = time.gmtime
 
 

@@ -1,216 +1,103 @@
-"""Prometheus metrics without a client library: counters, gauges and histograms with labels,
-a registry that renders the text exposition format (0.0.4), and a ``/metrics`` HTTP endpoint.
+"""Prometheus metrics through the official client, ``prometheus_client``, and the ``/metrics``
+endpoint every tier serves.
 
-Why not ``prometheus_client``: the format is small and stable, and every tier would otherwise
-carry one more dependency for a page of code. Metrics are defined once at import time on the
-process registry ``REGISTRY`` (``sigma up`` runs every tier in one process, so names carry the
-tier: ``sigma_scheduler_…``); a family that belongs to one tier says so (``tier=``) and is
-rendered only in a process that runs that tier (``Registry.enable``), so a lone scheduler does
-not list empty colocator series. Values that are cheaper to read when scraped than to keep up to
-date (a queue's length, a lag) come from collectors: functions the registry calls before it
-renders.
+What this module adds to the client, and why:
+- one process registry, ``REGISTRY``, holding the client's process, platform and GC collectors
+  and ``sigma_build_info`` (version, Python, gRPC), so every scrape says what is running;
+- families that belong to a tier (``tier=``) are collected only while that tier runs in this
+  process (``Registry.enable``): a lone scheduler lists no empty colocator series, and ``sigma
+  up`` (every tier in one process, one port) lists them all. Families that every tier has,
+  like ``sigma_grpc_*``, carry a ``tier`` label instead, so the tiers stay apart there too;
+- refreshers: sync or async functions run before a scrape, for values cheaper to read when
+  asked than to keep current (a queue's length, a lag read from the store);
+- the endpoint is the client's own HTTP server (its thread); a scrape first runs the
+  refreshers on the tiers' asyncio loop, where the store's clients live.
+
+Counters are not followed by ``_created`` samples (``disable_created_metrics``): nothing here
+reads them, and they double the series.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
-import contextlib
 import inspect
-import math
-import re
-from collections.abc import Awaitable, Callable, Sequence
-from typing import ClassVar, TypeVar
+import platform
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from importlib import metadata
+from typing import TypeVar
+from wsgiref.simple_server import WSGIServer
 
-from sigma.errors import Invalid
+import grpc
+import prometheus_client
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics import MetricWrapperBase
+from prometheus_client.registry import Collector
+
 from sigma.log import get_logger
 
 log = get_logger("sigma.metrics")
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+prometheus_client.disable_created_metrics()
+
 # Seconds: from a fast RPC to a slow placement.
 DEFAULT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-Collector = Callable[[], Awaitable[None] | None]
-M = TypeVar("M", bound="Metric")
+Refresher = Callable[[], Awaitable[None] | None]
+M = TypeVar("M", bound=MetricWrapperBase)
 
 
-def _format(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if math.isnan(value):
-        return "NaN"
-    return str(int(value)) if value == int(value) and abs(value) < 2**53 else repr(value)
+class _TierFamilies(Collector):
+    """The families owned by a tier, collected only while that tier is enabled here."""
 
+    def __init__(self) -> None:
+        self.families: dict[str, tuple[MetricWrapperBase, str]] = {}
+        self.enabled: list[str] = []  # one entry per enable: sigma up may observe a tier twice
 
-def _escape(value: str) -> str:
-    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
-
-
-def _labels(pairs: Sequence[tuple[str, str]]) -> str:
-    if not pairs:
-        return ""
-    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in pairs) + "}"
-
-
-class Metric:
-    """One metric family: a name, its help, label names, and a value per label combination."""
-
-    type: ClassVar[str] = "untyped"
-
-    def __init__(
-        self, name: str, help_text: str, labels: Sequence[str] = (), tier: str = ""
-    ) -> None:
-        if not _NAME.fullmatch(name):
-            raise Invalid("name", f"{name!r} is not a Prometheus metric name")
-        for label in labels:
-            if not _LABEL.fullmatch(label) or label.startswith("__") or label == "le":
-                raise Invalid("labels", f"{label!r} is not a usable label name")
-        self.name = name
-        self.help = help_text
-        self.labelnames = tuple(labels)
-        self.tier = tier  # "" for every process
-        self._values: dict[tuple[str, ...], float] = {}
-
-    def _key(self, labels: dict[str, str]) -> tuple[str, ...]:
-        if set(labels) != set(self.labelnames):
-            raise Invalid(
-                "labels", f"{self.name} takes {list(self.labelnames)}, got {list(labels)}"
-            )
-        return tuple(str(labels[n]) for n in self.labelnames)
-
-    def value(self, **labels: str) -> float:
-        """The current value for these labels (0 when never set): for tests and collectors."""
-        return self._values.get(self._key(labels), 0.0)
-
-    def clear(self) -> None:
-        self._values.clear()
-
-    def samples(self) -> list[tuple[str, tuple[tuple[str, str], ...], float]]:
-        return [
-            (self.name, tuple(zip(self.labelnames, key, strict=True)), value)
-            for key, value in sorted(self._values.items())
-        ]
-
-    def render(self) -> list[str]:
-        escaped = self.help.replace("\\", r"\\").replace("\n", r"\n")
-        lines = [f"# HELP {self.name} {escaped}"]
-        lines.append(f"# TYPE {self.name} {self.type}")
-        lines += [f"{name}{_labels(pairs)} {_format(v)}" for name, pairs, v in self.samples()]
-        return lines
-
-
-class Counter(Metric):
-    """Only goes up; Prometheus derives rates from it (placements/s is ``rate(…_total[1m])``)."""
-
-    type = "counter"
-
-    def __init__(
-        self, name: str, help_text: str, labels: Sequence[str] = (), tier: str = ""
-    ) -> None:
-        if not name.endswith("_total"):
-            raise Invalid("name", f"a counter's name ends in _total: {name!r}")
-        super().__init__(name, help_text, labels, tier)
-
-    def inc(self, amount: float = 1.0, **labels: str) -> None:
-        if amount < 0:
-            raise Invalid("amount", "a counter cannot go down")
-        key = self._key(labels)
-        self._values[key] = self._values.get(key, 0.0) + amount
-
-
-class Gauge(Metric):
-    type = "gauge"
-
-    def set(self, value: float, **labels: str) -> None:
-        self._values[self._key(labels)] = float(value)
-
-    def inc(self, amount: float = 1.0, **labels: str) -> None:
-        key = self._key(labels)
-        self._values[key] = self._values.get(key, 0.0) + amount
-
-    def remove(self, **labels: str) -> None:
-        self._values.pop(self._key(labels), None)
-
-
-class Histogram(Metric):
-    """Cumulative buckets, sum and count per label combination."""
-
-    type = "histogram"
-
-    def __init__(
-        self,
-        name: str,
-        help_text: str,
-        labels: Sequence[str] = (),
-        buckets: Sequence[float] = DEFAULT_BUCKETS,
-        tier: str = "",
-    ) -> None:
-        super().__init__(name, help_text, labels, tier)
-        if list(buckets) != sorted(set(buckets)) or not buckets:
-            raise Invalid("buckets", "must be increasing and not empty")
-        self.buckets = tuple(float(b) for b in buckets)
-        self._series: dict[tuple[str, ...], tuple[list[int], list[float]]] = {}
-
-    def observe(self, value: float, **labels: str) -> None:
-        key = self._key(labels)
-        counts, total = self._series.setdefault(key, ([0] * (len(self.buckets) + 1), [0.0]))
-        counts[bisect.bisect_left(self.buckets, value)] += 1
-        total[0] += value
-
-    def count(self, **labels: str) -> int:
-        series = self._series.get(self._key(labels))
-        return sum(series[0]) if series else 0
-
-    def clear(self) -> None:
-        self._series.clear()
-
-    def samples(self) -> list[tuple[str, tuple[tuple[str, str], ...], float]]:
-        out = []
-        for key, (counts, total) in sorted(self._series.items()):
-            pairs = tuple(zip(self.labelnames, key, strict=True))
-            running = 0
-            for bound, n in zip((*self.buckets, math.inf), counts, strict=True):
-                running += n
-                out.append((f"{self.name}_bucket", (*pairs, ("le", _format(bound))), running))
-            out.append((f"{self.name}_sum", pairs, total[0]))
-            out.append((f"{self.name}_count", pairs, running))
-        return out
+    def collect(self) -> Iterable[prometheus_client.Metric]:
+        for metric, tier in self.families.values():
+            if not tier or tier in self.enabled:
+                yield from metric.collect()
 
 
 class Registry:
-    """The metrics of a process, and the collectors that refresh some of them on a scrape."""
+    """A ``prometheus_client`` registry, the families of each tier, and the refreshers."""
 
-    def __init__(self) -> None:
-        self._metrics: dict[str, Metric] = {}
-        self._collectors: list[Collector] = []
-        self._enabled: list[str] = []  # tiers running in this process, one entry per enable
+    def __init__(self, *, process: bool = True) -> None:
+        self.prometheus = CollectorRegistry()
+        self._families = _TierFamilies()
+        self.prometheus.register(self._families)
+        self._refreshers: list[Refresher] = []
+        if process:
+            prometheus_client.ProcessCollector(registry=self.prometheus)
+            prometheus_client.PlatformCollector(registry=self.prometheus)
+            prometheus_client.GCCollector(registry=self.prometheus)
+            build = Info("sigma_build", "what this process runs", registry=self.prometheus)
+            build.info(build_labels())
 
     def enable(self, tier: str) -> Callable[[], None]:
-        """Render ``tier``'s own families from now on; returns the matching disable."""
-        self._enabled.append(tier)
-        return lambda: self._enabled.remove(tier)
+        """Collect ``tier``'s own families from now on; returns the matching disable."""
+        self._families.enabled.append(tier)
+        return lambda: self._families.enabled.remove(tier)
 
-    def register(self, metric: M) -> M:
-        """Add ``metric``; defining the same name again returns the first one if it has the
-        same type and labels (a module imported twice), and is refused otherwise."""
-        have = self._metrics.get(metric.name)
+    def _add(self, name: str, metric: M, tier: str) -> M:
+        """Keep ``metric``; defining a name again returns the first one if it is of the same
+        type and labels (a module imported twice), and is refused otherwise."""
+        have = self._families.families.get(name)
         if have is None:
-            self._metrics[metric.name] = metric
+            self._families.families[name] = (metric, tier)
             return metric
-        if type(have) is type(metric) and have.labelnames == metric.labelnames:
-            return have  # type: ignore[return-value]
-        raise Invalid("name", f"{metric.name} is already registered differently")
+        if type(have[0]) is type(metric) and have[0]._labelnames == metric._labelnames:
+            return have[0]  # type: ignore[return-value]
+        raise ValueError(f"{name} is already registered differently")
 
     def counter(
         self, name: str, help_text: str, labels: Sequence[str] = (), tier: str = ""
     ) -> Counter:
-        return self.register(Counter(name, help_text, labels, tier))
+        return self._add(name, Counter(name, help_text, labels, registry=None), tier)
 
     def gauge(self, name: str, help_text: str, labels: Sequence[str] = (), tier: str = "") -> Gauge:
-        return self.register(Gauge(name, help_text, labels, tier))
+        return self._add(name, Gauge(name, help_text, labels, registry=None), tier)
 
     def histogram(
         self,
@@ -220,88 +107,97 @@ class Registry:
         buckets: Sequence[float] = DEFAULT_BUCKETS,
         tier: str = "",
     ) -> Histogram:
-        return self.register(Histogram(name, help_text, labels, buckets, tier))
+        metric = Histogram(name, help_text, labels, registry=None, buckets=buckets)
+        return self._add(name, metric, tier)
 
-    def add_collector(self, collector: Collector) -> Callable[[], None]:
-        """Call ``collector`` (sync or async) before each render; returns its removal."""
-        self._collectors.append(collector)
-        return lambda: self._collectors.remove(collector)
+    def add_refresher(self, refresher: Refresher) -> Callable[[], None]:
+        """Call ``refresher`` (sync or async) before each scrape; returns its removal."""
+        self._refreshers.append(refresher)
+        return lambda: self._refreshers.remove(refresher)
 
-    def exposition(self) -> str:
-        """The text format of every metric this process's tiers own, in name order (pure: no
-        collectors run)."""
-        shown = [
-            m for _, m in sorted(self._metrics.items()) if not m.tier or m.tier in self._enabled
-        ]
-        lines = [line for metric in shown for line in metric.render()]
-        return "\n".join(lines) + "\n"
+    def exposition(self, accept: str = "") -> tuple[bytes, str]:
+        """The body and content type for a client sending ``accept`` (no refreshers run)."""
+        encoder, content_type = choose_encoder(accept)
+        return encoder(self.prometheus), content_type
 
-    async def collect(self) -> str:
-        """Refresh through the collectors, then render. A failing collector is logged and
-        skipped: a scrape should show what it can rather than nothing."""
-        for collector in list(self._collectors):
+    async def refresh(self) -> None:
+        """Run every refresher. A failing one is logged and skipped: a scrape should show
+        what it can rather than nothing."""
+        for refresher in list(self._refreshers):
             try:
-                result = collector()
+                result = refresher()
                 if inspect.isawaitable(result):
                     await asyncio.wait_for(result, timeout=5.0)
             except Exception:
-                log.warning("metrics collector failed", exc_info=True)
-        return self.exposition()
+                log.warning("metrics refresher failed", exc_info=True)
+
+
+def build_labels() -> dict[str, str]:
+    """``sigma_build_info``'s labels: the installed version and the runtimes under it."""
+    try:
+        version = metadata.version("sigma-py")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return {"version": version, "python": platform.python_version(), "grpc": grpc.__version__}
+
+
+def value(metric: MetricWrapperBase, **labels: str) -> float:
+    """A metric's current value for ``labels`` (0 when absent), whether its tier is enabled
+    or not: a counter's total, a gauge's value, a histogram's count of observations."""
+    suffix = {"counter": "_total", "histogram": "_count"}.get(metric._type, "")
+    for family in metric.collect():
+        for sample in family.samples:
+            if sample.name == family.name + suffix and sample.labels == labels:
+                return sample.value
+    return 0.0
 
 
 REGISTRY = Registry()
 
 
+class _Scrape(Collector):
+    """What the endpoint's thread collects: the registry, after its refreshers have run on
+    the tiers' loop (they may await the store, whose clients live on that loop)."""
+
+    def __init__(self, registry: Registry, loop: asyncio.AbstractEventLoop) -> None:
+        self.registry, self.loop = registry, loop
+
+    def _refresh(self) -> None:
+        try:
+            asyncio.run_coroutine_threadsafe(self.registry.refresh(), self.loop).result(6.0)
+        except Exception:  # the loop is stopping or busy: serve what we have
+            log.warning("metrics refresh skipped", exc_info=True)
+
+    def collect(self) -> Iterable[prometheus_client.Metric]:
+        self._refresh()
+        return self.registry.prometheus.collect()
+
+    def restricted_registry(self, names: Iterable[str]) -> Collector:
+        self._refresh()
+        return self.registry.prometheus.restricted_registry(names)
+
+
 class MetricsServer:
-    """``GET /metrics`` over HTTP/1.1 on ``host:port`` (port 0: any free port)."""
+    """The client's own HTTP exposition server (a daemon thread; text or OpenMetrics, gzip on
+    request) on ``host:port`` (port 0: any free port), refreshing on the running loop."""
 
     def __init__(self, registry: Registry, host: str = "127.0.0.1", port: int = 0) -> None:
         self.registry = registry
         self.host = host
         self.port = port
-        self._server: asyncio.Server | None = None
+        self._server: WSGIServer | None = None
 
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
+        scrape = _Scrape(self.registry, asyncio.get_running_loop())
+        self._server, _ = prometheus_client.start_http_server(self.port, self.host, registry=scrape)
+        self.port = self._server.server_port
 
     async def stop(self) -> None:
         if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            async with asyncio.timeout(5.0):
-                request = (await reader.readline()).decode("latin-1").split()
-                while (await reader.readline()).strip():  # headers: not needed
-                    pass
-                status, body, ctype = await self._respond(request)
-            head = (
-                f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-            )
-            writer.write(head.encode() + (body if request[:1] != ["HEAD"] else b""))
-            await writer.drain()
-        except (TimeoutError, ConnectionError, IndexError):
-            pass
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
-
-    async def _respond(self, request: list[str]) -> tuple[str, bytes, str]:
-        text = "text/plain; charset=utf-8"
-        if len(request) < 2:
-            return "400 Bad Request", b"bad request\n", text
-        method, path = request[0], request[1].split("?", 1)[0]
-        if method not in ("GET", "HEAD"):
-            return "405 Method Not Allowed", b"GET /metrics\n", text
-        if path != "/metrics":
-            return "404 Not Found", b"see /metrics\n", text
-        return "200 OK", (await self.registry.collect()).encode(), CONTENT_TYPE
+            server, self._server = self._server, None
+            await asyncio.to_thread(server.shutdown)
+            server.server_close()

@@ -125,10 +125,10 @@ def pod_changed(old: pod_pb2.Pod, new: pod_pb2.Pod, now: float) -> None:
     """Count a binding (the node name set where it was empty) and how long it took."""
     if old.spec.node_name or not new.spec.node_name:
         return
-    PLACEMENTS.inc(qos=_qos(new))
+    PLACEMENTS.labels(qos=_qos(new)).inc()
     created = new.meta.creation_timestamp.ToMilliseconds() / 1000
     if created:
-        PLACEMENT_SECONDS.observe(max(0.0, now - created), qos=_qos(new))
+        PLACEMENT_SECONDS.labels(qos=_qos(new)).observe(max(0.0, now - created))
 
 
 def pending_by_qos(pods: list[pod_pb2.Pod]) -> dict[str, int]:
@@ -145,14 +145,14 @@ def decision_made(decision: event_pb2.ColocationDecision, tier: str) -> None:
     kind = event_pb2.ColocationDecisionKind.Name(decision.kind)
     kind = kind.removeprefix("COLOCATION_DECISION_KIND_")
     if tier == "colocator" and decision.source == "colocator":
-        DECISIONS.inc(kind=kind, reason=decision.reason)
+        DECISIONS.labels(kind=kind, reason=decision.reason).inc()
         if kind == "EVICT":
-            COLOCATOR_EVICTIONS.inc(reason=decision.reason)
+            COLOCATOR_EVICTIONS.labels(reason=decision.reason).inc()
     elif tier == "slave" and decision.source.startswith("slave/"):
         node = decision.node_name or decision.source.removeprefix("slave/")
-        SLAVE_ACTIONS.inc(node=node, kind=kind)
+        SLAVE_ACTIONS.labels(node=node, kind=kind).inc()
         if kind == "EVICT":
-            SLAVE_EVICTIONS.inc(node=node, reason=decision.reason)
+            SLAVE_EVICTIONS.labels(node=node, reason=decision.reason).inc()
 
 
 # ---- per tier: what to watch, and the collectors to run on a scrape ----
@@ -167,7 +167,7 @@ def apiserver(ctx: Context) -> list[Removal]:
         STORE_REVISION.set(revision)
         CHANGESTREAM_LAG.set(max(0, revision - checkpoint))
 
-    return [REGISTRY.enable("apiserver"), REGISTRY.add_collector(collect)]
+    return [REGISTRY.enable("apiserver"), REGISTRY.add_refresher(collect)]
 
 
 def scheduler(ctx: Context) -> list[Removal]:
@@ -183,10 +183,10 @@ def scheduler(ctx: Context) -> list[Removal]:
     def collect() -> None:
         PENDING.clear()
         for qos, count in pending_by_qos([pod for _, pod in pods.items()]).items():
-            PENDING.set(count, qos=qos)
+            PENDING.labels(qos=qos).set(count)
 
     ctx.spawn(start(), "observe-scheduler-pods")
-    return [REGISTRY.enable("scheduler"), REGISTRY.add_collector(collect)]
+    return [REGISTRY.enable("scheduler"), REGISTRY.add_refresher(collect)]
 
 
 def colocator(ctx: Context) -> list[Removal]:
@@ -196,12 +196,12 @@ def colocator(ctx: Context) -> list[Removal]:
         BATCH_CAPACITY.clear()
         for _, node in nodes.items():
             cap = node.status.batch_capacity
-            BATCH_CAPACITY.set(cap.cpu_millis, node=node.meta.name, resource="cpu")
-            BATCH_CAPACITY.set(cap.memory_bytes, node=node.meta.name, resource="memory")
+            BATCH_CAPACITY.labels(node=node.meta.name, resource="cpu").set(cap.cpu_millis)
+            BATCH_CAPACITY.labels(node=node.meta.name, resource="memory").set(cap.memory_bytes)
 
     ctx.spawn(nodes.run(), "observe-colocator-nodes")
     ctx.spawn(follow_decisions(ctx, "colocator"), "observe-colocator-decisions")
-    return [REGISTRY.enable("colocator"), REGISTRY.add_collector(collect)]
+    return [REGISTRY.enable("colocator"), REGISTRY.add_refresher(collect)]
 
 
 def slave(ctx: Context) -> list[Removal]:
@@ -241,4 +241,4 @@ async def record_lag(consumer: Consumer, group: str) -> None:
     for (topic, _), behind in (await consumer.lag()).items():
         per_topic[topic] = per_topic.get(topic, 0) + behind
     for topic, behind in per_topic.items():
-        CONSUMER_LAG.set(behind, group=group, topic=topic)
+        CONSUMER_LAG.labels(group=group, topic=topic).set(behind)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import itertools
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sigma.auth import Security
-from sigma.bus import Bus, open_bus
+from sigma.bus import Bus, TopicSpec, open_bus
 from sigma.clock import Clock, SystemClock
-from sigma.errors import Invalid
+from sigma.errors import Invalid, SigmaError
 from sigma.log import get_logger
 from sigma.metrics import REGISTRY, MetricsServer
 from sigma.rpc import RpcServer, ServerConfig, Service, server_credentials
@@ -46,6 +47,31 @@ class Context:
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         self.tasks.append(asyncio.ensure_future(coro))
         self.tasks[-1].set_name(name)
+
+    async def ensure_topics(self, topics: Sequence[TopicSpec]) -> None:
+        """Create ``topics`` now if the bus answers; if it does not, the tier serves anyway
+        (the control plane works without Kafka) and they are created in the background once
+        it does. A refusal that retrying cannot fix (bad settings) still fails the start."""
+        try:
+            await self.bus.ensure_topics(topics)
+            return
+        except SigmaError as exc:
+            if not exc.retriable:
+                raise
+            log.warning("event bus unreachable; serving without it", extra={"error": str(exc)})
+        self.spawn(self._topics_later(topics), "ensure-topics")
+
+    async def _topics_later(self, topics: Sequence[TopicSpec]) -> None:
+        for attempt in itertools.count():
+            await self.clock.sleep(min(30.0, 2.0**attempt))
+            try:
+                await self.bus.ensure_topics(topics)
+            except SigmaError as exc:
+                if not exc.retriable:
+                    raise
+                continue
+            log.info("event bus topics created", extra={"topics": [t.name for t in topics]})
+            return
 
 
 Builder = Callable[[Context], Awaitable[Sequence[Service]]]
@@ -165,7 +191,9 @@ async def run(
             host, port = listen[name]
             ctx = Context(store, bus, (settings or {}).get(name))
             contexts.append(ctx)
-            server = RpcServer(await tier.build(ctx), ServerConfig(host=host, port=port, **secure))
+            server = RpcServer(
+                await tier.build(ctx), ServerConfig(host=host, port=port, tier=name, **secure)
+            )
             removals += tier.observe(ctx)
             await server.start()
             servers.append((name, server))

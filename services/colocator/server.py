@@ -29,9 +29,7 @@ async def build(ctx: Context) -> Sequence[Service]:
     settings: ColocatorSettings = ctx.settings or ColocatorSettings()
     clock = ctx.clock
     engine = Colocator(ctx.store, ctx.bus, settings, clock=clock, wall=ctx.wall)
-    await ctx.bus.ensure_topics(
-        [TopicSpec(settings.usage_topic), TopicSpec(settings.decision_topic)]
-    )
+    await ctx.ensure_topics([TopicSpec(settings.usage_topic), TopicSpec(settings.decision_topic)])
     stop = asyncio.Event()
     ctx.spawn(engine.consume(stop), "colocator-consume")
     sharing = TimeSharing(engine.writes, engine.decide, ctx.wall)

@@ -11,8 +11,8 @@ Replicas contend only when they pick the same node.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sigma.resources.kinds import NODE_ALLOCATION, POD
 from sigma.scheduler.allocation import admit, release
@@ -53,6 +53,7 @@ class NodeBinding:
     node: str
     pods: tuple[PodInfo, ...]
     evictions: tuple[Eviction, ...] = ()
+    decisions: Mapping[str, str] = field(default_factory=dict)  # pod key -> why this node
 
 
 @dataclass(slots=True)
@@ -177,7 +178,7 @@ class StoreBinder:
             if obj is None or obj.spec.node_name or obj.meta.uid != info.uid:
                 return self._lost(g.node, f"{info.key} changed or is gone")
             compares.append(Compare(pod_store_key(info.key), obj.meta.resource_version))
-            pod = bound(obj, g.node, cpusets.get(info.key))
+            pod = bound(obj, g.node, cpusets.get(info.key), g.decisions.get(info.key, ""))
             ops.append(Put(pod_store_key(info.key), encode(pod)))
         for eviction in g.evictions:
             obj = self.pods(eviction.pod_key)
@@ -223,7 +224,9 @@ def _copy(pod: pod_pb2.Pod) -> pod_pb2.Pod:
     return out
 
 
-def bound(pod: pod_pb2.Pod, node: str, cpuset: str | None) -> pod_pb2.Pod:
+def bound(pod: pod_pb2.Pod, node: str, cpuset: str | None, decision: str = "") -> pod_pb2.Pod:
+    """``pod`` bound to ``node``; its PodScheduled condition keeps the decision made, so it can
+    be shown later as it was, whatever the cluster looks like by then."""
     out = _copy(pod)
     out.spec.node_name = node
     out.status.phase = pod_pb2.POD_PHASE_SCHEDULED
@@ -232,7 +235,7 @@ def bound(pod: pod_pb2.Pod, node: str, cpuset: str | None) -> pod_pb2.Pod:
     out.status.message = ""
     if cpuset:
         out.status.cpuset = cpuset
-    _set_condition(out, _condition("PodScheduled", True))
+    _set_condition(out, _condition("PodScheduled", True, "Scheduled" if decision else "", decision))
     return out
 
 

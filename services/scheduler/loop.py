@@ -69,6 +69,7 @@ class _Group:
 
     entries: list[QueuedPod] = field(default_factory=list)
     evictions: list[Eviction] = field(default_factory=list)
+    decisions: dict[str, str] = field(default_factory=dict)  # pod key -> what was decided
 
 
 @dataclass(slots=True)
@@ -330,7 +331,9 @@ class Scheduler:
         result = self.framework.schedule(pod, self.cache.snapshot())
         if result.node:
             self.cache.assume(pod, result.node)
-            groups.setdefault(result.node, _Group()).entries.append(entry)
+            group = groups.setdefault(result.node, _Group())
+            group.entries.append(entry)
+            group.decisions[pod.key] = result.decision()
             return
         plan = result.preemption
         if plan is None:
@@ -346,6 +349,8 @@ class Scheduler:
         group.entries.append(entry)
         message = preempted_by(pod, plan.reason)
         group.evictions.extend(Eviction(v.pod_key, message) for v in plan.victims)
+        victims = ", ".join(v.pod_key for v in plan.victims)
+        group.decisions[pod.key] = f"placed on {plan.node} by preempting {victims}: {plan.reason}"
         self.stats.preemptions += 1
 
     def _unschedulable(self, entry: QueuedPod, status: Status) -> None:
@@ -362,7 +367,12 @@ class Scheduler:
         nodes = list(groups)
         statuses = await self.binder.bind_many(
             [
-                NodeBinding(n, tuple(e.pod for e in groups[n].entries), tuple(groups[n].evictions))
+                NodeBinding(
+                    n,
+                    tuple(e.pod for e in groups[n].entries),
+                    tuple(groups[n].evictions),
+                    groups[n].decisions,
+                )
                 for n in nodes
             ]
         )

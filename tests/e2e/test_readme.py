@@ -219,13 +219,16 @@ def eventually(check: Callable[[], bool], what: str) -> None:
 def _settled(env: dict[str, str]) -> bool:
     """The state the README's output shows: the job over, web running, capacity decided."""
     jobs = _json(env, "sigmactl get batchjobs etl -o json")
-    if jobs.get("status", {}).get("phase") not in ("SUCCEEDED", "FAILED"):
+    if jobs.get("status", {}).get("phase") not in (
+        "BATCH_JOB_PHASE_SUCCEEDED",
+        "BATCH_JOB_PHASE_FAILED",
+    ):
         return False
     web = _json(env, "sigmactl get apps web -o json")
     if not web.get("status", {}).get("timeSharingReplicas"):
         return False
     pods = _json(env, "sigmactl get pods -l app=web -o json").get("items", [])
-    if not pods or any(p["status"].get("phase") != "RUNNING" for p in pods):
+    if not pods or any(p["status"].get("phase") != "POD_PHASE_RUNNING" for p in pods):
         return False
     top = run(env, "sigmactl top nodes").stdout.splitlines()
     if not any(line.split()[:1] == [NODE] for line in top) or _row(top, NODE)["CPU"] == "0m":

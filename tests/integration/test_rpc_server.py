@@ -71,6 +71,24 @@ async def test_reflection_lists_our_service_health_and_reflection(channel) -> No
     assert {SERVICE, "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"} <= names
 
 
+async def test_reflection_v1_is_served_as_well(channel) -> None:
+    """grpcurl and Postman ask for grpc.reflection.v1 first; its messages are v1alpha's bytes."""
+    call = channel.stream_stream(
+        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+        response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+    )
+
+    async def ask():
+        yield reflection_pb2.ServerReflectionRequest(list_services="")
+        yield reflection_pb2.ServerReflectionRequest(file_containing_symbol="grpc.health.v1.Health")
+
+    replies = [reply async for reply in call(ask(), timeout=2)]
+    names = {s.name for s in replies[0].list_services_response.service}
+    assert {SERVICE, "grpc.reflection.v1.ServerReflection"} <= names
+    assert replies[1].file_descriptor_response.file_descriptor_proto  # health.proto, described
+
+
 @pytest.mark.parametrize(
     ("payload", "code", "details"),
     [

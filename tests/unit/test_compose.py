@@ -1,5 +1,6 @@
 """compose/docker-compose.yml must agree with the code: commands, flags, variables, ports."""
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,14 @@ def test_engines_are_the_ones_the_urls_name() -> None:
     assert env["SIGMA_BUS"] == "kafka://" + kafka_env["KAFKA_ADVERTISED_LISTENERS"].split("//")[1]
     assert "http://etcd:2379" in " ".join(SERVICES["etcd"]["command"])
     assert env["SIGMA_STORE"] == "etcd://etcd:2379"
+
+
+def test_the_engines_keep_their_data_on_the_volumes() -> None:
+    """A volume at a path the engine does not write to persists nothing."""
+    kafka = SERVICES["kafka"]
+    mounts = {v.split(":", 1)[1] for v in kafka["volumes"]}
+    assert kafka["environment"]["KAFKA_LOG_DIRS"] in mounts
+    assert base64.urlsafe_b64decode(kafka["environment"]["CLUSTER_ID"] + "==").__len__() == 16
+    etcd = SERVICES["etcd"]
+    data_dir = next(a.split("=", 1)[1] for a in etcd["command"] if a.startswith("--data-dir="))
+    assert data_dir in {v.split(":", 1)[1] for v in etcd["volumes"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sigma import observe
+from sigma.metrics import value
 from sigma.v1 import event_pb2, meta_pb2, pod_pb2
 
 
@@ -18,13 +19,13 @@ def _pod(node: str = "", phase: int = pod_pb2.POD_PHASE_PENDING, created: float 
 
 
 def test_a_binding_counts_once_with_its_latency() -> None:
-    before = observe.PLACEMENTS.value(qos="BE")
-    seen = observe.PLACEMENT_SECONDS.count(qos="BE")
+    before = value(observe.PLACEMENTS, qos="BE")
+    seen = value(observe.PLACEMENT_SECONDS, qos="BE")
     observe.pod_changed(_pod(), _pod("n1"), now=102.5)
     observe.pod_changed(_pod("n1"), _pod("n1", pod_pb2.POD_PHASE_RUNNING), now=103.0)
     observe.pod_changed(_pod(), _pod(), now=104.0)
-    assert observe.PLACEMENTS.value(qos="BE") == before + 1
-    assert observe.PLACEMENT_SECONDS.count(qos="BE") == seen + 1
+    assert value(observe.PLACEMENTS, qos="BE") == before + 1
+    assert value(observe.PLACEMENT_SECONDS, qos="BE") == seen + 1
 
 
 def test_pending_counts_unbound_unfinished_pods_by_qos() -> None:
@@ -40,11 +41,11 @@ def test_each_tier_counts_only_its_own_decisions() -> None:
     by_slave = event_pb2.ColocationDecision(
         kind=evict, source="slave/n1", node_name="n1", reason="CpuPressure"
     )
-    colocator = observe.COLOCATOR_EVICTIONS.value(reason="Starved")
-    slave = observe.SLAVE_EVICTIONS.value(node="n1", reason="CpuPressure")
+    colocator = value(observe.COLOCATOR_EVICTIONS, reason="Starved")
+    slave = value(observe.SLAVE_EVICTIONS, node="n1", reason="CpuPressure")
     for decision in (by_colocator, by_slave):
         for tier in ("colocator", "slave"):
             observe.decision_made(decision, tier)
-    assert observe.COLOCATOR_EVICTIONS.value(reason="Starved") == colocator + 1
-    assert observe.SLAVE_EVICTIONS.value(node="n1", reason="CpuPressure") == slave + 1
-    assert observe.SLAVE_ACTIONS.value(node="n1", kind="EVICT") >= 1
+    assert value(observe.COLOCATOR_EVICTIONS, reason="Starved") == colocator + 1
+    assert value(observe.SLAVE_EVICTIONS, node="n1", reason="CpuPressure") == slave + 1
+    assert value(observe.SLAVE_ACTIONS, node="n1", kind="EVICT") >= 1

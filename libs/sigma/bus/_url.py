@@ -6,6 +6,9 @@ from urllib.parse import urlparse
 
 from sigma.bus._types import Bus
 from sigma.errors import Invalid
+from sigma.store._url import with_port
+
+KAFKA_PORT = 9092  # a server named without a port: Kafka's own default
 
 
 def open_bus(url: str) -> Bus:
@@ -18,7 +21,8 @@ def open_bus(url: str) -> Bus:
     if scheme == "kafka":
         from sigma.bus.kafka import KafkaBus
 
-        bootstrap = url.split("://", 1)[1]
+        servers = [with_port(s, KAFKA_PORT) for s in url.split("://", 1)[1].split(",") if s]
+        bootstrap = ",".join(servers)
         if not bootstrap:
             raise Invalid("bus", f"{url!r} names no Kafka bootstrap server")
         return KafkaBus(bootstrap)

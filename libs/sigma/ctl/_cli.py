@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", metavar="pod")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--max-nodes", type=int, default=20, help="nodes to show (0: all)")
+    p.add_argument(
+        "--now", action="store_true", help="a placed pod: run the chain again on today's cluster"
+    )
     p = command("top", C.top, "usage and batch capacity: top nodes|pods")
     p.add_argument("kind", metavar="nodes|pods")
     _selector(p)
@@ -125,7 +128,11 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_help()  # as kubectl does: what there is to do, not an error
+        return 0
+    args = parser.parse_args(argv)
     try:
         return asyncio.run(_run(args))
     except Invalid as exc:

@@ -15,6 +15,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from google.protobuf import json_format
+
 from sigma.ctl import _describe as D
 from sigma.ctl import _tables as T
 from sigma.ctl._apply import apply
@@ -66,12 +68,13 @@ def _print_objects(kind: KindInfo, items: list[Any], output: str, single: bool) 
     if output == "table":
         print(T.get_table(kind.name, items, time.time_ns()))
         return
-    docs = [to_document(kind, item) for item in items]
-    if output == "yaml":
-        dump_yaml(docs, sys.stdout)
-    else:
-        body = docs[0] if single else {"apiVersion": "sigma.io/v1", "kind": "List", "items": docs}
-        print(json.dumps(body, indent=2))
+    if output == "yaml":  # the manifest form: edit it and apply it again
+        dump_yaml([to_document(kind, item) for item in items], sys.stdout)
+        return
+    # JSON is the protobuf JSON mapping, as grpcurl prints the messages and the change stream
+    # sends them (--change-stream-encoding json): a list is the List reply's shape, {"items"}.
+    dicts = [json_format.MessageToDict(item) for item in items]
+    print(json.dumps(dicts[0] if single else {"items": dicts}, indent=2))
 
 
 async def get(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
@@ -240,6 +243,11 @@ async def explain(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> i
         raise Invalid("kind", "explain takes a pod: sigmactl explain pod NAME")
     namespace = _ns(cfg, args)
     key = f"{namespace}/{args.name}"
+    if not args.now:
+        pod = await client.api("Pods", "Get", PODS.request("Get", namespace, name=args.name))
+        if pod.spec.node_name:  # placed: the decision made then, not the chain run again now
+            print(D.placement(pod, key))
+            return 0
     request = scheduler_pb2.ExplainRequest(
         namespace=namespace, pod_key=key, max_nodes=args.max_nodes
     )

@@ -95,12 +95,30 @@ def describe(
     for part in ("spec", "status"):
         if obj.HasField(part):
             lines.append(f"{part.title()}:")
-            lines.append(_indent(_yaml(to_data(getattr(obj, part)))))
+            lines.append(_indent(_yaml(_as_tables_say(to_data(getattr(obj, part))))))
     if pods_table:
         lines += ["Pods:", _indent(pods_table)]
     lines += ["Events:", _indent(events_table(events, now_ns))]
     lines += notes
     return "\n".join(lines)
+
+
+#: Fields whose enum value the tables print as a word (``Failed``, ``Running``).
+_PHASES = frozenset({"phase", "state"})
+
+
+def _as_tables_say(data: Any) -> Any:
+    """``phase: FAILED`` as the tables print it, ``phase: Failed``, at any depth."""
+    if isinstance(data, dict):
+        return {
+            k: v.title().replace("_", "")
+            if k in _PHASES and isinstance(v, str)
+            else _as_tables_say(v)
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [_as_tables_say(v) for v in data]
+    return data
 
 
 def _pairs(values: Any) -> str:
@@ -137,6 +155,23 @@ def explanation(reply: scheduler_pb2.ExplainResponse, pod_key: str) -> str:
     if reply.nominated_node:
         victims = ", ".join(reply.victims) or "none"
         lines.append(f"Preemption: nominate {reply.nominated_node}, evicting {victims}")
+    return "\n".join(lines)
+
+
+def placement(pod: Any, pod_key: str) -> str:
+    """A placed pod's decision as the scheduler recorded it when it bound the pod."""
+    cond = next((c for c in pod.status.conditions if c.type == "PodScheduled"), None)
+    when = (
+        cond.last_transition_time.ToJsonString()
+        if cond and cond.HasField("last_transition_time")
+        else ""
+    )
+    decided = cond.message if cond is not None and cond.message else "no decision recorded"
+    lines = [
+        f"Pod {pod_key}: on {pod.spec.node_name}" + (f" since {when}" if when else ""),
+        f"Decided when placed: {decided}",
+        "(sigmactl explain pod NAME --now runs the filters and scores again on the cluster now)",
+    ]
     return "\n".join(lines)
 
 

@@ -63,6 +63,11 @@ def cpu(millis: int) -> str:
     return f"{millis / 1000:g}" if millis % 100 == 0 else f"{millis / 1000:.2f}"
 
 
+def millicores(millis: int) -> str:
+    """Always millicores (``1490m``, ``0m``), as ``kubectl top`` prints: one unit a column."""
+    return f"{millis}m"
+
+
 def memory(size: int) -> str:
     for unit, scale in (("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
         if size >= scale:
@@ -199,15 +204,15 @@ def top_nodes(nodes: Sequence[node_pb2.Node]) -> str:
         rows.append(
             [
                 n.meta.name,
-                cpu(u.cpu_millis),
+                millicores(u.cpu_millis),
                 percent(u.cpu_millis, capacity.cpu_millis),
-                cpu(u.online_cpu_millis),
-                cpu(u.batch_cpu_millis),
-                cpu(u.system_cpu_millis),
+                millicores(u.online_cpu_millis),
+                millicores(u.batch_cpu_millis),
+                millicores(u.system_cpu_millis),
                 memory(u.memory_bytes),
                 percent(u.memory_bytes, capacity.memory_bytes),
-                f"{cpu(cap.cpu_millis)}/{memory(cap.memory_bytes)}",
-                f"{cpu(asked.cpu_millis)}/{memory(asked.memory_bytes)}",
+                f"{millicores(cap.cpu_millis)}/{memory(cap.memory_bytes)}",
+                f"{millicores(asked.cpu_millis)}/{memory(asked.memory_bytes)}",
             ]
         )
     return render(TOP_NODES, rows)
@@ -230,13 +235,13 @@ def top_pods(pods: Sequence[pod_pb2.Pod], nodes: dict[str, node_pb2.Node]) -> st
         if node is not None:
             load = percent(node.status.usage.cpu_millis, node.spec.capacity.cpu_millis)
             free = node.status.batch_capacity.cpu_millis - node.status.allocated.batch.cpu_millis
-            room = cpu(max(0, free))
+            room = millicores(max(0, free))
         rows.append(
             [
                 p.meta.name,
                 p.spec.node_name or "-",
                 qos(p.spec.qos_class),
-                cpu(req.cpu_millis),
+                millicores(req.cpu_millis),
                 memory(req.memory_bytes),
                 load,
                 room,

@@ -20,7 +20,7 @@ from typing import Any
 import grpc
 from google.protobuf import descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2
 
 from sigma import auth, metrics
 from sigma.errors import (
@@ -38,6 +38,20 @@ from sigma.rpc._tls import peer_names
 log = get_logger("sigma.rpc")
 
 REQUEST_ID_HEADER = "x-request-id"
+REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
+
+
+def _reflection_v1(names: Sequence[str]) -> grpc.GenericRpcHandler:
+    """``grpc.reflection.v1``, which newer clients (grpcurl, Postman) ask for first, served by
+    grpcio-reflection's v1alpha servicer: the two protocols' messages are the same fields under
+    another package name, so the v1alpha codec reads and writes v1 bytes unchanged."""
+    servicer = reflection.aio.ReflectionServicer(names)
+    method = grpc.stream_stream_rpc_method_handler(
+        servicer.ServerReflectionInfo,
+        request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
+        response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
+    )
+    return grpc.method_handlers_generic_handler(REFLECTION_V1, {"ServerReflectionInfo": method})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +78,7 @@ class ServerConfig:
     )
     guard: auth.Guard = field(default_factory=auth.Guard)  # open unless given an Authenticator
     credentials: grpc.ServerCredentials | None = None  # TLS (sigma.rpc.server_credentials)
+    tier: str = ""  # the ``tier`` label of this server's sigma_grpc_* metrics
 
 
 class RpcServer:
@@ -73,7 +88,8 @@ class RpcServer:
         self.config = config or ServerConfig()
         self.services = list(services)
         rules = access_rules(self.services, require=not self.config.guard.open)
-        edge = _EdgeInterceptor(self.config.default_deadline, self.config.guard, rules)
+        config = self.config
+        edge = _EdgeInterceptor(config.default_deadline, config.guard, rules, config.tier)
         self._server = grpc.aio.server(
             interceptors=[edge],
             options=list(self.config.options),
@@ -83,8 +99,9 @@ class RpcServer:
         for service in self.services:
             service.register(self._server)
         names = [s.name for s in self.services]
-        names += [health.SERVICE_NAME, reflection.SERVICE_NAME]
+        names += [health.SERVICE_NAME, reflection.SERVICE_NAME, REFLECTION_V1]
         reflection.enable_server_reflection(names, self._server)
+        self._server.add_generic_rpc_handlers((_reflection_v1(names),))
         self.port = 0
 
     @property
@@ -176,10 +193,14 @@ class _Admission:
 
 
 REQUESTS = metrics.REGISTRY.counter(
-    "sigma_grpc_requests_total", "gRPC calls served, by method and status code", ("method", "code")
+    "sigma_grpc_requests_total",
+    "gRPC calls served, by tier, method and status code",
+    ("tier", "method", "code"),
 )
 LATENCY = metrics.REGISTRY.histogram(
-    "sigma_grpc_request_seconds", "time to answer a unary gRPC call, by method", ("method",)
+    "sigma_grpc_request_seconds",
+    "time to answer a unary gRPC call, by tier and method",
+    ("tier", "method"),
 )
 
 
@@ -235,9 +256,14 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
     status codes."""
 
     def __init__(
-        self, default_deadline: float, guard: auth.Guard, rules: Mapping[str, auth.Rule]
+        self,
+        default_deadline: float,
+        guard: auth.Guard,
+        rules: Mapping[str, auth.Rule],
+        tier: str = "",
     ) -> None:
         self.default_deadline = default_deadline
+        self.tier = tier
         self.guard = guard
         self.rules = rules
 
@@ -257,7 +283,8 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
                 unary_unary=self._unary(handler.unary_unary, rid, method, admit)
             )
         if handler.unary_stream is not None:
-            return handler._replace(unary_stream=_stream(handler.unary_stream, rid, method, admit))
+            stream = _stream(handler.unary_stream, rid, method, admit, self.tier)
+            return handler._replace(unary_stream=stream)
         # Client streaming: no service here has any, so none is served unchecked.
         return handler if self.guard.open else None
 
@@ -284,13 +311,15 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
                 failure = exc
                 await _abort(context, exc, method)
             finally:
-                REQUESTS.inc(method=method, code=_code(context, failure))
-                LATENCY.observe(time.monotonic() - started, method=method)
+                REQUESTS.labels(self.tier, method, _code(context, failure)).inc()
+                LATENCY.labels(self.tier, method).observe(time.monotonic() - started)
 
         return call
 
 
-def _stream(fn: Callable[..., Any], rid: str, method: str, admit: _Admission) -> Callable[..., Any]:
+def _stream(
+    fn: Callable[..., Any], rid: str, method: str, admit: _Admission, tier: str
+) -> Callable[..., Any]:
     async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         request_id.set(rid)
         failure: BaseException | None = None
@@ -306,6 +335,6 @@ def _stream(fn: Callable[..., Any], rid: str, method: str, admit: _Admission) ->
             failure = exc
             await _abort(context, exc, method)
         finally:  # a watch that the client ended counts as OK
-            REQUESTS.inc(method=method, code=_code(context, failure))
+            REQUESTS.labels(tier, method, _code(context, failure)).inc()
 
     return call

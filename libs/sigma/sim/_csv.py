@@ -8,6 +8,9 @@ column, raised while loading and never later in the middle of a replay.
 from __future__ import annotations
 
 import csv
+import gzip
+import io
+import lzma
 import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -90,6 +93,30 @@ class Skipped:
         return sum(self.counts.values())
 
 
+#: Compressed forms a trace file may take, tried in this order after the plain file.
+COMPRESSED = {".xz": lzma.open, ".gz": gzip.open}
+
+
+def open_text(path: Path) -> io.TextIOBase:
+    """Open ``path`` as text, or ``path`` + ``.xz`` / ``.gz`` where only that exists: the
+    project ships its excerpts compressed, and the full trace is usually unpacked.
+    Raises TraceError naming the file when none of them opens."""
+    for suffix, opener in (("", None), *COMPRESSED.items()):
+        candidate = path.with_name(path.name + suffix)
+        if suffix and not candidate.exists():
+            continue
+        try:
+            if opener is None:
+                return path.open(newline="", encoding="utf-8")
+            return opener(candidate, "rt", newline="", encoding="utf-8")  # type: ignore[operator]
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise TraceError(candidate.name, 0, "file", f"cannot open: {exc.strerror}") from exc
+    tried = ", ".join(path.name + s for s in ("", *COMPRESSED))
+    raise TraceError(path.name, 0, "file", f"cannot open: none of {tried} in {path.parent}")
+
+
 def rows(path: Path, columns: Sequence[str], *, header: bool) -> Iterator[Row]:
     """Yield the records of ``path`` with their 1-based line numbers.
 
@@ -98,11 +125,7 @@ def rows(path: Path, columns: Sequence[str], *, header: bool) -> Iterator[Row]:
     on its first column that is missing or on the whole row.
     """
     name = path.name
-    try:
-        handle = path.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise TraceError(name, 0, "file", f"cannot open: {exc.strerror}") from exc
-    with handle:
+    with open_text(path) as handle:
         reader = csv.reader(handle)
         try:
             if header:
@@ -120,5 +143,5 @@ def rows(path: Path, columns: Sequence[str], *, header: bool) -> Iterator[Row]:
                     reason = f"{len(values)} fields, expected {len(columns)}"
                     raise TraceError(name, line, column, reason)
                 yield Row(name, line, columns, values)
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except (csv.Error, UnicodeDecodeError, lzma.LZMAError, gzip.BadGzipFile, EOFError) as exc:
             raise TraceError(name, reader.line_num + 1, "row", str(exc)) from exc

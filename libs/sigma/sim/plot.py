@@ -1,151 +1,158 @@
-"""PNG charts without a plotting library: a raster, lines, a 3x5 font, and zlib + struct.
+"""The replay's charts, drawn with matplotlib on its Agg canvas (no display, no pyplot state).
 
-Two charts: utilisation over time (one line per mode, shared axes, a legend) and a heat map
-(nodes x time, colour = CPU utilisation). Pixels are an (h, w, 3) uint8 array; the writer is
-the PNG spec's minimum (IHDR, one IDAT, IEND; filter 0 per row), so a test can decode it.
+Three kinds, each written as PNG and SVG by :func:`save`:
+- :func:`utilisation_chart`: cluster CPU utilisation over time, one line per mode, hour ticks
+  on the trace's clock and a legend;
+- :func:`heatmap_chart`: nodes x time, colour = a node's CPU utilisation, with a colour bar;
+- :func:`mode_panel`: one mode's CPU and memory, online and batch stacked, one above the other.
+
+Times are trace seconds (0 = the trace's first midnight); ticks read as ``dN HH:00`` or, in a
+window within one day, ``HH:00``. Figures are built with ``matplotlib.figure.Figure`` so
+nothing global (the pyplot figure registry, the backend) is touched: safe inside a server or a
+test run.
 """
 
 from __future__ import annotations
 
-import itertools
-import struct
-import zlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
+import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MultipleLocator, PercentFormatter
 
-Colour = tuple[int, int, int]
-BLACK: Colour = (0, 0, 0)
-GREY: Colour = (200, 200, 200)
-COLOURS: dict[str, Colour] = {
-    "pools": (31, 119, 180),
-    "static": (255, 127, 14),
-    "timesharing": (44, 160, 44),
-}
-
-# 3x5 glyphs, rows top to bottom, bits left to right.
-_GLYPHS = (
-    "0:111101101101111 1:010110010010111 2:111001111100111 3:111001111001111 "
-    "4:101101111001001 5:111100111001111 6:111100111101111 7:111001001001001 "
-    "8:111101111101111 9:111101111001111 %:101001010100101 .:000000000000010 "
-    "-:000000111000000 _:000000000000000 A:010101111101101 B:110101110101110 "
-    "C:111100100100111 D:110101101101110 E:111100111100111 F:111100111100100 "
-    "G:111100101101111 H:101101111101101 I:111010010010111 K:101101110101101 "
-    "L:100100100100111 M:101111111101101 N:110101101101101 O:111101101101111 "
-    "P:111101111100100 R:110101110101101 S:111100111001111 T:111010010010010 "
-    "U:101101101101111 W:101101111111101 X:101101010101101 Y:101101010010010"
-)
-FONT = {item[0]: item[2:] for item in _GLYPHS.split()}
+#: One colour per mode, the same in every chart (matplotlib's default cycle, fixed per name).
+COLOURS: dict[str, str] = {"pools": "#1f77b4", "static": "#ff7f0e", "timesharing": "#2ca02c"}
+ONLINE, BATCH = "#1f77b4", "#ff7f0e"
+#: Same bytes for the same chart: no dates in the files, a fixed SVG id salt.
+_PNG_META = {"Software": None}
+_SVG_META = {"Date": None, "Creator": None}
 
 
-def encode_png(pixels: np.ndarray) -> bytes:
-    """An (h, w, 3) uint8 array as PNG bytes."""
-    h, w, _ = pixels.shape
-    raw = b"".join(b"\x00" + pixels[y].astype(np.uint8).tobytes() for y in range(h))
+@dataclass(frozen=True)
+class Usage:
+    """One mode's cluster-wide usage per sample: times (trace s) and shares of capacity."""
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    times: Sequence[float]
+    online_cpu: Sequence[float]
+    batch_cpu: Sequence[float]
+    online_memory: Sequence[float]
+    batch_memory: Sequence[float]
 
-    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw, 6))
-        + chunk(b"IEND", b"")
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+#: Tick steps in hours, finest first: the first that leaves at most 12 ticks is used.
+_STEPS = (0.25, 0.5, 1, 2, 3, 4, 6, 12, 24, 48)
+
+
+def _hour_axis(ax: Axes, start_s: float, end_s: float) -> None:
+    """Ticks on the trace's clock: quarter hours in a short window, then half, whole and wider
+    steps of hours so that at most 12 labels remain; a window crossing midnight names the
+    day (``d1 06:00``)."""
+    hours = max((end_s - start_s) / 3600, 1e-9)
+    step = next((s for s in _STEPS if hours / s <= 12), _STEPS[-1])
+    one_day = int(start_s // 86400) == int(max(start_s, end_s - 1) // 86400)
+
+    def label(x: float, _pos: object) -> str:
+        minutes = round(x * 60)
+        day, minute = divmod(minutes, 24 * 60)
+        clock = f"{minute // 60:02d}:{minute % 60:02d}"
+        return clock if one_day else f"d{day} {clock}"
+
+    ax.set_xlim(start_s / 3600, end_s / 3600)
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
+    ax.tick_params(axis="x", labelrotation=45 if hours > 8 or not one_day else 0)
+    ax.set_xlabel("trace time" if one_day else "trace time (day 0 = the trace's first day)")
+
+
+def _span(times: Sequence[float]) -> tuple[float, float]:
+    if not times:
+        return 0.0, 3600.0
+    lo, hi = min(times), max(times)
+    return lo, hi if hi > lo else lo + 3600.0
+
+
+def utilisation_chart(series: Mapping[str, Sequence[Sequence[float]]]) -> Figure:
+    """Cluster CPU utilisation (0..1) per mode, ``series[mode] = [(t, u), ...]``."""
+    fig = _figure(10, 4.5)
+    ax = fig.add_subplot()
+    times: list[float] = []
+    for mode, points in series.items():
+        t = [p[0] for p in points]
+        times.extend(t)
+        ax.plot(
+            np.divide(t, 3600), [p[1] for p in points], label=mode, color=COLOURS.get(mode), lw=1.6
+        )
+    _hour_axis(ax, *_span(times))
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylabel("CPU utilisation (online + batch)")
+    ax.set_title("Cluster CPU utilisation by mode")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", title="mode")
+    return fig
+
+
+def heatmap_chart(util: np.ndarray, times: Sequence[float], title: str) -> Figure:
+    """``util`` (nodes x samples, 0..1) as an image: a row per node, a column per sample."""
+    fig = _figure(10, 5)
+    ax = fig.add_subplot()
+    nodes = util.shape[0]
+    start, end = _span(times)
+    step = (end - start) / max(1, util.shape[1] - 1)
+    image = ax.imshow(
+        util,
+        aspect="auto",
+        interpolation="nearest",
+        cmap="viridis",
+        vmin=0.0,
+        vmax=1.0,
+        origin="upper",
+        extent=(start / 3600, (end + step) / 3600, nodes - 0.5, -0.5),
     )
+    _hour_axis(ax, start, end + step)  # a sample's column spans the interval it opens
+    ax.set_ylabel(f"node (0..{nodes - 1}, trace order)")
+    ax.set_title(title)
+    bar = fig.colorbar(image, ax=ax, format=PercentFormatter(1.0))
+    bar.set_label("CPU utilisation")
+    return fig
 
 
-def decode_png(data: bytes) -> np.ndarray:
-    """The inverse of ``encode_png`` (8-bit RGB, filter 0 only): for tests and checks."""
-    pos, idat, size = 8, b"", (0, 0)
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            size = struct.unpack(">II", body[:8])
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    w, h = size
-    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + 3 * w)
-    return rows[:, 1:].reshape(h, w, 3).copy()
+def mode_panel(usage: Usage, mode: str) -> Figure:
+    """CPU above memory for one mode: online and batch stacked, as shares of capacity."""
+    fig = _figure(10, 6)
+    cpu, memory = fig.subplots(2, 1, sharex=True)
+    hours = np.divide(usage.times, 3600)
+    for ax, online, batch, what in (
+        (cpu, usage.online_cpu, usage.batch_cpu, "CPU"),
+        (memory, usage.online_memory, usage.batch_memory, "memory"),
+    ):
+        ax.stackplot(hours, online, batch, labels=("online", "batch"), colors=(ONLINE, BATCH))
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_ylabel(f"{what} used")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left")
+    _hour_axis(memory, *_span(usage.times))
+    cpu.set_xlabel("")
+    fig.suptitle(f"{mode}: CPU and memory used, online and batch")
+    return fig
 
 
-def text(img: np.ndarray, x: int, y: int, label: str, colour: Colour = BLACK) -> None:
-    """Draw ``label`` (upper-cased; unknown characters as blanks) at 2x scale."""
-    for i, ch in enumerate(label.upper()):
-        bits = FONT.get(ch, FONT["_"])
-        for k, bit in enumerate(bits):
-            if bit == "1":
-                yy, xx = y + 2 * (k // 3), x + i * 8 + 2 * (k % 3)
-                img[max(0, yy) : yy + 2, max(0, xx) : xx + 2] = colour
-
-
-def _line(img: np.ndarray, a: tuple[int, int], b: tuple[int, int], colour: Colour) -> None:
-    steps = max(abs(b[0] - a[0]), abs(b[1] - a[1]), 1)
-    xs = np.rint(np.linspace(a[0], b[0], steps + 1)).astype(int)
-    ys = np.rint(np.linspace(a[1], b[1], steps + 1)).astype(int)
-    h, w, _ = img.shape
-    ok = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
-    img[ys[ok], xs[ok]] = colour
-    img[np.clip(ys[ok] + 1, 0, h - 1), xs[ok]] = colour  # two pixels thick
-
-
-def utilisation_chart(
-    series: Mapping[str, Sequence[tuple[float, float]]], width: int = 800, height: int = 400
-) -> np.ndarray:
-    """Utilisation (0..1) over time per mode; x spans the union of the series' times."""
-    img = np.full((height, width, 3), 255, np.uint8)
-    left, right, top, bottom = 50, width - 20, 30, height - 30
-    times = [t for s in series.values() for t, _ in s]
-    t0, t1 = (min(times), max(times)) if times else (0.0, 1.0)
-    span = (t1 - t0) or 1.0
-    for pct in range(0, 101, 20):
-        y = bottom - round(pct / 100 * (bottom - top))
-        img[y, left:right] = GREY
-        text(img, 4, y - 5, f"{pct}%")
-    img[top:bottom, left] = BLACK
-    img[bottom, left:right] = BLACK
-    hours = span / 3600
-    for k in range(int(hours) + 1):
-        img[bottom : bottom + 4, left + round(k * 3600 / span * (right - left))] = BLACK
-    text(img, left, bottom + 10, f"0-{hours:.0f} H")
-    text(img, left, 8, "CPU UTILISATION")
-    for i, (mode, points) in enumerate(series.items()):
-        colour = COLOURS.get(mode, BLACK)
-        xy = [
-            (left + round((t - t0) / span * (right - left)), bottom - round(u * (bottom - top)))
-            for t, u in points
-        ]
-        for a, b in itertools.pairwise(xy):
-            _line(img, a, b, colour)
-        lx, ly = right - 170, top + 4 + 14 * i
-        img[ly + 3 : ly + 7, lx : lx + 20] = colour
-        text(img, lx + 26, ly, mode)
-    return img
-
-
-def heat(value: np.ndarray) -> np.ndarray:
-    """Utilisation 0..1 → colour: dark blue (idle) through green and yellow to red (full)."""
-    v = np.clip(value, 0.0, 1.0)
-    stops = np.array([[20, 20, 90], [40, 160, 80], [250, 220, 40], [210, 30, 30]], float)
-    pos = v * (len(stops) - 1)
-    i = np.minimum(pos.astype(int), len(stops) - 2)
-    w = (pos - i)[..., None]
-    return np.rint(stops[i] * (1 - w) + stops[i + 1] * w).astype(np.uint8)
-
-
-def heatmap(util: np.ndarray, cell: int = 4, max_rows: int = 400) -> np.ndarray:
-    """``util`` (nodes x times, 0..1) as a picture: a row per node (averaged in groups when
-    there are more than ``max_rows``), a column of ``cell`` pixels per time."""
-    nodes, times = util.shape
-    group = max(1, -(-nodes // max_rows))
-    pad = (-nodes) % group
-    grid = np.pad(util, ((0, pad), (0, 0)), mode="edge").reshape(-1, group, times).mean(axis=1)
-    rows = max(1, min(cell, 400 // max(1, len(grid))))
-    picture = np.repeat(np.repeat(heat(grid), rows, axis=0), cell, axis=1)
-    img = np.full((picture.shape[0] + 24, max(picture.shape[1], 200), 3), 255, np.uint8)
-    img[24:, : picture.shape[1]] = picture
-    text(img, 2, 4, f"NODES X TIME {nodes}")
-    return img
+def save(fig: Figure, stem: Path) -> tuple[Path, Path]:
+    """Write ``stem``.png and ``stem``.svg; returns both paths."""
+    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+    with matplotlib.rc_context({"svg.hashsalt": "sigma"}):
+        fig.savefig(png, metadata=_PNG_META)
+        fig.savefig(svg, metadata=_SVG_META)
+    return png, svg

@@ -2,7 +2,8 @@
 
 Output (in ``--out``): report.json (per mode: the report's figures, the assumptions, and the
 run's wall-clock figures apart under "run", so the rest is identical for one seed and scale),
-utilisation.png (the modes on one chart) and heatmap-<mode>.png (nodes x time).
+and as PNG and SVG: utilisation (the modes on one chart), heatmap-<mode> (nodes x time) and
+usage-<mode> (CPU and memory, online and batch).
 """
 
 from __future__ import annotations
@@ -15,18 +16,19 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
+from tqdm import tqdm
 
 from sigma.errors import Invalid
-from sigma.sim.plot import encode_png, heatmap, utilisation_chart
+from sigma.sim.plot import Usage, heatmap_chart, mode_panel, save, utilisation_chart
 from sigma.sim.replay import MODES, Outcome, Timing, replay
 from sigma.sim.report import Eviction, JobRecord, NodeSample, OnlineTally, Samples, build_report
 from sigma.sim.scale import Scale
-from sigma.sim.trace import load_trace
+from sigma.sim.trace import default_trace_dir, load_trace
 from sigma.sim.vloop import run_virtual
 from sigma.sim.workload import Knobs, Workload
-from sigma.testing.data import alibaba_dir
 
 
 def samples(out: Outcome, work: Workload, start: float, end: float, interval: float) -> Samples:
@@ -51,23 +53,29 @@ def samples(out: Outcome, work: Workload, start: float, end: float, interval: fl
 
 
 class ProgressBar:
-    """Simulated time, speed (simulated s per wall s) and ETA, on one stderr line."""
+    """The replay's simulated hours on a tqdm bar on stderr: share done, speed and ETA.
 
-    def __init__(self, label: str, start: float, end: float) -> None:
-        self.label, self.start, self.end = label, start, end
-        self.began = time.perf_counter()
+    The replay calls it at each usage report, the last of which falls short of the window's
+    end; :meth:`finish` moves it to the end once the replay has run to there."""
+
+    def __init__(self, label: str, start: float, end: float, file: IO[str] | None = None) -> None:
+        self.start = start
+        self.bar = tqdm(
+            total=(end - start) / 3600,
+            desc=f"{label:12}",
+            unit="h",
+            file=file or sys.stderr,
+            bar_format="{desc} {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} h "
+            "[{elapsed}<{remaining}, {rate_fmt}]",
+            dynamic_ncols=True,
+        )
 
     def __call__(self, now: float) -> None:
-        done = (now - self.start) / (self.end - self.start)
-        wall = time.perf_counter() - self.began
-        speed = (now - self.start) / wall if wall > 0 else 0.0
-        eta = (self.end - now) / speed if speed > 0 else 0.0
-        bar = "#" * int(done * 30)
-        sys.stderr.write(
-            f"\r{self.label:12} [{bar:30}] {(now - self.start) / 3600:5.1f} h  "
-            f"x{speed:6.0f}  ETA {eta:5.0f} s"
-        )
-        sys.stderr.flush()
+        self.bar.update((now - self.start) / 3600 - self.bar.n)
+
+    def finish(self) -> None:
+        self.bar.update(self.bar.total - self.bar.n)
+        self.bar.close()
 
 
 @contextlib.contextmanager
@@ -107,7 +115,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 replay(trace, mode, knobs, timing, bar), start=scale.replay_start
             )
         if bar is not None:
-            sys.stderr.write("\n")
+            bar.finish()
         wall = time.perf_counter() - began
         report = build_report(samples(outcome, work, scale.start, scale.end, timing.report_s))
         report["batch"]["rejected"] = outcome.skipped_jobs  # type: ignore[index]
@@ -116,14 +124,32 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         report["run"] = {"wall_s": round(wall, 2), "speed": round(replayed / wall)}
         result[mode] = report
         series[mode] = report["cpu"]["series"]  # type: ignore[index]
-        rows = np.array([r[0] + r[1] for r in outcome.tally.rows])  # times x nodes
-        caps = np.array([n.spec.capacity.cpu_millis for n in work.nodes], float)
-        util = (rows / caps).T if len(rows) else np.zeros((len(caps), 1))
-        (out_dir / f"heatmap-{mode}.png").write_bytes(encode_png(heatmap(util)))
+        charts(outcome, work, mode, out_dir)
     result["against_static"] = against_static(result)
-    (out_dir / "utilisation.png").write_bytes(encode_png(utilisation_chart(series)))
+    save(utilisation_chart(series), out_dir / "utilisation")
     (out_dir / "report.json").write_text(json.dumps(result, indent=1, default=str))
     return result
+
+
+def charts(outcome: Outcome, work: Workload, mode: str, out_dir: Path) -> None:
+    """One mode's heat map (a node's CPU used / its capacity, per sample) and its panel of
+    CPU and memory (cluster-wide shares, online and batch)."""
+    tally = outcome.tally
+    caps = np.array([n.spec.capacity.cpu_millis for n in work.nodes], float)
+    mems = np.array([n.spec.capacity.memory_bytes for n in work.nodes], float)
+    rows = np.array(tally.rows) if tally.rows else np.zeros((0, 4, len(caps)))  # t x 4 x nodes
+    util = ((rows[:, 0] + rows[:, 1]) / caps).T if len(rows) else np.zeros((len(caps), 1))
+    title = f"{mode}: CPU utilisation per node ({len(caps)} nodes)"
+    save(heatmap_chart(util, tally.times, title), out_dir / f"heatmap-{mode}")
+    sums = rows.sum(axis=2)  # t x (online cpu, batch cpu, online mem, batch mem)
+    usage = Usage(
+        tally.times,
+        sums[:, 0] / caps.sum(),
+        sums[:, 1] / caps.sum(),
+        sums[:, 2] / mems.sum(),
+        sums[:, 3] / mems.sum(),
+    )
+    save(mode_panel(usage, mode), out_dir / f"usage-{mode}")
 
 
 def against_static(result: dict[str, object]) -> dict[str, dict[str, float | None]]:
@@ -161,7 +187,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--mode", choices=("all", *MODES), default="all")
     p.add_argument("--out", default="sim-out")
-    p.add_argument("--trace-dir", default=str(alibaba_dir()))
+    p.add_argument(
+        "--trace-dir",
+        default=str(default_trace_dir()),
+        help="folder of the trace CSVs (plain, .xz or .gz; default: the shipped excerpts)",
+    )
     p.add_argument("--report-interval", type=float, default=300.0, help="virtual seconds")
     p.add_argument("--progress", action="store_true", help="progress bar even without a TTY")
     return p

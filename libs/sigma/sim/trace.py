@@ -1,11 +1,13 @@
 """One call that loads a whole trace slice: nodes, apps, jobs and the load curve.
 
-The file names are those of the excerpts in the shared data folder; each loader also takes
-any path so the full trace files load the same way.
+The file names are those of the excerpts shipped in ``alibaba-2018/`` beside this module
+(compressed; see its README for source and terms); each loader also takes any path so the
+full trace files load the same way.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,6 +17,15 @@ from sigma.sim.containers import TraceApp, load_apps
 from sigma.sim.load import UsageCurve, load_cluster_usage
 from sigma.sim.machines import TraceNode, load_machines
 from sigma.sim.scale import FULL, TRACE_MACHINES, TRACE_SECONDS, Scale
+
+#: The excerpts that ship with the project.
+SHIPPED = Path(__file__).resolve().parent / "alibaba-2018"
+
+
+def default_trace_dir() -> Path:
+    """``SIGMA_TRACE_DIR`` if set (e.g. the full trace), else the shipped excerpts."""
+    configured = os.environ.get("SIGMA_TRACE_DIR")
+    return Path(configured) if configured else SHIPPED
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,9 @@ _CALL_ERRORS = (grpc.aio.AioRpcError, grpc.Call)  # the async and the sync flavo
 COMPACTED_MESSAGE = "required revision has been compacted"
 
 
-def translate(exc: grpc.RpcError) -> SigmaError:
-    """The port's error for a failed etcd call.
+def translate(exc: grpc.RpcError, target: str = "") -> SigmaError:
+    """The port's error for a failed etcd call; an unreachable etcd is named with ``target``
+    (a bare "failed to connect to all addresses" tells an operator nothing).
 
     ``Compacted`` is not built here: it needs the revisions, which only the caller knows (see
     ``is_compacted``). A future revision or a malformed request is the caller's bug: ``Invalid``.
@@ -55,10 +56,11 @@ def translate(exc: grpc.RpcError) -> SigmaError:
     if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.OUT_OF_RANGE):
         return Invalid("request", details)
     cls = _BY_CODE.get(code)
-    if cls is None:
-        # etcd reports some transient states (no leader, too many requests) as UNKNOWN.
-        return Unavailable(details) if code == grpc.StatusCode.UNKNOWN else Internal(details)
-    return cls(details)
+    if cls is None and code == grpc.StatusCode.UNKNOWN:
+        cls = Unavailable  # etcd reports some transient states (no leader, …) as UNKNOWN
+    if cls is Unavailable:
+        return Unavailable(f"store etcd at {target or 'its endpoints'}: {details}")
+    return (cls or Internal)(details)
 
 
 def is_compacted(exc: grpc.RpcError) -> bool:

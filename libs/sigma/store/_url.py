@@ -1,4 +1,5 @@
-"""Store URLs: ``memory://`` (embedded) or ``etcd://host:port[,host:port…]``."""
+"""Store URLs: ``memory://`` (embedded) or ``etcd://host[:port][,host[:port]…]``; an
+endpoint without a port gets etcd's client port, 2379 (grpc would otherwise dial 443)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,18 @@ from urllib.parse import urlparse
 
 from sigma.errors import Invalid
 from sigma.store._types import Store
+
+ETCD_PORT = 2379
+
+
+def with_port(endpoint: str, port: int) -> str:
+    """``endpoint`` with ``port`` added where it names none (``host``, ``[::1]``, ``::1``)."""
+    if endpoint.count(":") > 1 and not endpoint.startswith("["):
+        return f"[{endpoint}]:{port}"  # a bare IPv6 address
+    host, sep, tail = endpoint.rpartition(":")
+    if sep and tail.isdigit() and (host.endswith("]") or not host.startswith("[")):
+        return endpoint
+    return f"{endpoint}:{port}"
 
 
 def open_store(url: str) -> Store:
@@ -18,7 +31,7 @@ def open_store(url: str) -> Store:
     if scheme == "etcd":
         from sigma.store.etcd import EtcdStore
 
-        endpoints = [e for e in url.split("://", 1)[1].split(",") if e]
+        endpoints = [with_port(e, ETCD_PORT) for e in url.split("://", 1)[1].split(",") if e]
         if not endpoints:
             raise Invalid("store", f"{url!r} names no etcd endpoint")
         return EtcdStore(endpoints)

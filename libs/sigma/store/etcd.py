@@ -122,7 +122,7 @@ class EtcdStore:
         except grpc.aio.AioRpcError as exc:
             if self._closed:
                 return
-            raise wire.translate(exc) from exc
+            raise wire.translate(exc, self._target) from exc
         finally:
             self._watch_calls.discard(call)
             call.cancel()
@@ -158,7 +158,7 @@ class EtcdStore:
             await call.write(rpc.LeaseKeepAliveRequest(ID=lease))
             resp = await call.read()
         except grpc.aio.AioRpcError as exc:
-            raise wire.translate(exc) from exc
+            raise wire.translate(exc, self._target) from exc
         finally:
             call.cancel()
         if resp is grpc.aio.EOF:
@@ -202,7 +202,7 @@ class EtcdStore:
         except grpc.aio.AioRpcError as exc:
             if compacted_at and wire.is_compacted(exc):
                 raise Compacted(compacted_at, await self._compact_revision()) from exc
-            raise wire.translate(exc) from exc
+            raise wire.translate(exc, self._target) from exc
 
     async def _compact_revision(self) -> int:
         """etcd's compaction point, which only a watch from an old revision reveals."""

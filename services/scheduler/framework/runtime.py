@@ -112,8 +112,11 @@ class Framework:
         candidates = self._sample(rows)
         total, _ = self.score(state, pod, snap, candidates, every=False)
         best = np.flatnonzero(total >= total.max() - 1e-9)
-        pick = int(candidates[best[self._rng.randrange(len(best))]])
-        return ScheduleResult(OK, snap.names[pick], len(rows), len(candidates))
+        chosen = best[self._rng.randrange(len(best))]
+        pick = int(candidates[chosen])
+        return ScheduleResult(
+            OK, snap.names[pick], len(rows), len(candidates), score=float(total[chosen])
+        )
 
     def reserve(self, state: CycleState, pod: PodInfo, node: str) -> Status:
         done: list[ReservePlugin] = []

@@ -11,6 +11,7 @@ from sigma.colocator.api import ColocatorServicer
 from sigma.colocator.engine import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
+from sigma.metrics import value
 from sigma.observe import CONSUMER_LAG
 from sigma.resources import NODE, POD, Repository
 from sigma.store.memory import MemoryStore
@@ -131,7 +132,7 @@ async def test_consumer_loop_applies_reports_and_publishes_decisions(rig) -> Non
     lag = {"group": engine.settings.group, "topic": NODE_USAGE_TOPIC}
 
     async def caught_up_with_the_third() -> bool:
-        return CONSUMER_LAG.samples() != [] and CONSUMER_LAG.value(**lag) == 0
+        return any(f.samples for f in CONSUMER_LAG.collect()) and value(CONSUMER_LAG, **lag) == 0
 
     await until(caught_up_with_the_third, 5, "lag exported")
     stop.set()

@@ -87,8 +87,9 @@ def eventually(check: Callable[[], Any], what: str) -> Any:
 
 
 def _running_web(env: dict[str, str]) -> list[dict[str, Any]]:
-    web = [p for p in pods(env, "-l", "app=web") if "deletionTimestamp" not in p["metadata"]]
-    return web if web and all(p["status"].get("phase") == "RUNNING" for p in web) else []
+    web = [p for p in pods(env, "-l", "app=web") if "deletionTimestamp" not in p["meta"]]
+    running = all(p["status"].get("phase") == "POD_PHASE_RUNNING" for p in web)
+    return web if web and running else []
 
 
 def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.Popen[str]) -> None:
@@ -109,7 +110,7 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
         return [p for p in placed if p["spec"].get("nodeName") in web_nodes]
 
     batch = eventually(batch_beside_online, "a batch pod on a node running online pods")
-    assert all(p["spec"]["qosClass"] == "BE" for p in batch)
+    assert all(p["spec"]["qosClass"] == "QOS_CLASS_BE" for p in batch)
 
     table = ctl(env, "get", "apps").stdout.splitlines()
     assert table[0].split() == ["NAME", "READY", "UP-TO-DATE", "QOS", "TIME-SHARING", "AGE"]
@@ -120,10 +121,14 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
     described = ctl(env, "describe", "app", "web").stdout
     for expected in ("Name:        web", "Namespace:   default", "Pods:", "Events:"):
         assert expected in described
-    assert "PublishSucceeded" in described and web[0]["metadata"]["name"] in described
+    assert "PublishSucceeded" in described and web[0]["meta"]["name"] in described
 
-    explained = ctl(env, "explain", "pod", web[0]["metadata"]["name"]).stdout
-    assert f"Chosen: {web[0]['spec']['nodeName']}" in explained
+    node = web[0]["spec"]["nodeName"]
+    recorded = ctl(env, "explain", "pod", web[0]["meta"]["name"]).stdout
+    assert f"Decided when placed: placed on {node}: score " in recorded
+    assert "feasible nodes" in recorded and "Chosen:" not in recorded  # not re-run now
+    explained = ctl(env, "explain", "pod", web[0]["meta"]["name"], "--now").stdout
+    assert f"Chosen: {node}" in explained
     assert "rack1-host7   no" in explained and "cordoned" in explained
 
     budget = ctl(env, "budget", next(iter(web_nodes)), ok=False)

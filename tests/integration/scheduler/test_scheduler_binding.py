@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from sigma.metrics import value
 from sigma.observe import ATTEMPT_SECONDS, CONFLICTS
 from sigma.scheduler.loop import Scheduler
 from sigma.store.memory import MemoryStore
@@ -120,7 +121,7 @@ async def test_racing_replicas_conflict_and_every_pod_is_bound_once() -> None:
         Scheduler(store, profile=default_profile(seed=s), batch_size=8, max_backoff=0.05)
         for s in (1, 2)
     ]
-    attempts_before, conflicts_before = ATTEMPT_SECONDS.count(), CONFLICTS.value()
+    attempts_before, conflicts_before = value(ATTEMPT_SECONDS), value(CONFLICTS)
     async with running(*replicas):
         for i in range(40):
             await put_pod(store, make_pod(f"p{i}", 400, 400 * MiB))
@@ -128,10 +129,8 @@ async def test_racing_replicas_conflict_and_every_pod_is_bound_once() -> None:
     assert sum(r.binder.conflicts for r in replicas) > 0  # the CAS did turn writes away
     assert sum(r.stats.bound for r in replicas) == 40
     # The tier's metrics saw the same attempts and lost bindings the loops counted.
-    assert ATTEMPT_SECONDS.count() - attempts_before == sum(
-        len(r.stats.latencies) for r in replicas
-    )
-    assert CONFLICTS.value() - conflicts_before == sum(r.stats.conflicts for r in replicas) > 0
+    assert value(ATTEMPT_SECONDS) - attempts_before == sum(len(r.stats.latencies) for r in replicas)
+    assert value(CONFLICTS) - conflicts_before == sum(r.stats.conflicts for r in replicas) > 0
     records = await allocations(store)
     assert sorted(a.pod_key for r in records.values() for a in r.pods) == sorted(
         f"t/p{i}" for i in range(40)

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from sigma.cli import main as cli_main
-from sigma.sim.replay import Outcome, Timing, replay
+from sigma.sim.replay import MODES, Outcome, Timing, replay
 from sigma.sim.report import build_report
 from sigma.sim.run import main as sim_main
 from sigma.sim.run import samples
@@ -279,7 +279,7 @@ def _cli_outputs(folder: Path, out: Path, seed: int, mode: str = "all") -> dict[
             value.pop("run", None)  # wall-clock figures
     report["input"]["scale"].pop("out")
     # Per-node utilisation (which node ran what) is only in the heatmaps.
-    pictures = {p.name: p.read_bytes() for p in sorted(out.glob("*.png"))}
+    pictures = {p.name: p.read_bytes() for p in sorted(out.glob("*.[ps][nv]g"))}
     return {"report": report, "pictures": pictures}
 
 
@@ -294,12 +294,8 @@ def test_the_same_seed_gives_the_same_output(folder: Path, tmp_path: Path) -> No
     assert report["static"]["cpu"]["average"] > 0
     assert second["report"] == report
     assert second["pictures"] == first["pictures"]
-    assert set(first["pictures"]) == {
-        "heatmap-pools.png",
-        "heatmap-static.png",
-        "heatmap-timesharing.png",
-        "utilisation.png",
-    }
+    charts = ["utilisation"] + [f"{kind}-{m}" for kind in ("heatmap", "usage") for m in MODES]
+    assert set(first["pictures"]) == {f"{c}.{ext}" for c in charts for ext in ("png", "svg")}
 
 
 def test_another_seed_draws_other_loads(folder: Path, tmp_path: Path) -> None:

@@ -49,3 +49,9 @@ def test_usage_errors_exit_2() -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["scale", "app", "web"])
     assert exit_.value.code == 2
+
+
+def test_no_arguments_prints_the_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: sigmactl") and "apply" in out and "describe" in out

@@ -1,10 +1,12 @@
 """Table rendering: alignment, units, ages, and what each kind's columns show."""
 
+import json
+
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.ctl import _tables as T
-from sigma.ctl._describe import condition_events, events_table, explanation
-from sigma.v1 import app_pb2, meta_pb2, node_pb2, pod_pb2, scheduler_pb2
+from sigma.ctl._describe import condition_events, describe, events_table, explanation
+from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2, pod_pb2, scheduler_pb2
 
 NOW = 1_000_000 * 10**9
 
@@ -86,11 +88,24 @@ def test_nodes_and_top_nodes() -> None:
         "NotReady,Cordoned",
         "3.5",
     ]
-    row = T.top_nodes([node]).splitlines()[1].split()
-    assert row[:6] == ["n1", "2", "50%", "1.2", "500m", "300m"]
-    assert row[-2:] == ["800m/0", "300m/0"]
+    idle = node_pb2.Node(meta=meta_pb2.ObjectMeta(name="n2"))
+    rows = [line.split() for line in T.top_nodes([node, idle]).splitlines()[1:]]
+    # One unit a column: millicores throughout, never 1.2 above 0m.
+    assert rows[0][:6] == ["n1", "2000m", "50%", "1200m", "500m", "300m"]
+    assert rows[1][:6] == ["n2", "0m", "-", "0m", "0m", "0m"]
+    assert rows[0][-2:] == ["800m/0", "300m/0"]
     pods = T.top_pods([_pod("p", pod_pb2.POD_PHASE_RUNNING, "n1")], {"n1": node})
     assert pods.splitlines()[1].split() == ["p", "n1", "LS", "250m", "64Mi", "50%", "500m"]
+
+
+def test_describe_prints_phases_as_the_tables_do() -> None:
+    job = batch_pb2.BatchJob(meta=meta_pb2.ObjectMeta(name="etl"))
+    job.status.phase = batch_pb2.BATCH_JOB_PHASE_FAILED
+    job.status.tasks.add(name="extract", phase=batch_pb2.BATCH_TASK_PHASE_SUCCEEDED)
+    text = describe("BatchJob", job, now_ns=NOW)
+    assert "  phase: Failed\n" in text and "phase: Succeeded" in text
+    assert "FAILED" not in text and "SUCCEEDED" not in text
+    assert T.get_table("BatchJob", [job], NOW).splitlines()[1].split()[1] == "Failed"
 
 
 def test_events_sorted_oldest_first_and_explain_names_the_failing_filter() -> None:
@@ -119,3 +134,23 @@ def test_a_layout_keeps_later_rows_under_the_header_printed_before_them() -> Non
     assert layout.printed == 3
     wider = layout.text(["DELETED", "a-much-longer-pod-name", "FAILED"])
     assert wider.index("FAILED") > header.index("PHASE")  # a wider cell widens its column
+
+
+def test_json_output_is_the_dialect_of_the_change_stream(capsys) -> None:  # type: ignore[no-untyped-def]
+    """One JSON dialect: sigmactl -o json prints an object as the JSON change stream sends it."""
+    from sigma.ctl._commands import _print_objects
+    from sigma.ctl._kinds import PODS
+    from sigma.events import Encoding, encode
+    from sigma.v1 import event_pb2
+
+    pod = _pod("web-0", pod_pb2.POD_PHASE_RUNNING, "n1")
+    pod.meta.resource_version = 42
+    _print_objects(PODS, [pod], "json", single=True)
+    printed = json.loads(capsys.readouterr().out)
+    value, _ = encode(event_pb2.Event(kind="Pod", pod=pod), Encoding.JSON)
+    assert printed == json.loads(value)["pod"]
+    assert (
+        printed["meta"]["resourceVersion"] == "42" and printed["spec"]["qosClass"] == "QOS_CLASS_LS"
+    )
+    _print_objects(PODS, [pod, pod], "json", single=False)
+    assert json.loads(capsys.readouterr().out) == {"items": [printed, printed]}

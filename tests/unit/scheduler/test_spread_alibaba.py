@@ -6,21 +6,21 @@ from __future__ import annotations
 import csv
 
 import numpy as np
-import pytest
 
 from sigma.scheduler.framework import DEFAULT_SPREAD, Cache, NodeRow, PodInfo
 from sigma.scheduler.framework.types import CHASSIS, CORE_SWITCH, HOST
 from sigma.scheduler.plugins.registry import build, default_profile
-from sigma.testing.data import alibaba_dir
+from sigma.sim._csv import open_text
+from sigma.sim.trace import default_trace_dir
 
-META = alibaba_dir() / "machine_meta.csv"
+META = default_trace_dir() / "machine_meta.csv"
 GiB = 1 << 30
 
 
 def alibaba_cache() -> Cache:
     cache = Cache()
     seen: set[str] = set()
-    with META.open() as f:
+    with open_text(META) as f:
         for machine, _, fd1, fd2, cpus, _mem, status in csv.reader(f):
             if machine in seen:  # one row per machine: its first state
                 continue
@@ -39,7 +39,6 @@ def alibaba_cache() -> Cache:
     return cache
 
 
-@pytest.mark.skipif(not META.exists(), reason="trace excerpt not present")
 def test_app_of_200_replicas_spreads_over_hosts_and_domains() -> None:
     cache = alibaba_cache()
     assert len(cache) == 4034

@@ -2,13 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from sigma.testing.data import alibaba_dir
-
-DATA = alibaba_dir()
+from sigma.sim.trace import default_trace_dir
 
 
 @pytest.fixture(scope="session")
 def data() -> Path:
-    if not (DATA / "machine_meta.csv").exists():
-        pytest.skip(f"trace excerpts not found in {DATA} (set SIGMA_TRACE_DIR)")
-    return DATA
+    """The trace excerpts: the shipped ones unless SIGMA_TRACE_DIR points elsewhere."""
+    return default_trace_dir()

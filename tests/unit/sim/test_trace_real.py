@@ -1,10 +1,13 @@
 """The loaders on the real excerpt files: counts as the data's README states them."""
 
+import gzip
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+import sigma
 from sigma.sim import (
     MEMORY_100_BYTES,
     Scale,
@@ -15,7 +18,9 @@ from sigma.sim import (
     load_trace,
 )
 from sigma.sim import containers as containers_module
+from sigma.sim._csv import TraceError, open_text
 from sigma.sim.batch import _read as read_batch
+from sigma.sim.trace import SHIPPED, default_trace_dir
 
 
 def test_machines_latest_row_wins_and_topology_levels(data: Path) -> None:
@@ -103,3 +108,23 @@ def test_usage_curve_has_the_daily_cycle(data: Path) -> None:
     assert len(cpu) == 2243
     assert 0.35 < cpu.mean() < 0.45  # README: about 40%
     assert 0.8 < np.array(trace.usage.memory).mean() < 0.95  # README: ~88%
+
+
+def test_the_excerpts_ship_inside_the_package(monkeypatch) -> None:
+    """A clone with nothing beside it replays: the default folder is in the package itself."""
+    monkeypatch.delenv("SIGMA_TRACE_DIR", raising=False)
+    folder = default_trace_dir()
+    assert folder == SHIPPED and Path(sigma.__file__).parent in folder.parents
+    assert len(load_machines(folder / "machine_meta.csv")) == 4033
+
+
+def test_a_trace_folder_may_hold_plain_or_gzipped_files(tmp_path: Path) -> None:
+    with open_text(SHIPPED / "cluster_usage_mean_300s.csv") as src:
+        body = src.read()
+    (tmp_path / "plain.csv").write_text(body)
+    (tmp_path / "packed.csv.gz").write_bytes(gzip.compress(body.encode()))
+    for name in ("plain.csv", "packed.csv"):
+        with open_text(tmp_path / name) as f:
+            assert f.read() == body
+    with pytest.raises(TraceError, match=r"missing\.csv:0: file.*missing\.csv\.xz"):
+        open_text(tmp_path / "missing.csv")

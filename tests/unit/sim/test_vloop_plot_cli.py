@@ -1,15 +1,13 @@
-"""The replay's machinery without trace data: virtual time, the PNG writer, folding, the CLI."""
+"""The replay's machinery without trace data: virtual time, folding, the CLI."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
-import numpy as np
 import pytest
 
 from sigma.cli import main
-from sigma.sim.plot import COLOURS, decode_png, encode_png, heat, heatmap, utilisation_chart
 from sigma.sim.vloop import Deadlock, LoopClock, run_virtual
 from sigma.sim.workload import fold
 from sigma.store.memory import MemoryStore
@@ -67,25 +65,6 @@ def test_a_wait_with_no_timer_is_a_deadlock() -> None:
 
     with pytest.raises(Deadlock):
         run_virtual(main())
-
-
-def test_png_round_trip_and_curves_where_they_belong() -> None:
-    img = utilisation_chart({"static": [(0, 0.0), (3600, 1.0)]}, width=400, height=200)
-    back = decode_png(encode_png(img))
-    assert (back == img).all()
-    # The line runs from the bottom-left corner of the plot (50, 170) to the top right.
-    assert tuple(back[170, 50]) == COLOURS["static"] or tuple(back[169, 51]) == COLOURS["static"]
-    assert tuple(back[30, 379]) == COLOURS["static"]
-    assert tuple(back[100, 300]) != COLOURS["static"]  # below the diagonal: background
-
-
-def test_heatmap_colours_idle_and_full_nodes_apart() -> None:
-    util = np.array([[0.0, 0.0], [1.0, 1.0]])
-    img = decode_png(encode_png(heatmap(util, cell=4)))
-    idle, full = img[24, 0], img[-1, 0]
-    assert tuple(idle) == tuple(heat(np.array(0.0)))
-    assert tuple(full) == tuple(heat(np.array(1.0)))
-    assert full[0] > 200 and idle[2] > idle[0]  # red when full, blue when idle
 
 
 def test_fold_keeps_time_of_day() -> None:
