@@ -495,7 +495,8 @@ def node_status(value: node_pb2.NodeStatus, limits: Limits, field: str = "status
 # -- requests -----------------------------------------------------------------------------------
 def page_request(request: Any) -> None:
     """Shared by every List: selector, page size (the token is checked where it is decoded)."""
-    selector(request.label_selector)
+    if hasattr(request, "label_selector"):
+        selector(request.label_selector)
     if request.page_size < 0:
         raise Invalid("page_size", "must not be negative")
 

@@ -87,7 +87,7 @@ class SlaveAgent:
             node, control, runtime, self.cpus, grace=config.grace, wall=wall, wake=self._wake.set
         )
         self.backoff = config.backoff
-        self.prober = probes.Prober(runtime, clock, self._wake.set)
+        self.prober = probes.Prober(runtime, clock, self._wake.set, failed=self._probe_failed)
         self.draining = False  # a full drain: start nothing new
         self.drain_grace: float | None = None  # a drain's own eviction grace
         self.host = RuntimeHost(runtime, self.cpus, self.pods, clock, self._evict_grace)
@@ -109,6 +109,11 @@ class SlaveAgent:
         )
         self._recorded_at: float | None = None  # clock time of the last usage written to the Node
         runtime.on_exit(self._wake.set)
+
+    def _probe_failed(self, target: probes.Target, kind: str) -> None:
+        if kind == probes.READINESS:  # a failed liveness probe is told when it restarts
+            message = f"readiness probe failed for container {target.container}"
+            self.control.record(target.pod_key, target.pod_uid, "Unhealthy", message, warning=True)
 
     def _evict_grace(self) -> float:
         return self.drain_grace if self.drain_grace is not None else self.config.evict_grace
@@ -141,6 +146,7 @@ class SlaveAgent:
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.prober.close()
             await self.pods.close()
+            await self.control.close()
             await self.runtime.close()  # the pods keep running: a restarted agent adopts them
 
     def node_object(self) -> node_pb2.Node:

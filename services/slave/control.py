@@ -1,9 +1,9 @@
 """The slave's port to the control plane, and its adapter over the store and the bus.
 
-The agent needs seven things from the control plane: register its node, keep a heartbeat,
+The agent needs eight things from the control plane: register its node, keep a heartbeat,
 see the pods bound to it, compare-and-swap a pod's status, evict a pod within its App's
 disruption budget (a drain), record its node's latest usage in the Node (what ``sigmactl top
-nodes`` reads), and publish usage and decisions.
+nodes`` reads), record events about its pods for people, and publish usage and decisions.
 ``ControlPlane`` names exactly those; ``StoreControlPlane`` does them with a Repository (CAS),
 an Informer (indexed by node name) and the Bus. When the apiserver's RPCs carry the same
 operations, an adapter over them replaces this one without touching the agent.
@@ -33,10 +33,11 @@ from sigma.errors import AlreadyExists, Conflict, NotFound
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 from sigma.log import get_logger
 from sigma.resources import NODE, POD, disruption
+from sigma.resources.records import Recorder
 from sigma.resources.repository import Repository
 from sigma.store import Store
 from sigma.store.informer import Handler, Informer
-from sigma.v1 import event_pb2, node_pb2, pod_pb2
+from sigma.v1 import event_pb2, node_pb2, pod_pb2, record_pb2
 
 log = get_logger("sigma.slave")
 
@@ -86,9 +87,20 @@ class ControlPlane(Protocol):
         """Set the node's ``status.usage``, leaving every other field as its writers left it."""
         ...
 
+    def record(
+        self, key: str, uid: str, reason: str, message: str, *, warning: bool = False
+    ) -> None:
+        """Tell people what happened to pod ``key`` here (an event record; best effort, no
+        wait)."""
+        ...
+
     async def publish_usage(self, report: event_pb2.NodeUsageReport) -> None: ...
 
     async def publish_decision(self, decision: event_pb2.ColocationDecision) -> None: ...
+
+    async def close(self) -> None:
+        """Finish (briefly) what is still being written in the background."""
+        ...
 
 
 def node_of(pod: pod_pb2.Pod) -> list[str]:
@@ -114,6 +126,7 @@ class StoreControlPlane:
         self.pods = Repository(store, POD)
         self.informer = Informer(store, POD.prefix, pod_pb2.Pod)
         self.informer.add_index(BY_NODE, node_of)
+        self.recorder = Recorder(store, f"slave/{node}")
         self.lease_id = 0
         self.lease_expires_at = 0.0  # wall-clock seconds
         self._ttl = 0
@@ -198,7 +211,10 @@ class StoreControlPlane:
             )
 
     async def evict_pod(self, namespace: str, name: str, reason: str, grace: float | None) -> None:
-        await disruption.evict(self.store, namespace, name, reason, time.time_ns(), grace=grace)
+        now = time.time_ns()
+        await disruption.evict(
+            self.store, namespace, name, reason, now, grace=grace, recorder=self.recorder
+        )
 
     async def record_usage(self, usage: node_pb2.NodeUsage) -> None:
         """A CAS of the usage field alone: batch capacity (the colocator's) and allocated
@@ -212,11 +228,21 @@ class StoreControlPlane:
 
         await self.nodes.mutate("", self.node, put)
 
+    def record(
+        self, key: str, uid: str, reason: str, message: str, *, warning: bool = False
+    ) -> None:
+        namespace, _, name = key.partition("/")
+        ref = record_pb2.ObjectReference(kind="Pod", namespace=namespace, name=name, uid=uid)
+        self.recorder.emit(ref, reason, message, warning=warning)
+
     async def publish_usage(self, report: event_pb2.NodeUsageReport) -> None:
         await self._publish(self.usage_topic, report.node_name, report)
 
     async def publish_decision(self, decision: event_pb2.ColocationDecision) -> None:
         await self._publish(self.decision_topic, decision.node_name, decision)
+
+    async def close(self) -> None:
+        await self.recorder.close()
 
     async def _publish(self, topic: str, key: str, message: Message) -> None:
         name = message.DESCRIPTOR.name

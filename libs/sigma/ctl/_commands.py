@@ -22,7 +22,7 @@ from sigma.ctl import _tables as T
 from sigma.ctl._apply import apply
 from sigma.ctl._client import Client, NotServed, Unreachable
 from sigma.ctl._config import CtlConfig
-from sigma.ctl._kinds import NODES, PODS, TASKS, KindInfo, lookup
+from sigma.ctl._kinds import EVENTS, NODES, PODS, TASKS, KindInfo, lookup
 from sigma.ctl._manifest import Manifest, dump_yaml, manifest_field, parse, sources, to_document
 from sigma.errors import Invalid
 from sigma.v1 import apiserver_pb2 as api
@@ -80,6 +80,8 @@ def _print_objects(kind: KindInfo, items: list[Any], output: str, single: bool) 
 async def get(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
     kind = lookup(args.kind)
     namespace = _ns(cfg, args)
+    if not kind.readable and (args.name or args.watch):
+        raise Invalid("kind", f"{kind.aliases[0]} are listed only (no NAME, no --watch)")
     if args.name:
         items = [
             await client.api(kind.service, "Get", kind.request("Get", namespace, name=args.name))
@@ -190,6 +192,7 @@ async def describe(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> 
     events: list[D.Event] = []
     pods_table = ""
     notes: list[str] = []
+    pods: list[Any] = []
     if kind.name in ("App", "BatchJob", "Node"):
         extra = {"node_name": args.name} if kind.name == "Node" else {"owner_name": args.name}
         pods, _ = await _list(client, PODS, namespace, {}, **extra)
@@ -201,6 +204,9 @@ async def describe(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> 
         events += D.task_events(tasks)
     if kind.name in ("Pod", "Node", "App"):
         events += D.condition_events(f"{kind.name.lower()}/{args.name}", obj.status.conditions)
+    records, _ = await _list(client, EVENTS, "" if kind.name == "Node" else namespace, {})
+    about = {(kind.name, args.name)} | {("Pod", p.meta.name) for p in pods}
+    events += D.record_events(r for r in records if (r.regarding.kind, r.regarding.name) in about)
     target = args.name if kind.name == "Node" else f"{namespace}/{args.name}"
     field = "node_name" if kind.name == "Node" else "target"
     try:
@@ -220,7 +226,7 @@ async def scale(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int
         raise Invalid("--replicas", "must not be negative")
     request = api.ScaleAppRequest(namespace=_ns(cfg, args), name=args.name, replicas=args.replicas)
     reply = await client.api("Apps", "Scale", request)
-    print(f"app/{args.name} scaled to {args.replicas} (task {reply.task.meta.name})")
+    print(T.scaled(reply.app, args.replicas, reply.task.meta.name))
     return 0
 
 

@@ -2,12 +2,14 @@
 
 An object's "events" are assembled from what the cluster keeps about it, newest last: the tasks
 that acted on it (apiserver), the conditions of its pods or of the object itself (the tier that
-set them), and the colocator's decisions about it, when the colocator serves them.
+set them), the event records about it and its pods (restarts, back-offs, replacements, refused
+disruptions; ``sigma.resources.records``), and the colocator's decisions about it, when the
+colocator serves them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +19,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.ctl._convert import enum_name, to_data
 from sigma.ctl._tables import age, cpu, memory, render
-from sigma.v1 import event_pb2, meta_pb2, scheduler_pb2, task_pb2
+from sigma.v1 import event_pb2, meta_pb2, record_pb2, scheduler_pb2, task_pb2
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
     at: Timestamp
-    type: str  # Task, Condition, Decision
+    type: str  # Task, Condition, Decision, or a record's severity (Normal, Warning)
     reason: str
     source: str  # who said so: apiserver, a pod's name, colocator
     message: str
@@ -59,6 +61,17 @@ def decision_events(decisions: Sequence[event_pb2.ColocationDecision]) -> list[E
         if d.from_replicas or d.to_replicas:
             text += f" ({d.from_replicas} -> {d.to_replicas} replicas)"
         out.append(Event(d.at, "Decision", d.reason or kind, d.source or "colocator", text))
+    return out
+
+
+def record_events(records: Iterable[record_pb2.EventRecord]) -> list[Event]:
+    """Event records (restarts, back-offs, replacements), their count in the message."""
+    out = []
+    for r in records:
+        severity = "Warning" if r.severity == record_pb2.EVENT_SEVERITY_WARNING else "Normal"
+        times = f" (x{r.count} since {r.first_at.ToJsonString()})" if r.count > 1 else ""
+        source = f"{r.source} {r.regarding.kind.lower()}/{r.regarding.name}"
+        out.append(Event(r.last_at, severity, r.reason, source, r.message + times))
     return out
 
 

@@ -13,6 +13,7 @@ from google.protobuf.message import Message
 
 from sigma.errors import Invalid
 from sigma.resources.kinds import APP, BATCH_JOB, NODE, POD, TASK, Kind
+from sigma.resources.records import RECORD
 from sigma.v1 import apiserver_pb2 as api
 from sigma.v1 import meta_pb2
 
@@ -24,6 +25,7 @@ class KindInfo:
     aliases: tuple[str, ...]  # command-line spellings, the plural first
     name_field: str = "name"  # the request field naming one object
     deletable: bool = True
+    readable: bool = True  # served by Get and Watch, and selects by label (not: List only)
 
     @property
     def name(self) -> str:
@@ -48,7 +50,11 @@ class KindInfo:
         if "name" in fields and self.name_field != "name":
             fields[self.name_field] = fields.pop("name")
         if "selector" in fields:
-            fields["label_selector"] = meta_pb2.LabelSelector(match_labels=fields.pop("selector"))
+            selector = fields.pop("selector")
+            if self.readable:
+                fields["label_selector"] = meta_pb2.LabelSelector(match_labels=selector)
+            elif selector:
+                raise Invalid("--selector", f"{self.aliases[0]} are not selected by label")
         message: type[Message] = getattr(api, name)
         return message(namespace=namespace, **fields)
 
@@ -58,8 +64,9 @@ BATCH_JOBS = KindInfo(BATCH_JOB, "BatchJobs", ("batchjobs", "batchjob", "jobs", 
 PODS = KindInfo(POD, "Pods", ("pods", "pod", "po"))
 NODES = KindInfo(NODE, "Nodes", ("nodes", "node", "no"), name_field="node_name")
 TASKS = KindInfo(TASK, "Tasks", ("tasks", "task"), deletable=False)
+EVENTS = KindInfo(RECORD, "Events", ("events", "event", "ev"), deletable=False, readable=False)
 
-ALL = (APPS, BATCH_JOBS, PODS, NODES, TASKS)
+ALL = (APPS, BATCH_JOBS, PODS, NODES, TASKS, EVENTS)
 APPLICABLE = {k.name: k for k in (APPS, BATCH_JOBS, NODES)}  # kinds a manifest may declare
 _BY_ALIAS = {alias: k for k in ALL for alias in (*k.aliases, k.name.lower())}
 

@@ -13,7 +13,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.ctl._convert import enum_name
 from sigma.resources.apps import target_replicas
-from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2, pod_pb2, task_pb2
+from sigma.resources.pods import TERMINAL
+from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2, pod_pb2, record_pb2, task_pb2
 
 Row = list[str]
 Columns = tuple[tuple[str, ...], Callable[[Any, int], Row]]
@@ -103,10 +104,15 @@ def _app(app: app_pb2.App, now: int) -> Row:
     if app.spec.time_sharing.enabled:
         floor = app.spec.min_replicas or app.spec.replicas
         sharing = f"{floor}..{app.spec.replicas}"
+    st = app.status
     return [
         app.meta.name,
-        f"{app.status.ready_replicas}/{target_replicas(app)}",
-        str(app.status.updated_replicas),
+        str(app.spec.replicas),
+        str(target_replicas(app)),
+        str(st.replicas),
+        str(st.ready_replicas),
+        str(st.available_replicas),
+        str(st.updated_replicas),
         qos(app.spec.qos_class or app.spec.template.qos_class),
         sharing,
         age(app.meta.creation_timestamp, now),
@@ -126,16 +132,54 @@ def _job(job: batch_pb2.BatchJob, now: int) -> Row:
     ]
 
 
+def scaled(app: app_pb2.App, replicas: int, task: str) -> str:
+    """What a scale did: the new size, or the size time-sharing holds the app at instead."""
+    target = target_replicas(app)
+    if target == replicas:
+        return f"app/{app.meta.name} scaled to {replicas} (task {task})"
+    floor = app.spec.min_replicas or replicas
+    return (
+        f"app/{app.meta.name} scaled to {replicas} at peak (task {task}); time-sharing holds it "
+        f"at {target} for now and follows its load between {min(floor, replicas)} and {replicas}"
+    )
+
+
+def pod_status(pod: pod_pb2.Pod) -> str:
+    """What ``kubectl get pods`` calls STATUS: Terminating, CrashLoopBackOff, or the phase."""
+    if pod.meta.HasField("deletion_timestamp") and pod.status.phase not in TERMINAL:
+        return "Terminating"
+    if pod.status.reason == "CrashLoopBackOff":
+        return pod.status.reason
+    return phase(pod_pb2.PodPhase, pod.status.phase)
+
+
+def restarts(pod: pod_pb2.Pod, now: int) -> str:
+    """``3 (12s ago)``: how often its containers restarted, and when the last one ended."""
+    ends = [
+        c.last_termination.finished_at
+        for c in pod.status.container_statuses
+        if c.restart_count and c.HasField("last_termination")
+    ]
+    count = str(pod.status.restart_count)
+    if not ends or not pod.status.restart_count:
+        return count
+    last = max(ends, key=lambda ts: ts.ToNanoseconds())
+    return f"{count} ({age(last, now)} ago)"
+
+
 def _pod(pod: pod_pb2.Pod, now: int) -> Row:
     req = requests(pod)
+    containers = pod.status.container_statuses
+    ready = sum(1 for c in containers if c.ready)
     return [
         pod.meta.name,
-        phase(pod_pb2.PodPhase, pod.status.phase),
+        f"{ready}/{len(pod.spec.template.containers)}",
+        pod_status(pod),
+        restarts(pod, now),
         pod.spec.node_name or pod.status.nominated_node_name or "-",
         qos(pod.spec.qos_class),
         pod.spec.owner_name or "-",
         f"{cpu(req.cpu_millis)}/{memory(req.memory_bytes)}",
-        str(pod.status.restart_count),
         age(pod.meta.creation_timestamp, now),
     ]
 
@@ -167,12 +211,43 @@ def _task(task: task_pb2.Task, now: int) -> Row:
     ]
 
 
+def _record(record: record_pb2.EventRecord, now: int) -> Row:
+    ref = record.regarding
+    warning = record.severity == record_pb2.EVENT_SEVERITY_WARNING
+    return [
+        age(record.last_at, now),
+        "Warning" if warning else "Normal",
+        record.reason,
+        f"{ref.kind.lower()}/{ref.name}",
+        str(record.count),
+        record.message,
+    ]
+
+
 GET: dict[str, Columns] = {
-    "App": (("NAME", "READY", "UP-TO-DATE", "QOS", "TIME-SHARING", "AGE"), _app),
+    "App": (
+        (
+            "NAME",
+            "DESIRED",
+            "TARGET",
+            "CURRENT",
+            "READY",
+            "AVAILABLE",
+            "UP-TO-DATE",
+            "QOS",
+            "TIME-SHARING",
+            "AGE",
+        ),
+        _app,
+    ),
     "BatchJob": (("NAME", "PHASE", "TASKS", "RUNNING", "PRIORITY", "AGE"), _job),
-    "Pod": (("NAME", "PHASE", "NODE", "QOS", "OWNER", "REQUESTS", "RESTARTS", "AGE"), _pod),
+    "Pod": (
+        ("NAME", "READY", "STATUS", "RESTARTS", "NODE", "QOS", "OWNER", "REQUESTS", "AGE"),
+        _pod,
+    ),
     "Node": (("NAME", "STATUS", "CPU", "MEMORY", "BATCH-CAPACITY", "AGE"), _node),
     "Task": (("NAME", "KIND", "TARGET", "STATE", "PROGRESS", "AGE"), _task),
+    "EventRecord": (("LAST-SEEN", "TYPE", "REASON", "OBJECT", "COUNT", "MESSAGE"), _record),
 }
 
 

@@ -21,6 +21,7 @@ from sigma.errors import Conflict, NotFound, ResourceExhausted
 from sigma.resources.apps import min_available, target_replicas
 from sigma.resources.kinds import APP, POD
 from sigma.resources.pods import APP_KIND, bound, finished, owned_by, ready, terminating
+from sigma.resources.records import Recorder, regarding
 from sigma.store import Compare, Delete, Put, Store
 from sigma.store.codec import decode, encode
 from sigma.v1 import app_pb2, pod_pb2
@@ -75,13 +76,20 @@ def mark_stopping(pod: pod_pb2.Pod, reason: str, message: str, now_ns: int) -> p
 
 
 async def evict(
-    store: Store, namespace: str, name: str, reason: str, now_ns: int, *, grace: float | None = None
+    store: Store,
+    namespace: str,
+    name: str,
+    reason: str,
+    now_ns: int,
+    *,
+    grace: float | None = None,
+    recorder: Recorder | None = None,
 ) -> pod_pb2.Pod:
     """Ask the pod to stop if its App's budget allows; the pod as written.
 
     Raises ``NotFound`` for an unknown pod and ``ResourceExhausted`` (naming the budget) when
-    the App would drop below its floor: the caller retries later. A pod being stopped already
-    is returned as it is.
+    the App would drop below its floor: the caller retries later, and ``recorder`` tells the
+    App's readers why. A pod being stopped already is returned as it is.
     """
     for _ in range(_ATTEMPTS):
         pkey = POD.key(namespace, name)
@@ -104,6 +112,9 @@ async def evict(
             app_obj, app_rev = app
             why = refusal(app_obj, await _pods_of(store, app_obj), pod)
             if why:
+                if recorder is not None:
+                    ref = regarding("App", app_obj.meta)
+                    recorder.emit(ref, "DisruptionRefused", f"{reason}: {why}", warning=True)
                 raise ResourceExhausted(f"disruption budget: {why}")
             app_obj.status.disrupted_pods[name].FromNanoseconds(now_ns)
             akey = APP.key(namespace, app_obj.meta.name)

@@ -54,7 +54,11 @@ if TYPE_CHECKING:
     from sigma.v1.slave_pb2 import DrainRequest as DrainRequest
     from sigma.v1.slave_pb2 import DrainResponse as DrainResponse
     from sigma.v1.event_pb2 import Event as Event
+    from sigma.v1.record_pb2 import EventRecord as EventRecord
+    from sigma.v1.record_pb2 import EventSeverity as EventSeverity
     from sigma.v1.event_pb2 import EventType as EventType
+    from sigma.v1.apiserver_pb2_grpc import EventsServicer as EventsServicer
+    from sigma.v1.apiserver_pb2_grpc import EventsStub as EventsStub
     from sigma.v1.apiserver_pb2 import EvictPodRequest as EvictPodRequest
     from sigma.v1.pod_pb2 import ExecAction as ExecAction
     from sigma.v1.colocator_pb2 import ExplainBudgetRequest as ExplainBudgetRequest
@@ -83,6 +87,8 @@ if TYPE_CHECKING:
     from sigma.v1.apiserver_pb2 import ListBatchJobsResponse as ListBatchJobsResponse
     from sigma.v1.colocator_pb2 import ListDecisionsRequest as ListDecisionsRequest
     from sigma.v1.colocator_pb2 import ListDecisionsResponse as ListDecisionsResponse
+    from sigma.v1.apiserver_pb2 import ListEventsRequest as ListEventsRequest
+    from sigma.v1.apiserver_pb2 import ListEventsResponse as ListEventsResponse
     from sigma.v1.slave_pb2 import ListLocalPodsRequest as ListLocalPodsRequest
     from sigma.v1.slave_pb2 import ListLocalPodsResponse as ListLocalPodsResponse
     from sigma.v1.apiserver_pb2 import ListNodesRequest as ListNodesRequest
@@ -106,6 +112,7 @@ if TYPE_CHECKING:
     from sigma.v1.apiserver_pb2_grpc import NodesServicer as NodesServicer
     from sigma.v1.apiserver_pb2_grpc import NodesStub as NodesStub
     from sigma.v1.meta_pb2 import ObjectMeta as ObjectMeta
+    from sigma.v1.record_pb2 import ObjectReference as ObjectReference
     from sigma.v1.meta_pb2 import OwnerReference as OwnerReference
     from sigma.v1.pod_pb2 import Pod as Pod
     from sigma.v1.node_pb2 import PodAllocation as PodAllocation
@@ -165,6 +172,7 @@ if TYPE_CHECKING:
     from sigma.v1.apiserver_pb2_grpc import add_AppsServicer_to_server as add_AppsServicer_to_server
     from sigma.v1.apiserver_pb2_grpc import add_BatchJobsServicer_to_server as add_BatchJobsServicer_to_server
     from sigma.v1.colocator_pb2_grpc import add_ColocatorServicer_to_server as add_ColocatorServicer_to_server
+    from sigma.v1.apiserver_pb2_grpc import add_EventsServicer_to_server as add_EventsServicer_to_server
     from sigma.v1.apiserver_pb2_grpc import add_NodesServicer_to_server as add_NodesServicer_to_server
     from sigma.v1.apiserver_pb2_grpc import add_PodsServicer_to_server as add_PodsServicer_to_server
     from sigma.v1.scheduler_pb2_grpc import add_SchedulerServicer_to_server as add_SchedulerServicer_to_server
@@ -212,7 +220,11 @@ _EXPORTS: dict[str, str] = {
     "DrainRequest": "slave_pb2",
     "DrainResponse": "slave_pb2",
     "Event": "event_pb2",
+    "EventRecord": "record_pb2",
+    "EventSeverity": "record_pb2",
     "EventType": "event_pb2",
+    "EventsServicer": "apiserver_pb2_grpc",
+    "EventsStub": "apiserver_pb2_grpc",
     "EvictPodRequest": "apiserver_pb2",
     "ExecAction": "pod_pb2",
     "ExplainBudgetRequest": "colocator_pb2",
@@ -241,6 +253,8 @@ _EXPORTS: dict[str, str] = {
     "ListBatchJobsResponse": "apiserver_pb2",
     "ListDecisionsRequest": "colocator_pb2",
     "ListDecisionsResponse": "colocator_pb2",
+    "ListEventsRequest": "apiserver_pb2",
+    "ListEventsResponse": "apiserver_pb2",
     "ListLocalPodsRequest": "slave_pb2",
     "ListLocalPodsResponse": "slave_pb2",
     "ListNodesRequest": "apiserver_pb2",
@@ -264,6 +278,7 @@ _EXPORTS: dict[str, str] = {
     "NodesServicer": "apiserver_pb2_grpc",
     "NodesStub": "apiserver_pb2_grpc",
     "ObjectMeta": "meta_pb2",
+    "ObjectReference": "record_pb2",
     "OwnerReference": "meta_pb2",
     "Pod": "pod_pb2",
     "PodAllocation": "node_pb2",
@@ -323,6 +338,7 @@ _EXPORTS: dict[str, str] = {
     "add_AppsServicer_to_server": "apiserver_pb2_grpc",
     "add_BatchJobsServicer_to_server": "apiserver_pb2_grpc",
     "add_ColocatorServicer_to_server": "colocator_pb2_grpc",
+    "add_EventsServicer_to_server": "apiserver_pb2_grpc",
     "add_NodesServicer_to_server": "apiserver_pb2_grpc",
     "add_PodsServicer_to_server": "apiserver_pb2_grpc",
     "add_SchedulerServicer_to_server": "scheduler_pb2_grpc",

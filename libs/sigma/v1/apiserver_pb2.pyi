@@ -8,6 +8,7 @@ from sigma.v1 import event_pb2 as _event_pb2
 from sigma.v1 import meta_pb2 as _meta_pb2
 from sigma.v1 import node_pb2 as _node_pb2
 from sigma.v1 import pod_pb2 as _pod_pb2
+from sigma.v1 import record_pb2 as _record_pb2
 from sigma.v1 import task_pb2 as _task_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -426,3 +427,27 @@ class WatchTasksRequest(_message.Message):
     label_selector: _meta_pb2.LabelSelector
     resource_version: int
     def __init__(self, namespace: _Optional[str] = ..., label_selector: _Optional[_Union[_meta_pb2.LabelSelector, _Mapping]] = ..., resource_version: _Optional[int] = ...) -> None: ...
+
+class ListEventsRequest(_message.Message):
+    __slots__ = ("namespace", "page_size", "page_token", "regarding_kind", "regarding_name")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REGARDING_KIND_FIELD_NUMBER: _ClassVar[int]
+    REGARDING_NAME_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    page_size: int
+    page_token: str
+    regarding_kind: str
+    regarding_name: str
+    def __init__(self, namespace: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., regarding_kind: _Optional[str] = ..., regarding_name: _Optional[str] = ...) -> None: ...
+
+class ListEventsResponse(_message.Message):
+    __slots__ = ("items", "next_page_token", "resource_version")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[_record_pb2.EventRecord]
+    next_page_token: str
+    resource_version: int
+    def __init__(self, items: _Optional[_Iterable[_Union[_record_pb2.EventRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., resource_version: _Optional[int] = ...) -> None: ...

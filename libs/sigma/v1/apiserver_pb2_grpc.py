@@ -1576,3 +1576,92 @@ class Tasks:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class EventsStub:
+    """---------------------------------------------------------------------------------------
+    Events
+    ---------------------------------------------------------------------------------------
+
+    Read-only view of the event records of a namespace (see record.proto).
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.List = channel.unary_unary(
+                '/sigma.v1.Events/List',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.ListEventsRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_apiserver__pb2.ListEventsResponse.FromString,
+                _registered_method=True)
+
+
+class EventsServicer:
+    """---------------------------------------------------------------------------------------
+    Events
+    ---------------------------------------------------------------------------------------
+
+    Read-only view of the event records of a namespace (see record.proto).
+    """
+
+    def List(self, request, context):
+        """Records in the namespace, newest last, one page at a time; optionally only those
+        about one object.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_EventsServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'List': grpc.unary_unary_rpc_method_handler(
+                    servicer.List,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.ListEventsRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_apiserver__pb2.ListEventsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'sigma.v1.Events', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('sigma.v1.Events', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Events:
+    """---------------------------------------------------------------------------------------
+    Events
+    ---------------------------------------------------------------------------------------
+
+    Read-only view of the event records of a namespace (see record.proto).
+    """
+
+    @staticmethod
+    def List(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.Events/List',
+            sigma_dot_v1_dot_apiserver__pb2.ListEventsRequest.SerializeToString,
+            sigma_dot_v1_dot_apiserver__pb2.ListEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

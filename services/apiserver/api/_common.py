@@ -25,6 +25,7 @@ from sigma.clock import Clock, SystemClock
 from sigma.errors import Conflict, PermissionDenied
 from sigma.log import carry
 from sigma.resources import TASK, Kind, Repository, Writes
+from sigma.resources.records import Recorder
 from sigma.rpc import Service
 from sigma.store import Store
 from sigma.v1 import event_pb2, meta_pb2, task_pb2
@@ -47,9 +48,12 @@ class Api:
     clock: Clock = field(default_factory=SystemClock)  # drives bookmark timers
     wall_ns: Callable[[], int] = time.time_ns  # stamps creation and deletion times
     limits: validation.Limits = field(init=False)
+    recorder: Recorder = field(init=False)  # event records of what the API refused or did
 
     def __post_init__(self) -> None:
         self.limits = validation.Limits.from_settings(self.settings)
+        wall = lambda: self.wall_ns() / 1e9  # noqa: E731 - read at each record
+        self.recorder = Recorder(self.store, f"apiserver/{self.settings.identity}", wall=wall)
 
     def namespace(self, value: str) -> str:
         """The request's namespace, which must be a known team."""

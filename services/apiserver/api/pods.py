@@ -84,7 +84,13 @@ class PodsServicer(Reads[pod_pb2.Pod], apiserver_pb2_grpc.PodsServicer):
             validation.duration(request.grace_period, GRACE_SECONDS_MAX, "grace_period")
             grace = request.grace_period.ToTimedelta().total_seconds()
         return await disruption.evict(
-            self.api.store, namespace, request.name, reason, self.api.wall_ns(), grace=grace
+            self.api.store,
+            namespace,
+            request.name,
+            reason,
+            self.api.wall_ns(),
+            grace=grace,
+            recorder=self.api.recorder,
         )
 
     async def UpdateStatus(

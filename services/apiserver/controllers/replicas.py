@@ -30,6 +30,8 @@ from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.plan import Step, plan_app
 from sigma.apiserver.tasks.writes import Fence, create_pod, remove_pod
 from sigma.log import get_logger
+from sigma.resources.apps import target_replicas
+from sigma.resources.records import Recorder, regarding
 from sigma.store import Store
 from sigma.v1 import app_pb2, pod_pb2, task_pb2
 
@@ -38,12 +40,12 @@ Owner = tuple[str, str]
 
 
 def decide(app: app_pb2.App, pods: Sequence[pod_pb2.Pod], *, busy: bool) -> Step | None:
-    """The pods to create and remove so ``app`` is at its target; None to leave it be (a task
-    holds it, it is being destroyed, or it is there already)."""
+    """The pods to create and remove so ``app`` is at its target (and those its budget holds
+    back); None to leave it be (a task holds it, it is being destroyed, or it is there)."""
     if busy or app.meta.HasField("deletion_timestamp"):
         return None
     step = plan_app(app, pods)
-    return step if step.create or step.remove else None
+    return step if step.create or step.remove or step.held else None
 
 
 @dataclass(slots=True)
@@ -92,6 +94,7 @@ class ReplicaController:
         self.cache = cache
         self.burst = burst
         self.expectations = Expectations(expectation_ttl)
+        self.recorder: Recorder | None = None  # made with the store of the first pass
 
     async def reconcile(self, store: Store, now: float, fence: Fence = ()) -> int:
         """One pass over the Apps that changed; returns the number of writes made."""
@@ -106,13 +109,16 @@ class ReplicaController:
                 busy = cache.busy(task_pb2.TASK_TARGET_KIND_APP, meta.namespace, meta.name)
                 step = decide(app, pods, busy=busy)
                 if step is not None:
-                    writes += await self._act(store, owner, step, now, fence)
+                    writes += await self._act(store, app, step, now, fence)
             else:
                 cache.revisit(APP_OWNER, owner)  # once the cache catches up, or the ttl
             writes += await write_status(store, app, pods, fence)
         return writes
 
-    async def _act(self, store: Store, owner: Owner, step: Step, now: float, fence: Fence) -> int:
+    async def _act(
+        self, store: Store, app: app_pb2.App, step: Step, now: float, fence: Fence
+    ) -> int:
+        owner = (app.meta.namespace, app.meta.name)
         adds, removes = set(), set()
         for pod in step.create[: self.burst]:
             if await create_pod(store, pod, now, fence):
@@ -121,14 +127,25 @@ class ReplicaController:
             if await remove_pod(store, pod, now, fence):
                 removes.add(pod.meta.name)
         self.expectations.expect(owner, adds, removes, now)
-        if adds or removes:
+        self.recorder = self.recorder or Recorder(store, "apiserver/replicas")
+        self._tell(self.recorder, app, step, sorted(adds), sorted(removes))
+        return len(adds) + len(removes)
+
+    @staticmethod
+    def _tell(
+        recorder: Recorder, app: app_pb2.App, step: Step, added: list[str], removed: list[str]
+    ) -> None:
+        """Log and record what the pass did to the App, and what its budget held back."""
+        ref = regarding("App", app.meta)
+        target = target_replicas(app)
+        if added:
+            recorder.emit(ref, "Replaced", f"created {', '.join(added)} to hold {target} replicas")
+        if removed:
+            recorder.emit(ref, "Removed", f"removed {', '.join(removed)} to hold {target} replicas")
+        if step.held:
+            recorder.emit(ref, "DisruptionHeld", step.message, warning=True)
+        if added or removed:
             log.info(
                 "replicas converged",
-                extra={
-                    "app": "/".join(owner),
-                    "created": sorted(adds),
-                    "removed": sorted(removes),
-                    "why": step.message,
-                },
+                extra={"app": app.meta.name, "created": added, "removed": removed},
             )
-        return len(adds) + len(removes)

@@ -41,6 +41,7 @@ class Step:
     failed: str = ""
     progress: tuple[int, int] = (0, 0)
     message: str = ""
+    held: int = 0  # ready pods the disruption budget keeps from going this round
 
 
 def owner_kind(task: task_pb2.Task) -> str:
@@ -151,12 +152,13 @@ def plan_app(app: app_pb2.App, pods: Sequence[pod_pb2.Pod]) -> Step:
         if held:
             ready = sum(map(P.ready, live))
             message += f"; disruption budget holds {held} (ready {ready}, min available {floor})"
-        return Step(done=done, wait=not done, progress=progress, message=message)
+        return Step(done=done, wait=not done, progress=progress, message=message, held=held)
     return Step(
         create=tuple(P.app_pod(app, n, digest) for n in _free_ordinals(pods, create_n)),
         remove=tuple(remove),
         progress=progress,
         message=f"creating {create_n}, removing {len(remove)}",
+        held=held,
     )
 
 

@@ -83,13 +83,13 @@ class PodExecutor:
                 case R.Start(pod):
                     with request_scope(pod.meta):
                         await self._start(pod)
-                case R.Restart(key, name):
-                    await self._restart(key, name)
+                case R.Restart(pod, name):
+                    await self._restart(pod, name)
                 case R.Kill(pod, name, reason):
-                    grace = grace_of(pod, self.grace)
-                    self._in_background(
-                        pod_key(pod), self.runtime.kill(pod_key(pod), name, grace, reason)
-                    )
+                    key, grace = pod_key(pod), grace_of(pod, self.grace)
+                    message = f"liveness probe failed; restarting container {name}"
+                    self.control.record(key, pod.meta.uid, "Unhealthy", message, warning=True)
+                    self._in_background(key, self.runtime.kill(key, name, grace, reason))
                 case R.Stop(key, pod):
                     self._in_background(key, self._stop(key, pod))
                 case R.Finish(key, uid, code, containers):
@@ -117,8 +117,11 @@ class PodExecutor:
             return
         pids = [c.pid for c in started.containers]
         log.info("pod started", extra={"pod": key, "cpus": format_cpuset(cpus), "pids": pids})
+        where = f"started on {self.node}, CPUs {format_cpuset(cpus) or '-'}"
+        self.control.record(key, pod.meta.uid, "Started", where)
 
-    async def _restart(self, key: str, name: str) -> None:
+    async def _restart(self, pod: pod_pb2.Pod, name: str) -> None:
+        key = pod_key(pod)
         try:
             run = await self.runtime.restart(key, name)
         except SigmaError as exc:  # the next pass tries again, still backing off
@@ -128,6 +131,9 @@ class PodExecutor:
             "container restarted",
             extra={"pod": key, "container": name, "restarts": run.attempt, "pid": run.pid},
         )
+        ended = status.termination(run.previous) if run.previous is not None else None
+        why = f" after it {ended.message} ({ended.reason})" if ended is not None else ""
+        self.control.record(key, pod.meta.uid, "Restarted", f"container {name} restarted{why}")
 
     async def _stop(self, key: str, pod: pod_pb2.Pod | None) -> None:
         await self.runtime.stop(key, grace_of(pod, self.grace))
@@ -150,8 +156,18 @@ class PodExecutor:
         change = status.observed(pod.meta.uid, seen)
         probe = pod_pb2.Pod()
         probe.CopyFrom(pod)  # the cache's copy is shared: try the change on a copy first
-        if change(probe):
-            await self._write(key, change)
+        if change(probe) and await self._write(key, change):
+            self._tell_backoffs(pod, containers)
+
+    def _tell_backoffs(
+        self, pod: pod_pb2.Pod, containers: tuple[pod_pb2.ContainerStatus, ...]
+    ) -> None:
+        """A BackOff record for each container that began waiting out a back-off just now."""
+        before = {c.name: c.next_restart_at for c in pod.status.container_statuses}
+        for c in containers:
+            if c.reason == status.CRASH_LOOP and before.get(c.name) != c.next_restart_at:
+                message = f"back-off restarting failed container {c.name}"
+                self.control.record(pod_key(pod), pod.meta.uid, "BackOff", message, warning=True)
 
     # -- shared with the QoS host and the drain -------------------------------------------------
     def evict(self, key: str, grace: float, reason: str, message: str) -> None:
@@ -163,6 +179,7 @@ class PodExecutor:
         self._in_background(key, self._evict(key, st.uid, grace, reason, message))
 
     async def _evict(self, key: str, uid: str, grace: float, reason: str, message: str) -> None:
+        self.control.record(key, uid, "Evicted", f"{reason}: {message}", warning=True)
         await self.runtime.stop(key, grace)
         await self.verdict(key, uid, status.evicted(uid, reason, message, int(self.wall() * 1e9)))
         self.release(key)

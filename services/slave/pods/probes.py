@@ -82,6 +82,7 @@ def step(result: Result, passed: bool, spec: Spec) -> Result:
 @dataclass(frozen=True, slots=True)
 class Target:
     pod_key: str
+    pod_uid: str
     container: str
     spec: Spec
 
@@ -100,7 +101,8 @@ def targets(pods: Mapping[str, pod_pb2.Pod], states: Mapping[str, PodState]) -> 
                 continue
             for kind, probe in ((READINESS, spec.readiness_probe), (LIVENESS, spec.liveness_probe)):
                 if probe.WhichOneof("handler"):
-                    out[(st.uid, c.name, c.attempt, kind)] = Target(key, c.name, spec_of(probe))
+                    target = Target(key, st.uid, c.name, spec_of(probe))
+                    out[(st.uid, c.name, c.attempt, kind)] = target
     return out
 
 
@@ -112,10 +114,12 @@ class Prober:
         on_change: Callable[[], None],
         *,
         host: str = "127.0.0.1",
+        failed: Callable[[Target, str], None] | None = None,
     ) -> None:
         self.runtime = runtime
         self.clock = clock
         self.on_change = on_change
+        self.failed = failed  # told when a probe's result turns to failing
         self.host = host
         self.results: dict[Key, Result] = {}
         self._workers: dict[Key, asyncio.Task[None]] = {}
@@ -160,6 +164,8 @@ class Prober:
                         "passing": after.ok,
                     },
                 )
+                if not after.ok and self.failed is not None:
+                    self.failed(target, key[3])
                 self.on_change()
             await self.clock.sleep(spec.period)
 

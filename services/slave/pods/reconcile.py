@@ -40,7 +40,7 @@ class Start:
 
 @dataclass(frozen=True, slots=True)
 class Restart:
-    key: str
+    pod: pod_pb2.Pod
     container: str
 
 
@@ -189,7 +189,7 @@ def _containers(
             pending = True
             due = backoff.due((st.uid, c.name), c.attempt, c.started_at, c.finished_at)
             if due <= facts.now:
-                ends.append(Restart(st.key, c.name))
+                ends.append(Restart(pod, c.name))
                 acted = True
             else:
                 plan.wake_at = due if plan.wake_at is None else min(plan.wake_at, due)

@@ -114,6 +114,17 @@ def signal_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
+def kill_leftovers(leader: int) -> None:
+    """SIGKILL what is left of the group a dead ``leader`` led (its command, what that forked).
+
+    A pid is never handed out while a group of that id has members, so a live process with the
+    leader's pid means the group is empty and the pid reused: then nothing is sent.
+    """
+    if _live_pid(leader):
+        return
+    signal_group(leader, signal.SIGKILL)
+
+
 def tasks(pid: int) -> list[int]:
     try:
         return [int(t) for t in os.listdir(f"/proc/{pid}/task")]

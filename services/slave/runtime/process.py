@@ -354,6 +354,9 @@ class ProcessRuntime:
         for i, c in enumerate(pod.containers):
             if not c.running or not c.pid or self._procs.alive(c.pid):
                 continue
+            # What the run started dies with it, as with a container's cgroup: a killed wrapper
+            # must not leave its command behind to run beside the restarted one.
+            _procs.kill_leftovers(c.pid)
             code = self.state.read_exit(pod.key, i)
             if code is None:
                 code = self._procs.exit_code(c.pid)

@@ -234,6 +234,7 @@ CASES: dict[str, Case] = {
     "sigma.v1.Tasks/Get": Case(req(api.GetTaskRequest, name=_task)),
     "sigma.v1.Tasks/List": Case(req(api.ListTasksRequest)),
     "sigma.v1.Tasks/Watch": Case(req(api.WatchTasksRequest)),
+    "sigma.v1.Events/List": Case(req(api.ListEventsRequest)),
     "sigma.v1.Scheduler/Explain": Case(
         req(scheduler_pb2.ExplainRequest, hypothetical=pod_pb2.PodSpec(template=samples.template()))
     ),

@@ -165,3 +165,35 @@ def test_scale_on_batch_job_is_refused() -> None:
 
     t = task(task_pb2.TASK_KIND_SCALE, target_kind=task_pb2.TASK_TARGET_KIND_BATCH_JOB)
     assert "does not apply" in planner.plan(t, job([("a", 1, [])]), []).failed
+
+
+def _unready(pods: list[pod_pb2.Pod], *names: str) -> None:
+    for p in pods:
+        if p.meta.name in names:
+            p.status.conditions.add(type="Ready", status=meta_pb2.CONDITION_STATUS_FALSE)
+
+
+def test_a_scale_down_takes_unready_pods_first_so_the_budget_never_stops_it() -> None:
+    a = app(5)
+    pods = app_pods(a, [RUNNING] * 5)
+    _unready(pods, "web-1")
+    a.spec.replicas, a.spec.min_available = 2, 2  # shrink by three; keep two ready
+    step = planner.plan_app(a, pods)
+    # web-1 costs nothing, then the newest ready ones: two ready pods stay, the floor holds.
+    assert [p.meta.name for p in step.remove] == ["web-1", "web-4", "web-3"]
+    assert step.held == 0
+    rest = [p for p in pods if p not in step.remove]
+    assert planner.plan_app(a, rest).done
+
+
+def test_an_explicit_floor_slows_an_upgrade_below_max_unavailable() -> None:
+    old = app(4, max_unavailable=3)
+    pods = app_pods(old, [RUNNING] * 4)
+    new = app(4, command="v2", max_unavailable=3)
+    new.spec.min_available = 3
+    step = planner.plan_app(new, pods)
+    assert len(step.remove) == 1 and step.held == 3  # max_unavailable alone would take three
+    mid = [p for p in pods if p not in step.remove] + list(step.create)
+    waiting = planner.plan_app(new, mid)  # the new pod is not ready yet: nothing more may go
+    assert waiting.wait and waiting.held == 3
+    assert "disruption budget holds 3 (ready 3, min available 3)" in waiting.message

@@ -42,6 +42,18 @@ def _add_task(job: batch_pb2.BatchJob, name: str, *deps: str) -> None:
     job.spec.tasks.add(name=name, instances=1, depends_on=deps, template=samples.template(4))
 
 
+def _long_probe_period(a: app_pb2.App) -> None:
+    probe = _container(a).liveness_probe
+    probe.tcp_socket.port = 8080
+    probe.period.seconds = 3601
+
+
+def _liveness_two_successes(a: app_pb2.App) -> None:
+    probe = _container(a).liveness_probe
+    probe.exec.command.append("true")
+    probe.success_threshold = 2
+
+
 def _profile(a: app_pb2.App, slot: int, loads: list[float]) -> None:
     a.spec.time_sharing.profile.slot_seconds = slot
     a.spec.time_sharing.profile.load.extend(loads)
@@ -357,6 +369,66 @@ CASES: list[tuple[str, Callable[[], None], str, str]] = [
         "node.spec.taints[0].effect",
         "required",
     ),
+    (
+        "malformed image",
+        lambda: check_app(lambda a: setattr(_container(a), "image", "Shop/Web:1")),
+        "app.spec.template.containers[0].image",
+        "image reference",
+    ),
+    (
+        "probe without a handler",
+        lambda: check_app(lambda a: _container(a).readiness_probe.SetInParent()),
+        "app.spec.template.containers[0].readiness_probe",
+        "one of exec",
+    ),
+    (
+        "exec probe without a command",
+        lambda: check_app(lambda a: _container(a).liveness_probe.exec.SetInParent()),
+        "app.spec.template.containers[0].liveness_probe.exec.command",
+        "required",
+    ),
+    (
+        "tcp probe port out of range",
+        lambda: check_app(lambda a: setattr(_container(a).readiness_probe.tcp_socket, "port", 0)),
+        "app.spec.template.containers[0].readiness_probe.tcp_socket.port",
+        "between",
+    ),
+    (
+        "probe period too long",
+        lambda: check_app(_long_probe_period),
+        "app.spec.template.containers[0].liveness_probe.period",
+        "3600",
+    ),
+    (
+        "liveness success threshold above one",
+        lambda: check_app(_liveness_two_successes),
+        "app.spec.template.containers[0].liveness_probe.success_threshold",
+        "must be 1",
+    ),
+    (
+        "app restart policy other than always",
+        lambda: check_app(
+            lambda a: setattr(a.spec.template, "restart_policy", pod_pb2.RESTART_POLICY_NEVER)
+        ),
+        "app.spec.template.restart_policy",
+        "not allowed",
+    ),
+    (
+        "batch restart policy always",
+        lambda: check_job(
+            lambda j: setattr(
+                j.spec.tasks[0].template, "restart_policy", pod_pb2.RESTART_POLICY_ALWAYS
+            )
+        ),
+        "job.spec.tasks[0].template.restart_policy",
+        "not allowed",
+    ),
+    (
+        "min_available above replicas",
+        lambda: check_app(lambda a: setattr(a.spec, "min_available", a.spec.replicas + 1)),
+        "app.spec.min_available",
+        "between",
+    ),
 ]
 
 
@@ -368,6 +440,18 @@ def test_bad_input_names_the_field(check: Callable[[], None], field: str, reason
         check()
     assert caught.value.field == field
     assert reason in caught.value.reason
+
+
+def test_images_probes_and_budgets_that_are_fine() -> None:
+    def fine(a: app_pb2.App) -> None:
+        c = _container(a)
+        c.image = "127.0.0.1:5000/sigma/httpd:1@sha256:" + "ab" * 32
+        c.readiness_probe.grpc.port = 50051
+        c.liveness_probe.exec.command.append("true")
+        a.spec.template.restart_policy = pod_pb2.RESTART_POLICY_ALWAYS
+        a.spec.min_available = a.spec.replicas
+
+    check_app(fine)
 
 
 def test_samples_are_valid() -> None:

@@ -11,7 +11,7 @@ import pkgutil
 import pytest
 
 import sigma.v1
-from sigma.apiserver.api import apps, batchjobs, nodes, pods, tasks
+from sigma.apiserver.api import apps, batchjobs, events, nodes, pods, tasks
 from sigma.auth import CLUSTER_READ, CONTROL, READ, WRITE, Access
 from sigma.colocator import api as colocator_api
 from sigma.rpc import Service
@@ -25,6 +25,7 @@ TABLES: dict[str, Access] = {
     "sigma.v1.Pods": pods.PodsServicer.access,
     "sigma.v1.Nodes": nodes.NodesServicer.access,
     "sigma.v1.Tasks": tasks.TasksServicer.access,
+    "sigma.v1.Events": events.EventsServicer.access,
     "sigma.v1.Scheduler": scheduler_server.ACCESS,
     "sigma.v1.Colocator": colocator_api.ACCESS,
     "sigma.v1.Slave": slave_admin.ACCESS,
@@ -47,7 +48,7 @@ METHODS = proto_methods()
 
 def test_every_proto_service_has_a_table() -> None:
     assert set(METHODS) == set(TABLES)
-    assert sum(len(m) for m in METHODS.values()) == 39  # the RPCs the integration test covers
+    assert sum(len(m) for m in METHODS.values()) == 40  # the RPCs the integration test covers
 
 
 @pytest.mark.parametrize("service", sorted(METHODS))

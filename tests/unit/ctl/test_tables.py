@@ -53,24 +53,41 @@ def test_pods_table_sums_container_requests() -> None:
     header, row = text.splitlines()
     assert header.split() == [
         "NAME",
-        "PHASE",
+        "READY",
+        "STATUS",
+        "RESTARTS",
         "NODE",
         "QOS",
         "OWNER",
         "REQUESTS",
-        "RESTARTS",
         "AGE",
     ]
-    assert row.split() == ["web-0", "Running", "n1", "LS", "web", "250m/64Mi", "0", "30s"]
+    assert row.split() == ["web-0", "0/2", "Running", "0", "n1", "LS", "web", "250m/64Mi", "30s"]
 
 
-def test_apps_table_shows_the_time_sharing_ask() -> None:
+def test_pods_table_shows_crash_loops_restarts_and_stopping() -> None:
+    looping = _pod("web-0", pod_pb2.POD_PHASE_RUNNING, "n1")
+    looping.status.reason, looping.status.restart_count = "CrashLoopBackOff", 3
+    for name, ready in (("c100", True), ("c150", False)):
+        c = looping.status.container_statuses.add(name=name, ready=ready, restart_count=0)
+    c.restart_count = 3
+    c.last_termination.finished_at.CopyFrom(_ts(12))
+    stopping = _pod("web-1", pod_pb2.POD_PHASE_RUNNING, "n1")
+    stopping.meta.deletion_timestamp.CopyFrom(_ts(1))
+    rows = [line.split() for line in T.get_table("Pod", [looping, stopping], NOW).splitlines()]
+    assert rows[1][:5] == ["web-0", "1/2", "CrashLoopBackOff", "3", "(12s"]
+    assert rows[2][:4] == ["web-1", "0/2", "Terminating", "0"]
+
+
+def test_apps_table_shows_desired_target_and_the_budget_counts() -> None:
     app = app_pb2.App(meta=meta_pb2.ObjectMeta(name="web", creation_timestamp=_ts(60)))
     app.spec.replicas, app.spec.min_replicas = 4, 1
     app.spec.time_sharing.enabled = True
-    app.status.time_sharing_replicas, app.status.ready_replicas = 2, 2
-    row = T.get_table("App", [app], NOW).splitlines()[1].split()
-    assert row == ["web", "2/2", "0", "-", "1..4", "1m"]
+    st = app.status
+    st.time_sharing_replicas, st.replicas, st.ready_replicas, st.available_replicas = 2, 3, 2, 1
+    header, row = (line.split() for line in T.get_table("App", [app], NOW).splitlines())
+    assert header[:6] == ["NAME", "DESIRED", "TARGET", "CURRENT", "READY", "AVAILABLE"]
+    assert row == ["web", "4", "2", "3", "2", "1", "0", "-", "1..4", "1m"]
 
 
 def test_nodes_and_top_nodes() -> None:
