@@ -49,7 +49,6 @@ OUT_DIR = REPO_ROOT / "libs" / "sigma" / "v1"
 CONSTRAINTS = REPO_ROOT / "constraints.txt"
 
 
-
 @dataclass(frozen=True)
 class Package:
     """A folder of ``.proto`` files below PROTO_ROOT and the Python package made from it."""
@@ -238,11 +237,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for package in PACKAGES:
             out = _display(package.out_dir)
+            given = (package.out_dir, options.proto_root, options.constraints, package)
             if not options.check:
-                changed = generate(package.out_dir, options.proto_root, options.constraints, package)
+                changed = generate(*given)
                 print(f"{out}: {', '.join(changed) if changed else 'nothing changed'}")
                 continue
-            problems = check(package.out_dir, options.proto_root, options.constraints, package)
+            problems = check(*given)
             if not problems:
                 print(f"{out} is up to date")
                 continue

@@ -95,10 +95,13 @@ class Usage:
 
 def usage_files(h: Hierarchies, path: str) -> UsageFiles:
     """Where the usage of cgroup ``path`` is; cpuacct/memory v1 where mounted, else v2."""
-    cpu = h.dir("cpuacct", path)
-    cpu = cpu / "cpuacct.usage" if cpu is not None else _v2(h, path) / "cpu.stat"
-    memory = h.dir("memory", path)
-    if memory is not None:
+    rel = path.lstrip("/")
+    if "cpuacct" in h.v1:
+        cpu = h.v1["cpuacct"] / rel / "cpuacct.usage"
+    else:
+        cpu = _v2(h, path) / "cpu.stat"
+    if "memory" in h.v1:
+        memory = h.v1["memory"] / rel
         return UsageFiles(cpu, memory / "memory.usage_in_bytes", memory / "memory.stat")
     return UsageFiles(cpu, _v2(h, path) / "memory.current", _v2(h, path) / "memory.stat")
 

@@ -105,7 +105,7 @@ def tar_bytes(entries: Iterable[Entry]) -> bytes:
 def blobs(image: Image) -> tuple[Blob, Blob, Blob]:
     """The layer, config and manifest blobs of ``image`` (the manifest's digest names it)."""
     plain = tar_bytes(image.entries)
-    layer = Blob(LAYER, gzip.compress(plain, compresslevel=9, mtime=0))
+    layer = Blob(LAYER, gzip.compress(plain, compresslevel=6, mtime=0))
     config = Blob(
         CONFIG,
         canonical_json(

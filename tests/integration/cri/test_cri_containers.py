@@ -8,6 +8,7 @@ import asyncio
 import os
 
 import pytest
+from cri_helpers import Pods, knob_values, until
 
 from sigma.cri import cgroups
 from sigma.cri.client import CriClient
@@ -15,8 +16,6 @@ from sigma.cri.resources import Resources, cgroup_knobs, linux_resources
 from sigma.cri.specs import ContainerSpec
 from sigma.cri.v1 import api_pb2
 from sigma.errors import FailedPrecondition
-
-from .conftest import Pods, knob_values, until
 
 pytestmark = pytest.mark.containerd
 

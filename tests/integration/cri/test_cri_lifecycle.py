@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from cri_helpers import Pods, knob_values, until
 
 from sigma.cri import cgroups, images
 from sigma.cri.client import CriClient
@@ -24,8 +25,6 @@ from sigma.cri.specs import ContainerSpec
 from sigma.cri.v1 import api_pb2
 from sigma.errors import NotFound
 from sigma.testing._process import free_port
-
-from .conftest import Pods, knob_values, until
 
 pytestmark = pytest.mark.containerd
 
