@@ -190,7 +190,13 @@ class ContainerdEngine(EngineProcess):
     def _wait_ready(self) -> None:
         """Poll the CRI's Status until the runtime says it is ready."""
         deadline = time.monotonic() + self.start_timeout
-        with grpc.insecure_channel(f"unix://{self.socket}") as channel:
+        # A short reconnect backoff: gRPC's default waits a whole second after the first
+        # refused connect, which is most of a start here.
+        options = [
+            ("grpc.initial_reconnect_backoff_ms", 20),
+            ("grpc.max_reconnect_backoff_ms", 100),
+        ]
+        with grpc.insecure_channel(f"unix://{self.socket}", options=options) as channel:
             cri = api_pb2_grpc.RuntimeServiceStub(channel)
             while True:
                 if self._proc is None or self._proc.poll() is not None:
@@ -204,7 +210,7 @@ class ContainerdEngine(EngineProcess):
                     raise RuntimeError(
                         f"containerd was not ready within {self.start_timeout}s:\n{self.log_tail()}"
                     )
-                time.sleep(0.05)
+                time.sleep(0.01)
 
 
 def _mounts_below(folder: Path) -> list[str]:
