@@ -38,7 +38,6 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -47,7 +46,7 @@ import pytest
 
 from sigma.cri import cgroups, images
 from sigma.cri.v1 import api_pb2, api_pb2_grpc
-from sigma.testing._process import EngineProcess, tail
+from sigma.testing._process import EngineProcess, session_engine, tail
 from sigma.testing.registry import RegistryEngine
 
 _DISABLED = [
@@ -189,7 +188,6 @@ class ContainerdEngine(EngineProcess):
 
     def _wait_ready(self) -> None:
         """Poll the CRI's Status until the runtime says it is ready."""
-        deadline = time.monotonic() + self.start_timeout
         # A short reconnect backoff: gRPC's default waits a whole second after the first
         # refused connect, which is most of a start here.
         options = [
@@ -198,19 +196,21 @@ class ContainerdEngine(EngineProcess):
         ]
         with grpc.insecure_channel(f"unix://{self.socket}", options=options) as channel:
             cri = api_pb2_grpc.RuntimeServiceStub(channel)
-            while True:
-                if self._proc is None or self._proc.poll() is not None:
-                    raise RuntimeError(f"containerd exited while starting:\n{self.log_tail()}")
-                with contextlib.suppress(grpc.RpcError):
+
+            def ready() -> bool:
+                try:
                     status = cri.Status(api_pb2.StatusRequest(), timeout=0.5).status
-                    if any(c.type == "RuntimeReady" and c.status for c in status.conditions):
-                        return
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(
-                        f"containerd was not ready within {self.start_timeout}s:\n{self.log_tail()}"
-                    )
-                time.sleep(0.01)
+                except grpc.RpcError:
+                    return False
+                return any(c.type == "RuntimeReady" and c.status for c in status.conditions)
+
+            try:
+                self.wait_until(
+                    ready, what="containerd", timeout=self.start_timeout, log=self.log_tail
+                )
+            except RuntimeError:
+                self.stop()
+                raise
 
 
 def _mounts_below(folder: Path) -> list[str]:
@@ -244,16 +244,14 @@ def containerd_engine(
     registry_engine: RegistryEngine, cri_images: dict[str, str]
 ) -> Iterator[ContainerdEngine]:
     """One containerd for the whole session, its pause image on the session's registry."""
-    try:
+
+    def start() -> ContainerdEngine:
         engine = ContainerdEngine(
             sandbox_image=cri_images["pause"], registries=[registry_engine.address]
-        ).start()
-    except ContainerdUnavailable as exc:
-        pytest.skip(str(exc))
-    _started.append(engine)
-    yield engine
-    with contextlib.suppress(Exception):
-        engine.stop()
+        )
+        return engine.start()
+
+    yield from session_engine(start, _started, skip_on=ContainerdUnavailable)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -8,11 +8,9 @@ reason where the registry is not installed (``make engines`` installs it).
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sigma.testing._process import EngineProcess, free_port, tail
+from sigma.testing._process import EngineProcess, free_port, session_engine, tail
 
 
 class RegistryNotInstalled(RuntimeError):
@@ -75,21 +73,17 @@ class RegistryEngine(EngineProcess):
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + self.start_timeout
-        while True:
-            if self._proc is None or self._proc.poll() is not None:
-                raise RuntimeError(f"the registry exited while starting:\n{tail([self.log_file])}")
+        def answers() -> bool:
             try:
                 with urllib.request.urlopen(f"http://{self.address}/v2/", timeout=0.5):
-                    return
-            except (OSError, urllib.error.URLError):
-                if time.monotonic() > deadline:
-                    self.terminate(5.0)
-                    raise RuntimeError(
-                        f"the registry did not answer within {self.start_timeout}s:\n"
-                        f"{tail([self.log_file])}"
-                    ) from None
-                time.sleep(0.05)
+                    return True
+            except OSError:
+                return False
+
+        self.wait_until(answers, what="the registry", timeout=self.start_timeout, log=self.log_tail)
+
+    def log_tail(self, lines: int = 40) -> str:
+        return tail([self.log_file], lines)
 
 
 # ---- pytest plugin
@@ -100,14 +94,9 @@ _started: list[RegistryEngine] = []
 @pytest.fixture(scope="session")
 def registry_engine() -> Iterator[RegistryEngine]:
     """One registry for the whole session, started the first time a test asks for it."""
-    try:
-        engine = RegistryEngine().start()
-    except RegistryNotInstalled as exc:
-        pytest.skip(str(exc))
-    _started.append(engine)
-    yield engine
-    with contextlib.suppress(Exception):
-        engine.stop()
+    yield from session_engine(
+        lambda: RegistryEngine().start(), _started, skip_on=RegistryNotInstalled
+    )
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
