@@ -58,7 +58,7 @@ PAGE = b"<html><body><h1>sigma</h1><p>served by busybox httpd in a container</p>
 
 
 class ImagesUnavailable(RuntimeError):
-    """The build's inputs (a static busybox, skopeo) are not on this machine."""
+    """The build's inputs (a static busybox, skopeo) or the registry are not there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +150,10 @@ def registry_digest(registry: str, name: str, tag: str = TAG, timeout: float = 5
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             return None
-        raise
+        raise ImagesUnavailable(f"registry {registry} answered {exc.code} {exc.reason}") from exc
+    except OSError as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ImagesUnavailable(f"registry {registry} does not answer: {reason}") from exc
 
 
 def push(built: Mapping[str, Built], registry: str) -> dict[str, str]:
@@ -173,12 +176,17 @@ def _copy(archive: Path, ref: str) -> None:
     # the manifest, so the digest pushed is the digest built.
     copy = [skopeo, "--insecure-policy", "copy", "--quiet", "--preserve-digests"]
     source = f"oci-archive:{archive}:{TAG}"
-    subprocess.run(
-        [*copy, "--dest-tls-verify=false", source, f"docker://{ref}"],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    try:
+        subprocess.run(
+            [*copy, "--dest-tls-verify=false", source, f"docker://{ref}"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    except subprocess.CalledProcessError as exc:
+        said = (exc.stderr or "").strip().splitlines()[-1:] or ["no message"]
+        raise ImagesUnavailable(f"skopeo could not push {ref}: {said[0]}") from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -189,9 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         built = build(options.out)
         refs = push(built, options.registry) if options.registry else {}
-    except (ImagesUnavailable, subprocess.CalledProcessError, OSError) as exc:
-        detail = getattr(exc, "stderr", None) or ""
-        print(f"images: {exc} {detail}".strip(), file=sys.stderr)
+    except (ImagesUnavailable, OSError) as exc:
+        print(f"images: {exc}", file=sys.stderr)
         return 2
     for name, image in built.items():
         print(f"{name}\t{image.digest}\t{refs.get(name, image.archive)}")

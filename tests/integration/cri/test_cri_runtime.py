@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from sigma.cri import images
 from sigma.cri.client import CriClient
 from sigma.errors import NotFound, Unavailable
+from sigma.testing._process import free_port
 from sigma.testing.registry import RegistryEngine
 
 pytestmark = pytest.mark.containerd
@@ -50,3 +52,21 @@ async def test_an_absent_runtime_is_unavailable_within_the_deadline(tmp_path: Pa
             await cri.version()
     assert time.monotonic() - began < 2.0
     assert "\n" not in str(caught.value)
+
+
+def test_a_second_push_copies_nothing(
+    cri_images: dict[str, str],
+    registry_engine: RegistryEngine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built = images.build(tmp_path)
+    monkeypatch.setenv("PATH", "/nonexistent")  # no skopeo: any copy would fail
+    assert images.push(built, registry_engine.address) == cri_images
+
+
+def test_push_to_an_absent_registry_says_so(cri_images: dict[str, str], tmp_path: Path) -> None:
+    built = images.build(tmp_path)
+    address = f"127.0.0.1:{free_port()}"
+    with pytest.raises(images.ImagesUnavailable, match=f"registry {address} does not answer"):
+        images.push(built, address)
