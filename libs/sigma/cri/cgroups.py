@@ -9,7 +9,8 @@ under ``/sys/fs/cgroup/unified``) that is, for a container of the pod cgroup ``/
 - CPU time: ``/sys/fs/cgroup/cpuacct/sigma/web-0/<id>/cpuacct.usage`` (ns);
 - memory: ``/sys/fs/cgroup/memory/sigma/web-0/<id>/memory.usage_in_bytes`` and ``memory.stat``;
 - weight, quota, idle: ``/sys/fs/cgroup/cpu/sigma/web-0/<id>/cpu.{shares,cfs_quota_us,idle}``;
-- PSI, freeze, kill: ``/sys/fs/cgroup/unified/sigma/web-0/<id>/{cpu.pressure,cgroup.freeze,…}``.
+- PSI, freeze, kill: ``/sys/fs/cgroup/unified/sigma/web-0/<id>/{cpu.pressure,cgroup.freeze,…}``
+  (runc puts a container's tasks in the v2 tree too, though no controller is enabled there).
 
 On a pure v2 machine every file is under the one mount (``cpu.stat`` ``usage_usec``,
 ``memory.current``). ``Hierarchies`` (from ``/proc/self/mounts``) resolves either layout.
@@ -131,6 +132,18 @@ def idle_file(h: Hierarchies, path: str) -> Path | None:
     """The ``cpu.idle`` file of cgroup ``path`` where the kernel has one."""
     folder = h.dir("cpu", path) or _v2(h, path)
     file = folder / "cpu.idle"
+    return file if file.exists() else None
+
+
+def freeze_file(h: Hierarchies, path: str) -> Path | None:
+    """The v2 ``cgroup.freeze`` of cgroup ``path`` (on a hybrid machine too), if there is one.
+
+    Writing 1 stops every task of the cgroup and its children at once (``cgroup.events`` then
+    says ``frozen 1``); the CRI still reports the containers as running.
+    """
+    if h.v2 is None:
+        return None
+    file = h.v2 / path.lstrip("/") / "cgroup.freeze"
     return file if file.exists() else None
 
 

@@ -1,6 +1,6 @@
 """Containers one at a time in a sandbox that outlives them: how they end (an exit code, an OOM
 kill, a command that cannot start), how one is restarted beside its dead predecessor, and how
-a best-effort pod is put in the idle scheduling class."""
+a best-effort pod is put in the idle scheduling class or frozen."""
 
 from __future__ import annotations
 
@@ -111,3 +111,31 @@ async def test_best_effort_pod_in_the_idle_class_still_takes_updates(
     await asyncio.sleep(0.5)
     after = cgroups.read_usage(files)
     assert before is not None and after is not None and after.cpu_ns > before.cpu_ns
+
+
+async def test_a_pod_freezes_and_thaws_through_its_v2_cgroup(
+    cri: CriClient, pods: Pods, cri_images: dict[str, str]
+) -> None:
+    await cri.pull_image(cri_images["burner"])
+    pod = await pods.run("frozen")
+    h = cgroups.hierarchies()
+    freeze = cgroups.freeze_file(h, pod.spec.cgroup_parent)
+    if freeze is None:
+        pytest.skip("no cgroup v2 freezer on this machine")
+    cid = await pod.start(ContainerSpec("burn", cri_images["burner"]))
+    files = cgroups.usage_files(h, (await cri.container_info(cid)).cgroups_path)
+
+    async def cpu_over(seconds: float) -> int:
+        before = cgroups.read_usage(files)
+        await asyncio.sleep(seconds)
+        after = cgroups.read_usage(files)
+        assert before is not None and after is not None
+        return after.cpu_ns - before.cpu_ns
+
+    freeze.write_text("1")
+    events = freeze.with_name("cgroup.events")
+    await until(lambda: asyncio.to_thread(events.read_text), lambda t: "frozen 1" in t)
+    assert await cpu_over(0.3) == 0
+    assert (await cri.container_status(cid)).state == api_pb2.CONTAINER_RUNNING
+    freeze.write_text("0")
+    assert await cpu_over(0.3) > 0

@@ -79,3 +79,12 @@ def test_remove_tree_takes_empty_children_first_and_says_what_stayed(tmp_path: P
     (memory / "sigma" / "web-0" / "busy").write_text("a process would be here")
     assert cgroups.remove_tree(h, "/sigma/web-0") == [memory / "sigma" / "web-0"]
     assert not (cpu / "sigma" / "web-0").exists() and (cpu / "sigma").exists()
+
+
+def test_freeze_file_is_in_the_v2_tree_even_on_a_hybrid_machine(tmp_path: Path) -> None:
+    h = cgroups.Hierarchies(v1={"cpu": tmp_path / "cpu"}, v2=tmp_path / "unified")
+    (tmp_path / "unified" / "pod").mkdir(parents=True)
+    assert cgroups.freeze_file(h, "/pod") is None
+    (tmp_path / "unified" / "pod" / "cgroup.freeze").write_text("0\n")
+    assert cgroups.freeze_file(h, "/pod") == tmp_path / "unified" / "pod" / "cgroup.freeze"
+    assert cgroups.freeze_file(cgroups.Hierarchies(v1={"cpu": tmp_path}), "/pod") is None
