@@ -154,6 +154,9 @@ class ContainerdEngine(EngineProcess):
                 ["containerd", "--config", str(config), "--log-level", "warn"],
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Not in the terminal's process group: a Ctrl-C reaches the owner, whose stop()
+                # still needs containerd to remove the pods through the CRI.
+                start_new_session=True,
             )
         self._wait_ready()
         return self
