@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Regenerate the wire contract's Python tree, ``libs/sigma/v1``, from ``protos/sigma/v1``.
+"""Regenerate the Python trees of the protos: ``libs/sigma/v1`` from ``protos/sigma/v1`` (the
+wire contract) and ``libs/sigma/cri/v1`` from ``protos/sigma/cri/v1`` (the Kubernetes CRI, as
+published by k8s.io/cri-api; see ``protos/sigma/cri/v1/SOURCE``).
 
 This is the one way generated code is produced, so that what is committed is exactly what
 the pinned toolchain makes from the committed ``.proto`` files:
 
-    python scripts/gen_protos.py            # rewrite libs/sigma/v1 (messages, .pyi, gRPC stubs)
-    python scripts/gen_protos.py --check    # exit 1 and list files if libs/sigma/v1 is stale
+    python scripts/gen_protos.py            # rewrite both trees (messages, .pyi, gRPC stubs)
+    python scripts/gen_protos.py --check    # exit 1 and list files if a tree is stale
 
 Why it looks the way it does:
 
@@ -15,7 +17,7 @@ Why it looks the way it does:
 - Output depends on the protoc bundled with grpcio-tools, so the script refuses to run
   (exit 2) unless the installed grpcio-tools is the version pinned in ``constraints.txt``.
   A different version would produce a spurious diff, or code that needs another runtime.
-- ``libs/sigma/v1/__init__.py`` is generated too: it re-exports every message, enum, stub,
+- Each package's ``__init__.py`` is generated too: it re-exports every message, enum, stub,
   servicer and ``add_*_to_server`` lazily, so ``import sigma.v1`` costs nothing and
   ``from sigma.v1 import Pod`` loads only ``pod_pb2`` and what it imports.
 - Files in the output directory that generation no longer produces are deleted, and
@@ -34,6 +36,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,9 +48,27 @@ PROTO_ROOT = REPO_ROOT / "protos"
 OUT_DIR = REPO_ROOT / "libs" / "sigma" / "v1"
 CONSTRAINTS = REPO_ROOT / "constraints.txt"
 
-# The proto package, as a path below PROTO_ROOT and as a Python package name.
-PACKAGE_PATH = Path("sigma", "v1")
-PACKAGE_NAME = "sigma.v1"
+
+@dataclass(frozen=True)
+class Package:
+    """A folder of ``.proto`` files below PROTO_ROOT and the Python package made from it."""
+
+    path: Path  # below PROTO_ROOT; mirrors the Python package, so generated imports are right
+    out_dir: Path
+    title: str  # what the generated ``__init__`` says the package is
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path.parts)
+
+
+WIRE = Package(Path("sigma", "v1"), OUT_DIR, "Sigma wire contract")
+CRI = Package(
+    Path("sigma", "cri", "v1"),
+    REPO_ROOT / "libs" / "sigma" / "cri" / "v1",
+    "Kubernetes CRI v1 (proto package ``runtime.v1``) from k8s.io/cri-api",
+)
+PACKAGES = (WIRE, CRI)
 
 # Directories the interpreter creates next to generated modules; never part of a comparison.
 _IGNORED_NAMES = frozenset({"__pycache__"})
@@ -95,8 +116,10 @@ def check_tool_version(constraints: Path = CONSTRAINTS) -> str:
     return installed
 
 
-def render(proto_root: Path = PROTO_ROOT, constraints: Path = CONSTRAINTS) -> dict[str, bytes]:
-    """Compile every ``.proto`` of the package and return the generated files by name.
+def render(
+    proto_root: Path = PROTO_ROOT, constraints: Path = CONSTRAINTS, package: Package = WIRE
+) -> dict[str, bytes]:
+    """Compile every ``.proto`` of ``package`` and return the generated files by name.
 
     The result maps a file name inside the package directory (``pod_pb2.py``,
     ``__init__.py``, ...) to its bytes. Nothing is written outside a private temp dir.
@@ -106,7 +129,7 @@ def render(proto_root: Path = PROTO_ROOT, constraints: Path = CONSTRAINTS) -> di
     from google.protobuf import descriptor_pb2
     from grpc_tools import protoc
 
-    package_dir = proto_root / PACKAGE_PATH
+    package_dir = proto_root / package.path
     protos = sorted(p.relative_to(proto_root).as_posix() for p in package_dir.glob("*.proto"))
     if not protos:
         raise GenerationError(f"no .proto files in {package_dir}")
@@ -130,13 +153,13 @@ def render(proto_root: Path = PROTO_ROOT, constraints: Path = CONSTRAINTS) -> di
         if protoc.main(args) != 0:
             raise GenerationError(f"protoc failed on {proto_root} (see messages above)")
         files_set = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set.read_bytes())
-        generated_dir = out / PACKAGE_PATH
+        generated_dir = out / package.path
         files = {
             path.name: path.read_bytes()
             for path in sorted(generated_dir.iterdir())
             if path.is_file()
         }
-    files["__init__.py"] = _render_init(files_set).encode("utf-8")
+    files["__init__.py"] = _render_init(files_set, package).encode("utf-8")
     return files
 
 
@@ -144,9 +167,10 @@ def generate(
     out_dir: Path = OUT_DIR,
     proto_root: Path = PROTO_ROOT,
     constraints: Path = CONSTRAINTS,
+    package: Package = WIRE,
 ) -> list[str]:
     """Make ``out_dir`` hold exactly the generated tree; return the names changed or removed."""
-    files = render(proto_root, constraints)
+    files = render(proto_root, constraints, package)
     out_dir.mkdir(parents=True, exist_ok=True)
     changed: list[str] = []
     for entry in sorted(out_dir.iterdir()):
@@ -188,11 +212,12 @@ def check(
     out_dir: Path = OUT_DIR,
     proto_root: Path = PROTO_ROOT,
     constraints: Path = CONSTRAINTS,
+    package: Package = WIRE,
 ) -> list[str]:
     """Generate into a temp dir and compare with ``out_dir``; return the differences."""
     with tempfile.TemporaryDirectory(prefix="sigma-protos-check-") as tmp:
         fresh = Path(tmp)
-        generate(fresh, proto_root, constraints)
+        generate(fresh, proto_root, constraints, package)
         return compare_trees(fresh, out_dir)
 
 
@@ -202,37 +227,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="do not write; exit 1 listing files if libs/sigma/v1 differs from what "
+        help="do not write; exit 1 listing files if a generated tree differs from what "
         "generation would produce",
     )
     parser.add_argument("--proto-root", type=Path, default=PROTO_ROOT, help=argparse.SUPPRESS)
-    parser.add_argument("--out-dir", type=Path, default=OUT_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--constraints", type=Path, default=CONSTRAINTS, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
+    stale = False
     try:
-        if options.check:
-            problems = check(options.out_dir, options.proto_root, options.constraints)
-            if problems:
-                print(
-                    f"{_display(options.out_dir)} is out of date with "
-                    f"{_display(options.proto_root)}; run scripts/gen_protos.py:",
-                    file=sys.stderr,
-                )
-                for problem in problems:
-                    print(f"  {problem}", file=sys.stderr)
-                return 1
-            print(f"{_display(options.out_dir)} is up to date")
-            return 0
-        changed = generate(options.out_dir, options.proto_root, options.constraints)
+        for package in PACKAGES:
+            out = _display(package.out_dir)
+            given = (package.out_dir, options.proto_root, options.constraints, package)
+            if not options.check:
+                changed = generate(*given)
+                print(f"{out}: {', '.join(changed) if changed else 'nothing changed'}")
+                continue
+            problems = check(*given)
+            if not problems:
+                print(f"{out} is up to date")
+                continue
+            stale = True
+            print(
+                f"{out} is out of date with {_display(options.proto_root / package.path)}; "
+                "run scripts/gen_protos.py:",
+                file=sys.stderr,
+            )
+            for problem in problems:
+                print(f"  {problem}", file=sys.stderr)
     except GenerationError as exc:
         print(f"gen_protos: {exc}", file=sys.stderr)
         return 2
-    summary = ", ".join(changed) if changed else "nothing changed"
-    print(f"{_display(options.out_dir)}: {summary}")
-    return 0
+    return 1 if stale else 0
 
 
-def _render_init(files_set: FileDescriptorSet) -> str:
+def _render_init(files_set: FileDescriptorSet, package: Package) -> str:
     """Source of the package ``__init__``: lazy re-exports of every generated public name."""
     exports: dict[str, str] = {}
     for proto in files_set.file:
@@ -251,12 +279,13 @@ def _render_init(files_set: FileDescriptorSet) -> str:
                 raise GenerationError(f"{name} is defined by both {exports[name]} and {module}")
     ordered = sorted(exports.items())
     type_imports = "\n".join(
-        f"    from {PACKAGE_NAME}.{module} import {name} as {name}" for name, module in ordered
+        f"    from {package.name}.{module} import {name} as {name}" for name, module in ordered
     )
     table = "\n".join(f'    "{name}": "{module}",' for name, module in ordered)
-    return f'''"""Sigma wire contract, package ``{PACKAGE_NAME}``: GENERATED, DO NOT EDIT.
+    source = f"protos/{package.path.as_posix()}/*.proto"
+    return f'''"""{package.title}, package ``{package.name}``: GENERATED, DO NOT EDIT.
 
-Generated from protos/sigma/v1/*.proto by scripts/gen_protos.py; edit the .proto files
+Generated from {source} by scripts/gen_protos.py; edit the .proto files
 and run ``python scripts/gen_protos.py`` (CI runs it with ``--check``).
 
 Importing this package is cheap: each name below is resolved on first use by importing

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs the real engines Sigma runs against: etcd (Debian's etcd-server) and an Apache Kafka
-# broker resolved from Maven Central into .engines/kafka-<version>/libs (KRaft mode, no ZooKeeper).
+# Installs the real engines Sigma runs against: etcd (Debian's etcd-server), an Apache Kafka
+# broker resolved from Maven Central into .engines/kafka-<version>/libs (KRaft mode, no ZooKeeper),
+# and the container stack from Debian: containerd and runc (the CRI runtime), docker-registry (the
+# loopback image registry), skopeo (pushes the built images), busybox-static (what the demo
+# images are made of) and wrk (the load generator).
 # Idempotent: a second run downloads nothing and reports what is already there.
 # The Kafka version lives in one place, engines/kafka/pom.xml (<kafka.version>).
 set -euo pipefail
@@ -15,17 +18,32 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-install_etcd() {
-  if command -v etcd >/dev/null 2>&1; then
-    echo "etcd: already installed at $(command -v etcd)"
-    return
-  fi
-  echo "etcd: installing Debian's etcd-server"
-  # Refresh the package index only when apt does not know the package yet.
-  if ! apt-cache show etcd-server >/dev/null 2>&1; then
-    as_root apt-get update
-  fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server
+# Debian packages. busybox-static rather than busybox: the demo images need a static binary.
+DEBIAN_PACKAGES=(etcd-server containerd runc docker-registry skopeo busybox-static wrk)
+
+installed() {
+  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+install_debian() {
+  local package missing=()
+  for package in "${DEBIAN_PACKAGES[@]}"; do
+    if installed "$package"; then
+      echo "$package: already installed"
+    else
+      missing+=("$package")
+    fi
+  done
+  [ "${#missing[@]}" -eq 0 ] && return
+  echo "installing Debian's ${missing[*]}"
+  # Refresh the package index only when apt does not know a package yet.
+  for package in "${missing[@]}"; do
+    if ! apt-cache show "$package" >/dev/null 2>&1; then
+      as_root apt-get update
+      break
+    fi
+  done
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
 install_kafka() {
@@ -50,10 +68,12 @@ install_kafka() {
   echo "kafka: installed $(ls "$KAFKA_HOME/libs" | wc -l) jars into $KAFKA_HOME/libs"
 }
 
-install_etcd
+install_debian
 install_kafka
 
 echo "--- versions"
 etcd --version 2>/dev/null | head -n2 || echo "etcd: not found"
 echo "kafka: $(ls "$KAFKA_HOME/libs" | sed -n 's/^kafka_2\.13-\(.*\)\.jar$/kafka_2.13 \1/p')"
 java -version 2>&1 | head -n1
+containerd --version
+runc --version | head -n1

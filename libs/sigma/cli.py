@@ -62,7 +62,11 @@ class UpConfig(Security):
 
 
 # Benchmarks by name: "module:function" taking the remaining argv, returning an exit status.
-BENCHMARKS = {"scheduler": "sigma.scheduler.bench:main", "pod-life": "sigma.sim.floor:main"}
+BENCHMARKS = {
+    "scheduler": "sigma.scheduler.bench:main",
+    "pod-life": "sigma.sim.floor:main",
+    "cri-start": "sigma.cri.bench:main",
+}
 
 
 class _Parser(argparse.ArgumentParser):

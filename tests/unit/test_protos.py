@@ -11,8 +11,10 @@ Why these tests exist:
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -87,6 +89,38 @@ def test_editing_a_proto_without_regenerating_is_detected(tmp_path: Path) -> Non
     ]
     # The path CI takes: --check against the committed tree with the edited protos.
     assert gen_protos.main(["--check", "--proto-root", str(edited_root)]) == 1
+
+
+def test_committed_cri_tree_matches_fresh_generation(tmp_path: Path) -> None:
+    cri = gen_protos.CRI
+    gen_protos.generate(tmp_path, package=cri)
+    problems = gen_protos.compare_trees(tmp_path, cri.out_dir)
+    assert not problems, f"libs/sigma/cri/v1 is stale ({REGENERATE}):\n" + "\n".join(problems)
+
+
+def test_cri_proto_is_the_vendored_file_unchanged() -> None:
+    folder = REPO_ROOT / "protos" / "sigma" / "cri" / "v1"
+    source = dict(
+        line.split(": ", 1) for line in (folder / "SOURCE").read_text().splitlines() if line
+    )
+    digest = hashlib.sha256((folder / "api.proto").read_bytes()).hexdigest()
+    assert source["sha256"] == digest, "api.proto differs from the vendored file; re-vendor it"
+    assert source["module"].startswith("k8s.io/cri-api v")
+    # The wire names every CRI runtime serves, whatever folder the file sits in here.
+    from sigma.cri.v1 import api_pb2
+
+    assert api_pb2.DESCRIPTOR.services_by_name["RuntimeService"].full_name == (
+        "runtime.v1.RuntimeService"
+    )
+
+
+def test_every_cri_call_the_client_makes_exists() -> None:
+    from sigma.cri.v1 import api_pb2
+
+    source = (REPO_ROOT / "libs" / "sigma" / "cri" / "client.py").read_text()
+    called = set(re.findall(r'_call\(\s*"(\w+)"', source))
+    served = {m.name for s in api_pb2.DESCRIPTOR.services_by_name.values() for m in s.methods}
+    assert len(called) > 15 and called <= served, called - served
 
 
 def test_compare_trees_reports_missing_extra_and_differing(tmp_path: Path) -> None:

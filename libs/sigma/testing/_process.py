@@ -7,13 +7,17 @@ how to start and what a stop leaves behind.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
+
+import pytest
 
 
 def free_port() -> int:
@@ -59,6 +63,20 @@ class EngineProcess:
             proc.kill()
             proc.wait()
 
+    def wait_until(
+        self, ready: Callable[[], bool], *, what: str, timeout: float, log: Callable[[], str]
+    ) -> None:
+        """Poll ``ready`` until it holds; fail with the log's tail if the engine exits or
+        ``timeout`` passes (then the engine is terminated). ``ready`` handles its own errors."""
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if not self.running:
+                raise RuntimeError(f"{what} exited while starting:\n{log()}")
+            if time.monotonic() > deadline:
+                self.terminate(5.0)
+                raise RuntimeError(f"{what} was not ready within {timeout}s:\n{log()}")
+            time.sleep(0.01)
+
     def kill(self) -> None:
         """SIGKILL, as a machine crash would; the data stays for ``start``/``restart``."""
         proc, self._proc = self._proc, None
@@ -76,3 +94,21 @@ class EngineProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+E = TypeVar("E", bound=EngineProcess)
+
+
+def session_engine(
+    start: Callable[[], E], started: list[E], *, skip_on: type[Exception]
+) -> Iterator[E]:
+    """A session fixture's body: start (or skip the test with the one-line reason ``skip_on``
+    gives), remember the engine for the terminal summary, and stop it when the session ends."""
+    try:
+        engine = start()
+    except skip_on as exc:
+        pytest.skip(str(exc))
+    started.append(engine)
+    yield engine
+    with contextlib.suppress(Exception):
+        engine.stop()

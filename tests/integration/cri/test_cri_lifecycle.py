@@ -1,0 +1,117 @@
+"""One online pod through its whole life on the real containerd: the busybox httpd image from the
+loopback registry, in a host-network sandbox, with a CPU set, quota, weight and memory limit.
+
+What is checked is what the slave will rely on: the limits land in the cgroup files, the page is
+served on loopback, the request is in the CRI log file, the limits change live, a probe runs
+by exec, usage is readable from the cgroup files, a killed process shows as an exit code, and
+the log can be reopened after a rotation. The ``pods`` fixture then checks nothing is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import urllib.request
+from pathlib import Path
+
+import pytest
+from cri_helpers import Pods, knob_values, until
+
+from sigma.cri import cgroups, images
+from sigma.cri.client import CriClient
+from sigma.cri.resources import Resources, cgroup_knobs, linux_resources
+from sigma.cri.specs import ContainerSpec
+from sigma.cri.v1 import api_pb2
+from sigma.errors import NotFound
+from sigma.testing._process import free_port
+
+pytestmark = pytest.mark.containerd
+
+TWO_CPUS = len(os.sched_getaffinity(0)) >= 2
+
+
+def get(port: int) -> bytes:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as reply:
+        return reply.read()
+
+
+async def log_lines(path: Path) -> list[str]:
+    """The CRI log file's lines so far (none before the runtime made it)."""
+    return await asyncio.to_thread(lambda: path.read_text().splitlines() if path.exists() else [])
+
+
+async def test_online_pod_lifecycle(cri: CriClient, pods: Pods, cri_images: dict[str, str]) -> None:
+    await cri.pull_image(cri_images["httpd"])
+    pod = await pods.run("web")
+    port = free_port()
+    res = Resources(
+        cpu_request_millis=500, cpu_limit_millis=1000, memory_limit_bytes=64 << 20, cpuset="0"
+    )
+    args = ("-p", f"127.0.0.1:{port}")
+    cid = await pod.start(ContainerSpec("server", cri_images["httpd"], args=args, resources=res))
+
+    status = await cri.container_status(cid)
+    assert status.state == api_pb2.CONTAINER_RUNNING
+    assert status.log_path == str(pod.log_dir / "server" / "0.log")
+    info = await cri.container_info(cid)
+    assert info.pid > 0
+    assert info.cgroups_path.startswith(f"{pod.spec.cgroup_parent}/")
+    h = cgroups.hierarchies()
+    assert knob_values(h, info.cgroups_path, res) == cgroup_knobs(res, v2=not h.v1)
+
+    # Served over loopback from the host network, and the request is in the CRI log file.
+    page = await until(lambda: asyncio.to_thread(_try_get, port), bool, what="page served")
+    assert page == images.PAGE
+    lines = await until(
+        lambda: log_lines(pod.log_dir / "server" / "0.log"),
+        lambda ls: any("response:200" in line for line in ls),
+        what="request logged",
+    )
+    stamp, stream, tag, *_ = next(line for line in lines if "response:200" in line).split(" ")
+    assert (stream, tag) == ("stderr", "F") and stamp.endswith("Z")
+
+    # Limits change in place.
+    squeezed = Resources(200, 300, 32 << 20, "0-1" if TWO_CPUS else "0")
+    await cri.update_container_resources(cid, linux_resources(squeezed))
+    assert knob_values(h, info.cgroups_path, squeezed) == cgroup_knobs(squeezed, v2=not h.v1)
+
+    # A probe by exec: output and exit code come back.
+    probe = await cri.exec_sync(cid, ["cat", "/www/index.html"], timeout_seconds=5)
+    assert (probe.exit_code, probe.stdout) == (0, images.PAGE)
+    assert (await cri.exec_sync(cid, ["sh", "-c", "echo no >&2; exit 3"])).exit_code == 3
+
+    # Usage from the cgroup files agrees with the CRI's own stats.
+    used = cgroups.read_usage(cgroups.usage_files(h, info.cgroups_path))
+    stats = await cri.container_stats(cid)
+    assert used is not None and used.cpu_ns > 0 and used.memory_bytes > 0
+    assert 0 < stats.cpu.usage_core_nano_seconds.value <= used.cpu_ns
+    assert abs(stats.memory.working_set_bytes.value - used.working_set_bytes) < 4 << 20
+
+    # Log rotation: moved aside, reopened, the next request lands in a new file.
+    log = pod.log_dir / "server" / "0.log"
+    log.rename(log.with_suffix(".log.1"))
+    await cri.reopen_container_log(cid)
+    await asyncio.to_thread(get, port)
+    await until(lambda: log_lines(log), lambda ls: any("response:200" in x for x in ls))
+
+    # The server's process dies: the runtime reports how.
+    os.kill(info.pid, signal.SIGKILL)
+    status = await until(
+        lambda: cri.container_status(cid),
+        lambda s: s.state == api_pb2.CONTAINER_EXITED,
+        what="container exited",
+    )
+    assert (status.exit_code, status.reason) == (137, "Error")
+    assert cgroups.read_usage(cgroups.usage_files(h, info.cgroups_path)) is None
+
+    await cri.remove_container(cid)
+    with pytest.raises(NotFound):
+        await cri.container_status(cid)
+
+
+def _try_get(port: int) -> bytes:
+    try:
+        return get(port)
+    except OSError:
+        return b""
