@@ -96,9 +96,12 @@ class Snapshot:
             found.append(f"online pods lost {sorted(set(want) - set(online))[:5]}, "
                          f"extra {sorted(set(online) - set(want))[:5]}")  # fmt: skip
         found += self._batch_violations(workload)
-        found += self._binding_violations()
-        found += self._capacity_violations()
+        found += self.placement_violations()
         return found
+
+    def placement_violations(self) -> list[str]:
+        """Placed twice, held by the wrong record, or a node over capacity."""
+        return self._binding_violations() + self._capacity_violations()
 
     def _batch_violations(self, workload: Workload) -> list[str]:
         """Every instance of every job succeeded exactly once; never two attempts live at once."""

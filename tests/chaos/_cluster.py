@@ -45,6 +45,7 @@ class Shape:
     replicas: int = 2
     slaves: int = 3
     node_cpus: int = 64
+    runtime: str = "simulated"  # or "process": real pods on this machine, every slave sharing it
 
 
 class TierProcess:
@@ -157,11 +158,11 @@ class Cluster:
         if tier == "slave":
             cpus = self.shape.node_cpus
             return [
-                "--node", f"node-{i}", "--runtime", "simulated",
+                "--node", f"node-{i}", "--runtime", self.shape.runtime,
                 "--sim-cpus", str(cpus), "--sim-memory-bytes", str(cpus << 32),
                 "--chassis", f"chassis-{i % 2}", "--core-switch", "switch-0",
                 "--heartbeat-ttl", "5", "--heartbeat-interval", "1", "--usage-interval", "1",
-                "--state-dir", str(self.logs / f"state-{i}"),
+                "--state-dir", str(self.logs / f"state-{i}"), "--stop-pods-on-exit", "true",
             ]  # fmt: skip
         return []
 

@@ -27,6 +27,20 @@ def record(figures: dict[str, Any], logs: Path) -> Path:
 def summary_lines() -> list[str]:
     lines = []
     for f in FIGURES:
+        if f.get("suite") == "pods":
+            times = ", ".join(
+                f"{k.removesuffix('_p50_seconds')} p50 {v:.2f}s p99 "
+                f"{f[k.replace('p50', 'p99')]:.2f}s"
+                for k, v in sorted(f.items())
+                if k.endswith("_p50_seconds")
+            )
+            lines.append(
+                f"chaos pods ({f['size']}, {f['backend']}): {f['faults_during']} faults; restored "
+                f"{times}; every App whole {f['all_whole_seconds_after_last_fault']:.1f}s after "
+                f"the last fault; wall {f['wall_seconds']:.0f}s"
+            )
+            lines.append(f"chaos figures: {f['report']}")
+            continue
         lines.append(
             f"chaos ({f['size']}): {f['pods']} pods on {f['nodes']} nodes, "
             f"{f['replicas']} replicas per tier; kills survived {f['kills']}, "

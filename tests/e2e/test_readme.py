@@ -8,7 +8,8 @@ facts the text relies on are (the App becomes ready, the node reports measured u
 configuration reference is checked too: every flag of every tier and every sigmactl setting.
 
 ``SIGMA_README_CAPTURE=1 pytest tests/e2e/test_readme.py`` rewrites the walkthrough's output
-with this run's, after the same checks pass.
+with this run's (after an intended change of shape: the shape is not compared then, the facts
+the text relies on still are).
 """
 
 from __future__ import annotations
@@ -249,10 +250,13 @@ def test_readme_walkthrough(
         assert result.returncode == 0, f"{step.command}: {result.stderr}"
         captured.append(result.stdout.rstrip("\n").splitlines())
         missing = shape_mismatches(step.expected, captured[-1])
-        assert not missing, f"`{step.command}` no longer prints:\n" + "\n".join(missing)
+        capturing = bool(os.environ.get("SIGMA_README_CAPTURE"))
+        assert capturing or not missing, f"`{step.command}` no longer prints:\n" + "\n".join(
+            missing
+        )
     outputs = {step.command: out for step, out in zip(steps, captured, strict=True)}
-    ready, desired = _row(outputs["sigmactl get apps"], "web")["READY"].split("/")
-    assert ready == desired != "0", "the walkthrough says web is ready"
+    web = _row(outputs["sigmactl get apps"], "web")
+    assert web["READY"] == web["TARGET"] != "0", "the walkthrough says web is ready"
     assert _row(outputs["sigmactl top nodes"], NODE)["CPU"] != "0m", "usage is measured"
     if os.environ.get("SIGMA_README_CAPTURE"):
         README.write_text(recaptured(README.read_text(), captured))

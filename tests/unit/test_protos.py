@@ -362,7 +362,7 @@ def test_event_carries_exactly_one_object() -> None:
 
 # The services each tier serves, by the proto file that declares them.
 SERVICES = {
-    "apiserver": ["Apps", "BatchJobs", "Pods", "Nodes", "Tasks"],
+    "apiserver": ["Apps", "BatchJobs", "Pods", "Nodes", "Tasks", "Events"],
     "scheduler": ["Scheduler"],
     "colocator": ["Colocator"],
     "slave": ["Slave"],

@@ -244,6 +244,20 @@ async def delete(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> in
     return 0
 
 
+async def evict(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
+    """Pods.Evict: refused (one line, exit 2) while the pod's App is at its budget's floor."""
+    if lookup(args.kind).name != "Pod":
+        raise Invalid("kind", "evict takes a pod: sigmactl evict pod NAME")
+    request = api.EvictPodRequest(namespace=_ns(cfg, args), name=args.name, reason=args.reason)
+    if args.grace is not None:
+        if args.grace < 0:
+            raise Invalid("--grace", "must not be negative")
+        request.grace_period.FromNanoseconds(int(args.grace * 1e9))
+    await client.api("Pods", "Evict", request)
+    print(f"pod/{args.name} evicted")
+    return 0
+
+
 async def explain(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
     if lookup(args.kind).name != "Pod":
         raise Invalid("kind", "explain takes a pod: sigmactl explain pod NAME")

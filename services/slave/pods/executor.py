@@ -132,7 +132,7 @@ class PodExecutor:
             extra={"pod": key, "container": name, "restarts": run.attempt, "pid": run.pid},
         )
         ended = status.termination(run.previous) if run.previous is not None else None
-        why = f" after it {ended.message} ({ended.reason})" if ended is not None else ""
+        why = f" (its last run: {ended.reason}, {ended.message})" if ended is not None else ""
         self.control.record(key, pod.meta.uid, "Restarted", f"container {name} restarted{why}")
 
     async def _stop(self, key: str, pod: pod_pb2.Pod | None) -> None:

@@ -113,8 +113,19 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
     assert all(p["spec"]["qosClass"] == "QOS_CLASS_BE" for p in batch)
 
     table = ctl(env, "get", "apps").stdout.splitlines()
-    assert table[0].split() == ["NAME", "READY", "UP-TO-DATE", "QOS", "TIME-SHARING", "AGE"]
-    assert table[1].split()[0] == "web" and table[1].split()[3:5] == ["LS", "1..3"]
+    assert table[0].split() == [
+        "NAME",
+        "DESIRED",
+        "TARGET",
+        "CURRENT",
+        "READY",
+        "AVAILABLE",
+        "UP-TO-DATE",
+        "QOS",
+        "TIME-SHARING",
+        "AGE",
+    ]
+    assert table[1].split()[:2] == ["web", "3"] and table[1].split()[7:9] == ["LS", "1..3"]
     nodes = ctl(env, "get", "nodes").stdout
     assert "rack1-host7" in nodes and "Cordoned" in nodes
 
