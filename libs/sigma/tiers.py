@@ -109,7 +109,7 @@ TIERS: dict[str, Tier] = {
         Tier(
             "apiserver",
             7070,
-            "sigma.apiserver.server:build",
+            "sigma.apiserver.tier:build",
             "sigma.apiserver.settings:ApiServerSettings",
             "sigma.observe:apiserver",
         ),
@@ -117,14 +117,14 @@ TIERS: dict[str, Tier] = {
         Tier(
             "colocator",
             7072,
-            "sigma.colocator.server:build",
+            "sigma.colocator.tier:build",
             "sigma.colocator.settings:ColocatorSettings",
             "sigma.observe:colocator",
         ),
         Tier(
             "slave",
             7073,
-            "sigma.slave.server:build",
+            "sigma.slave.tier:build",
             "sigma.slave.settings:SlaveSettings",
             "sigma.observe:slave",
         ),

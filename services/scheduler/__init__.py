@@ -12,6 +12,6 @@ Layout::
     binding.py   per-node optimistic binding through the store (one CAS transaction)
     decisions.py  committed preemptions as ColocationDecisions (EVICT) on the bus
     loop.py      a replica: informers → cache/queue → decide → bind; several may race
-    explain.py, server.py   the sigma.v1.Scheduler service (Explain, GetQueue)
+    explain.py, api.py      the sigma.v1.Scheduler service (Explain, GetQueue)
     tier.py      the tier builder; bench.py, bench_e2e.py  ``sigma bench scheduler``
 """

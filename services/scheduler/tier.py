@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sigma.rpc import Service
+from sigma.scheduler.api import service
 from sigma.scheduler.loop import Scheduler
 from sigma.scheduler.plugins.registry import default_profile
-from sigma.scheduler.server import service
 from sigma.tiers import Context
 
 

@@ -28,8 +28,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sigma import rpc
 from sigma.apiserver import samples
 from sigma.apiserver.api import Api
-from sigma.apiserver.server import services
 from sigma.apiserver.settings import ApiServerSettings
+from sigma.apiserver.tier import services
 from sigma.bus.memory import MemoryBus
 from sigma.resources import POD, Repository, kind_of_key
 from sigma.resources.kinds import ROOT

@@ -9,7 +9,7 @@ import json
 import logging
 
 from sigma import rpc
-from sigma.apiserver.server import build
+from sigma.apiserver.tier import build
 from sigma.bus.memory import MemoryBus
 from sigma.events import HEADER_REQUEST_ID, topic_for
 from sigma.log import REQUEST_ID_ANNOTATION, JsonFormatter, request_id

@@ -19,8 +19,8 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from sigma import rpc
 from sigma.apiserver import samples
 from sigma.apiserver.api import Api
-from sigma.apiserver.server import services
 from sigma.apiserver.settings import ApiServerSettings
+from sigma.apiserver.tier import services
 from sigma.resources import POD, Repository
 from sigma.store import Store, open_store
 from sigma.store.memory import MemoryStore

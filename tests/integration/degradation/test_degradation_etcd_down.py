@@ -23,8 +23,8 @@ from google.protobuf import message_factory
 from sigma import rpc
 from sigma.apiserver import samples
 from sigma.apiserver.api import Api
-from sigma.apiserver.server import services
 from sigma.apiserver.settings import ApiServerSettings
+from sigma.apiserver.tier import services
 from sigma.errors import RETRY_AFTER_HEADER
 from sigma.resources import APP, TASK, Repository
 from sigma.store import Store, open_store

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sigma import errors, rpc
+from sigma.scheduler.api import service
 from sigma.scheduler.loop import Scheduler
-from sigma.scheduler.server import service
 from sigma.store.memory import MemoryStore
 from sigma.testing.wait import eventually
 from sigma.v1 import node_pb2, pod_pb2, scheduler_pb2, scheduler_pb2_grpc

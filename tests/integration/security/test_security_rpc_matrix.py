@@ -24,8 +24,8 @@ from google.protobuf.message import Message
 from sigma import rpc
 from sigma.apiserver import samples
 from sigma.apiserver.api import Api
-from sigma.apiserver.server import services as apiserver_services
 from sigma.apiserver.settings import ApiServerSettings
+from sigma.apiserver.tier import services as apiserver_services
 from sigma.auth import Rule, Security, digest
 from sigma.bus.memory import MemoryBus
 from sigma.colocator.api import service as colocator_service
@@ -33,10 +33,10 @@ from sigma.colocator.engine import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.resources import POD, Repository
 from sigma.rpc._server import access_rules
+from sigma.scheduler.api import service as scheduler_service
 from sigma.scheduler.loop import Scheduler
-from sigma.scheduler.server import service as scheduler_service
-from sigma.slave.admin import service as slave_service
 from sigma.slave.agent import AgentConfig, SlaveAgent
+from sigma.slave.api import service as slave_service
 from sigma.slave.control import StoreControlPlane
 from sigma.slave.runtime.simulated import SimulatedCluster
 from sigma.store.memory import MemoryStore

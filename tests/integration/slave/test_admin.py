@@ -11,8 +11,8 @@ from sigma.bus.memory import MemoryBus
 from sigma.resources import NODE, POD
 from sigma.resources.repository import Repository
 from sigma.rpc import RpcServer
-from sigma.slave.admin import service
 from sigma.slave.agent import AgentConfig, SlaveAgent
+from sigma.slave.api import service
 from sigma.slave.control import StoreControlPlane
 from sigma.slave.runtime.simulated import SimulatedCluster
 from sigma.store.memory import MemoryStore

@@ -16,8 +16,8 @@ from sigma.auth import CLUSTER_READ, CONTROL, READ, WRITE, Access
 from sigma.colocator import api as colocator_api
 from sigma.rpc import Service
 from sigma.rpc._server import access_rules
-from sigma.scheduler import server as scheduler_server
-from sigma.slave import admin as slave_admin
+from sigma.scheduler import api as scheduler_api
+from sigma.slave import api as slave_api
 
 TABLES: dict[str, Access] = {
     "sigma.v1.Apps": apps.AppsServicer.access,
@@ -26,9 +26,9 @@ TABLES: dict[str, Access] = {
     "sigma.v1.Nodes": nodes.NodesServicer.access,
     "sigma.v1.Tasks": tasks.TasksServicer.access,
     "sigma.v1.Events": events.EventsServicer.access,
-    "sigma.v1.Scheduler": scheduler_server.ACCESS,
+    "sigma.v1.Scheduler": scheduler_api.ACCESS,
     "sigma.v1.Colocator": colocator_api.ACCESS,
-    "sigma.v1.Slave": slave_admin.ACCESS,
+    "sigma.v1.Slave": slave_api.ACCESS,
 }
 
 

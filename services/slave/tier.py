@@ -15,8 +15,8 @@ import psutil
 
 from sigma.errors import Invalid
 from sigma.rpc import Service
-from sigma.slave.admin import service
 from sigma.slave.agent import AgentConfig, SlaveAgent
+from sigma.slave.api import service
 from sigma.slave.control import StoreControlPlane
 from sigma.slave.qos.model import QosPolicy
 from sigma.slave.runtime._port import Runtime
