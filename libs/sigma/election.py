@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 
 from sigma.clock import Clock, SystemClock
@@ -24,6 +27,11 @@ from sigma.store import Compare, EventType, Store, create, delete_if
 
 log = get_logger("sigma.election")
 PREFIX = "/sigma/v1/leaders/"
+
+
+def default_identity() -> str:
+    """hostname-pid-random: unique per process, readable in leader keys, task owners and logs."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
 async def keep_lease(

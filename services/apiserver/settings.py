@@ -7,15 +7,9 @@ them would break clients, not just tune the cluster.
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from dataclasses import dataclass, field
 
-
-def default_identity() -> str:
-    """hostname-pid-random: unique per process, readable in task owners and logs."""
-    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+from sigma.election import default_identity
 
 
 @dataclass(frozen=True, slots=True)

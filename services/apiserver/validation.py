@@ -512,6 +512,13 @@ def scale_app(request: Any, limits: Limits) -> None:
     resource_version(request.resource_version)
 
 
+def time_share_app(request: Any, limits: Limits) -> None:
+    name(request.name, "name")
+    in_range(request.replicas, 1, limits.max_replicas, "replicas")
+    if request.reason:
+        camel_case(request.reason, "reason")
+
+
 def upgrade_app(request: Any, limits: Limits) -> None:
     name(request.name, "name")
     if not request.HasField("template"):

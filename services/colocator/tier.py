@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from sigma.apiserver.settings import default_identity
 from sigma.bus import TopicSpec
 from sigma.colocator.api import service
 from sigma.colocator.engine import Colocator
@@ -18,7 +17,7 @@ from sigma.colocator.pending import PendingArbiter
 from sigma.colocator.profiles import ProfileLearner
 from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.timeshare_loop import TimeSharing
-from sigma.election import Elector
+from sigma.election import Elector, default_identity
 from sigma.rpc import Service
 from sigma.tiers import Context
 

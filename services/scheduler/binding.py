@@ -14,8 +14,9 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sigma.resources.allocation import release
 from sigma.resources.kinds import NODE_ALLOCATION, POD
-from sigma.scheduler.allocation import admit, release
+from sigma.scheduler.allocation import admit
 from sigma.scheduler.framework.cache import NodeRow
 from sigma.scheduler.framework.types import OK, Code, PodInfo, Status
 from sigma.store import Compare, Put, Store

@@ -6,9 +6,9 @@ import grpc
 
 from sigma.auth import CLUSTER_READ, CONTROL, Access
 from sigma.errors import Invalid
+from sigma.resources.cpusets import format_cpuset
 from sigma.rpc import Service
 from sigma.slave.agent import SlaveAgent
-from sigma.slave.cpuset import format_cpuset
 from sigma.slave.drain import drain
 from sigma.slave.pods.status import verdict
 from sigma.slave.runtime._port import PodState

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Protocol
 
 from google.protobuf.message import Message
@@ -32,7 +31,7 @@ from sigma.bus import Bus
 from sigma.errors import AlreadyExists, Conflict, NotFound
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 from sigma.log import get_logger
-from sigma.resources import NODE, POD, disruption
+from sigma.resources import NODE, POD, disruption, heartbeats
 from sigma.resources.records import Recorder
 from sigma.resources.repository import Repository
 from sigma.store import Store
@@ -116,7 +115,9 @@ class StoreControlPlane:
         *,
         usage_topic: str = NODE_USAGE_TOPIC,
         decision_topic: str = DECISIONS_TOPIC,
+        wall: Callable[[], float] = time.time,
     ) -> None:
+        self.wall = wall
         self.store = store
         self.bus = bus
         self.node = node
@@ -126,11 +127,10 @@ class StoreControlPlane:
         self.pods = Repository(store, POD)
         self.informer = Informer(store, POD.prefix, pod_pb2.Pod)
         self.informer.add_index(BY_NODE, node_of)
-        self.recorder = Recorder(store, f"slave/{node}")
+        self.recorder = Recorder(store, f"slave/{node}", wall=wall)
         self.lease_id = 0
         self.lease_expires_at = 0.0  # wall-clock seconds
         self._ttl = 0
-        self._beats = _heartbeat_functions()
 
     async def register_node(self, node: node_pb2.Node) -> None:
         try:
@@ -155,29 +155,16 @@ class StoreControlPlane:
 
     async def start_heartbeat(self, ttl: int) -> int:
         self._ttl = ttl
-        if self._beats is not None:
-            self.lease_id = await self._beats[0](self.store, self.node, ttl)
-        else:
-            self.lease_id = await self.store.grant_lease(ttl)
+        self.lease_id = await heartbeats.register(self.store, self.node, ttl)
         await self.heartbeat()
         return self.lease_id
 
     async def heartbeat(self) -> None:
-        if self._beats is not None:
-            try:
-                await self._beats[1](self.store, self.node, self.lease_id)
-            except NotFound:  # the lease lapsed (a long pause, a store restart): take a new one
-                self.lease_id = await self._beats[0](self.store, self.node, self._ttl)
-        else:
-            await self.store.keep_alive(self.lease_id)
-
-            def beat(stored: node_pb2.Node) -> None:
-                stored.status.last_heartbeat.FromNanoseconds(time.time_ns())
-                if stored.status.phase != node_pb2.NODE_PHASE_NOT_READY:
-                    stored.status.phase = node_pb2.NODE_PHASE_READY
-
-            await self.nodes.mutate("", self.node, beat)
-        self.lease_expires_at = time.time() + self._ttl
+        try:
+            await heartbeats.beat(self.store, self.node, self.lease_id)
+        except NotFound:  # the lease lapsed (a long pause, a store restart): take a new one
+            self.lease_id = await heartbeats.register(self.store, self.node, self._ttl)
+        self.lease_expires_at = self.wall() + self._ttl
 
     async def cordon(self) -> None:
         def mark(stored: node_pb2.Node) -> bool:
@@ -211,7 +198,7 @@ class StoreControlPlane:
             )
 
     async def evict_pod(self, namespace: str, name: str, reason: str, grace: float | None) -> None:
-        now = time.time_ns()
+        now = int(self.wall() * 1e9)
         await disruption.evict(
             self.store, namespace, name, reason, now, grace=grace, recorder=self.recorder
         )
@@ -248,18 +235,6 @@ class StoreControlPlane:
         name = message.DESCRIPTOR.name
         value = message.SerializeToString()
         await self.bus.publish(topic, key, value, {"content-type": CONTENT_TYPE.format(name)})
-
-
-Beats = tuple[Callable[..., Awaitable[int]], Callable[..., Awaitable[None]]]
-
-
-def _heartbeat_functions() -> Beats | None:
-    """The apiserver's heartbeat functions when that module exists, else None (own lease)."""
-    try:
-        module = importlib.import_module("sigma.apiserver.heartbeats")
-        return module.register, module.beat
-    except (ImportError, AttributeError):
-        return None
 
 
 async def cancel(tasks: list[asyncio.Task[None]]) -> None:

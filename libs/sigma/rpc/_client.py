@@ -57,13 +57,15 @@ async def unary(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     policy: RetryPolicy = DEFAULT,
+    metadata: tuple[tuple[str, str], ...] = (),
 ) -> Any:
     """Call a unary stub method, retrying only retriable failures, all within ``timeout``.
 
     The deadline bounds the whole call, retries and backoff included: each attempt gets what is
     left of it, so a caller that gives up after ``timeout`` has nothing still running for it.
+    ``metadata`` goes with every attempt (a caller's ``authorization``), beside the request id.
     """
-    metadata = _metadata()
+    metadata = (*_metadata(), *metadata)
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
 

@@ -154,6 +154,7 @@ if TYPE_CHECKING:
     from sigma.v1.task_pb2 import TaskTargetKind as TaskTargetKind
     from sigma.v1.apiserver_pb2_grpc import TasksServicer as TasksServicer
     from sigma.v1.apiserver_pb2_grpc import TasksStub as TasksStub
+    from sigma.v1.apiserver_pb2 import TimeShareAppRequest as TimeShareAppRequest
     from sigma.v1.app_pb2 import TimeSharingPolicy as TimeSharingPolicy
     from sigma.v1.meta_pb2 import Toleration as Toleration
     from sigma.v1.meta_pb2 import TolerationOperator as TolerationOperator
@@ -320,6 +321,7 @@ _EXPORTS: dict[str, str] = {
     "TaskTargetKind": "task_pb2",
     "TasksServicer": "apiserver_pb2_grpc",
     "TasksStub": "apiserver_pb2_grpc",
+    "TimeShareAppRequest": "apiserver_pb2",
     "TimeSharingPolicy": "app_pb2",
     "Toleration": "meta_pb2",
     "TolerationOperator": "meta_pb2",

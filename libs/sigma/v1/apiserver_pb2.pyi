@@ -96,6 +96,18 @@ class ScaleAppRequest(_message.Message):
     resource_version: int
     def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., replicas: _Optional[int] = ..., resource_version: _Optional[int] = ...) -> None: ...
 
+class TimeShareAppRequest(_message.Message):
+    __slots__ = ("namespace", "name", "replicas", "reason")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    replicas: int
+    reason: str
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., replicas: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
 class UpgradeAppRequest(_message.Message):
     __slots__ = ("namespace", "name", "template", "upgrade", "resource_version")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]

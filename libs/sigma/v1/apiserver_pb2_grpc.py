@@ -80,6 +80,11 @@ class AppsStub:
                 request_serializer=sigma_dot_v1_dot_apiserver__pb2.UpgradeAppRequest.SerializeToString,
                 response_deserializer=sigma_dot_v1_dot_apiserver__pb2.AppChangeResponse.FromString,
                 _registered_method=True)
+        self.TimeShare = channel.unary_unary(
+                '/sigma.v1.Apps/TimeShare',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.TimeShareAppRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_apiserver__pb2.AppChangeResponse.FromString,
+                _registered_method=True)
 
 
 class AppsServicer:
@@ -140,6 +145,16 @@ class AppsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TimeShare(self, request, context):
+        """The elastic time-sharing loop's ask: sets status.time_sharing_replicas (between the
+        App's floor and spec.replicas, which stays the user's peak size) and persists a SCALE
+        task that carries it out. The colocator calls it; FAILED_PRECONDITION when the App has
+        time-sharing off. Asking for what is already asked writes nothing and returns no task.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AppsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -176,6 +191,11 @@ def add_AppsServicer_to_server(servicer, server):
             'Upgrade': grpc.unary_unary_rpc_method_handler(
                     servicer.Upgrade,
                     request_deserializer=sigma_dot_v1_dot_apiserver__pb2.UpgradeAppRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_apiserver__pb2.AppChangeResponse.SerializeToString,
+            ),
+            'TimeShare': grpc.unary_unary_rpc_method_handler(
+                    servicer.TimeShare,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.TimeShareAppRequest.FromString,
                     response_serializer=sigma_dot_v1_dot_apiserver__pb2.AppChangeResponse.SerializeToString,
             ),
     }
@@ -372,6 +392,33 @@ class Apps:
             target,
             '/sigma.v1.Apps/Upgrade',
             sigma_dot_v1_dot_apiserver__pb2.UpgradeAppRequest.SerializeToString,
+            sigma_dot_v1_dot_apiserver__pb2.AppChangeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TimeShare(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.Apps/TimeShare',
+            sigma_dot_v1_dot_apiserver__pb2.TimeShareAppRequest.SerializeToString,
             sigma_dot_v1_dot_apiserver__pb2.AppChangeResponse.FromString,
             options,
             channel_credentials,

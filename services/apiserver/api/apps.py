@@ -29,7 +29,7 @@ def _not_deleting(app: app_pb2.App) -> None:
 class AppsServicer(Changes[app_pb2.App], apiserver_pb2_grpc.AppsServicer):
     kind = APP
     target_kind = _APP
-    access = {**Changes.access, "Scale": WRITE, "Upgrade": WRITE}
+    access = {**Changes.access, "Scale": WRITE, "Upgrade": WRITE, "TimeShare": WRITE}
     change_response = apiserver_pb2.AppChangeResponse
     response_field = "app"
     list_response = apiserver_pb2.ListAppsResponse
@@ -78,6 +78,33 @@ class AppsServicer(Changes[app_pb2.App], apiserver_pb2_grpc.AppsServicer):
             return task
 
         return await self.changed(namespace, request.name, request.resource_version, apply)
+
+    async def TimeShare(
+        self, request: apiserver_pb2.TimeShareAppRequest, context: Any
+    ) -> apiserver_pb2.AppChangeResponse:
+        """Time-sharing's ask in the status and a SCALE task, in one write; the user's
+        spec.replicas (the peak) is left as it is, and target_replicas reads the ask."""
+        namespace = self.api.namespace(request.namespace)
+        validation.time_share_app(request, self.api.limits)
+        at = self.api.wall_ns() // 10**9
+        action = f"timeshare{request.replicas}at{at}"
+
+        def apply(app: app_pb2.App) -> task_pb2.Task | None:
+            _not_deleting(app)
+            if not app.spec.time_sharing.enabled:
+                raise FailedPrecondition(f"App {namespace}/{app.meta.name} has time-sharing off")
+            if request.replicas > app.spec.replicas:
+                raise Invalid("replicas", f"above the app's spec.replicas {app.spec.replicas}")
+            app.status.time_sharing_replicas = request.replicas
+            return new_task(self.api, app, _APP, task_pb2.TASK_KIND_SCALE, action)
+
+        current = await self.repo.get(namespace, request.name)
+        if (
+            current.spec.time_sharing.enabled
+            and current.status.time_sharing_replicas == request.replicas
+        ):
+            return apiserver_pb2.AppChangeResponse(app=current)  # asked already: no write
+        return await self.changed(namespace, request.name, 0, apply)
 
 
 def service(api: Api) -> Service:

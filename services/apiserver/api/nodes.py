@@ -64,7 +64,7 @@ class NodesServicer(Reads[node_pb2.Node], apiserver_pb2_grpc.NodesServicer):
         self, request: apiserver_pb2.RegisterNodeRequest, context: Any
     ) -> apiserver_pb2.RegisterNodeResponse:
         """Creates the node, or updates the spec of one re-registering; keeps the cordon mark."""
-        from sigma.apiserver import heartbeats
+        from sigma.resources import heartbeats
 
         self.api.system(request.namespace)
         validation.node(request.node, self.api.limits)
@@ -105,7 +105,7 @@ class NodesServicer(Reads[node_pb2.Node], apiserver_pb2_grpc.NodesServicer):
     async def Heartbeat(
         self, request: apiserver_pb2.HeartbeatRequest, context: Any
     ) -> apiserver_pb2.HeartbeatResponse:
-        from sigma.apiserver import heartbeats
+        from sigma.resources import heartbeats
 
         self.api.system(request.namespace)
         validation.node_name(request.node_name, "node_name")

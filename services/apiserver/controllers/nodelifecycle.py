@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sigma.apiserver import heartbeats
 from sigma.apiserver.controllers.cache import ControllerCache
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import Fence, fenced
-from sigma.resources import NODE, NODE_ALLOCATION, POD
-from sigma.scheduler.allocation import release
+from sigma.resources import NODE, NODE_ALLOCATION, POD, heartbeats
+from sigma.resources.allocation import release
 from sigma.store import Compare, Delete, Put, Store
 from sigma.store.codec import decode, encode
 from sigma.v1 import meta_pb2, node_pb2, pod_pb2

@@ -19,10 +19,11 @@ from collections.abc import Awaitable, Callable
 
 from sigma.errors import SigmaError
 from sigma.log import get_logger, request_scope
+from sigma.resources.cpusets import format_cpuset
 from sigma.resources.pods import key as pod_key
 from sigma.resources.pods import terminating
 from sigma.slave.control import ControlPlane
-from sigma.slave.cpuset import NodeCpus, format_cpuset
+from sigma.slave.cpuset import NodeCpus
 from sigma.slave.pods import reconcile as R
 from sigma.slave.pods import status
 from sigma.slave.runtime._port import PodRun, PodState, Runtime

@@ -25,7 +25,7 @@ from typing import Protocol
 from sigma.clock import Clock, SystemClock
 from sigma.errors import SigmaError
 from sigma.log import get_logger
-from sigma.slave.cpuset import CpuSet, format_cpuset
+from sigma.resources.cpusets import CpuSet, format_cpuset
 from sigma.slave.qos.model import Action, ActionKind
 from sigma.v1 import event_pb2
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sigma.clock import Clock
-from sigma.slave.cpuset import CpuSet, NodeCpus
+from sigma.resources.cpusets import CpuSet
+from sigma.slave.cpuset import NodeCpus
 from sigma.slave.pods.executor import PodExecutor
 from sigma.slave.qos.manager import Observation
 from sigma.slave.qos.model import BATCH, PodView

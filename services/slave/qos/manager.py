@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sigma.clock import Clock
 from sigma.errors import SigmaError
 from sigma.log import get_logger
-from sigma.slave.cpuset import CpuSet
+from sigma.resources.cpusets import CpuSet
 from sigma.slave.qos.executor import Executor, Record
 from sigma.slave.qos.model import Action, ActionKind, NodeView, PodView, QosPolicy, Sample
 from sigma.slave.qos.strategies import STRATEGIES, Strategy

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from sigma.slave.cpuset import CpuSet
+from sigma.resources.cpusets import CpuSet
 from sigma.v1 import meta_pb2
 
 ONLINE = frozenset({meta_pb2.QOS_CLASS_LSE, meta_pb2.QOS_CLASS_LSR, meta_pb2.QOS_CLASS_LS})

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from sigma.slave.cpuset import CpuSet
+from sigma.resources.cpusets import CpuSet
 from sigma.v1 import meta_pb2, pod_pb2
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from sigma.clock import Clock, SystemClock
 from sigma.errors import Internal, NotFound
 from sigma.log import get_logger
-from sigma.slave.cpuset import CpuSet
+from sigma.resources.cpusets import CpuSet
 from sigma.slave.runtime import _procs
 from sigma.slave.runtime._port import (
     Capabilities,

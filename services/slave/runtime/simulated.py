@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sigma.clock import Clock
 from sigma.errors import Invalid, NotFound
-from sigma.slave.cpuset import CpuSet
+from sigma.resources.cpusets import CpuSet
 from sigma.slave.runtime._port import (
     Capabilities,
     ContainerState,

@@ -8,14 +8,13 @@ from collections.abc import Awaitable
 
 import pytest
 
-from sigma.apiserver import heartbeats
 from sigma.apiserver.background import run_background
 from sigma.apiserver.controllers import batchjob, gc, nodelifecycle
 from sigma.apiserver.controllers.runner import ControllerSettings, passes
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import create_pod
 from sigma.errors import NotFound
-from sigma.resources import BATCH_JOB, NODE, NODE_ALLOCATION
+from sigma.resources import BATCH_JOB, NODE, NODE_ALLOCATION, heartbeats
 from sigma.store.codec import decode, encode
 from sigma.store.memory import MemoryStore
 from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2, pod_pb2, task_pb2

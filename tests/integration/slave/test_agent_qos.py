@@ -15,7 +15,7 @@ from slave_helpers import BE, CPUS, LS, Slave, cleanup, config, pod, repo, runni
 
 from sigma.bus.memory import MemoryBus
 from sigma.events import DECISIONS_TOPIC
-from sigma.slave.cpuset import format_cpuset
+from sigma.resources.cpusets import format_cpuset
 from sigma.store.memory import MemoryStore
 from sigma.testing.wait import eventually
 from sigma.v1 import event_pb2, pod_pb2

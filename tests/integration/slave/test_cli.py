@@ -23,9 +23,9 @@ import grpc
 import pytest
 from slave_helpers import LS, alive_children, assert_no_leaks, pod, running, until
 
-from sigma.apiserver.heartbeats import heartbeat_key
 from sigma.errors import NotFound
 from sigma.resources import NODE, POD, Repository
+from sigma.resources.heartbeats import heartbeat_key
 from sigma.slave.runtime.process import ProcessRuntime
 from sigma.store import open_store
 from sigma.v1 import pod_pb2, slave_pb2, slave_pb2_grpc

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from slave_helpers import LS, Slave, cleanup, config, pod, running, until
 
-from sigma.apiserver.heartbeats import heartbeat_key
 from sigma.bus import TopicSpec
 from sigma.bus.kafka import KafkaBus
 from sigma.errors import NotFound
 from sigma.events import NODE_USAGE_TOPIC
 from sigma.resources import NODE, POD, Repository
-from sigma.slave.cpuset import format_cpuset
+from sigma.resources.cpusets import format_cpuset
+from sigma.resources.heartbeats import heartbeat_key
 from sigma.store import Store, open_store
 from sigma.v1 import event_pb2, node_pb2, pod_pb2
 

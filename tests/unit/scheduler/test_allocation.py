@@ -1,6 +1,8 @@
 import pytest
 
-from sigma.scheduler.allocation import admit, format_cpuset, parse_cpuset, release
+from sigma.resources.allocation import release
+from sigma.resources.cpusets import format_cpuset, parse_cpuset
+from sigma.scheduler.allocation import admit
 from sigma.v1 import node_pb2
 from tests.unit.scheduler._cluster import GiB, node, pod
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from sigma.apiserver.heartbeats import heartbeat_key
 from sigma.bus import Message
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
+from sigma.resources.heartbeats import heartbeat_key
 from sigma.slave.drain import drain
 from sigma.slave.qos.model import Action, ActionKind
 from sigma.testing.wait import eventually

@@ -1,7 +1,8 @@
 import pytest
 
 from sigma.errors import Invalid, ResourceExhausted
-from sigma.slave.cpuset import CpuAllocator, format_cpuset, parse_cpuset, whole_cpus
+from sigma.resources.cpusets import format_cpuset, parse_cpuset
+from sigma.slave.cpuset import CpuAllocator, whole_cpus
 
 
 @pytest.mark.parametrize(
