@@ -11,7 +11,6 @@ time).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -26,8 +25,8 @@ TIMEOUT = 5.0  # seconds a call (its retries included) may take
 
 
 class ApiCalls(Protocol):
-    async def evict(self, namespace: str, name: str, reason: str) -> None:
-        """Stop the pod within its App's budget; a pod already gone counts as evicted."""
+    async def evict(self, namespace: str, name: str, reason: str) -> bool:
+        """Stop the pod within its App's budget; False when it was gone already."""
         ...
 
     async def time_share(self, namespace: str, name: str, replicas: int, reason: str) -> None:
@@ -62,10 +61,13 @@ class GrpcApi:
     async def _call(self, method: Any, request: Any) -> Any:
         return await rpc.unary(method, request, timeout=self.timeout, metadata=self._auth)
 
-    async def evict(self, namespace: str, name: str, reason: str) -> None:
+    async def evict(self, namespace: str, name: str, reason: str) -> bool:
         request = api.EvictPodRequest(namespace=namespace, name=name, reason=reason)
-        with contextlib.suppress(NotFound):  # gone already: what an eviction wants
+        try:
             await self._call(self._stub(stubs.PodsStub).Evict, request)
+        except NotFound:
+            return False  # gone already: what an eviction wants
+        return True
 
     async def time_share(self, namespace: str, name: str, replicas: int, reason: str) -> None:
         request = api.TimeShareAppRequest(

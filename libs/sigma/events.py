@@ -19,6 +19,7 @@ what a consumer has already applied.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Mapping
 
 from google.protobuf import json_format
@@ -29,6 +30,8 @@ from sigma.bus import Message, TopicSpec
 from sigma.errors import Invalid
 from sigma.log import REQUEST_ID_ANNOTATION
 from sigma.resources import KINDS
+from sigma.resources.kinds import ROOT
+from sigma.store import KeyValue, Store
 from sigma.v1 import event_pb2
 
 TOPIC_PREFIX = "sigma.events."
@@ -172,3 +175,25 @@ class Deduper:
 
 def _where(message: Message) -> str:
     return f"{message.topic}[{message.partition}]@{message.offset}"
+
+
+# ---- the stream's checkpoint: a record the publisher writes, the compactor and metrics read ----
+
+CHECKPOINT_KEY = f"{ROOT}checkpoints/changestream"
+
+
+async def read_checkpoint(store: Store, key: str = CHECKPOINT_KEY) -> tuple[int, KeyValue | None]:
+    """The revision through which the stream is published (0 when none), and the key as stored."""
+    kv = await store.get(key)
+    if kv is None:
+        return 0, None
+    return int(json.loads(kv.value)["revision"]), kv
+
+
+async def safe_compaction_revision(store: Store, key: str = CHECKPOINT_KEY) -> int | None:
+    """The highest revision the store may be compacted to without losing unpublished changes.
+
+    None when no stream has checkpointed yet (nothing to protect).
+    """
+    revision, kv = await read_checkpoint(store, key)
+    return revision + 1 if kv is not None else None

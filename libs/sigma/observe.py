@@ -28,7 +28,7 @@ from google.protobuf.message import DecodeError
 
 from sigma.bus import Consumer, Message
 from sigma.errors import SigmaError
-from sigma.events import DECISIONS_TOPIC
+from sigma.events import DECISIONS_TOPIC, read_checkpoint
 from sigma.log import get_logger
 from sigma.metrics import REGISTRY
 from sigma.resources.kinds import NODE, POD
@@ -159,8 +159,6 @@ def decision_made(decision: event_pb2.ColocationDecision, tier: str) -> None:
 
 
 def apiserver(ctx: Context) -> list[Removal]:
-    from sigma.apiserver.changestream import read_checkpoint  # the stream's own key
-
     async def collect() -> None:
         revision = await ctx.store.revision()
         checkpoint, _ = await read_checkpoint(ctx.store)

@@ -1,28 +1,29 @@
-"""The tiers, how each is built, and how one or all of them run in this process.
+"""How a tier is built and served: its ``Context``, and ``serve`` for one or several of them.
 
-A tier is a gRPC server plus the loops behind it. ``run`` wires them in dependency order: the
+A tier is a gRPC server plus the loops behind it. ``serve`` wires them in dependency order: the
 store and bus first (so a wrong URL fails at once, before anything listens), then every tier's
-server; on stop it tears them down in reverse. ``sigma up`` runs all four tiers in one process so
-they can share the embedded (in-memory) store and bus.
+server; on stop it tears them down in reverse. ``sigma up`` serves all four tiers in one process
+so they can share the embedded (in-memory) store and bus. Which tiers exist and what builds each
+is the application layer's table (``sigma.cli.tiers``): nothing here knows a tier by name.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import itertools
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sigma.apiclient import ApiCalls, GrpcApi
 from sigma.auth import Security
 from sigma.bus import Bus, TopicSpec, open_bus
 from sigma.clock import Clock, SystemClock
 from sigma.errors import Invalid, SigmaError
 from sigma.log import get_logger
 from sigma.metrics import REGISTRY, MetricsServer
-from sigma.rpc import RpcServer, ServerConfig, Service, server_credentials
+from sigma.rpc import RpcServer, ServerConfig, Service, channel_credentials, server_credentials
 from sigma.store import Store, open_store
 
 log = get_logger("sigma.tiers")
@@ -43,6 +44,14 @@ class Context:
     clock: Clock = field(default_factory=SystemClock)
     wall: Callable[[], float] = time.time
     seed: int | None = None  # seeds the tiers' random tie-breaks: the replay's runs repeat
+    # The apiserver as this tier calls it (the colocator's evictions and time-sharing asks);
+    # None when no apiserver is known to this process.
+    api: ApiCalls | None = None
+
+    def require_api(self, tier: str) -> ApiCalls:
+        if self.api is None:
+            raise Invalid("apiserver", f"the {tier} calls the apiserver: give its address")
+        return self.api
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         self.tasks.append(asyncio.ensure_future(coro))
@@ -75,61 +84,16 @@ class Context:
 
 
 Builder = Callable[[Context], Awaitable[Sequence[Service]]]
+Observer = Callable[[Context], list[Callable[[], None]]]
 
 
 @dataclass(frozen=True, slots=True)
 class Tier:
     name: str
     port: int  # the default port; ``sigma up`` and compose use it
-    builder: str = ""  # "module:function" returning the tier's services; "" serves health only
-    settings: str = ""  # "module:Class", the tier's settings dataclass; "" for none
-    observer: str = ""  # "module:function" starting the tier's metrics; returns removals
-
-    async def build(self, ctx: Context) -> Sequence[Service]:
-        if not self.builder:
-            return []
-        builder: Builder = _resolve(self.builder)
-        return await builder(ctx)
-
-    def observe(self, ctx: Context) -> list[Callable[[], None]]:
-        return list(_resolve(self.observer)(ctx)) if self.observer else []
-
-    def settings_class(self) -> type[Any] | None:
-        return _resolve(self.settings) if self.settings else None
-
-
-def _resolve(path: str) -> Any:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
-TIERS: dict[str, Tier] = {
-    t.name: t
-    for t in (
-        Tier(
-            "apiserver",
-            7070,
-            "sigma.apiserver.tier:build",
-            "sigma.apiserver.settings:ApiServerSettings",
-            "sigma.observe:apiserver",
-        ),
-        Tier("scheduler", 7071, "sigma.scheduler.tier:build", "", "sigma.observe:scheduler"),
-        Tier(
-            "colocator",
-            7072,
-            "sigma.colocator.tier:build",
-            "sigma.colocator.settings:ColocatorSettings",
-            "sigma.observe:colocator",
-        ),
-        Tier(
-            "slave",
-            7073,
-            "sigma.slave.tier:build",
-            "sigma.slave.settings:SlaveSettings",
-            "sigma.observe:slave",
-        ),
-    )
-}
+    build: Builder | None = None  # None serves health only
+    settings: type[Any] | None = None  # the tier's settings dataclass, if it has one
+    observe: Observer | None = None  # starts the tier's metrics; returns their removals
 
 
 def _secure_config(security: Security) -> dict[str, Any]:
@@ -154,8 +118,8 @@ def parse_listen(listen: str, default_port: int) -> tuple[str, int]:
     return host, int(port)
 
 
-async def run(
-    names: Sequence[str],
+async def serve(
+    tiers: Sequence[Tier],
     *,
     store_url: str,
     bus_url: str,
@@ -165,12 +129,16 @@ async def run(
     on_ready: Callable[[dict[str, str]], None] | None = None,
     metrics: tuple[str, int] | None = None,
     security: Security | None = None,
+    apiserver: str = "",
+    token: str = "",
 ) -> None:
-    """Run the named tiers until ``stop`` is set; ``on_ready`` gets each tier's address (and
+    """Serve ``tiers`` until ``stop`` is set; ``on_ready`` gets each tier's address (and
     under ``"metrics"`` the Prometheus endpoint's, when ``metrics`` asks for one).
 
     ``security`` (tokens, TLS) applies to every tier served here; without a token file they
-    answer anyone, which is logged once as a warning.
+    answer anyone, which is logged once as a warning. A tier that calls the apiserver reaches
+    it at ``apiserver``, or at the apiserver served here before it, as ``token`` with this
+    process's certificate.
     """
     before = asyncio.all_tasks()
     secure = _secure_config(security or Security())
@@ -179,6 +147,7 @@ async def run(
     contexts: list[Context] = []
     servers: list[tuple[str, RpcServer]] = []
     removals: list[Callable[[], None]] = []
+    clients: list[GrpcApi] = []
     exporter = MetricsServer(REGISTRY, *metrics) if metrics is not None else None
     try:
         await store.revision()  # fail fast on an unreachable store
@@ -186,17 +155,21 @@ async def run(
             log.warning("no --auth-tokens: every caller may read and change every namespace")
         if exporter is not None:
             await exporter.start()
-        for name in names:
-            tier = TIERS[name]
-            host, port = listen[name]
-            ctx = Context(store, bus, (settings or {}).get(name))
+        for tier in tiers:
+            host, port = listen[tier.name]
+            ctx = Context(store, bus, (settings or {}).get(tier.name))
+            if apiserver:
+                clients.append(_client(apiserver, token, security or Security()))
+                ctx.api = clients[-1]
             contexts.append(ctx)
-            server = RpcServer(
-                await tier.build(ctx), ServerConfig(host=host, port=port, tier=name, **secure)
-            )
-            removals += tier.observe(ctx)
+            services = await tier.build(ctx) if tier.build is not None else []
+            config = ServerConfig(host=host, port=port, tier=tier.name, **secure)
+            server = RpcServer(services, config)
+            removals += tier.observe(ctx) if tier.observe is not None else []
             await server.start()
-            servers.append((name, server))
+            servers.append((tier.name, server))
+            if tier.name == "apiserver" and not apiserver:
+                apiserver = _local(server.address)
         if on_ready is not None:
             ready = {name: server.address for name, server in servers}
             on_ready(ready | ({"metrics": exporter.address} if exporter is not None else {}))
@@ -212,9 +185,25 @@ async def run(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for client in clients:
+            await client.close()
         await bus.close()
         await store.close()
         await _report_leftovers(before)
+
+
+def _client(target: str, token: str, security: Security) -> GrpcApi:
+    """The apiserver client of one tier: TLS with this process's own certificate when on."""
+    credentials = None
+    if security.tls:
+        credentials = channel_credentials(security.tls_ca, security.tls_cert, security.tls_key)
+    return GrpcApi(target, token=token, credentials=credentials)
+
+
+def _local(address: str) -> str:
+    """A listen address as a client dials it: 0.0.0.0 and :: mean this machine."""
+    host, _, port = address.rpartition(":")
+    return f"127.0.0.1:{port}" if host in ("0.0.0.0", "[::]", "::", "") else address
 
 
 LEFTOVER_MESSAGE = "tasks still pending after stop"

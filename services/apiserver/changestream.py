@@ -2,8 +2,8 @@
 
 The store is the outbox. ``ChangeStream`` watches the object tree from a checkpointed revision,
 turns each change of a known kind into a ``sigma.v1.Event`` and publishes it to the kind's topic
-(``sigma.events``), keyed by the object key. The checkpoint at ``CHECKPOINT_KEY`` is the revision
-through which every change is acknowledged by the bus, so:
+(``sigma.events``), keyed by the object key. The checkpoint (``sigma.events.CHECKPOINT_KEY``)
+is the revision through which every change is acknowledged by the bus, so:
 
 - a bus outage delays events and loses none: a failed publish is retried (jittered backoff,
   bounded per attempt, unbounded overall) and the checkpoint never passes it;
@@ -46,20 +46,28 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from sigma import events
 from sigma.bus import Bus
 from sigma.clock import Clock, SystemClock
 from sigma.election import Elector
 from sigma.errors import Compacted, SigmaError
-from sigma.events import TOPIC_PREFIX, Encoding, encode, topic_for, topic_specs
+from sigma.events import (
+    CHECKPOINT_KEY,
+    TOPIC_PREFIX,
+    Encoding,
+    encode,
+    read_checkpoint,
+    topic_for,
+    topic_specs,
+)
 from sigma.log import get_logger
 from sigma.resources import KINDS, kind_of_key, to_event
 from sigma.resources.kinds import ROOT
-from sigma.store import Compare, EventType, KeyValue, Put, Store, WatchEvent
+from sigma.store import Compare, EventType, Put, Store, WatchEvent
 from sigma.v1 import event_pb2
 
 log = get_logger("sigma.apiserver.changestream")
 
-CHECKPOINT_KEY = f"{ROOT}checkpoints/changestream"
 LEADERSHIP = "changestream"  # the election among apiserver replicas (sigma.election)
 RESYNC_PAGE = 500
 
@@ -101,23 +109,6 @@ class _Item:
 
 
 _END = _Item(through=-1)  # the watch ended (store closed): publish what is queued, then stop
-
-
-async def read_checkpoint(store: Store, key: str = CHECKPOINT_KEY) -> tuple[int, KeyValue | None]:
-    """The checkpointed revision (0 when none) and the key as stored."""
-    kv = await store.get(key)
-    if kv is None:
-        return 0, None
-    return int(json.loads(kv.value)["revision"]), kv
-
-
-async def safe_compaction_revision(store: Store, key: str = CHECKPOINT_KEY) -> int | None:
-    """The highest revision the store may be compacted to without losing unpublished changes.
-
-    None when no stream has checkpointed yet (nothing to protect).
-    """
-    revision, kv = await read_checkpoint(store, key)
-    return revision + 1 if kv is not None else None
 
 
 class ChangeStream:
@@ -165,8 +156,8 @@ class ChangeStream:
             await self.leadership(self._supervised)
 
     async def safe_compaction_revision(self) -> int | None:
-        """See the module function: compaction must not pass this revision."""
-        return await safe_compaction_revision(self.store, self.checkpoint_key)
+        """See ``sigma.events``: compaction must not pass this revision."""
+        return await events.safe_compaction_revision(self.store, self.checkpoint_key)
 
     # -- sessions -----------------------------------------------------------------------------
 

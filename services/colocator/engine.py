@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from google.protobuf.message import DecodeError
 
+from sigma.apiclient import ApiCalls
 from sigma.bus import Bus, Message
 from sigma.clock import Clock
 from sigma.colocator.arbitration import BatchPod, choose_victims, overage
@@ -24,7 +25,7 @@ from sigma.colocator.budget import Policy, Res, Sample, reason_for, settle, term
 from sigma.colocator.ledger import Change, History, Ledger
 from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.wire import batch_pod, decision, sample_of
-from sigma.colocator.writes import StoreWrites
+from sigma.colocator.writes import NodeWrites
 from sigma.errors import Conflict, NotFound, SigmaError
 from sigma.log import get_logger
 from sigma.observe import record_lag
@@ -56,6 +57,7 @@ class Colocator:
         *,
         clock: Clock,
         wall: Callable[[], float],
+        api: ApiCalls,
     ) -> None:
         self.store, self.bus, self.settings = store, bus, settings
         self.clock, self.wall = clock, wall
@@ -63,7 +65,8 @@ class Colocator:
         self.history = History(keep=max(settings.window, settings.stale_after) * 2)
         self.ledger = Ledger(settings.ledger_limit)
         self.decisions: deque[event_pb2.ColocationDecision] = deque(maxlen=settings.decisions_limit)
-        self.writes = StoreWrites(store, wall)
+        self.writes = NodeWrites(store, wall)
+        self.api = api
         self.pods = Repository(store, POD)
         self.published: dict[str, Published] = {}
         self.partition_of: dict[str, tuple[str, int]] = {}
@@ -142,13 +145,12 @@ class Colocator:
         await self.evict(node, victims, "OnlineStarved", message)
 
     async def evict(self, node: str, victims: Sequence[BatchPod], reason: str, message: str) -> int:
-        """Evict ``victims`` through the apiserver's path and record each; returns how many."""
+        """Evict ``victims`` through the apiserver's Pods.Evict and record each; how many went."""
         now = self.wall()
         done = 0
         for victim in victims:
-            try:
-                await self.writes.evict(victim.key)
-            except NotFound:
+            namespace, _, name = victim.key.partition("/")
+            if not await self.api.evict(namespace, name, reason):
                 continue
             done += 1
             await self.decide(decision(EVICT, node, victim.key, reason, now, message=message))

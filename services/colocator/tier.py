@@ -27,11 +27,12 @@ ELECTION = "colocator-timesharing"
 async def build(ctx: Context) -> Sequence[Service]:
     settings: ColocatorSettings = ctx.settings or ColocatorSettings()
     clock = ctx.clock
-    engine = Colocator(ctx.store, ctx.bus, settings, clock=clock, wall=ctx.wall)
+    api = ctx.require_api("colocator")
+    engine = Colocator(ctx.store, ctx.bus, settings, clock=clock, wall=ctx.wall, api=api)
     await ctx.ensure_topics([TopicSpec(settings.usage_topic), TopicSpec(settings.decision_topic)])
     stop = asyncio.Event()
     ctx.spawn(engine.consume(stop), "colocator-consume")
-    sharing = TimeSharing(engine.writes, engine.decide, ctx.wall)
+    sharing = TimeSharing(ctx.store, api, engine.decide, ctx.wall)
     learner = ProfileLearner(
         ctx.store,
         ctx.wall,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from sigma.apiclient import ApiCalls
 from sigma.colocator.timesharing import decision_kind, plan, profile_of
 from sigma.colocator.wire import decision
-from sigma.colocator.writes import StoreWrites
 from sigma.errors import SigmaError
 from sigma.log import get_logger
 from sigma.resources import APP, Repository
+from sigma.store import Store
 from sigma.v1 import app_pb2, event_pb2
 
 log = get_logger("sigma.colocator.timesharing")
@@ -43,11 +44,13 @@ def wanted(app: app_pb2.App, wall: float) -> tuple[int, float] | None:
 
 
 class TimeSharing:
-    def __init__(self, writes: StoreWrites, decide: Decide, wall: Callable[[], float]) -> None:
-        self.writes = writes
+    def __init__(
+        self, store: Store, api: ApiCalls, decide: Decide, wall: Callable[[], float]
+    ) -> None:
+        self.api = api
         self.decide = decide
         self.wall = wall
-        self.apps = Repository(writes.store, APP)
+        self.apps = Repository(store, APP)
 
     async def tick(self) -> int:
         """One pass over all apps; returns how many were rescaled."""
@@ -71,12 +74,12 @@ class TimeSharing:
             if not app.status.time_sharing_replicas:
                 # Record the first decision even when it keeps spec.replicas, so the status
                 # always says what the loop wants once it has looked at the app.
-                await self.writes.time_sharing(app.meta.namespace, app.meta.name, replicas)
+                await self.api.time_share(app.meta.namespace, app.meta.name, replicas, "Hold")
                 return 1
             return 0
         direction, reason = kind
         key = f"{app.meta.namespace}/{app.meta.name}"
-        await self.writes.time_sharing(app.meta.namespace, app.meta.name, replicas)
+        await self.api.time_share(app.meta.namespace, app.meta.name, replicas, reason)
         message = f"profile load {load:.2f} of peak for the coming lead window"
         await self.decide(
             decision(

@@ -154,7 +154,10 @@ class Cluster:
                 "--node-lease-ttl", "5", "--heartbeat-status-interval", "5",
             ]  # fmt: skip
         if tier == "colocator":
-            return ["--identity", f"colocator-{i}", "--tick-interval", "2", "--rise-hold", "2"]
+            return [
+                "--identity", f"colocator-{i}", "--tick-interval", "2", "--rise-hold", "2",
+                "--apiserver", ",".join(self.apiservers),
+            ]  # fmt: skip
         if tier == "slave":
             cpus = self.shape.node_cpus
             return [

@@ -142,9 +142,21 @@ class Run:
         return time.monotonic() - began
 
     async def pick(self, name: str) -> pod_pb2.Pod:
-        await self.until(lambda: self.whole(name), f"{name} whole before a fault")
-        live = [p for p in await self.app_pods(name) if ready(p)]
-        return self.random.choice(live)
+        """A ready pod of the App's current template (a rolling upgrade removes the others,
+        which would end a kill's pod instead of restarting it), once the App is whole."""
+        current: list[pod_pb2.Pod] = []
+
+        async def candidates() -> bool:
+            if not await self.whole(name):
+                return False
+            got = await rpc.unary(self.apps.Get, api.GetAppRequest(namespace=NAMESPACE, name=name))
+            digest = got.status.current_template_hash
+            pods = await self.app_pods(name)
+            current[:] = [p for p in pods if ready(p) and p.spec.template_hash == digest]
+            return bool(current)
+
+        await self.until(candidates, f"{name} whole, with pods of its template, before a fault")
+        return self.random.choice(current)
 
     # -- faults -------------------------------------------------------------------------------
     async def kill(self, name: str) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from sigma.apiserver.changestream import read_checkpoint
+from sigma.events import read_checkpoint
 from sigma.store import open_store
 from sigma.tiers import LEFTOVER_MESSAGE
 from tests.chaos._checks import Snapshot, read_stream, store_history

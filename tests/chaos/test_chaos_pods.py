@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from sigma.cli.tiers import TIERS, run
 from sigma.colocator.settings import ColocatorSettings
 from sigma.slave.settings import SlaveSettings
 from sigma.store import open_store
-from sigma.tiers import TIERS, run
 from tests.chaos._checks import Snapshot
 from tests.chaos._cluster import Cluster, Shape, children_alive
 from tests.chaos._figures import record

@@ -26,6 +26,9 @@ def _specific() -> dict[str, Message]:
         "CreateAppRequest": api.CreateAppRequest(namespace=TEAM, app=samples.app("shop")),
         "UpgradeAppRequest": api.UpgradeAppRequest(namespace=TEAM, name="web", template=template),
         "ScaleAppRequest": api.ScaleAppRequest(namespace=TEAM, name="web", replicas=2),
+        "TimeShareAppRequest": api.TimeShareAppRequest(
+            namespace=TEAM, name="web", replicas=1, reason="Trough"
+        ),
         "CreateBatchJobRequest": api.CreateBatchJobRequest(
             namespace=TEAM, job=samples.batch_job("nightly")
         ),

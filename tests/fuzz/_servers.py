@@ -31,13 +31,15 @@ from sigma.apiserver.api import Api
 from sigma.apiserver.settings import ApiServerSettings
 from sigma.apiserver.tier import services
 from sigma.bus.memory import MemoryBus
+from sigma.cli.inprocess import InProcessApi
+from sigma.cli.tiers import TIERS
 from sigma.resources import POD, Repository, kind_of_key
 from sigma.resources.kinds import ROOT
 from sigma.slave.settings import SlaveSettings
 from sigma.store.codec import decode
 from sigma.store.memory import MemoryStore
 from sigma.testing.clock import ManualClock
-from sigma.tiers import TIERS, Context
+from sigma.tiers import Context
 from sigma.v1 import apiserver_pb2, colocator_pb2, meta_pb2, pod_pb2, scheduler_pb2, slave_pb2
 from sigma.v1 import apiserver_pb2_grpc as stubs
 
@@ -172,6 +174,7 @@ async def _start(thread: LoopThread) -> tuple[list[rpc.RpcServer], list[MemorySt
     clock = ManualClock()
     tier_store = MemoryStore(clock=clock)
     ctx = Context(tier_store, MemoryBus(clock=clock), clock=clock)
+    ctx.api = InProcessApi(tier_store)  # the colocator's evictions and time-sharing asks
     built = []
     for name in ("scheduler", "colocator", "slave"):
         ctx.settings = (

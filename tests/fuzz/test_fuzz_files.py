@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sigma.cli.sim import TraceError, load_cluster_usage, load_jobs
 from sigma.ctl._manifest import parse
 from sigma.errors import Invalid
-from sigma.sim import TraceError, load_cluster_usage, load_jobs
 from tests.fuzz._checks import fuzz_settings
 from tests.fuzz._strategies import HOSTILE_TEXT
 

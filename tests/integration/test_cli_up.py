@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
+from sigma.cli.tiers import TIERS
 from sigma.rpc.probe import check
-from sigma.tiers import TIERS
 
 
 async def _read_addresses(proc: asyncio.subprocess.Process) -> dict[str, str]:

@@ -10,8 +10,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from sigma import rpc
+from sigma.cli.tiers import run
 from sigma.errors import NotFound
-from sigma.tiers import run
 from sigma.v1 import apiserver_pb2 as api
 from sigma.v1 import apiserver_pb2_grpc as stubs
 from sigma.v1 import scheduler_pb2, scheduler_pb2_grpc

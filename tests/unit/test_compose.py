@@ -7,8 +7,9 @@ import pytest
 import yaml
 
 from sigma import config
-from sigma.cli import TierConfig, build_parser
-from sigma.tiers import TIERS, parse_listen
+from sigma.cli.command import TierConfig, build_parser
+from sigma.cli.tiers import TIERS
+from sigma.tiers import parse_listen
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "compose" / "docker-compose.yml").read_text())

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from sigma.rpc import Service
-from sigma.tiers import LEFTOVER_MESSAGE, TIERS, Context, Tier, run
+from sigma.tiers import LEFTOVER_MESSAGE, Context, Tier, serve
 
 _leaks: list[asyncio.Task[None]] = []
 
@@ -27,13 +27,13 @@ async def tidy(ctx: Context) -> Sequence[Service]:
     return []
 
 
-async def _serve(name: str) -> None:
+async def _serve(tier: Tier) -> None:
     stop = asyncio.Event()
-    await run(
-        [name],
+    await serve(
+        [tier],
         store_url="memory://",
         bus_url="memory://",
-        listen={name: ("127.0.0.1", 0)},
+        listen={tier.name: ("127.0.0.1", 0)},
         stop=stop,
         on_ready=lambda _: stop.set(),
     )
@@ -43,12 +43,10 @@ async def _serve(name: str) -> None:
 async def test_teardown_names_only_the_tasks_left_behind(
     builder: str,
     leaked: list[str],
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setitem(TIERS, builder, Tier(builder, 0, f"{__name__}:{builder}"))
     with caplog.at_level(logging.WARNING, logger="sigma.tiers"):
-        await _serve(builder)
+        await _serve(Tier(builder, 0, {"leaky": leaky, "tidy": tidy}[builder]))
     reports = [r for r in caplog.records if r.getMessage() == LEFTOVER_MESSAGE]
     names = [t.split()[0] for r in reports for t in r.tasks]  # type: ignore[attr-defined]
     assert names == leaked

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sigma.apiserver.changestream import safe_compaction_revision
 from sigma.apiserver.tasks.writes import Fence
 from sigma.errors import Compacted
+from sigma.events import safe_compaction_revision
 from sigma.log import get_logger
 from sigma.store import Store
 

@@ -16,12 +16,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 
 import pytest
 
-from sigma.apiserver.changestream import CHECKPOINT_KEY, ChangeStream, elected, read_checkpoint
+from sigma.apiserver.changestream import ChangeStream, elected
 from sigma.bus import Bus, Message, Position, TopicSpec
 from sigma.bus.kafka import KafkaBus
 from sigma.bus.memory import MemoryBus
 from sigma.errors import Unavailable
-from sigma.events import TOPICS, Deduper, Encoding, decode, revision_of, topics
+from sigma.events import (
+    CHECKPOINT_KEY,
+    TOPICS,
+    Deduper,
+    Encoding,
+    decode,
+    read_checkpoint,
+    revision_of,
+    topics,
+)
 from sigma.resources import APP, NODE, POD, Repository
 from sigma.store import Store, open_store
 from sigma.store.memory import MemoryStore

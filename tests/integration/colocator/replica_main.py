@@ -11,6 +11,7 @@ import sys
 import time
 
 from sigma.bus.kafka import KafkaBus
+from sigma.cli.inprocess import InProcessApi
 from sigma.clock import SystemClock
 from sigma.colocator.engine import Colocator
 from sigma.colocator.settings import ColocatorSettings
@@ -30,7 +31,14 @@ async def main(
         refresh_after=0.0,  # write on every report, so the writer is visible all the time
         evict=False,
     )
-    engine = Colocator(store, bus, settings, clock=SystemClock(), wall=time.time)
+    engine = Colocator(
+        store,
+        bus,
+        settings,
+        clock=SystemClock(),
+        wall=time.time,
+        api=InProcessApi(store, wall=time.time),
+    )
     await engine.consume(asyncio.Event())
 
 

@@ -7,6 +7,7 @@ from google.protobuf.duration_pb2 import Duration
 
 from sigma import rpc
 from sigma.bus.memory import MemoryBus
+from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.api import service
 from sigma.colocator.engine import Colocator
 from sigma.colocator.settings import ColocatorSettings
@@ -23,7 +24,14 @@ T0 = 1_700_000_000.0
 
 async def test_colocator_rpcs() -> None:
     store, bus, wall = MemoryStore(), MemoryBus(), [T0]
-    engine = Colocator(store, bus, ColocatorSettings(), clock=ManualClock(), wall=lambda: wall[0])
+    engine = Colocator(
+        store,
+        bus,
+        ColocatorSettings(),
+        clock=ManualClock(),
+        wall=lambda: wall[0],
+        api=InProcessApi(store, wall=lambda: wall[0]),
+    )
     for name in ("n1", "n2"):
         await add_node(store, name)
     # n1: online 2000 then 4000 (two budget changes); n2: online 1000, batch 3000

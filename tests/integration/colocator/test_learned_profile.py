@@ -7,6 +7,7 @@ import random
 import pytest
 
 from sigma.bus.memory import MemoryBus
+from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.engine import Colocator
 from sigma.colocator.profiles import ProfileLearner
 from sigma.colocator.settings import ColocatorSettings
@@ -29,9 +30,16 @@ def curve(hour: int) -> float:
 
 async def test_profile_learned_from_usage_then_used() -> None:
     store, bus, wall = MemoryStore(), MemoryBus(), [DAY0]
-    engine = Colocator(store, bus, ColocatorSettings(), clock=ManualClock(), wall=lambda: wall[0])
+    engine = Colocator(
+        store,
+        bus,
+        ColocatorSettings(),
+        clock=ManualClock(),
+        wall=lambda: wall[0],
+        api=InProcessApi(store, wall=lambda: wall[0]),
+    )
     learner = ProfileLearner(store, lambda: wall[0], slot_seconds=900, min_history=86400 - 600)
-    sharing = TimeSharing(engine.writes, engine.decide, lambda: wall[0])
+    sharing = TimeSharing(engine.store, engine.api, engine.decide, lambda: wall[0])
     await add_node(store, "n1")
     await add_app(store, "web", [], replicas=10, floor=3)
     pods = [f"default/web-{i}" for i in range(10)]

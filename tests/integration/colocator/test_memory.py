@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from sigma.bus.memory import MemoryBus
+from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.api import ColocatorServicer
 from sigma.colocator.engine import Colocator
 from sigma.colocator.settings import ColocatorSettings
@@ -35,7 +36,14 @@ class Wall:
 @pytest.fixture
 async def rig():  # type: ignore[no-untyped-def]
     store, bus, wall = MemoryStore(), MemoryBus(), Wall()
-    engine = Colocator(store, bus, ColocatorSettings(), clock=ManualClock(), wall=wall)
+    engine = Colocator(
+        store,
+        bus,
+        ColocatorSettings(),
+        clock=ManualClock(),
+        wall=wall,
+        api=InProcessApi(store, wall=wall),
+    )
     await add_node(store, "n1")
     yield store, bus, wall, engine
     await bus.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from sigma.bus.memory import MemoryBus
+from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.api import ColocatorServicer
 from sigma.colocator.engine import Colocator
 from sigma.colocator.leader import lead
@@ -41,10 +42,17 @@ async def deleting(store: MemoryStore) -> set[str]:
 async def test_unschedulable_online_pod_evicts_batch_after_the_grace() -> None:
     store, bus, wall = MemoryStore(), MemoryBus(), [T0]
     settings = ColocatorSettings(pending_grace=5.0, pending_cooldown=60.0)
-    engine = Colocator(store, bus, settings, clock=ManualClock(), wall=lambda: wall[0])
+    engine = Colocator(
+        store,
+        bus,
+        settings,
+        clock=ManualClock(),
+        wall=lambda: wall[0],
+        api=InProcessApi(store, wall=lambda: wall[0]),
+    )
     pending = PendingArbiter(engine)
     learner = ProfileLearner(store, lambda: wall[0])
-    sharing = TimeSharing(engine.writes, engine.decide, lambda: wall[0])
+    sharing = TimeSharing(engine.store, engine.api, engine.decide, lambda: wall[0])
     await add_node(store, "n1")
     for name, qos, priority, asks, _used in PODS:
         await add_pod(store, f"default/{name}", "n1", qos, priority, T0 - 600, cpu=asks)

@@ -9,6 +9,7 @@ replica count the cluster runs is the shared ``target_replicas`` of the stored A
 from __future__ import annotations
 
 from sigma.bus.memory import MemoryBus
+from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.engine import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.timeshare_loop import TimeSharing
@@ -28,8 +29,15 @@ CURVE = [0.2 if 1 <= h < 6 else 0.5 if h in (0, 6, 7, 8, 21, 22, 23) else 1.0 fo
 async def test_a_day_of_time_sharing() -> None:
     store, bus = MemoryStore(), MemoryBus()
     wall = [DAY0]
-    engine = Colocator(store, bus, ColocatorSettings(), clock=ManualClock(), wall=lambda: wall[0])
-    sharing = TimeSharing(engine.writes, engine.decide, lambda: wall[0])
+    engine = Colocator(
+        store,
+        bus,
+        ColocatorSettings(),
+        clock=ManualClock(),
+        wall=lambda: wall[0],
+        api=InProcessApi(store, wall=lambda: wall[0]),
+    )
+    sharing = TimeSharing(engine.store, engine.api, engine.decide, lambda: wall[0])
     await add_node(store, "n1")
     await add_app(store, "web", CURVE, replicas=10, floor=3)
     apps, nodes = Repository(store, APP), Repository(store, NODE)

@@ -12,10 +12,10 @@ from sigma import events, rpc
 from sigma.apiserver import samples
 from sigma.apiserver.settings import ApiServerSettings
 from sigma.bus import open_bus
+from sigma.cli.tiers import TIERS, run
 from sigma.resources import POD, Repository
 from sigma.slave.settings import SlaveSettings
 from sigma.store import Store
-from sigma.tiers import TIERS, run
 from sigma.v1 import apiserver_pb2 as api
 from sigma.v1 import apiserver_pb2_grpc as stubs
 from sigma.v1 import pod_pb2

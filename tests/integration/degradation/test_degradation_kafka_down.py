@@ -16,7 +16,7 @@ import time
 import pytest
 
 from sigma import rpc
-from sigma.apiserver.changestream import read_checkpoint
+from sigma.events import read_checkpoint
 from sigma.store import Store, open_store
 from sigma.testing.etcd import EtcdEngine
 from sigma.testing.kafka import KafkaEngine

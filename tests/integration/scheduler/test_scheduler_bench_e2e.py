@@ -2,9 +2,9 @@
 
 import pytest
 
+from sigma.cli.bench.scheduler_e2e import clean, run_e2e
 from sigma.resources.kinds import NODE, NODE_ALLOCATION, POD
 from sigma.scheduler.allocation import over_capacity
-from sigma.scheduler.bench_e2e import clean, run_e2e
 from sigma.scheduler.convert import node_row
 from sigma.store import open_store
 from sigma.store.codec import decode

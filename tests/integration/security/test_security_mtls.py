@@ -22,12 +22,12 @@ from sigma import rpc
 from sigma.apiserver.settings import ApiServerSettings
 from sigma.auth import CLUSTER_READ, CONTROL, Security, current, devca
 from sigma.cli import main
+from sigma.cli.tiers import run
 from sigma.ctl._client import Client
 from sigma.ctl._config import CtlConfig
 from sigma.errors import PermissionDenied, Unauthenticated
 from sigma.log import JsonFormatter
 from sigma.rpc import probe
-from sigma.tiers import run
 from sigma.v1 import apiserver_pb2 as api
 
 SERVICE = "sigma.test.Who"

@@ -28,6 +28,7 @@ from sigma.apiserver.settings import ApiServerSettings
 from sigma.apiserver.tier import services as apiserver_services
 from sigma.auth import Rule, Security, digest
 from sigma.bus.memory import MemoryBus
+from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.api import service as colocator_service
 from sigma.colocator.engine import Colocator
 from sigma.colocator.settings import ColocatorSettings
@@ -200,6 +201,10 @@ CASES: dict[str, Case] = {
     "sigma.v1.Apps/Delete": Case(req(api.DeleteAppRequest, name="gone")),
     "sigma.v1.Apps/Scale": Case(req(api.ScaleAppRequest, name="web", replicas=1)),
     "sigma.v1.Apps/Upgrade": Case(req(api.UpgradeAppRequest, name="web", template=_template)),
+    "sigma.v1.Apps/TimeShare": Case(
+        req(api.TimeShareAppRequest, name="web", replicas=1),
+        ok=grpc.StatusCode.FAILED_PRECONDITION,  # the sample App has time-sharing off
+    ),
     "sigma.v1.BatchJobs/Create": Case(req(api.CreateBatchJobRequest, job=samples.batch_job("j"))),
     "sigma.v1.BatchJobs/Get": Case(req(api.GetBatchJobRequest, name="etl")),
     "sigma.v1.BatchJobs/List": Case(req(api.ListBatchJobsRequest)),
@@ -273,7 +278,14 @@ async def cluster(token_file: Path) -> AsyncIterator[Cluster]:
     """
     api_store, slave_store, bus, clock = MemoryStore(), MemoryStore(), MemoryBus(), ManualClock()
     settings = ApiServerSettings(namespaces=("a", "b", "system"), watch_bookmark_interval=0.05)
-    colocator = Colocator(api_store, bus, ColocatorSettings(), clock=clock, wall=lambda: 0.0)
+    colocator = Colocator(
+        api_store,
+        bus,
+        ColocatorSettings(),
+        clock=clock,
+        wall=lambda: 0.0,
+        api=InProcessApi(api_store, wall=lambda: 0.0),
+    )
     runtime = SimulatedCluster(clock).runtime("n1", 4, 8 << 30)
     agent = SlaveAgent(
         "n1",

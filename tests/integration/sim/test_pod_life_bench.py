@@ -6,7 +6,7 @@ import json
 import pytest
 
 from sigma.cli import main as cli
-from sigma.sim import floor
+from sigma.cli.bench import podlife as floor
 
 
 def test_prints_one_line_per_informer_count_against_the_run_without(

@@ -20,14 +20,14 @@ from typing import Any
 import pytest
 
 from sigma.cli import main as cli_main
-from sigma.sim.replay import MODES, Outcome, Timing, replay
-from sigma.sim.report import build_report
-from sigma.sim.run import main as sim_main
-from sigma.sim.run import samples
-from sigma.sim.scale import Scale
-from sigma.sim.trace import Trace, TraceFiles, load_trace
-from sigma.sim.vloop import run_virtual
-from sigma.sim.workload import Knobs, Workload
+from sigma.cli.sim.replay import MODES, Outcome, Timing, replay
+from sigma.cli.sim.report import build_report
+from sigma.cli.sim.run import main as sim_main
+from sigma.cli.sim.run import samples
+from sigma.cli.sim.scale import Scale
+from sigma.cli.sim.trace import Trace, TraceFiles, load_trace
+from sigma.cli.sim.vloop import run_virtual
+from sigma.cli.sim.workload import Knobs, Workload
 
 GIB = 2**30
 FILES = TraceFiles()

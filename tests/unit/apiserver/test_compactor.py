@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from sigma.apiserver.changestream import CHECKPOINT_KEY
 from sigma.apiserver.controllers.compactor import Compactor, target
 from sigma.errors import Compacted
+from sigma.events import CHECKPOINT_KEY
 from sigma.store.memory import MemoryStore
 
 

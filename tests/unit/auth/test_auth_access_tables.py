@@ -48,7 +48,7 @@ METHODS = proto_methods()
 
 def test_every_proto_service_has_a_table() -> None:
     assert set(METHODS) == set(TABLES)
-    assert sum(len(m) for m in METHODS.values()) == 40  # the RPCs the integration test covers
+    assert sum(len(m) for m in METHODS.values()) == 41  # the RPCs the integration test covers
 
 
 @pytest.mark.parametrize("service", sorted(METHODS))
@@ -65,7 +65,7 @@ def test_writes_and_control_are_where_expected() -> None:
         if rule.verb != "read"
     }
     assert changing == {
-        *(f"sigma.v1.Apps/{m}" for m in ("Create", "Delete", "Scale", "Upgrade")),
+        *(f"sigma.v1.Apps/{m}" for m in ("Create", "Delete", "Scale", "Upgrade", "TimeShare")),
         *(f"sigma.v1.BatchJobs/{m}" for m in ("Create", "Delete", "Cancel")),
         *(f"sigma.v1.Pods/{m}" for m in ("Delete", "UpdateStatus", "Evict")),
         *(

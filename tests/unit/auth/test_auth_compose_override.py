@@ -5,8 +5,8 @@ from pathlib import Path
 import yaml
 
 from sigma import config
-from sigma.cli import TierConfig
-from sigma.tiers import TIERS
+from sigma.cli.command import TierConfig
+from sigma.cli.tiers import TIERS
 
 ROOT = Path(__file__).resolve().parents[3]
 SECURE = yaml.safe_load((ROOT / "compose" / "docker-compose.secure.yml").read_text())

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from sigma.scheduler import bench
+from sigma.cli.bench import scheduler as bench
 
 
 @pytest.mark.parametrize("workload", ["basic", "spreading", "preemption"])

@@ -7,11 +7,11 @@ import csv
 
 import numpy as np
 
+from sigma.cli.sim._csv import open_text
+from sigma.cli.sim.trace import default_trace_dir
 from sigma.scheduler.framework import DEFAULT_SPREAD, Cache, NodeRow, PodInfo
 from sigma.scheduler.framework.types import CHASSIS, CORE_SWITCH, HOST
 from sigma.scheduler.plugins.registry import build, default_profile
-from sigma.sim._csv import open_text
-from sigma.sim.trace import default_trace_dir
 
 META = default_trace_dir() / "machine_meta.csv"
 GiB = 1 << 30

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from sigma.sim.trace import default_trace_dir
+from sigma.cli.sim.trace import default_trace_dir
 
 
 @pytest.fixture(scope="session")

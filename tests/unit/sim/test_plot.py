@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.image import imread
 
-from sigma.sim.plot import COLOURS, Usage, heatmap_chart, mode_panel, save, utilisation_chart
-from sigma.sim.run import ProgressBar
+from sigma.cli.sim.plot import COLOURS, Usage, heatmap_chart, mode_panel, save, utilisation_chart
+from sigma.cli.sim.run import ProgressBar
 
 DAY1 = 86400.0  # trace hour 24: the replay's default window start
 

@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from sigma.errors import Invalid
-from sigma.sim import (
+from sigma.cli.sim import (
     Eviction,
     JobRecord,
     NodeSample,
@@ -14,6 +13,7 @@ from sigma.sim import (
     build_report,
     percentile,
 )
+from sigma.errors import Invalid
 
 GIB = 2**30
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sigma
-from sigma.sim import (
+import sigma.cli.sim
+from sigma.cli.sim import (
     MEMORY_100_BYTES,
     Scale,
     app_load,
@@ -17,10 +17,10 @@ from sigma.sim import (
     load_machines,
     load_trace,
 )
-from sigma.sim import containers as containers_module
-from sigma.sim._csv import TraceError, open_text
-from sigma.sim.batch import _read as read_batch
-from sigma.sim.trace import SHIPPED, default_trace_dir
+from sigma.cli.sim import containers as containers_module
+from sigma.cli.sim._csv import TraceError, open_text
+from sigma.cli.sim.batch import _read as read_batch
+from sigma.cli.sim.trace import SHIPPED, default_trace_dir
 
 
 def test_machines_latest_row_wins_and_topology_levels(data: Path) -> None:
@@ -114,7 +114,7 @@ def test_the_excerpts_ship_inside_the_package(monkeypatch) -> None:
     """A clone with nothing beside it replays: the default folder is in the package itself."""
     monkeypatch.delenv("SIGMA_TRACE_DIR", raising=False)
     folder = default_trace_dir()
-    assert folder == SHIPPED and Path(sigma.__file__).parent in folder.parents
+    assert folder == SHIPPED and Path(sigma.cli.sim.__file__).parent == folder.parent
     assert len(load_machines(folder / "machine_meta.csv")) == 4033
 
 

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sigma.errors import Invalid
-from sigma.sim import (
+from sigma.cli.sim import (
     Scale,
     TaskName,
     TraceError,
@@ -16,6 +15,7 @@ from sigma.sim import (
     load_machines,
     parse_task_name,
 )
+from sigma.errors import Invalid
 
 HEADER = "task_name,instance_num,job_name,task_type,status,start_time,end_time,plan_cpu,plan_mem\n"
 USAGE_HEADER = "cpu_util_percent,mem_util_percent,net_in,net_out,disk_io_percent\n"

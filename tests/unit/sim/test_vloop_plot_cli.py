@@ -8,8 +8,8 @@ import time
 import pytest
 
 from sigma.cli import main
-from sigma.sim.vloop import Deadlock, LoopClock, run_virtual
-from sigma.sim.workload import fold
+from sigma.cli.sim.vloop import Deadlock, LoopClock, run_virtual
+from sigma.cli.sim.workload import fold
 from sigma.store.memory import MemoryStore
 
 

@@ -21,14 +21,14 @@ from typing import IO
 import numpy as np
 from tqdm import tqdm
 
+from sigma.cli.sim.plot import Usage, heatmap_chart, mode_panel, save, utilisation_chart
+from sigma.cli.sim.replay import MODES, Outcome, Timing, replay
+from sigma.cli.sim.report import Eviction, JobRecord, NodeSample, OnlineTally, Samples, build_report
+from sigma.cli.sim.scale import Scale
+from sigma.cli.sim.trace import default_trace_dir, load_trace
+from sigma.cli.sim.vloop import run_virtual
+from sigma.cli.sim.workload import Knobs, Workload
 from sigma.errors import Invalid
-from sigma.sim.plot import Usage, heatmap_chart, mode_panel, save, utilisation_chart
-from sigma.sim.replay import MODES, Outcome, Timing, replay
-from sigma.sim.report import Eviction, JobRecord, NodeSample, OnlineTally, Samples, build_report
-from sigma.sim.scale import Scale
-from sigma.sim.trace import default_trace_dir, load_trace
-from sigma.sim.vloop import run_virtual
-from sigma.sim.workload import Knobs, Workload
 
 
 def samples(out: Outcome, work: Workload, start: float, end: float, interval: float) -> Samples:

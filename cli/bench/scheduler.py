@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sigma.bench import emit
-from sigma.scheduler import bench_e2e
+from sigma.cli.bench import emit
+from sigma.cli.bench import scheduler_e2e as bench_e2e
 from sigma.scheduler.framework import Cache, NodeRow, PodInfo, Spread
 from sigma.scheduler.framework.types import CHASSIS, CORE_SWITCH, HOST
 from sigma.scheduler.plugins.registry import build, default_profile

@@ -9,12 +9,12 @@ throughout: CPU in millicores, memory in bytes, time in trace seconds.
 Bad input raises :class:`TraceError` (an ``Invalid``) naming ``file:line: column``.
 """
 
-from sigma.sim._csv import MEMORY_100_BYTES, Skipped, TraceError
-from sigma.sim.batch import TaskName, TraceJob, TraceTask, load_jobs, parse_task_name
-from sigma.sim.containers import TraceApp, load_apps
-from sigma.sim.load import AppLoad, LoadModel, UsageCurve, app_load, load_cluster_usage
-from sigma.sim.machines import TraceNode, load_machines
-from sigma.sim.report import (
+from sigma.cli.sim._csv import MEMORY_100_BYTES, Skipped, TraceError
+from sigma.cli.sim.batch import TaskName, TraceJob, TraceTask, load_jobs, parse_task_name
+from sigma.cli.sim.containers import TraceApp, load_apps
+from sigma.cli.sim.load import AppLoad, LoadModel, UsageCurve, app_load, load_cluster_usage
+from sigma.cli.sim.machines import TraceNode, load_machines
+from sigma.cli.sim.report import (
     Eviction,
     JobRecord,
     NodeSample,
@@ -23,8 +23,8 @@ from sigma.sim.report import (
     build_report,
     percentile,
 )
-from sigma.sim.scale import TRACE_MACHINES, TRACE_SECONDS, Scale
-from sigma.sim.trace import Trace, TraceFiles, load_trace
+from sigma.cli.sim.scale import TRACE_MACHINES, TRACE_SECONDS, Scale
+from sigma.cli.sim.trace import Trace, TraceFiles, load_trace
 
 __all__ = [
     "MEMORY_100_BYTES",

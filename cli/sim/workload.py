@@ -27,12 +27,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from sigma.cli.sim.batch import TraceJob
+from sigma.cli.sim.containers import TraceApp
+from sigma.cli.sim.load import LoadModel, UsageCurve, app_load
+from sigma.cli.sim.scale import TRACE_MACHINES
+from sigma.cli.sim.trace import Trace
 from sigma.errors import Invalid
-from sigma.sim.batch import TraceJob
-from sigma.sim.containers import TraceApp
-from sigma.sim.load import LoadModel, UsageCurve, app_load
-from sigma.sim.scale import TRACE_MACHINES
-from sigma.sim.trace import Trace
 from sigma.slave.runtime.simulated import DURATION_LABEL
 from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2
 

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sigma.bus import Bus
+from sigma.cli.sim.workload import OnlineApp
 from sigma.clock import Clock
 from sigma.errors import Conflict, NotFound, SigmaError
 from sigma.events import NODE_USAGE_TOPIC
 from sigma.resources import NODE, POD, heartbeats
 from sigma.resources.repository import Repository
-from sigma.sim.workload import OnlineApp
 from sigma.slave.pods import status
 from sigma.slave.runtime.simulated import DURATION_LABEL
 from sigma.store import Store

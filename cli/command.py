@@ -18,13 +18,14 @@ from typing import Any
 
 from sigma import __version__, config, log
 from sigma.auth import Security, devca
+from sigma.cli.tiers import TIERS, run
 from sigma.ctl._client import Client
 from sigma.ctl._commands import apply_all, load_manifests
 from sigma.ctl._config import ENDPOINTS, CtlConfig
 from sigma.ctl._manifest import Manifest
 from sigma.errors import SigmaError, Unavailable
 from sigma.rpc import probe
-from sigma.tiers import TIERS, parse_listen, run
+from sigma.tiers import parse_listen
 
 
 def _opt(default: Any, help_text: str) -> Any:
@@ -41,6 +42,16 @@ class TierConfig(Security):
     log_level: str = _opt("info", "debug, info, warning or error")
     metrics_port: int = _opt(
         0, "port of the Prometheus /metrics endpoint, on the listen host (0: none)"
+    )
+    apiserver: str = _opt(
+        "127.0.0.1:7070",
+        "apiserver address(es) host:port[,host:port] this tier calls (the colocator's evictions "
+        "and time-sharing asks)",
+    )
+    token: str = field(
+        default="",
+        repr=False,
+        metadata={"help": "with --auth-tokens: the token this tier sends when it calls another"},
     )
 
 
@@ -63,9 +74,9 @@ class UpConfig(Security):
 
 # Benchmarks by name: "module:function" taking the remaining argv, returning an exit status.
 BENCHMARKS = {
-    "scheduler": "sigma.scheduler.bench:main",
-    "pod-life": "sigma.sim.floor:main",
-    "cri-start": "sigma.cri.bench:main",
+    "scheduler": "sigma.cli.bench.scheduler:main",
+    "pod-life": "sigma.cli.bench.podlife:main",
+    "cri-start": "sigma.cli.bench.cri:main",
 }
 
 
@@ -82,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=f"run the {name} (default port {tier.port})")
         p.add_argument("--config", help=f"TOML file whose [{name}] table holds settings")
         config.add_arguments(p, TierConfig)
-        own = tier.settings_class()
+        own = tier.settings
         if own is not None:
             config.add_arguments(p.add_argument_group(f"{name} settings"), own)
     up = sub.add_parser("up", help="run every tier in this process (embedded store and bus)")
@@ -103,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sim"]:  # its flags are its own (argparse's REMAINDER stops at options)
-        from sigma.sim.run import main as sim_main
+        from sigma.cli.sim.run import main as sim_main
 
         return sim_main(argv[1:])
     args = build_parser().parse_args(argv)
@@ -123,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             metrics = (cfg_up.host, cfg_up.metrics_port) if cfg_up.metrics_port else None
             demo = _demo_manifests(cfg_up.demo)
             security, client = cfg_up, _demo_client(cfg_up)
+            caller = ("", cfg_up.token)  # the apiserver served here, as the demo's token
         else:
             own = {f: v for f, v in vars(args).items() if f not in _TIER_FIELDS}
             tier_args = {f: v for f, v in vars(args).items() if f in _TIER_FIELDS}
@@ -141,8 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             metrics = (host, cfg.metrics_port) if cfg.metrics_port else None
             demo = []
             security, client = cfg, CtlConfig()
+            caller = (cfg.apiserver, cfg.token)
         log.configure(level, tier=args.command)
-        asyncio.run(_serve(names, store, bus, listen, settings, metrics, (demo, client), security))
+        served = (names, store, bus, listen, settings, metrics)
+        asyncio.run(_serve(*served, (demo, client), security, caller))
     except SigmaError as exc:
         print(f"sigma {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -160,14 +174,14 @@ def _tier_settings(name: str, flags: dict[str, Any] | None, file: str | None) ->
 
     Unknown keys in the shared table belong to ``TierConfig``, so they are not errors here.
     """
-    cls = TIERS[name].settings_class()
+    cls = TIERS[name].settings
     if cls is None:
         return None
     return config.load(cls, flags or {}, file=file, section=name, ignore=_TIER_FIELDS)
 
 
 def _settings_fields(name: str) -> frozenset[str]:
-    cls = TIERS[name].settings_class()
+    cls = TIERS[name].settings
     return frozenset(cls.__dataclass_fields__) if cls is not None else frozenset()
 
 
@@ -180,7 +194,10 @@ async def _serve(
     metrics: tuple[str, int] | None,
     demo_as: tuple[list[Manifest], CtlConfig],
     security: Security,
+    caller: tuple[str, str],
 ) -> None:
+    """Run the tiers until a signal; ``caller`` is the apiserver the tiers call ("": the one
+    served here) and the token they send it."""
     demo, client = demo_as
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -211,6 +228,8 @@ async def _serve(
             on_ready=ready,
             metrics=metrics,
             security=security,
+            apiserver=caller[0],
+            token=caller[1],
         )
     finally:
         for task in background:
@@ -301,7 +320,3 @@ async def _run_demo(
 def _now() -> float:
     """The event loop's monotonic clock; the demo's one wait is bounded by it."""
     return asyncio.get_running_loop().time()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

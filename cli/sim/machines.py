@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sigma.sim._csv import MEMORY_100_BYTES, TraceError, rows
-from sigma.sim.scale import FULL, Scale
+from sigma.cli.sim._csv import MEMORY_100_BYTES, TraceError, rows
+from sigma.cli.sim.scale import FULL, Scale
 
 COLUMNS = (
     "machine_id",

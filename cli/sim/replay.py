@@ -30,14 +30,11 @@ from sigma.apiserver.background import run_background
 from sigma.apiserver.controllers.runner import ControllerSettings
 from sigma.apiserver.settings import ApiServerSettings
 from sigma.bus.memory import MemoryBus
-from sigma.colocator.settings import ColocatorSettings
-from sigma.errors import SigmaError
-from sigma.log import get_logger
-from sigma.resources import NODE, Repository
-from sigma.sim.fleet import Fleet, Tally
-from sigma.sim.trace import Trace
-from sigma.sim.vloop import EPOCH, LoopClock
-from sigma.sim.workload import (
+from sigma.cli.inprocess import InProcessApi
+from sigma.cli.sim.fleet import Fleet, Tally
+from sigma.cli.sim.trace import Trace
+from sigma.cli.sim.vloop import EPOCH, LoopClock
+from sigma.cli.sim.workload import (
     Knobs,
     Workload,
     app_object,
@@ -48,11 +45,16 @@ from sigma.sim.workload import (
     online_apps,
     online_pool_size,
 )
+from sigma.cli.tiers import TIERS
+from sigma.colocator.settings import ColocatorSettings
+from sigma.errors import SigmaError
+from sigma.log import get_logger
+from sigma.resources import NODE, Repository
 from sigma.store.memory import MemoryStore
-from sigma.tiers import TIERS, Context
+from sigma.tiers import Context
 from sigma.v1 import apiserver_pb2, batch_pb2, node_pb2
 
-log = get_logger("sigma.sim")
+log = get_logger("sigma.cli.sim")
 
 MODES = ("pools", "static", "timesharing")
 Progress = Callable[[float], None]
@@ -105,6 +107,7 @@ async def replay(
     api_settings = ApiServerSettings(identity="sim-apiserver", max_batch_tasks=10_000)
     api = Api(store, api_settings, clock=clock, wall_ns=clock.wall_ns)
     ctx = Context(store, bus, clock=clock, wall=clock.wall, seed=trace.scale.rng_seed("tiers"))
+    ctx.api = InProcessApi(store, wall=clock.wall, identity="sim-colocator")
     fleet = Fleet(
         store,
         bus,

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from sigma.cli.sim._csv import TraceError, rows
+from sigma.cli.sim.containers import TraceApp
+from sigma.cli.sim.scale import Scale
 from sigma.errors import Invalid
-from sigma.sim._csv import TraceError, rows
-from sigma.sim.containers import TraceApp
-from sigma.sim.scale import Scale
 
 COLUMNS = ("cpu_util_percent", "mem_util_percent", "net_in", "net_out", "disk_io_percent")
 SLOT_SECONDS = 300

@@ -19,8 +19,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from sigma.sim._csv import MEMORY_100_BYTES, MILLIS_PER_TRACE_CPU, Row, Skipped, rows
-from sigma.sim.scale import FULL, Scale
+from sigma.cli.sim._csv import MEMORY_100_BYTES, MILLIS_PER_TRACE_CPU, Row, Skipped, rows
+from sigma.cli.sim.scale import FULL, Scale
 
 COLUMNS = (
     "container_id",

@@ -12,7 +12,7 @@ later tasks start after their parents anyway); each task runs for end - start se
 
 Bad rows, two policies:
 - Malformed cells (text where a number belongs, end before start, a name that is neither
-  form) are fatal: :class:`~sigma.sim.TraceError` with line and column.
+  form) are fatal: :class:`~sigma.cli.sim.TraceError` with line and column.
 - Rows the trace legitimately leaves incomplete are skipped with their whole job, and
   counted by reason: ``never started`` (Waiting, empty instance_num), ``no resource plan``
   (empty plan_cpu/plan_mem), ``unfinished in trace`` (end_time 0), ``dependency outside
@@ -27,8 +27,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from sigma.sim._csv import MEMORY_100_BYTES, MILLIS_PER_TRACE_CPU, Row, Skipped, rows
-from sigma.sim.scale import FULL, Scale
+from sigma.cli.sim._csv import MEMORY_100_BYTES, MILLIS_PER_TRACE_CPU, Row, Skipped, rows
+from sigma.cli.sim.scale import FULL, Scale
 
 COLUMNS = (
     "task_name",

@@ -21,7 +21,7 @@ import time
 import uuid
 
 from sigma.apiserver.tasks.pods import batch_pod
-from sigma.bench import emit
+from sigma.cli.bench import emit
 from sigma.resources import POD, Repository
 from sigma.slave.pods import status
 from sigma.slave.runtime.simulated import DURATION_LABEL
@@ -40,7 +40,7 @@ def _bind(pod: pod_pb2.Pod) -> bool:
 
 
 def _job() -> batch_pb2.BatchJob:
-    """A job as the replay submits one (see ``sigma.sim.workload.job_object``)."""
+    """A job as the replay submits one (see ``sigma.cli.sim.workload.job_object``)."""
     job = batch_pb2.BatchJob()
     job.meta.namespace, job.meta.name, job.meta.uid = "default", "j-1234567", "uid-j-1234567"
     job.spec.qos_class, job.spec.priority = meta_pb2.QOS_CLASS_BE, 10

@@ -21,13 +21,13 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from sigma.bench import emit
+from sigma.cli.bench import emit
+from sigma.cli.sim import percentile
 from sigma.cri import images
 from sigma.cri.client import CriClient
 from sigma.cri.resources import Resources
 from sigma.cri.specs import ContainerSpec, SandboxSpec, container_config, sandbox_config
 from sigma.cri.v1 import api_pb2
-from sigma.sim import percentile
 from sigma.testing._process import free_port
 
 

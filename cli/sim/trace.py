@@ -11,12 +11,12 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sigma.sim._csv import Skipped
-from sigma.sim.batch import TraceJob, load_jobs
-from sigma.sim.containers import TraceApp, load_apps
-from sigma.sim.load import UsageCurve, load_cluster_usage
-from sigma.sim.machines import TraceNode, load_machines
-from sigma.sim.scale import FULL, TRACE_MACHINES, TRACE_SECONDS, Scale
+from sigma.cli.sim._csv import Skipped
+from sigma.cli.sim.batch import TraceJob, load_jobs
+from sigma.cli.sim.containers import TraceApp, load_apps
+from sigma.cli.sim.load import UsageCurve, load_cluster_usage
+from sigma.cli.sim.machines import TraceNode, load_machines
+from sigma.cli.sim.scale import FULL, TRACE_MACHINES, TRACE_SECONDS, Scale
 
 #: The excerpts that ship with the project.
 SHIPPED = Path(__file__).resolve().parent / "alibaba-2018"
