@@ -1,8 +1,3 @@
 """Session-wide fixtures: the real engines (started once, on loopback, only when a test asks)."""
 
-pytest_plugins = [
-    "sigma.testing.etcd",
-    "sigma.testing.kafka",
-    "sigma.testing.registry",
-    "sigma.testing.containerd",
-]
+pytest_plugins = ["tests.plugins.engines"]

@@ -1,6 +1,6 @@
 """``sigma bench cri-start``: how long containerd takes to start a pod's container, image present.
 
-It starts its own registry and containerd (``sigma.testing``; root needed), pushes the demo
+It starts its own registry and containerd (``sigma.engines``; root needed), pushes the demo
 images, pulls the httpd image once, then ``--starts`` times: runs a host-network sandbox, creates
 and starts the httpd container with a CPU set, quota, weight and memory limit (what a slave's pod
 gets), and polls its status until it is RUNNING. It reports, in milliseconds, nearest-rank
@@ -28,7 +28,7 @@ from sigma.cri.client import CriClient
 from sigma.cri.resources import Resources
 from sigma.cri.specs import ContainerSpec, SandboxSpec, container_config, sandbox_config
 from sigma.cri.v1 import api_pb2
-from sigma.testing._process import free_port
+from sigma.engines._process import free_port
 
 
 async def one_start(
@@ -80,8 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.starts < 1:
         parser.error("--starts must be at least 1")
-    from sigma.testing.containerd import ContainerdEngine, ContainerdUnavailable
-    from sigma.testing.registry import RegistryEngine, RegistryNotInstalled
+    from sigma.engines.containerd import ContainerdEngine, ContainerdUnavailable
+    from sigma.engines.registry import RegistryEngine, RegistryNotInstalled
 
     try:
         with RegistryEngine() as registry, tempfile.TemporaryDirectory() as out:

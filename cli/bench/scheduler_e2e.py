@@ -171,7 +171,7 @@ def run(
     """Run against ``url``, or against a private etcd started for the run when None."""
     if url:
         return asyncio.run(run_e2e(url, nodes, pods, replicas, batch_size=batch_size))
-    from sigma.testing.etcd import EtcdEngine
+    from sigma.engines.etcd import EtcdEngine
 
     with EtcdEngine() as engine:
         return asyncio.run(run_e2e(engine.url, nodes, pods, replicas, batch_size=batch_size))

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import psutil
 
-from sigma.testing._process import free_port, tail
-from sigma.testing.etcd import EtcdEngine
-from sigma.testing.kafka import KafkaEngine
+from sigma.engines._process import free_port, tail
+from sigma.engines.etcd import EtcdEngine
+from sigma.engines.kafka import KafkaEngine
 
 TIERS = ("apiserver", "scheduler", "colocator", "slave")
 READY_TIMEOUT = 40.0  # seconds a tier has to print its address (Python start plus imports)

@@ -24,9 +24,9 @@ import pytest
 from sigma.bus import Bus, Consumer, Message, TopicSpec
 from sigma.bus.kafka import KafkaBus
 from sigma.bus.memory import MemoryBus, partition_for
+from sigma.engines.kafka import free_port
 from sigma.errors import Conflict, Unavailable
 from sigma.testing.clock import ManualClock
-from sigma.testing.kafka import free_port
 
 SESSION_TIMEOUT = 2.0  # seconds a dead member holds its partitions
 CRASH_CONSUMER = Path(__file__).with_name("_bus_crash_consumer.py")

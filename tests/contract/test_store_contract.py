@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sigma.engines.etcd import EtcdEngine
 from sigma.errors import AlreadyExists, Compacted, Conflict, Invalid, NotFound, Unavailable
 from sigma.store import (
     Compare,
@@ -29,7 +30,6 @@ from sigma.store import (
 )
 from sigma.store.memory import MemoryStore
 from sigma.testing.clock import ManualClock
-from sigma.testing.etcd import EtcdEngine
 
 if TYPE_CHECKING:
     from tests.contract.conftest import Backend

@@ -11,8 +11,8 @@
   Debian's busybox-static, pushed to a loopback registry (``python -m sigma.cri.images``).
 - ``v1``: the generated CRI v1 messages and stubs (``protos/sigma/cri/v1``).
 
-A real containerd and registry for tests and tools: ``sigma.testing.containerd`` and
-``sigma.testing.registry``; how containerd runs here: docs/containerd.md.
+A real containerd and registry for tests and tools: ``sigma.engines.containerd`` and
+``sigma.engines.registry``; how containerd runs here: docs/containerd.md.
 """
 
 from sigma.cri.client import ContainerInfo, CriClient, ExecResult

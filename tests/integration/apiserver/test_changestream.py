@@ -20,6 +20,7 @@ from sigma.apiserver.changestream import ChangeStream, elected
 from sigma.bus import Bus, Message, Position, TopicSpec
 from sigma.bus.kafka import KafkaBus
 from sigma.bus.memory import MemoryBus
+from sigma.engines.kafka import KafkaEngine
 from sigma.errors import Unavailable
 from sigma.events import (
     CHECKPOINT_KEY,
@@ -34,7 +35,6 @@ from sigma.events import (
 from sigma.resources import APP, NODE, POD, Repository
 from sigma.store import Store, open_store
 from sigma.store.memory import MemoryStore
-from sigma.testing.kafka import KafkaEngine
 from sigma.testing.wait import eventually
 from sigma.v1 import app_pb2, event_pb2, meta_pb2, node_pb2, pod_pb2
 

@@ -16,7 +16,7 @@ from cri_helpers import Pods
 
 from sigma.cri import cgroups
 from sigma.cri.client import CriClient
-from sigma.testing.containerd import ContainerdEngine
+from sigma.engines.containerd import ContainerdEngine
 
 
 @pytest.fixture

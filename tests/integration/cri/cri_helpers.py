@@ -14,7 +14,7 @@ from sigma.cri import cgroups
 from sigma.cri.client import CriClient
 from sigma.cri.resources import Resources, cgroup_knobs
 from sigma.cri.specs import ContainerSpec, SandboxSpec, container_config, sandbox_config
-from sigma.testing.containerd import ContainerdEngine
+from sigma.engines.containerd import ContainerdEngine
 
 T = TypeVar("T")
 _names = itertools.count()

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from sigma.cli import main as cli
-from sigma.testing.containerd import why_unavailable
+from sigma.engines.containerd import why_unavailable
 
 pytestmark = pytest.mark.containerd
 

@@ -23,8 +23,8 @@ from sigma.cri.client import CriClient
 from sigma.cri.resources import Resources, cgroup_knobs, linux_resources
 from sigma.cri.specs import ContainerSpec
 from sigma.cri.v1 import api_pb2
+from sigma.engines._process import free_port
 from sigma.errors import NotFound
-from sigma.testing._process import free_port
 
 pytestmark = pytest.mark.containerd
 

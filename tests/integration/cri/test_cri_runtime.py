@@ -10,9 +10,9 @@ import pytest
 
 from sigma.cri import images
 from sigma.cri.client import CriClient
+from sigma.engines._process import free_port
+from sigma.engines.registry import RegistryEngine
 from sigma.errors import NotFound, Unavailable
-from sigma.testing._process import free_port
-from sigma.testing.registry import RegistryEngine
 
 pytestmark = pytest.mark.containerd
 

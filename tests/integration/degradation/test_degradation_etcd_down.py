@@ -25,11 +25,11 @@ from sigma.apiserver import samples
 from sigma.apiserver.api import Api
 from sigma.apiserver.settings import ApiServerSettings
 from sigma.apiserver.tier import services
+from sigma.engines.etcd import EtcdEngine
 from sigma.errors import RETRY_AFTER_HEADER
 from sigma.resources import APP, TASK, Repository
 from sigma.store import Store, open_store
 from sigma.store.etcd import EtcdStore
-from sigma.testing.etcd import EtcdEngine
 from sigma.v1 import apiserver_pb2 as api
 from tests.fuzz._seeds import seed
 from tests.fuzz._servers import NAMESPACES, TEAM, Method, proto_services

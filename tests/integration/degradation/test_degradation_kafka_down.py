@@ -16,10 +16,10 @@ import time
 import pytest
 
 from sigma import rpc
+from sigma.engines.etcd import EtcdEngine
+from sigma.engines.kafka import KafkaEngine
 from sigma.events import read_checkpoint
 from sigma.store import Store, open_store
-from sigma.testing.etcd import EtcdEngine
-from sigma.testing.kafka import KafkaEngine
 from tests.chaos._checks import store_history
 from tests.integration.degradation._tiers import (
     create_app_and_job,

@@ -3,12 +3,12 @@
 import pytest
 
 from sigma.cli.bench.scheduler_e2e import clean, run_e2e
+from sigma.engines.etcd import EtcdEngine
 from sigma.resources.kinds import NODE, NODE_ALLOCATION, POD
 from sigma.scheduler.allocation import over_capacity
 from sigma.scheduler.convert import node_row
 from sigma.store import open_store
 from sigma.store.codec import decode
-from sigma.testing.etcd import EtcdEngine
 from sigma.v1 import node_pb2, pod_pb2
 
 pytestmark = pytest.mark.etcd

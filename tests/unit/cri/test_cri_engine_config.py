@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sigma.testing import containerd
+from sigma.engines import containerd
 
 
 def test_config_keeps_everything_in_the_engines_folder(tmp_path: Path) -> None:

@@ -24,10 +24,8 @@ Every pod a test makes should take its cgroup parent from ``cgroup_parent(name)`
 removes the sandboxes that are left (through the CRI, so runc removes their cgroups and mounts),
 then the engine's cgroup tree, then the folder; nothing stays behind.
 
-As a pytest plugin (``tests/conftest.py``): the session fixtures ``cri_images`` (the demo
-images, built and pushed to the session's ``registry_engine``; a dict name -> reference) and
-``containerd_engine``. Both skip with a one-line reason where the engine cannot run here (not
-root, not installed: ``make engines``).
+``why_unavailable`` gives the one-line reason where it cannot run here (not root, not
+installed: ``make engines``); tests skip with it (``tests/plugins/engines.py``).
 """
 
 from __future__ import annotations
@@ -38,16 +36,14 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import grpc
-import pytest
 
-from sigma.cri import cgroups, images
+from sigma.cri import cgroups
 from sigma.cri.v1 import api_pb2, api_pb2_grpc
-from sigma.testing._process import EngineProcess, session_engine, tail
-from sigma.testing.registry import RegistryEngine
+from sigma.engines._process import EngineProcess, tail
 
 _DISABLED = [
     "io.containerd.internal.v1.opt",
@@ -223,40 +219,3 @@ def _mounts_below(folder: Path) -> list[str]:
         line.split()[1] for line in text.splitlines() if line.split()[1].startswith(f"{folder}/")
     ]
     return sorted(inside, reverse=True)
-
-
-# ---- pytest plugin
-
-_started: list[ContainerdEngine] = []
-
-
-@pytest.fixture(scope="session")
-def cri_images(
-    registry_engine: RegistryEngine, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, str]:
-    """The demo images (pause, httpd, burner) on the session's registry: name -> reference."""
-    try:
-        built = images.build(tmp_path_factory.mktemp("images"))
-        return images.push(built, registry_engine.address)
-    except images.ImagesUnavailable as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="session")
-def containerd_engine(
-    registry_engine: RegistryEngine, cri_images: dict[str, str]
-) -> Iterator[ContainerdEngine]:
-    """One containerd for the whole session, its pause image on the session's registry."""
-
-    def start() -> ContainerdEngine:
-        engine = ContainerdEngine(
-            sandbox_image=cri_images["pause"], registries=[registry_engine.address]
-        )
-        return engine.start()
-
-    yield from session_engine(start, _started, skip_on=ContainerdUnavailable)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for engine in _started:
-        terminalreporter.write_line(f"engines: containerd {engine.version} at {engine.socket}")

@@ -7,8 +7,7 @@ failing test can read what the broker saw. Settings favour fast tests over durab
 factor 1, no initial rebalance delay, and a low minimum session timeout so a killed consumer's
 partitions move on within a second or two.
 
-As a pytest plugin (``tests/conftest.py``) this module provides the session fixture
-``kafka_engine``: started the first time a test asks for it, stopped when the session ends.
+Tests share one broker per session (``tests/plugins/engines.py``).
 """
 
 from __future__ import annotations
@@ -23,12 +22,9 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from sigma.testing._process import EngineProcess, free_port, tail
+from sigma.engines._process import EngineProcess, free_port, tail
 
 ROOT = Path(__file__).resolve().parents[3]
 POM = ROOT / "engines" / "kafka" / "pom.xml"
@@ -212,27 +208,3 @@ class KafkaEngine(EngineProcess):
 
     def _tail(self, lines: int = 40) -> str:
         return tail([self.data_dir / "stdout.log", self.data_dir / "server.log"], lines)
-
-
-# -- pytest plugin ---------------------------------------------------------------------------
-
-_started: list[KafkaEngine] = []
-
-
-@pytest.fixture(scope="session")
-def kafka_engine() -> Iterator[KafkaEngine]:
-    """The session's one broker; started only when a test asks for it."""
-    engine = KafkaEngine().start()
-    _started.append(engine)
-    try:
-        yield engine
-    finally:
-        engine.stop()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for engine in _started:
-        terminalreporter.write_line(
-            f"engines: kafka {engine.version} (KRaft) at {engine.bootstrap}, "
-            f"started in {engine.startup_seconds:.1f}s"
-        )

@@ -7,17 +7,14 @@ how to start and what a stop leaves behind.
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Self, TypeVar
-
-import pytest
+from typing import Self
 
 
 def free_port() -> int:
@@ -94,21 +91,3 @@ class EngineProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-E = TypeVar("E", bound=EngineProcess)
-
-
-def session_engine(
-    start: Callable[[], E], started: list[E], *, skip_on: type[Exception]
-) -> Iterator[E]:
-    """A session fixture's body: start (or skip the test with the one-line reason ``skip_on``
-    gives), remember the engine for the terminal summary, and stop it when the session ends."""
-    try:
-        engine = start()
-    except skip_on as exc:
-        pytest.skip(str(exc))
-    started.append(engine)
-    yield engine
-    with contextlib.suppress(Exception):
-        engine.stop()

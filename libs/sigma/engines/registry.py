@@ -1,9 +1,8 @@
 """A real image registry for tests: Debian's ``docker-registry`` (the CNCF distribution registry)
 on a free loopback port, plain HTTP, its blobs in a temporary folder.
 
-As a pytest plugin (``tests/conftest.py``) this module provides the session fixture
-``registry_engine``, started the first time a test asks for it; it skips the test with a one-line
-reason where the registry is not installed (``make engines`` installs it).
+Tests share one per session (``tests/plugins/engines.py``), skipped with a one-line reason where
+the registry is not installed (``make engines`` installs it).
 """
 
 from __future__ import annotations
@@ -13,12 +12,9 @@ import subprocess
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from sigma.testing._process import EngineProcess, free_port, session_engine, tail
+from sigma.engines._process import EngineProcess, free_port, tail
 
 
 class RegistryNotInstalled(RuntimeError):
@@ -84,21 +80,3 @@ class RegistryEngine(EngineProcess):
 
     def log_tail(self, lines: int = 40) -> str:
         return tail([self.log_file], lines)
-
-
-# ---- pytest plugin
-
-_started: list[RegistryEngine] = []
-
-
-@pytest.fixture(scope="session")
-def registry_engine() -> Iterator[RegistryEngine]:
-    """One registry for the whole session, started the first time a test asks for it."""
-    yield from session_engine(
-        lambda: RegistryEngine().start(), _started, skip_on=RegistryNotInstalled
-    )
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for engine in _started:
-        terminalreporter.write_line(f"engines: registry {engine.version} at {engine.address}")

@@ -1,5 +1,5 @@
-"""A real etcd for tests: ``EtcdEngine`` starts the binary on loopback, and a pytest plugin
-shares one per session (``etcd_engine`` fixture), started only when a test asks for it.
+"""A real etcd on loopback: ``EtcdEngine`` starts Debian's binary with its data in a temporary
+folder (tests share one per session: ``tests/plugins/engines.py``).
 
 The engine runs with a short heartbeat and election timeout: a one-member cluster elects itself at
 once, and etcd's minimum lease TTL (1.5 election timeouts, rounded up to whole seconds) drops from
@@ -8,20 +8,17 @@ once, and etcd's minimum lease TTL (1.5 election timeouts, rounded up to whole s
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
-import pytest
 from aetcd import rpc
 
-from sigma.testing._process import EngineProcess, free_port, tail
+from sigma.engines._process import EngineProcess, free_port, tail
 
 _NAME = "sigma-test"
 
@@ -135,26 +132,3 @@ class EtcdEngine(EngineProcess):
                             f"etcd did not answer within {self.start_timeout}s:\n{self.log_tail()}"
                         ) from None
                     time.sleep(0.05)
-
-
-# ---- pytest plugin
-
-_started: list[EtcdEngine] = []
-
-
-@pytest.fixture(scope="session")
-def etcd_engine() -> Iterator[EtcdEngine]:
-    """One etcd for the whole session, started the first time a test asks for it."""
-    try:
-        engine = EtcdEngine().start()
-    except EtcdNotInstalled as exc:
-        pytest.fail(str(exc), pytrace=False)
-    _started.append(engine)
-    yield engine
-    with contextlib.suppress(Exception):
-        engine.stop()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for engine in _started:
-        terminalreporter.write_line(f"engines: etcd {engine.version} at {engine.endpoint}")
