@@ -34,7 +34,7 @@ class SchedulerService(scheduler_pb2_grpc.SchedulerServicer):
         if target == "pod_key":
             namespace, _, name = request.pod_key.partition("/")
             _check_namespace(request.namespace, namespace, "pod_key")
-            pod = s.pods.get(POD.key(namespace, name))
+            pod = s.feed.pods.get(POD.key(namespace, name))
             if pod is None:
                 raise NotFound(f"pod {request.pod_key} not found")
         elif target == "hypothetical":
@@ -45,7 +45,7 @@ class SchedulerService(scheduler_pb2_grpc.SchedulerServicer):
             raise Invalid("target", "give pod_key or hypothetical")
         if request.max_nodes < 0:
             raise Invalid("max_nodes", "must not be negative")
-        info = s.pod_info(pod)
+        info = s.feed.pod_info(pod)
         return explain(
             s.framework, info, s.cache.snapshot(), list(request.node_names), request.max_nodes
         )
