@@ -32,9 +32,11 @@ from sigma.events import DECISIONS_TOPIC, read_checkpoint
 from sigma.log import get_logger
 from sigma.metrics import REGISTRY
 from sigma.resources.kinds import NODE, POD
+from sigma.resources.pods import TERMINAL
+from sigma.resources.qos import short_name
 from sigma.store.informer import Handler, Informer
 from sigma.tiers import Context
-from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2
+from sigma.v1 import event_pb2, node_pb2, pod_pb2
 
 log = get_logger("sigma.observe")
 Removal = Callable[[], None]
@@ -111,11 +113,10 @@ SLAVE_ACTIONS = REGISTRY.counter(
     tier="slave",
 )
 
-_FINISHED = {pod_pb2.POD_PHASE_SUCCEEDED, pod_pb2.POD_PHASE_FAILED, pod_pb2.POD_PHASE_EVICTED}
 
 
 def _qos(pod: pod_pb2.Pod) -> str:
-    return meta_pb2.QoSClass.Name(pod.spec.qos_class).removeprefix("QOS_CLASS_")
+    return short_name(pod.spec.qos_class)
 
 
 # ---- pure: what one change or one decision means for the metrics ----
@@ -134,7 +135,7 @@ def pod_changed(old: pod_pb2.Pod, new: pod_pb2.Pod, now: float) -> None:
 def pending_by_qos(pods: list[pod_pb2.Pod]) -> dict[str, int]:
     out: dict[str, int] = {}
     for pod in pods:
-        if not pod.spec.node_name and pod.status.phase not in _FINISHED:
+        if not pod.spec.node_name and pod.status.phase not in TERMINAL:
             out[_qos(pod)] = out.get(_qos(pod), 0) + 1
     return out
 

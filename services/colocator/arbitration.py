@@ -1,8 +1,9 @@
 """Online/batch arbitration: how much room online needs back, and which batch pods give it.
 
 Online always wins: victims are only ever batch (BE) pods, and only to relieve online. The
-order follows what an eviction costs: the lowest priority first, then the pod that loses the
-least work (the one that started last), then the largest (fewer evictions free the room).
+order is the one every tier takes back room in (``sigma.resources.victims``): the lowest
+priority first, then the pod that loses the least work (the one that started last), then the
+largest (fewer evictions free the room).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sigma.colocator.budget import ZERO, Res, Sample, Thresholds
+from sigma.resources import victims
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +45,12 @@ def pending_need(requests: Res, allocatable: Res, online_requested: Res, batch_u
     return (requests - free).floor0()
 
 
-def _order(pod: BatchPod, now: float) -> tuple[int, float, int, int, str]:
-    progress = now - pod.started_at if pod.started_at else 0.0
-    return (pod.priority, progress, -pod.usage.cpu, -pod.usage.mem, pod.key)
+def _order(pod: BatchPod, now: float) -> tuple[bool, int, float, float, str]:
+    ran_for = now - pod.started_at if pod.started_at else 0.0
+    size = pod.usage.cpu
+    return victims.order_key(
+        batch=pod.batch, priority=pod.priority, ran_for=ran_for, size=size, key=pod.key
+    )
 
 
 def choose_victims(pods: Sequence[BatchPod], need: Res, now: float) -> list[BatchPod]:

@@ -30,13 +30,13 @@ from sigma.errors import Conflict, NotFound, SigmaError
 from sigma.log import get_logger
 from sigma.observe import record_lag
 from sigma.resources import POD, Repository
+from sigma.resources.qos import BE
 from sigma.store import Store
-from sigma.v1 import event_pb2, meta_pb2
+from sigma.v1 import event_pb2
 
 log = get_logger("sigma.colocator")
 EVICT = event_pb2.COLOCATION_DECISION_KIND_EVICT
 BUDGET = event_pb2.COLOCATION_DECISION_KIND_BUDGET_CHANGE
-_BE = meta_pb2.QOS_CLASS_BE
 
 
 @dataclass(slots=True)
@@ -133,7 +133,7 @@ class Colocator:
         candidates = []
         for used in report.pods:
             namespace, _, name = used.pod_key.partition("/")
-            found = await self.pods.find(namespace, name) if used.qos_class == _BE else None
+            found = await self.pods.find(namespace, name) if used.qos_class == BE else None
             candidate = batch_pod(used, found)
             if candidate is not None:
                 candidates.append(candidate)

@@ -24,14 +24,13 @@ from sigma.colocator.wire import batch_pod, res_of, sample_of
 from sigma.errors import SigmaError
 from sigma.log import get_logger
 from sigma.resources import NODE, POD, Repository
+from sigma.resources.placement import Toleration, selects, takes_pods, untolerated
+from sigma.resources.pods import TERMINAL
+from sigma.resources.qos import ONLINE
 from sigma.store.informer import Handler, Informer
 from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2
 
 log = get_logger("sigma.colocator.pending")
-ONLINE = frozenset({meta_pb2.QOS_CLASS_LSE, meta_pb2.QOS_CLASS_LSR, meta_pb2.QOS_CLASS_LS})
-_DONE = frozenset(
-    {pod_pb2.POD_PHASE_SUCCEEDED, pod_pb2.POD_PHASE_FAILED, pod_pb2.POD_PHASE_EVICTED}
-)
 
 
 def _cache_key(pod_key: str) -> str:
@@ -51,7 +50,7 @@ def unschedulable(pod: pod_pb2.Pod) -> bool:
     """An online pod, unbound, that the scheduler found no room for."""
     if pod.spec.node_name or pod.spec.qos_class not in ONLINE:
         return False
-    if pod.meta.HasField("deletion_timestamp") or pod.status.phase in _DONE:
+    if pod.meta.HasField("deletion_timestamp") or pod.status.phase in TERMINAL:
         return False
     return any(
         c.type == "PodScheduled"
@@ -62,17 +61,15 @@ def unschedulable(pod: pod_pb2.Pod) -> bool:
 
 
 def admits(node: node_pb2.Node, pod: pod_pb2.Pod) -> bool:
-    """Whether the pod could go to the node at all; evicting where it cannot go frees nothing.
-
-    Conservative on taints: a taint whose key the pod does not tolerate rules the node out.
-    """
-    if node.status.phase != node_pb2.NODE_PHASE_READY or node.spec.unschedulable:
-        return False
-    labels = node.meta.labels
-    if any(labels.get(k) != v for k, v in pod.spec.template.node_selector.items()):
-        return False
-    tolerated = {t.key for t in pod.spec.template.tolerations}
-    return all(t.key in tolerated or "" in tolerated for t in node.spec.taints)
+    """Whether the pod could go to the node at all (the scheduler's rules,
+    ``sigma.resources.placement``): evicting where it cannot go frees nothing."""
+    template = pod.spec.template
+    tolerations = [Toleration.of(t) for t in template.tolerations]
+    return (
+        takes_pods(node)
+        and selects(node.meta.labels, template.node_selector.items())
+        and not untolerated(node.spec.taints, tolerations)
+    )
 
 
 class PendingArbiter:
@@ -144,7 +141,7 @@ class PendingArbiter:
             return None
         online = Res()
         for pod in self.pods.by_index("node", node.meta.name):
-            if pod.spec.qos_class != meta_pb2.QOS_CLASS_BE and pod.status.phase not in _DONE:
+            if pod.spec.qos_class != meta_pb2.QOS_CLASS_BE and pod.status.phase not in TERMINAL:
                 online = online + requests_of(pod)
         batch: list[BatchPod] = []
         for used in report.pods:

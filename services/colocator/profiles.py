@@ -18,10 +18,10 @@ from collections.abc import Callable
 
 from sigma.colocator.timesharing import DAY, learn, profile_of
 from sigma.resources import APP, POD, Repository
+from sigma.resources.qos import BE
 from sigma.store import Store
-from sigma.v1 import app_pb2, event_pb2, meta_pb2, pod_pb2
+from sigma.v1 import app_pb2, event_pb2, pod_pb2
 
-_BE = meta_pb2.QOS_CLASS_BE
 _APP_OWNED = pod_pb2.POD_OWNER_KIND_APP
 
 
@@ -63,7 +63,7 @@ class ProfileLearner:
     async def observe(self, report: event_pb2.NodeUsageReport) -> None:
         at = report.sampled_at.seconds + report.sampled_at.nanos / 1e9
         for used in report.pods:
-            if used.qos_class != _BE and (app := await self.owner(used.pod_key)):
+            if used.qos_class != BE and (app := await self.owner(used.pod_key)):
                 self._forget(used.pod_key, app)
                 self._latest[used.pod_key] = (at, used.cpu_millis)
                 self._load[app] += used.cpu_millis

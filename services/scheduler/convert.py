@@ -6,8 +6,9 @@ and ``NodeRow`` here.
 
 from __future__ import annotations
 
+from sigma.resources.placement import Toleration
 from sigma.scheduler.framework.cache import NodeRow
-from sigma.scheduler.framework.types import DEFAULT_SPREAD, PodInfo, Spread, Toleration
+from sigma.scheduler.framework.types import DEFAULT_SPREAD, PodInfo, Spread
 from sigma.v1 import app_pb2, node_pb2, pod_pb2
 
 READY = node_pb2.NODE_PHASE_READY
@@ -53,7 +54,7 @@ def pod_info(pod: pod_pb2.Pod, spread: app_pb2.SpreadPolicy | None = None) -> Po
         priority=spec.priority or spec.template.priority,
         selector=tuple(sorted(spec.template.node_selector.items())),
         tolerations=tuple(
-            Toleration(t.key, t.value, t.operator == EXISTS, t.effect)
+            Toleration.of(t)
             for t in spec.template.tolerations
         ),
         app=app,

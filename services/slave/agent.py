@@ -90,7 +90,7 @@ class SlaveAgent:
         self.prober = probes.Prober(runtime, clock, self._wake.set, failed=self._probe_failed)
         self.draining = False  # a full drain: start nothing new
         self.drain_grace: float | None = None  # a drain's own eviction grace
-        self.host = RuntimeHost(runtime, self.cpus, self.pods, clock, self._evict_grace)
+        self.host = RuntimeHost(runtime, self.cpus, self.pods, clock, self._evict_grace, wall)
         self.executor = Executor(node, self.host, control.publish_decision, clock=clock)
         # Without cpu.max a quota change alone does nothing: only CPU-set changes are actions.
         policy = dataclasses.replace(config.policy, enforce_quota=runtime.capabilities.cpu_max)

@@ -10,6 +10,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from sigma.resources import qos as qos_class
+from sigma.resources.placement import Toleration
+
 # Topology levels, as indexes into the snapshot's domain arrays (narrowest first).
 HOST, CHASSIS, CORE_SWITCH = 0, 1, 2
 LEVELS = (HOST, CHASSIS, CORE_SWITCH)
@@ -66,14 +69,6 @@ DEFAULT_SPREAD = tuple(Spread(level, False, 1) for level in LEVELS)
 
 
 @dataclass(frozen=True, slots=True)
-class Toleration:
-    key: str
-    value: str = ""
-    exists: bool = False
-    effect: int = 0  # 0 matches every effect
-
-
-@dataclass(frozen=True, slots=True)
 class PodInfo:
     """What placement needs to know about a pod, parsed once from the protobuf."""
 
@@ -81,7 +76,7 @@ class PodInfo:
     uid: str = ""
     cpu: int = 0  # summed container requests, millicores
     mem: int = 0  # bytes
-    qos: int = 3  # sigma.v1 QoSClass value; LS by default
+    qos: int = qos_class.LS  # sigma.v1 QoSClass value
     priority: int = 0
     selector: tuple[tuple[str, str], ...] = ()
     tolerations: tuple[Toleration, ...] = ()
@@ -90,12 +85,12 @@ class PodInfo:
 
     @property
     def batch(self) -> bool:
-        return self.qos == 4  # QOS_CLASS_BE
+        return self.qos == qos_class.BE
 
     @property
     def exclusive_cores(self) -> int:
         """Whole cores an LSE/LSR pod takes out of the shared pool (0 for others)."""
-        return -(-self.cpu // 1000) if self.qos in (1, 2) else 0
+        return -(-self.cpu // 1000) if self.qos in qos_class.WHOLE_CORES else 0
 
 
 @dataclass(slots=True)

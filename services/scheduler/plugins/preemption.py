@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sigma.resources import victims as victim_order
 from sigma.scheduler.framework.interfaces import ClusterEvent
 from sigma.scheduler.framework.snapshot import Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo, Preemption, Victim
@@ -95,8 +96,10 @@ class DefaultPreemption:
     ) -> tuple[tuple[int, int, int], int, tuple[Victim, ...]] | None:
         """The victims on node ``i``, chosen from its evictable pod-table ``rows``."""
         p = snap.pods
-        # Cheapest first: batch before online, low priority before high, big before small.
-        order = np.lexsort((-p["mem"][rows], p["priority"][rows], ~p["batch"][rows]))
+        # Cheapest first (sigma.resources.victims); run times are not in the snapshot.
+        sizes = p["mem"][rows]
+        ran_for = np.zeros_like(sizes)
+        order = victim_order.order(p["batch"][rows], p["priority"][rows], ran_for, sizes)
         chosen: list[int] = []
         cpu = mem = 0.0
         for r in rows[order]:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from sigma.resources import qos
 from sigma.scheduler.framework.interfaces import ClusterEvent
 from sigma.scheduler.framework.snapshot import Snapshot
 from sigma.scheduler.framework.types import OK, Code, CycleState, PodInfo, Status
 
 NAME = "QoS"
-LSE, LSR, BE = 1, 2, 4
+LSE, LSR, BE = qos.LSE, qos.LSR, qos.BE
 
 
 def shared_short(pod: PodInfo, snap: Snapshot) -> np.ndarray:

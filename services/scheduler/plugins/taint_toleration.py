@@ -6,20 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from sigma.resources.placement import tolerates
 from sigma.scheduler.framework.interfaces import ClusterEvent
 from sigma.scheduler.framework.snapshot import Snapshot
-from sigma.scheduler.framework.types import CycleState, PodInfo, Toleration
+from sigma.scheduler.framework.types import CycleState, PodInfo
 
 NAME = "TaintToleration"
 _EFFECTS = {1: "NoSchedule", 2: "PreferNoSchedule", 3: "NoExecute"}
-
-
-def tolerates(tol: Toleration, key: str, value: str, effect: int) -> bool:
-    if tol.effect and tol.effect != effect:
-        return False
-    if tol.exists:
-        return not tol.key or tol.key == key
-    return tol.key == key and tol.value == value
 
 
 def tolerated_bits(pod: PodInfo, snap: Snapshot) -> np.uint64:

@@ -28,7 +28,9 @@ class RuntimeHost:
         pods: PodExecutor,
         clock: Clock,
         evict_grace: Callable[[], float],
+        wall: Callable[[], float],
     ) -> None:
+        self.wall = wall
         self.runtime = runtime
         self.cpus = cpus
         self.pods = pods
@@ -59,6 +61,7 @@ class RuntimeHost:
         memory_max = self.runtime.capabilities.memory_max
         busy = self.pods.busy
         pods = {k: p for k, p in self.runtime.pods().items() if p.running}
+        now = self.wall()
         views = tuple(
             PodView(
                 key=k,
@@ -69,6 +72,7 @@ class RuntimeHost:
                 memory_limit_bytes=0 if memory_max else p.memory_limit_bytes,
                 frozen=p.frozen,
                 pressure=sample.pods[k].pressure if k in sample.pods else None,
+                ran_for=max(0.0, now - p.started_at) if p.started_at else 0.0,
             )
             for k, p in pods.items()
             if k not in busy

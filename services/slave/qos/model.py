@@ -11,10 +11,10 @@ import enum
 from dataclasses import dataclass, field
 
 from sigma.resources.cpusets import CpuSet
-from sigma.v1 import meta_pb2
+from sigma.resources.qos import BE, ONLINE
+from sigma.resources.victims import order_key
 
-ONLINE = frozenset({meta_pb2.QOS_CLASS_LSE, meta_pb2.QOS_CLASS_LSR, meta_pb2.QOS_CLASS_LS})
-BATCH = meta_pb2.QOS_CLASS_BE
+BATCH = BE
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,7 @@ class PodView:
     memory_limit_bytes: int = 0  # 0: no limit
     frozen: bool = False
     pressure: float | None = None  # the pod's own CPU pressure (PSI some, %), if known
+    ran_for: float = 0.0  # seconds since the pod started (0: unknown, taken as just started)
 
     @property
     def online(self) -> bool:
@@ -145,5 +146,12 @@ def squeezed(view: NodeView, sample: Sample, policy: QosPolicy) -> bool:
 
 
 def victims(pods: list[PodView], *, by: str) -> list[PodView]:
-    """Eviction order: lowest priority first, then the largest user of ``by``."""
-    return sorted(pods, key=lambda p: (p.priority, -getattr(p, by), p.key))
+    """Eviction order (``sigma.resources.victims``): lowest priority first, then the one that
+    ran the shortest, then the largest user of ``by``."""
+
+    def key(p: PodView) -> tuple[bool, int, float, float, str]:
+        return order_key(
+            batch=p.batch, priority=p.priority, ran_for=p.ran_for, size=getattr(p, by), key=p.key
+        )
+
+    return sorted(pods, key=key)

@@ -112,10 +112,16 @@ def test_admits_only_nodes_the_pod_could_go_to() -> None:
     cordoned.spec.unschedulable = True
     assert not admits(cordoned, pod)
     tainted = _node(zone="z1")
-    tainted.spec.taints.add(key="dedicated", value="gpu")
+    tainted.spec.taints.add(key="dedicated", value="gpu", effect=meta_pb2.TAINT_EFFECT_NO_SCHEDULE)
     assert not admits(tainted, pod)
-    pod.spec.template.tolerations.add(key="dedicated")
+    pod.spec.template.tolerations.add(key="dedicated", value="cpu")  # the scheduler's rule:
+    assert not admits(tainted, pod)  # EQUAL needs the value too
+    pod.spec.template.tolerations.add(key="dedicated", operator=meta_pb2.TOLERATION_OPERATOR_EXISTS)
     assert admits(tainted, pod)
+    preferred = _node(zone="z1")  # a soft taint never rules a node out
+    preferred.spec.taints.add(key="x", effect=meta_pb2.TAINT_EFFECT_PREFER_NO_SCHEDULE)
+    plain = _pod(meta_pb2.QOS_CLASS_LS)
+    assert admits(preferred, plain)
     not_ready = _node(zone="z1")
     not_ready.status.phase = node_pb2.NODE_PHASE_NOT_READY
     assert not admits(not_ready, pod)
