@@ -121,3 +121,25 @@ def _convert(kind: Any, raw: Any, where: str) -> Any:
         items = raw if isinstance(raw, list) else [s for s in str(raw).split(",") if s]
         return kind.__origin__(str(i) for i in items)
     raise TypeError(f"unsupported config type {kind!r} for {where}")
+
+
+# ---- one default each: a tier's settings take their defaults from the parts they configure ----
+
+
+def default(cls: type[Any], name: str) -> Any:
+    """The default of ``cls``'s dataclass field ``name``: a setting that configures a part
+    (a policy, an agent's intervals) says its default by pointing at the part's own."""
+    spec = cls.__dataclass_fields__[name]
+    if spec.default is not dataclasses.MISSING:
+        return spec.default
+    if spec.default_factory is not dataclasses.MISSING:
+        return spec.default_factory()
+    raise TypeError(f"{cls.__name__}.{name} has no default")
+
+
+def pick(cls: type[C], source: Any, **overrides: Any) -> C:
+    """A ``cls`` from the same-named fields of ``source`` (a tier's settings), plus
+    ``overrides``: the settings build the part without copying it field by field."""
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    taken = {n: getattr(source, n) for n in names if hasattr(source, n) and n not in overrides}
+    return cls(**taken, **overrides)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from sigma.apiserver.controllers.runner import ControllerSettings, run_controllers
-from sigma.apiserver.tasks.worker import TaskWorker
+from sigma.apiserver.tasks.worker import TaskSettings, TaskWorker
 from sigma.clock import Clock
 from sigma.store import Store
 
@@ -28,10 +28,7 @@ async def run_background(
     *,
     clock: Clock | None = None,
     wall: Callable[[], float] = time.time,
-    lease_ttl: int = 10,
-    concurrency: int = 4,
-    step_size: int = 10,
-    step_interval: float = 0.0,
+    tasks: TaskSettings | None = None,
     controllers: ControllerSettings | None = None,
 ) -> None:
     """Run the worker and the controllers until ``stop`` is set (or the caller cancels).
@@ -39,16 +36,7 @@ async def run_background(
     ``identity`` names this replica in task owners and leader keys ("apiserver-<host>-<pid>").
     On the way out, claims and leaderships are released so other replicas take over at once.
     """
-    worker = TaskWorker(
-        store,
-        identity,
-        clock=clock,
-        wall=wall,
-        lease_ttl=lease_ttl,
-        concurrency=concurrency,
-        step_size=step_size,
-        step_interval=step_interval,
-    )
+    worker = TaskWorker(store, identity, clock=clock, wall=wall, settings=tasks)
     jobs = [
         asyncio.ensure_future(worker.run()),
         asyncio.ensure_future(

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sigma.apiserver.controllers.runner import ControllerSettings
+from sigma.apiserver.tasks.worker import TaskSettings
+from sigma.config import default
 from sigma.election import default_identity
 
 
@@ -52,39 +55,39 @@ class ApiServerSettings:
         },
     )
     task_step_size: int = field(
-        default=10,
+        default=default(TaskSettings, "step_size"),
         metadata={
             "help": "pods a task worker creates or removes per step (a BatchJob's instances: "
             "at least as many as it already has, so a wide job takes a few steps)"
         },
     )
     task_step_interval: float = field(
-        default=0.0,
+        default=default(TaskSettings, "step_interval"),
         metadata={
             "help": "least seconds between steps of one task: paces pod creation so a large "
             "rollout cannot flood the store and the scheduler (0: no pacing)"
         },
     )
     task_lease_ttl: int = field(
-        default=10,
+        default=default(TaskSettings, "lease_ttl"),
         metadata={"help": "seconds a task claim outlives a replica that stopped renewing it"},
     )
     history_revisions: int = field(
-        default=100_000,
+        default=default(ControllerSettings, "history_revisions"),
         metadata={
             "help": "store revisions of history kept behind the current one; older ones are "
             "compacted, never past the change stream's checkpoint (0: keep all)"
         },
     )
     finished_pod_retention: float = field(
-        default=3600.0,
+        default=default(ControllerSettings, "finished_pod_retention"),
         metadata={
             "help": "seconds a finished batch job keeps its stopped pods; then they are "
             "removed and the job keeps its status"
         },
     )
     controller_resync: float = field(
-        default=300.0,
+        default=default(ControllerSettings, "resync"),
         metadata={
             "help": "seconds between controller passes that visit every App and BatchJob; "
             "the passes between visit only those whose object or pods changed"

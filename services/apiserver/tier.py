@@ -14,6 +14,8 @@ from sigma.apiserver.background import run_background
 from sigma.apiserver.changestream import elected
 from sigma.apiserver.controllers.runner import ControllerSettings
 from sigma.apiserver.settings import ApiServerSettings
+from sigma.apiserver.tasks.worker import TaskSettings
+from sigma.config import pick
 from sigma.events import topic_specs
 from sigma.rpc import Service
 from sigma.tiers import Context
@@ -34,14 +36,12 @@ async def build(ctx: Context) -> list[Service]:
             settings.identity,
             clock=ctx.clock,
             wall=ctx.wall,
-            lease_ttl=settings.task_lease_ttl,
-            step_size=settings.task_step_size,
-            step_interval=settings.task_step_interval,
-            controllers=ControllerSettings(
-                history_revisions=settings.history_revisions,
-                finished_pod_retention=settings.finished_pod_retention,
-                resync=settings.controller_resync,
+            tasks=TaskSettings(
+                lease_ttl=settings.task_lease_ttl,
+                step_size=settings.task_step_size,
+                step_interval=settings.task_step_interval,
             ),
+            controllers=pick(ControllerSettings, settings, resync=settings.controller_resync),
         ),
         "apiserver-background",
     )

@@ -96,7 +96,8 @@ def compute(capacity: Res, thresholds: Thresholds, online: Res, system: Res, res
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """The knobs of the computation (see ColocatorSettings for the reasons of the defaults)."""
+    """The knobs of the computation; ColocatorSettings takes its defaults from here (and
+    says why they are what they are)."""
 
     thresholds: Thresholds
     reserve: Res = ZERO

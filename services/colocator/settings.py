@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sigma.colocator.budget import Policy, Res, Thresholds
+from sigma.config import default, pick
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 
 
@@ -41,11 +42,21 @@ class ColocatorSettings:
     memory_threshold: float = _f(0.70, "share of a node's memory online + batch + system may fill")
     reserve_cpu_millis: int = _f(200, "CPU kept free on every node on top of the threshold")
     reserve_memory_bytes: int = _f(512 << 20, "memory kept free on every node")
-    percentile: float = _f(0.95, "percentile of recent online usage taken as its estimate")
-    window: float = _f(300.0, "seconds of usage history the online estimate looks at")
-    stale_after: float = _f(60.0, "seconds after which a node's usage counts for nothing")
-    rise_margin: float = _f(0.05, "share of capacity a rise of batch capacity must exceed")
-    rise_hold: float = _f(60.0, "seconds a batch capacity holds before it may rise")
+    percentile: float = _f(
+        default(Policy, "percentile"), "percentile of recent online usage taken as its estimate"
+    )
+    window: float = _f(
+        default(Policy, "window"), "seconds of usage history the online estimate looks at"
+    )
+    stale_after: float = _f(
+        default(Policy, "stale_after"), "seconds after which a node's usage counts for nothing"
+    )
+    rise_margin: float = _f(
+        default(Policy, "rise_margin"), "share of capacity a rise of batch capacity must exceed"
+    )
+    rise_hold: float = _f(
+        default(Policy, "rise_hold"), "seconds a batch capacity holds before it may rise"
+    )
     refresh_after: float = _f(60.0, "rewrite an unchanged batch capacity after this many seconds")
     tick_interval: float = _f(10.0, "seconds between sweeps (staleness, time-sharing)")
     evict: bool = _f(True, "evict batch pods when online needs the room back")
@@ -65,12 +76,9 @@ class ColocatorSettings:
     identity: str = _f("", "this replica's name in elections (default hostname-pid-random)")
 
     def policy(self) -> Policy:
-        return Policy(
-            Thresholds(self.cpu_threshold, self.memory_threshold),
-            Res(self.reserve_cpu_millis, self.reserve_memory_bytes),
-            percentile=self.percentile,
-            window=self.window,
-            stale_after=self.stale_after,
-            rise_margin=self.rise_margin,
-            rise_hold=self.rise_hold,
+        return pick(
+            Policy,
+            self,
+            thresholds=Thresholds(self.cpu_threshold, self.memory_threshold),
+            reserve=Res(self.reserve_cpu_millis, self.reserve_memory_bytes),
         )

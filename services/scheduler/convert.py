@@ -53,10 +53,7 @@ def pod_info(pod: pod_pb2.Pod, spread: app_pb2.SpreadPolicy | None = None) -> Po
         qos=spec.qos_class or spec.template.qos_class or 3,
         priority=spec.priority or spec.template.priority,
         selector=tuple(sorted(spec.template.node_selector.items())),
-        tolerations=tuple(
-            Toleration.of(t)
-            for t in spec.template.tolerations
-        ),
+        tolerations=tuple(Toleration.of(t) for t in spec.template.tolerations),
         app=app,
         spread=spread_of(spread) if app else (),
     )

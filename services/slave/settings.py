@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sigma.config import default
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
+from sigma.slave.agent import AgentConfig
+from sigma.slave.qos.model import QosPolicy
 
 
 def _f(default: Any, text: str) -> Any:
@@ -29,26 +32,46 @@ class SlaveSettings:
     core_switch: str = _f("", "topology: the core switch the chassis uplinks to")
     labels: list[str] = field(default_factory=list, metadata={"help": "node labels, key=value,..."})
     reserved_cpu_millis: int = _f(
-        0, "CPU kept for the OS and agents (capacity - this = allocatable)"
+        default(AgentConfig, "reserved_cpu_millis"),
+        "CPU kept for the OS and agents (capacity - this = allocatable)",
     )
-    reserved_memory_bytes: int = _f(0, "memory kept for the OS and agents")
-    heartbeat_ttl: int = _f(15, "seconds the node's lease lives without a heartbeat")
-    heartbeat_interval: float = _f(5.0, "seconds between heartbeats")
-    usage_interval: float = _f(10.0, "seconds between node usage reports on the bus")
+    reserved_memory_bytes: int = _f(
+        default(AgentConfig, "reserved_memory_bytes"), "memory kept for the OS and agents"
+    )
+    heartbeat_ttl: int = _f(
+        default(AgentConfig, "heartbeat_ttl"), "seconds the node's lease lives without a heartbeat"
+    )
+    heartbeat_interval: float = _f(
+        default(AgentConfig, "heartbeat_interval"), "seconds between heartbeats"
+    )
+    usage_interval: float = _f(
+        default(AgentConfig, "usage_interval"), "seconds between node usage reports on the bus"
+    )
     usage_topic: str = _f(NODE_USAGE_TOPIC, "bus topic of node usage reports (key = node)")
     decision_topic: str = _f(DECISIONS_TOPIC, "bus topic of the node's own QoS actions")
-    qos_interval: float = _f(0.025, "seconds between QoS ticks (sample, decide, act)")
-    suppress_threshold: float = _f(
-        0.65, "share of the node's CPU batch may fill before it is squeezed"
+    qos_interval: float = _f(
+        default(AgentConfig, "qos_interval"), "seconds between QoS ticks (sample, decide, act)"
     )
-    cpu_evict_after: float = _f(5.0, "seconds batch may sit squeezed before it is evicted")
-    memory_evict_threshold: float = _f(0.9, "share of memory above which batch is evicted")
+    suppress_threshold: float = _f(
+        default(QosPolicy, "suppress_threshold"),
+        "share of the node's CPU batch may fill before it is squeezed",
+    )
+    cpu_evict_after: float = _f(
+        default(QosPolicy, "cpu_evict_after"), "seconds batch may sit squeezed before it is evicted"
+    )
+    memory_evict_threshold: float = _f(
+        default(QosPolicy, "memory_evict_threshold"), "share of memory above which batch is evicted"
+    )
     pressure_threshold: float = _f(
-        40.0,
+        default(QosPolicy, "pressure_threshold"),
         "CPU pressure (PSI some over the last 200 ms, in percent) of an online pod (or of the"
         " node, where pods have no cgroup) that freezes batch",
     )
-    grace: float = _f(10.0, "seconds between SIGTERM and SIGKILL when a pod is deleted")
-    evict_grace: float = _f(1.0, "seconds between SIGTERM and SIGKILL on a QoS eviction")
+    grace: float = _f(
+        default(AgentConfig, "grace"), "seconds between SIGTERM and SIGKILL when a pod is deleted"
+    )
+    evict_grace: float = _f(
+        default(AgentConfig, "evict_grace"), "seconds between SIGTERM and SIGKILL on a QoS eviction"
+    )
     sim_cpus: int = _f(32, "simulated runtime: CPUs of the virtual node")
     sim_memory_bytes: int = _f(128 << 30, "simulated runtime: memory of the virtual node")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psutil
 
+from sigma.config import pick
 from sigma.errors import Invalid
 from sigma.rpc import Service
 from sigma.slave.agent import AgentConfig, SlaveAgent
@@ -32,27 +33,16 @@ async def build(ctx: Context) -> Sequence[Service]:
     settings: SlaveSettings = ctx.settings or SlaveSettings()
     node = settings.node or socket.gethostname()
     runtime, cpus, memory = _runtime(settings, node, ctx)
-    config = AgentConfig(
+    config = pick(
+        AgentConfig,
+        settings,
         cpu_count=cpus,
         memory_bytes=memory,
         topology=node_pb2.NodeTopology(
             host=node, chassis=settings.chassis, core_switch=settings.core_switch
         ),
         labels=_labels(settings.labels),
-        reserved_cpu_millis=settings.reserved_cpu_millis,
-        reserved_memory_bytes=settings.reserved_memory_bytes,
-        heartbeat_ttl=settings.heartbeat_ttl,
-        heartbeat_interval=settings.heartbeat_interval,
-        usage_interval=settings.usage_interval,
-        qos_interval=settings.qos_interval,
-        grace=settings.grace,
-        evict_grace=settings.evict_grace,
-        policy=QosPolicy(
-            suppress_threshold=settings.suppress_threshold,
-            cpu_evict_after=settings.cpu_evict_after,
-            memory_evict_threshold=settings.memory_evict_threshold,
-            pressure_threshold=settings.pressure_threshold,
-        ),
+        policy=pick(QosPolicy, settings),
     )
     control = StoreControlPlane(
         ctx.store,
@@ -60,8 +50,9 @@ async def build(ctx: Context) -> Sequence[Service]:
         node,
         usage_topic=settings.usage_topic,
         decision_topic=settings.decision_topic,
+        wall=ctx.wall,
     )
-    agent = SlaveAgent(node, control, runtime, ctx.clock, config)
+    agent = SlaveAgent(node, control, runtime, ctx.clock, config, wall=ctx.wall)
     stop_on_exit = _stop_on_exit(
         settings.stop_pods_on_exit, embedded=isinstance(ctx.store, MemoryStore)
     )

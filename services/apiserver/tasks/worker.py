@@ -61,6 +61,16 @@ class Claim:
         return [Compare(self.claim_key, self.claim_revision)]
 
 
+@dataclass(frozen=True, slots=True)
+class TaskSettings:
+    lease_ttl: int = 10  # seconds a claim lives without renewal
+    concurrency: int = 4  # tasks one worker runs at a time
+    max_attempts: int = 5  # claims of one task before it fails for good
+    step_size: int = 10  # pods created or removed per step (a job's instances: doubling)
+    step_interval: float = 0.0  # seconds between steps (pacing; see ApiServerSettings)
+    poll: float = 1.0  # seconds a waiting step waits at most for its pods to change
+
+
 class TaskWorker:
     """Claims and runs tasks until cancelled; ``concurrency`` tasks at a time at most.
 
@@ -75,23 +85,19 @@ class TaskWorker:
         *,
         clock: Clock | None = None,
         wall: Callable[[], float] = time.time,
-        lease_ttl: int = 10,
-        concurrency: int = 4,
-        max_attempts: int = 5,
-        step_size: int = 10,
-        step_interval: float = 0.0,
-        poll: float = 1.0,
+        settings: TaskSettings | None = None,
     ) -> None:
         self.store = store
         self.identity = identity
         self.clock = clock or SystemClock()
         self.wall = wall
-        self.lease_ttl = lease_ttl
-        self.concurrency = concurrency
-        self.max_attempts = max_attempts
-        self.step_size = step_size
-        self.step_interval = step_interval
-        self.poll = poll
+        s = settings or TaskSettings()
+        self.lease_ttl = s.lease_ttl
+        self.concurrency = s.concurrency
+        self.max_attempts = s.max_attempts
+        self.step_size = s.step_size
+        self.step_interval = s.step_interval
+        self.poll = s.poll
         self.tasks = Informer(store, TASK.prefix, task_pb2.Task)
         self.claims = Informer(store, CLAIMS, StringValue)
         self._running: dict[str, asyncio.Task[None]] = {}

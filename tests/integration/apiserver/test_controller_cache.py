@@ -11,7 +11,7 @@ import pytest
 from sigma.apiserver.controllers import batchjob
 from sigma.apiserver.controllers.cache import ControllerCache
 from sigma.apiserver.tasks import pods as P
-from sigma.apiserver.tasks.worker import TaskWorker
+from sigma.apiserver.tasks.worker import TaskSettings, TaskWorker
 from sigma.resources import BATCH_JOB, POD
 from sigma.store import Compare, Put, Store
 from sigma.store.codec import encode
@@ -138,9 +138,7 @@ async def test_a_jobs_instances_are_created_in_doubling_steps(backend: Backend) 
         "replica-1",
         clock=b.clock,
         wall=b.wall,
-        lease_ttl=2,
-        poll=0.05,
-        step_size=5,
+        settings=TaskSettings(lease_ttl=2, poll=0.05, step_size=5),
     )
     run = asyncio.ensure_future(worker.run())
     try:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from sigma.apiserver.tasks import pods as P
-from sigma.apiserver.tasks.worker import TaskWorker
+from sigma.apiserver.tasks.worker import TaskSettings, TaskWorker
 from sigma.resources import APP, POD
 from sigma.store import EventType
 from sigma.store.codec import decode
@@ -55,9 +55,7 @@ def worker(b: Backend, store: object, name: str, **kw: object) -> TaskWorker:
         name,
         clock=b.clock,
         wall=b.wall,
-        lease_ttl=TTL,
-        poll=0.05,
-        **kw,  # type: ignore[arg-type]
+        settings=TaskSettings(lease_ttl=TTL, poll=0.05, **kw),  # type: ignore[arg-type]
     )
 
 
