@@ -114,7 +114,6 @@ SLAVE_ACTIONS = REGISTRY.counter(
 )
 
 
-
 def _qos(pod: pod_pb2.Pod) -> str:
     return short_name(pod.spec.qos_class)
 

@@ -10,10 +10,10 @@ import math
 from typing import Any
 
 from sigma.auth import CLUSTER_READ, Access
-from sigma.colocator.engine import Colocator
-from sigma.colocator.utilization import Interval, Shares, interval, series
+from sigma.colocator.capacity.utilization import Interval, Shares, interval, series
+from sigma.colocator.capacity.writes import stamp
+from sigma.colocator.replica import Colocator
 from sigma.colocator.wire import change_proto, terms_proto
-from sigma.colocator.writes import stamp
 from sigma.errors import Invalid, NotFound
 from sigma.resources import NODE_ALLOCATION, Repository
 from sigma.rpc import Service

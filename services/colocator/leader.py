@@ -14,10 +14,10 @@ from google.protobuf.message import DecodeError
 
 from sigma.bus import Bus
 from sigma.clock import Clock
-from sigma.colocator.pending import PendingArbiter
-from sigma.colocator.profiles import ProfileLearner
+from sigma.colocator.arbitration.pending import PendingArbiter
 from sigma.colocator.settings import ColocatorSettings
-from sigma.colocator.timeshare_loop import TimeSharing
+from sigma.colocator.timesharing.loop import TimeSharing
+from sigma.colocator.timesharing.profiles import ProfileLearner
 from sigma.errors import Conflict, SigmaError
 from sigma.log import get_logger
 from sigma.v1 import event_pb2

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sigma.colocator.budget import Policy, Res, Thresholds
+from sigma.colocator.capacity.formula import Policy, Res, Thresholds
 from sigma.config import default, pick
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 

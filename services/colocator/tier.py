@@ -11,12 +11,12 @@ from collections.abc import Sequence
 
 from sigma.bus import TopicSpec
 from sigma.colocator.api import service
-from sigma.colocator.engine import Colocator
+from sigma.colocator.arbitration.pending import PendingArbiter
 from sigma.colocator.leader import lead
-from sigma.colocator.pending import PendingArbiter
-from sigma.colocator.profiles import ProfileLearner
+from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
-from sigma.colocator.timeshare_loop import TimeSharing
+from sigma.colocator.timesharing.loop import TimeSharing
+from sigma.colocator.timesharing.profiles import ProfileLearner
 from sigma.election import Elector, default_identity
 from sigma.rpc import Service
 from sigma.tiers import Context

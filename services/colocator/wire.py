@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sigma.colocator.arbitration import BatchPod
-from sigma.colocator.budget import Res, Sample, Terms
-from sigma.colocator.ledger import Change
-from sigma.colocator.writes import resource_list, stamp
+from sigma.colocator.arbitration.victims import BatchPod
+from sigma.colocator.capacity.formula import Res, Sample, Terms
+from sigma.colocator.capacity.ledger import Change
+from sigma.colocator.capacity.writes import resource_list, stamp
 from sigma.v1 import colocator_pb2, event_pb2, meta_pb2, pod_pb2
 
 SOURCE = "colocator"

@@ -13,7 +13,7 @@ import time
 from sigma.bus.kafka import KafkaBus
 from sigma.cli.inprocess import InProcessApi
 from sigma.clock import SystemClock
-from sigma.colocator.engine import Colocator
+from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.store import open_store
 

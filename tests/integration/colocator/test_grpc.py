@@ -9,7 +9,7 @@ from sigma import rpc
 from sigma.bus.memory import MemoryBus
 from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.api import service
-from sigma.colocator.engine import Colocator
+from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.errors import Invalid, NotFound
 from sigma.store.memory import MemoryStore

@@ -8,10 +8,10 @@ import pytest
 
 from sigma.bus.memory import MemoryBus
 from sigma.cli.inprocess import InProcessApi
-from sigma.colocator.engine import Colocator
-from sigma.colocator.profiles import ProfileLearner
+from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
-from sigma.colocator.timeshare_loop import TimeSharing
+from sigma.colocator.timesharing.loop import TimeSharing
+from sigma.colocator.timesharing.profiles import ProfileLearner
 from sigma.resources import APP, Repository
 from sigma.store.memory import MemoryStore
 from sigma.testing.clock import ManualClock

@@ -9,7 +9,7 @@ import pytest
 from sigma.bus.memory import MemoryBus
 from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.api import ColocatorServicer
-from sigma.colocator.engine import Colocator
+from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 from sigma.metrics import value

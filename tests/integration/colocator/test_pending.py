@@ -7,12 +7,12 @@ import asyncio
 from sigma.bus.memory import MemoryBus
 from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.api import ColocatorServicer
-from sigma.colocator.engine import Colocator
+from sigma.colocator.arbitration.pending import PendingArbiter
 from sigma.colocator.leader import lead
-from sigma.colocator.pending import PendingArbiter
-from sigma.colocator.profiles import ProfileLearner
+from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
-from sigma.colocator.timeshare_loop import TimeSharing
+from sigma.colocator.timesharing.loop import TimeSharing
+from sigma.colocator.timesharing.profiles import ProfileLearner
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 from sigma.resources import POD, Repository
 from sigma.store.memory import MemoryStore

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sigma.bus.memory import MemoryBus
 from sigma.cli.inprocess import InProcessApi
-from sigma.colocator.engine import Colocator
+from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
-from sigma.colocator.timeshare_loop import TimeSharing
+from sigma.colocator.timesharing.loop import TimeSharing
 from sigma.resources import APP, NODE, TASK, Repository
 from sigma.resources.apps import target_replicas
 from sigma.store.memory import MemoryStore

@@ -30,7 +30,7 @@ from sigma.auth import Rule, Security, digest
 from sigma.bus.memory import MemoryBus
 from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.api import service as colocator_service
-from sigma.colocator.engine import Colocator
+from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.resources import POD, Repository
 from sigma.rpc._server import access_rules

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sigma.colocator.arbitration import BatchPod, choose_victims, overage, pending_need
-from sigma.colocator.budget import Res, Sample, Thresholds
+from sigma.colocator.arbitration.victims import BatchPod, choose_victims, overage, pending_need
+from sigma.colocator.capacity.formula import Res, Sample, Thresholds
 
 NOW = 10_000.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sigma.colocator.budget import (
+from sigma.colocator.capacity.formula import (
     Policy,
     Res,
     Sample,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sigma.colocator.budget import Res, Sample, Thresholds, compute
-from sigma.colocator.ledger import Change, History, Ledger
-from sigma.colocator.utilization import interval, series
+from sigma.colocator.capacity.formula import Res, Sample, Thresholds, compute
+from sigma.colocator.capacity.ledger import Change, History, Ledger
+from sigma.colocator.capacity.utilization import interval, series
 
 TH = Thresholds(0.6, 0.65)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sigma.colocator.arbitration import BatchPod, NodeRoom, plan_pending
-from sigma.colocator.budget import Res
-from sigma.colocator.pending import admits, requests_of, unschedulable
+from sigma.colocator.arbitration.pending import admits, requests_of, unschedulable
+from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, plan_pending
+from sigma.colocator.capacity.formula import Res
 from sigma.v1 import meta_pb2, node_pb2, pod_pb2
 
 NOW = 10_000.0

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from sigma.colocator.timesharing import DAY, Profile, decision_kind, learn, plan, profile_of
+from sigma.colocator.timesharing.plan import DAY, Profile, decision_kind, learn, plan, profile_of
 
 HOUR = 3600
 # hourly slots: night trough 0.2 (01:00-06:00), ramp 0.5 at 06:00, peak 1.0 09:00-21:00

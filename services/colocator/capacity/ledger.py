@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sigma.colocator.budget import Res, Sample, Terms
+from sigma.colocator.capacity.formula import Res, Sample, Terms
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sigma.colocator.budget import Res, Sample
+from sigma.colocator.capacity.formula import Res, Sample
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from sigma.colocator.budget import Res
+from sigma.colocator.capacity.formula import Res
 from sigma.resources import NODE, Repository
 from sigma.store import Store
 from sigma.v1 import meta_pb2, node_pb2

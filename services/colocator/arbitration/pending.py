@@ -17,9 +17,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from sigma.colocator.arbitration import BatchPod, NodeRoom, plan_pending
-from sigma.colocator.budget import Res
-from sigma.colocator.engine import Colocator
+from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, plan_pending
+from sigma.colocator.capacity.formula import Res
+from sigma.colocator.replica import Colocator
 from sigma.colocator.wire import batch_pod, res_of, sample_of
 from sigma.errors import SigmaError
 from sigma.log import get_logger
@@ -30,7 +30,7 @@ from sigma.resources.qos import ONLINE
 from sigma.store.informer import Handler, Informer
 from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2
 
-log = get_logger("sigma.colocator.pending")
+log = get_logger("sigma.colocator.arbitration.pending")
 
 
 def _cache_key(pod_key: str) -> str:

@@ -16,7 +16,7 @@ import heapq
 from collections import defaultdict, deque
 from collections.abc import Callable
 
-from sigma.colocator.timesharing import DAY, learn, profile_of
+from sigma.colocator.timesharing.plan import DAY, learn, profile_of
 from sigma.resources import APP, POD, Repository
 from sigma.resources.qos import BE
 from sigma.store import Store

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from sigma.apiclient import ApiCalls
-from sigma.colocator.timesharing import decision_kind, plan, profile_of
+from sigma.colocator.timesharing.plan import decision_kind, plan, profile_of
 from sigma.colocator.wire import decision
 from sigma.errors import SigmaError
 from sigma.log import get_logger
@@ -19,7 +19,7 @@ from sigma.resources import APP, Repository
 from sigma.store import Store
 from sigma.v1 import app_pb2, event_pb2
 
-log = get_logger("sigma.colocator.timesharing")
+log = get_logger("sigma.colocator.timesharing.plan")
 _KIND = {
     "down": event_pb2.COLOCATION_DECISION_KIND_SCALE_DOWN,
     "up": event_pb2.COLOCATION_DECISION_KIND_SCALE_UP,

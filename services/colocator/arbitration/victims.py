@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sigma.colocator.budget import ZERO, Res, Sample, Thresholds
+from sigma.colocator.capacity.formula import ZERO, Res, Sample, Thresholds
 from sigma.resources import victims
 
 

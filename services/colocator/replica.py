@@ -20,12 +20,12 @@ from google.protobuf.message import DecodeError
 from sigma.apiclient import ApiCalls
 from sigma.bus import Bus, Message
 from sigma.clock import Clock
-from sigma.colocator.arbitration import BatchPod, choose_victims, overage
-from sigma.colocator.budget import Policy, Res, Sample, reason_for, settle, terms_for
-from sigma.colocator.ledger import Change, History, Ledger
+from sigma.colocator.arbitration.victims import BatchPod, choose_victims, overage
+from sigma.colocator.capacity.formula import Policy, Res, Sample, reason_for, settle, terms_for
+from sigma.colocator.capacity.ledger import Change, History, Ledger
+from sigma.colocator.capacity.writes import NodeWrites
 from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.wire import batch_pod, decision, sample_of
-from sigma.colocator.writes import NodeWrites
 from sigma.errors import Conflict, NotFound, SigmaError
 from sigma.log import get_logger
 from sigma.observe import record_lag

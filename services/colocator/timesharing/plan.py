@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sigma.colocator.budget import percentile
+from sigma.colocator.capacity.formula import percentile
 
 DAY = 86400
 
