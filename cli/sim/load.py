@@ -93,9 +93,6 @@ class AppLoad:
     phase_s: float
     share: np.ndarray
 
-    def demand_millis(self, request_millis: int) -> np.ndarray:
-        return np.rint(self.share * request_millis).astype(np.int64)
-
 
 def app_load(
     curve: UsageCurve, app: TraceApp, scale: Scale, model: LoadModel | None = None

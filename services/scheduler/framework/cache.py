@@ -278,10 +278,6 @@ class Cache:
         placed = self._placed.get(pod_key)
         return bool(placed and placed.assumed)
 
-    def pods_on(self, node: str) -> list[PodInfo]:
-        i = self._index.get(node)
-        return [] if i is None else [self._placed[k].pod for k in self._on_node[i]]
-
     def _place(self, pod: PodInfo, i: int, assumed: bool) -> None:
         if pod.key in self._placed:
             self._unplace(pod.key)

@@ -9,7 +9,6 @@ so the hot path never formats strings.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -54,8 +53,11 @@ class FilterPlugin(Plugin, Protocol):
 @runtime_checkable
 class PostFilterPlugin(Plugin, Protocol):
     def post_filter(
-        self, state: CycleState, pod: PodInfo, snap: Snapshot, masks: dict[str, np.ndarray]
-    ) -> Preemption | None: ...
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, eligible: np.ndarray
+    ) -> Preemption | None:
+        """A way to make room (preemption) for a pod no node fits; ``eligible`` marks the
+        nodes every non-resource filter accepts."""
+        ...
 
 
 @runtime_checkable
@@ -76,23 +78,7 @@ class UniformPlugin(ScorePlugin, Protocol):
 
 @runtime_checkable
 class NormalizePlugin(ScorePlugin, Protocol):
-    """A score plugin with its own mapping to 0..100 (default: min-max, higher is better)."""
+    """A score plugin with its own mapping to 0..100; without one, a plugin's raw scores are
+    taken as they are (each built-in scores on 0..100 already)."""
 
     def normalize(self, raw: np.ndarray) -> np.ndarray: ...
-
-
-@runtime_checkable
-class ReservePlugin(Plugin, Protocol):
-    def reserve(self, state: CycleState, pod: PodInfo, node: str) -> Status: ...
-
-    def unreserve(self, state: CycleState, pod: PodInfo, node: str) -> None: ...
-
-
-@runtime_checkable
-class BindPlugin(Protocol):
-    """Commits decisions for one node at once (evicting ``victims`` first); the only extension
-    point that does I/O. A lost race is a CONFLICT status, not an exception."""
-
-    async def bind(
-        self, node: str, pods: Sequence[PodInfo], victims: Sequence[str], reason: str = ""
-    ) -> Status: ...

@@ -16,7 +16,6 @@ from sigma.scheduler.framework.interfaces import (
     FilterPlugin,
     PostFilterPlugin,
     PreFilterPlugin,
-    ReservePlugin,
     ScorePlugin,
     UniformPlugin,
 )
@@ -47,7 +46,6 @@ class Framework:
         self.filters = [p for p in plugins if isinstance(p, FilterPlugin)]
         self.post_filters = [p for p in plugins if isinstance(p, PostFilterPlugin)]
         self.scores = [p for p in plugins if isinstance(p, ScorePlugin)]
-        self.reserves = [p for p in plugins if isinstance(p, ReservePlugin)]
         self.uniform = {p.name: p for p in self.scores if isinstance(p, UniformPlugin)}
         self.weights = {p.name: float(profile.weights.get(p.name, 1.0)) for p in self.scores}
         self._rng = random.Random(profile.seed)
@@ -118,17 +116,6 @@ class Framework:
             OK, snap.names[pick], len(rows), len(candidates), score=float(total[chosen])
         )
 
-    def reserve(self, state: CycleState, pod: PodInfo, node: str) -> Status:
-        done: list[ReservePlugin] = []
-        for plugin in self.reserves:
-            status = plugin.reserve(state, pod, node)
-            if not status.ok:
-                for prior in reversed(done):
-                    prior.unreserve(state, pod, node)
-                return status
-            done.append(plugin)
-        return OK
-
     # -- helpers -----------------------------------------------------------------------------
     def _sample(self, rows: np.ndarray) -> np.ndarray:
         pct = self.profile.percentage_of_nodes_to_score
@@ -171,13 +158,3 @@ class Framework:
         if snap.n == 0:
             reasons.append(("Framework", "no nodes"))
         return Status(Code.UNSCHEDULABLE, tuple(reasons))
-
-
-def min_max(raw: np.ndarray) -> np.ndarray:
-    """Map ``raw`` onto 0..100, higher raw → higher score; constant input → 100 everywhere."""
-    if len(raw) == 0:
-        return raw
-    lo, hi = float(raw.min()), float(raw.max())
-    if hi - lo < 1e-12:
-        return np.full(len(raw), 100.0)
-    return (raw - lo) * (100.0 / (hi - lo))
