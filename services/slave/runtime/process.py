@@ -1,11 +1,9 @@
 """The process runtime: a pod is a group of real processes on this machine.
 
-Each container runs under a tiny ``/bin/sh`` wrapper that (1) waits on its stdin until the agent
-has placed it: CPU affinity, scheduling class, cgroup; (2) runs the command; (3) writes the exit
-status to the pod's state directory, so an exit is known even to a later agent that did not
-spawn the process. Every container leads a process group of its own, so one signal reaches all
-it started and a container can be stopped or restarted without its siblings. The pod's sandbox
-is its cgroup and CPU set. Batch (BE) runs at SCHED_IDLE where allowed, else nice 19.
+Each container is a process group of its own, started under a wrapper that records its exit
+(``_spawn``), so one signal reaches all it started and a container can be stopped or restarted
+without its siblings; the pod's sandbox is its cgroup and CPU set. What the runtime holds is
+written to a state directory after every change (``state``), so a restarted agent adopts it.
 
 Exits are pushed, not only polled: each wrapper is watched through a pidfd on the event loop,
 so the agent hears of a crash within milliseconds and restarts it without waiting a resync.
@@ -13,25 +11,19 @@ so the agent hears of a crash within milliseconds and restarts it without waitin
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import dataclasses
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from sigma.clock import Clock, SystemClock
 from sigma.errors import Internal, NotFound
 from sigma.log import get_logger
 from sigma.resources.cpusets import CpuSet
-from sigma.slave.runtime import _procs
+from sigma.slave.runtime import _procs, _spawn
 from sigma.slave.runtime._port import (
-    Capabilities,
-    ContainerRun,
     ContainerState,
     ExecResult,
     NodeSample,
@@ -40,15 +32,9 @@ from sigma.slave.runtime._port import (
 )
 from sigma.slave.runtime.cgroups import Cgroups
 from sigma.slave.runtime.sampling import HostSampler
-from sigma.slave.runtime.state import ContainerRecord, PodRecord, StateDir
+from sigma.slave.runtime.state import StateDir, record_of, state_of
 
 log = get_logger("sigma.slave.runtime")
-
-# $1: the exit-status file; the rest: the container's argv. EOF before "go" means the agent
-# died while placing the process: do not run it unplaced.
-WRAPPER = 'read _go || exit 125; _e=$1; shift; "$@" </dev/null; echo $? > "$_e"'
-PASSED_ENV = ("PATH", "LANG", "HOME", "TZ")
-EXEC_TIMEOUT_CODE = 124  # as timeout(1)
 
 
 class ProcessRuntime:
@@ -67,11 +53,12 @@ class ProcessRuntime:
         self.state = StateDir(state_dir)
         self.cgroups = cgroups if cgroups is not None or not use_cgroups else Cgroups.detect(node)
         self.clock = clock or SystemClock()
-        self.capabilities = _capabilities(self.cgroups)
+        self.capabilities = _spawn.capabilities(self.cgroups)
         self.sampler = HostSampler(self.cgroups)
         self._pods: dict[str, PodState] = {}
         self._runs: dict[str, PodRun] = {}
         self._procs = _procs.Processes()
+        self.spawner = _spawn.Spawner(node, self.state, self.cgroups, self._procs)
         log.info("process runtime", extra={"node": node, "enforces": self.capabilities.describe()})
 
     def on_exit(self, callback: Callable[[], None]) -> None:
@@ -81,23 +68,11 @@ class ProcessRuntime:
     def adopt(self) -> list[PodState]:
         adopted = []
         for rec in self.state.load():
-            pod = PodState(
-                rec.key,
-                rec.uid,
-                rec.qos,
-                frozenset(rec.cpus),
-                [_container_state(c) for c in rec.containers],
-                rec.started_at,
-                rec.priority,
-                rec.memory_limit_bytes,
-                rec.frozen,
-                rec.killed,
-            )
+            pod, run = state_of(rec)
             for c in rec.containers:
                 if c.exit_code is None and c.pid:
                     self._procs.adopt(c.pid, c.create_time)
-            self._pods[rec.key] = pod
-            self._runs[rec.key] = _run_of(rec)
+            self._pods[rec.key], self._runs[rec.key] = pod, run
             self._refresh(pod)
             adopted.append(pod)
         return adopted
@@ -108,7 +83,7 @@ class ProcessRuntime:
             return existing
         if not run.containers:
             raise NotFound(f"pod {run.key} has no containers")
-        cgroup = self._cgroup_for(run)
+        cgroup = self.spawner.sandbox(run)
         pod = PodState(
             run.key,
             run.uid,
@@ -122,7 +97,7 @@ class ProcessRuntime:
         self._pods[run.key], self._runs[run.key] = pod, run
         try:
             for i in range(len(run.containers)):
-                self._launch(pod, run, i, cgroup)
+                self.spawner.launch(pod, run, i, cgroup)
         except OSError as exc:
             for c in pod.containers:
                 if c.pid:
@@ -142,7 +117,7 @@ class ProcessRuntime:
             return old
         pod.containers[index] = old.next_run()
         try:
-            self._launch(pod, run, index, self.cgroups is not None and self._has_cgroup(key))
+            self.spawner.launch(pod, run, index, self.spawner.has_sandbox(key))
         except OSError as exc:
             pod.containers[index] = old
             raise Internal(f"cannot restart {key}/{name}: {exc}") from exc
@@ -150,61 +125,6 @@ class ProcessRuntime:
             _procs.signal_group(pod.containers[index].pid, signal.SIGSTOP)
         self._save(pod)
         return pod.containers[index]
-
-    def _launch(self, pod: PodState, run: PodRun, index: int, cgroup: bool) -> None:
-        """Spawn container ``index``, place it (cgroup, CPUs, class), then let it run."""
-        state = pod.containers[index]
-        self.state.prune_logs(run.key, index, state.attempt)
-        proc = self._spawn(run, index, state.attempt)
-        state.pid, state.started_at = proc.pid, time.time()
-        if cgroup and self.cgroups is not None:
-            self.cgroups.add(run.key, proc.pid)
-        if pod.cpus:
-            os.sched_setaffinity(proc.pid, pod.cpus)
-        if run.batch:
-            _idle(proc.pid)
-        assert proc.stdin is not None
-        proc.stdin.write(b"go\n")
-        proc.stdin.close()
-
-    def _spawn(self, run: PodRun, index: int, attempt: int) -> subprocess.Popen[bytes]:
-        container = run.containers[index]
-        exit_file = self.state.exit_file(run.key, index)
-        exit_file.unlink(missing_ok=True)
-        with open(self.state.log_file(run.key, index, attempt), "ab") as logf:
-            proc = subprocess.Popen(
-                ["/bin/sh", "-c", WRAPPER, "sigma-pod", str(exit_file), *container.argv],
-                stdin=subprocess.PIPE,
-                stdout=logf,
-                stderr=subprocess.STDOUT,
-                cwd=container.working_dir or None,
-                env=self._env(run, container),
-                process_group=0,
-                close_fds=True,
-            )
-        self._procs.spawned(proc)
-        return proc
-
-    def _env(self, run: PodRun, container: ContainerRun) -> dict[str, str]:
-        env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
-        env.update(SIGMA_POD=run.key, SIGMA_NODE=self.node, SIGMA_CONTAINER=container.name)
-        env.update(container.env)
-        return env
-
-    def _cgroup_for(self, run: PodRun) -> bool:
-        if self.cgroups is None:
-            return False
-        try:
-            self.cgroups.create(run.key)
-        except OSError:
-            return False
-        self.cgroups.set_cpu_max(run.key, run.cpu_limit_millis)
-        self.cgroups.set_cpu_weight(run.key, 1 if run.batch else _weight(run.cpu_request_millis))
-        self.cgroups.set_memory_max(run.key, run.memory_limit_bytes)
-        return True
-
-    def _has_cgroup(self, key: str) -> bool:
-        return self.cgroups is not None and self.cgroups.path(key).is_dir()
 
     async def kill(self, key: str, name: str, grace: float, reason: str) -> None:
         pod = self._known(key)
@@ -268,27 +188,7 @@ class ProcessRuntime:
         run = self._runs.get(key)
         if run is None or not argv:
             raise NotFound(f"pod {key} is not running here")
-        container = run.containers[_index(run, name)]
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                cwd=container.working_dir or None,
-                env=self._env(run, container),
-                start_new_session=True,
-            )
-        except OSError as exc:
-            return ExecResult(127, str(exc).encode())
-        try:
-            async with asyncio.timeout(timeout):
-                output, _ = await proc.communicate()
-        except TimeoutError:
-            _procs.signal_group(proc.pid, signal.SIGKILL)
-            await proc.wait()
-            return ExecResult(EXEC_TIMEOUT_CODE, b"timed out")
-        return ExecResult(proc.returncode or 0, output[-4096:])
+        return await self.spawner.run_exec(run, run.containers[_index(run, name)], argv, timeout)
 
     def log_path(self, key: str, name: str, attempt: int) -> Path | None:
         run = self._runs.get(key)
@@ -371,31 +271,7 @@ class ProcessRuntime:
         return ended
 
     def _save(self, pod: PodState) -> None:
-        self.state.save(
-            PodRecord(
-                pod.key,
-                pod.uid,
-                pod.qos,
-                sorted(pod.cpus),
-                pod.started_at,
-                [self._record(c) for c in pod.containers],
-                pod.priority,
-                pod.memory_limit_bytes,
-                pod.frozen,
-                pod.killed,
-                _run_to_json(self._runs[pod.key]),
-            )
-        )
-
-    def _record(self, c: ContainerState) -> ContainerRecord:
-        previous = None
-        if c.previous is not None:
-            previous = dataclasses.asdict(self._record(c.previous))
-        fields = dataclasses.asdict(replace(c, previous=None, oom_killed=False))
-        del fields["previous"], fields["oom_killed"]
-        return ContainerRecord(
-            **fields, create_time=self._procs.create_time(c.pid), previous=previous
-        )
+        self.state.save(record_of(pod, self._runs[pod.key], self._procs.create_time))
 
 
 def _index(run: PodRun, name: str) -> int:
@@ -403,61 +279,3 @@ def _index(run: PodRun, name: str) -> int:
         if c.name == name:
             return i
     raise NotFound(f"pod {run.key} has no container {name!r}")
-
-
-def _container_state(rec: ContainerRecord) -> ContainerState:
-    fields = dataclasses.asdict(rec)
-    previous = fields.pop("previous")
-    del fields["create_time"]
-    state = ContainerState(**fields)
-    if previous is not None:
-        state.previous = _container_state(ContainerRecord(**previous))
-    return state
-
-
-def _run_to_json(run: PodRun) -> list[dict[str, object]]:
-    return [dataclasses.asdict(c) for c in run.containers]
-
-
-def _run_of(rec: PodRecord) -> PodRun:
-    """Enough of the pod's PodRun to restart its containers (the sandbox is already made)."""
-    containers = tuple(
-        ContainerRun(
-            c["name"],  # type: ignore[arg-type]
-            tuple(c["argv"]),  # type: ignore[arg-type]
-            tuple(tuple(e) for e in c["env"]),  # type: ignore[attr-defined,misc]
-            c["working_dir"],  # type: ignore[arg-type]
-            c["image"],  # type: ignore[arg-type]
-        )
-        for c in rec.run
-    )
-    return PodRun(rec.key, rec.uid, rec.qos, containers, frozenset(rec.cpus))
-
-
-def _capabilities(cgroups: Cgroups | None) -> Capabilities:
-    # Lowering a process to SCHED_IDLE needs no privilege on Linux; ``_idle`` still falls
-    # back to nice 19 per process if the kernel refuses.
-    idle = "sched_idle" if hasattr(os, "SCHED_IDLE") else "nice"
-    if cgroups is None:
-        return Capabilities(idle_class=idle)
-    return Capabilities(
-        cpu_max="cpu" in cgroups.controllers,
-        cpu_weight="cpu" in cgroups.controllers,
-        memory_max="memory" in cgroups.controllers,
-        freeze="cgroup" if cgroups.can_freeze() else "signal",
-        idle_class=idle,
-        pod_pressure=cgroups.has_pressure(),
-    )
-
-
-def _weight(request_millis: int) -> int:
-    """cgroup v2 cpu.weight (1..10000) proportional to the request; 100 is one core."""
-    return max(1, min(10000, request_millis // 10 or 100))
-
-
-def _idle(pid: int) -> None:
-    try:
-        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
-    except (OSError, AttributeError):
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, pid, 19)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from sigma.slave.runtime._port import ContainerRun, ContainerState, PodRun, PodState
 from sigma.slave.runtime.cgroups import slug
 
 
@@ -106,3 +108,67 @@ class StateDir:
             return int(self.exit_file(key, container).read_text().strip())
         except (OSError, ValueError):
             return None
+
+
+# ---- a pod as the runtime holds it, and as its record is written ----
+
+
+def record_of(pod: PodState, run: PodRun, create_time: Callable[[int], float]) -> PodRecord:
+    """The record of ``pod`` (``create_time`` of each pid guards the pid against reuse)."""
+
+    def container(c: ContainerState) -> ContainerRecord:
+        previous = asdict(container(c.previous)) if c.previous is not None else None
+        fields = asdict(replace(c, previous=None, oom_killed=False))
+        del fields["previous"], fields["oom_killed"]
+        return ContainerRecord(**fields, create_time=create_time(c.pid), previous=previous)
+
+    return PodRecord(
+        pod.key,
+        pod.uid,
+        pod.qos,
+        sorted(pod.cpus),
+        pod.started_at,
+        [container(c) for c in pod.containers],
+        pod.priority,
+        pod.memory_limit_bytes,
+        pod.frozen,
+        pod.killed,
+        [asdict(c) for c in run.containers],
+    )
+
+
+def state_of(rec: PodRecord) -> tuple[PodState, PodRun]:
+    """The pod a record holds, and enough of its PodRun to restart its containers."""
+
+    def container(r: ContainerRecord) -> ContainerState:
+        fields = asdict(r)
+        previous = fields.pop("previous")
+        del fields["create_time"]
+        out = ContainerState(**fields)
+        if previous is not None:
+            out.previous = container(ContainerRecord(**previous))
+        return out
+
+    pod = PodState(
+        rec.key,
+        rec.uid,
+        rec.qos,
+        frozenset(rec.cpus),
+        [container(c) for c in rec.containers],
+        rec.started_at,
+        rec.priority,
+        rec.memory_limit_bytes,
+        rec.frozen,
+        rec.killed,
+    )
+    runs = tuple(
+        ContainerRun(
+            c["name"],  # type: ignore[arg-type]
+            tuple(c["argv"]),  # type: ignore[arg-type]
+            tuple(tuple(e) for e in c["env"]),  # type: ignore[attr-defined,misc]
+            c["working_dir"],  # type: ignore[arg-type]
+            c["image"],  # type: ignore[arg-type]
+        )
+        for c in rec.run
+    )
+    return pod, PodRun(rec.key, rec.uid, rec.qos, runs, frozenset(rec.cpus))

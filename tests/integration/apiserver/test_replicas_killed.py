@@ -103,7 +103,9 @@ async def test_replica_killed_mid_expansion(etcd_engine, kafka_engine) -> None: 
                         tasks.Get, apiserver_pb2.GetTaskRequest(namespace=ns, name=task_name)
                     )
         survivor = next(name for name in procs if name != victim)
-        assert task.status.owner == survivor and task.status.attempts == 2
+        # At least the victim's claim and the survivor's (on a loaded machine the survivor may
+        # miss a renewal of its 3 s lease and claim its task again).
+        assert task.status.owner == survivor and task.status.attempts >= 2
         names = sorted(p.meta.name for p in await pods.list_all(ns))
         assert names == sorted(f"web-{i}" for i in range(REPLICAS))
 
