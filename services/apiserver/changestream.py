@@ -42,34 +42,29 @@ import asyncio
 import json
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from sigma import events
+from sigma.apiserver.changefeed import END, ChangeFeed, Item
 from sigma.bus import Bus
 from sigma.clock import Clock, SystemClock
 from sigma.election import Elector
-from sigma.errors import Compacted, SigmaError
+from sigma.errors import SigmaError
 from sigma.events import (
     CHECKPOINT_KEY,
     TOPIC_PREFIX,
     Encoding,
-    encode,
     read_checkpoint,
-    topic_for,
     topic_specs,
 )
 from sigma.log import get_logger
-from sigma.resources import KINDS, kind_of_key, to_event
-from sigma.resources.kinds import ROOT
-from sigma.store import Compare, EventType, Put, Store, WatchEvent
-from sigma.v1 import event_pb2
+from sigma.store import Compare, Put, Store
 
 log = get_logger("sigma.apiserver.changestream")
 
 LEADERSHIP = "changestream"  # the election among apiserver replicas (sigma.election)
-RESYNC_PAGE = 500
 
 Leadership = Callable[[Callable[[], Awaitable[None]]], Awaitable[None]]
 """Runs the given coroutine function only while this replica leads (``Elector.run``)."""
@@ -95,20 +90,6 @@ class Stats:
     retries: int = 0
     resyncs: int = 0
     checkpoint: int = 0  # the last revision written as the checkpoint
-
-
-@dataclass(frozen=True, slots=True)
-class _Item:
-    """One queued step: an event to publish (``value`` not None) and how far it completes."""
-
-    through: int  # once this and everything before it is acked, revisions <= through are done
-    topic: str = ""
-    key: str = ""
-    value: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-_END = _Item(through=-1)  # the watch ended (store closed): publish what is queued, then stop
 
 
 class ChangeStream:
@@ -143,6 +124,14 @@ class ChangeStream:
         self.topic_prefix = topic_prefix
         self.backoff = backoff
         self.stats = Stats()
+        self.feed = ChangeFeed(
+            store,
+            self.encoding,
+            topic_prefix,
+            checkpoint_key,
+            identity=identity,
+            resynced=self._resynced,
+        )
         self._acked = 0  # every change through this revision is on the bus
         self._written = 0  # the checkpoint as last written (or read)
         self._cp_mod = 0  # the checkpoint key's mod_revision, for compare-and-swap
@@ -184,9 +173,9 @@ class ChangeStream:
         await self._retry_forever("create topics", self._ensure_topics)
         start = await self._load_start()
         log.info("change stream starting", extra={"from_revision": start, "id": self.identity})
-        queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=self.window * 4)
+        queue: asyncio.Queue[Item] = asyncio.Queue(maxsize=self.window * 4)
         try:
-            await _first_failure(self._read(start, queue), self._publish(queue))
+            await _first_failure(self.feed.read(start, queue), self._publish(queue))
         finally:
             if self._acked > self._written:
                 try:
@@ -207,72 +196,17 @@ class ChangeStream:
         self._acked = self._written = self.stats.checkpoint = revision
         return revision + 1
 
-    # -- reading ------------------------------------------------------------------------------
-
-    async def _read(self, start: int, queue: asyncio.Queue[_Item]) -> None:
-        """Queue every change from ``start`` on; a compacted history becomes a full resync."""
-        while True:
-            try:
-                async for ev in self.store.watch(ROOT, start_revision=start):
-                    if ev.kv.key != self.checkpoint_key:  # our own writes would loop
-                        await queue.put(self._item(ev))
-                await queue.put(_END)
-                return
-            except Compacted as exc:
-                start = await self._resync_until_done(queue, exc) + 1
-
-    async def _resync_until_done(self, queue: asyncio.Queue[_Item], exc: Compacted) -> int:
-        """A resync whose listing is itself overtaken by compaction starts over."""
-        while True:
-            try:
-                return await self._resync(queue, exc)
-            except Compacted as again:
-                exc = again
-
-    def _item(self, ev: WatchEvent) -> _Item:
-        kind = kind_of_key(ev.kv.key)
-        if kind is None:  # leaders, heartbeats: nothing to publish, but the stream moved on
-            return _Item(through=ev.revision - 1)
-        return self._publishable(to_event(kind, ev.type, ev.kv, ev.prev), ev.revision - 1)
-
-    def _publishable(self, event: event_pb2.Event, through: int) -> _Item:
-        value, headers = encode(event, self.encoding)
-        topic = topic_for(event.kind, self.topic_prefix)
-        return _Item(through=through, topic=topic, key=event.key, value=value, headers=headers)
-
-    async def _resync(self, queue: asyncio.Queue[_Item], exc: Compacted) -> int:
-        """Queue every live object as MODIFIED at its own revision; returns the list revision."""
+    def _resynced(self) -> None:
         self.stats.resyncs += 1
-        at = await self.store.revision()
-        log.error(
-            "change stream fell behind compaction: changes between the checkpoint and the "
-            "compaction point are lost (deletions among them for good); publishing a full resync",
-            extra={"error": str(exc), "resync_revision": at, "id": self.identity},
-        )
-        for kind in KINDS.values():
-            after = ""
-            while True:
-                page = await self.store.list(
-                    kind.prefix, revision=at, limit=RESYNC_PAGE, start_after=after
-                )
-                for kv in page.items:
-                    event = to_event(kind, EventType.PUT, kv)
-                    event.type = event_pb2.EVENT_TYPE_MODIFIED
-                    await queue.put(self._publishable(event, 0))
-                if not page.more or not page.items:
-                    break
-                after = page.items[-1].key
-        await queue.put(_Item(through=at))
-        return at
 
     # -- publishing ---------------------------------------------------------------------------
 
-    async def _publish(self, queue: asyncio.Queue[_Item]) -> None:
+    async def _publish(self, queue: asyncio.Queue[Item]) -> None:
         """Publish queued windows in order; checkpoint what the bus acknowledged."""
         while True:
             batch = await self._next_batch(queue)
-            ended = any(item is _END for item in batch)
-            batch = [item for item in batch if item is not _END]
+            ended = any(item is END for item in batch)
+            batch = [item for item in batch if item is not END]
             if batch:
                 await self._publish_window(batch)
                 self._acked = max(self._acked, max(item.through for item in batch))
@@ -287,7 +221,7 @@ class ChangeStream:
             if ended:
                 return
 
-    async def _next_batch(self, queue: asyncio.Queue[_Item]) -> list[_Item]:
+    async def _next_batch(self, queue: asyncio.Queue[Item]) -> list[Item]:
         """Up to ``window`` items; waits for the first, at most until a checkpoint is due."""
         if queue.empty():
             pending = self._acked > self._written
@@ -302,9 +236,9 @@ class ChangeStream:
             batch.append(queue.get_nowait())
         return batch
 
-    async def _publish_window(self, batch: list[_Item]) -> None:
+    async def _publish_window(self, batch: list[Item]) -> None:
         """Each object's events in order, objects concurrently; returns when all are acked."""
-        chains: dict[tuple[str, str], list[_Item]] = {}
+        chains: dict[tuple[str, str], list[Item]] = {}
         for item in batch:
             if item.value is not None:
                 chains.setdefault((item.topic, item.key), []).append(item)
@@ -313,7 +247,7 @@ class ChangeStream:
         elif chains:
             await _first_failure(*(self._publish_chain(chain) for chain in chains.values()))
 
-    async def _publish_chain(self, chain: list[_Item]) -> None:
+    async def _publish_chain(self, chain: list[Item]) -> None:
         for item in chain:
             assert item.value is not None
             publish = partial(self.bus.publish, item.topic, item.key, item.value, item.headers)
@@ -399,7 +333,7 @@ def elected(
     )
 
 
-async def _get(queue: asyncio.Queue[_Item], clock: Clock, timeout: float | None) -> _Item | None:
+async def _get(queue: asyncio.Queue[Item], clock: Clock, timeout: float | None) -> Item | None:
     """The next item, or None once ``timeout`` seconds pass on ``clock`` (None: wait forever)."""
     if timeout is None:
         return await queue.get()
