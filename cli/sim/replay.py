@@ -99,18 +99,23 @@ async def replay(
     """Replay ``trace``'s window in ``mode``; must run on a ``VirtualLoop``."""
     loop = asyncio.get_running_loop()
     clock = LoopClock(loop)
-    start, end = float(trace.scale.replay_start), float(trace.scale.end)
+    start = float(trace.scale.replay_start)
     # Virtual time is trace time: the loop starts at the window's start (less the warm-up).
     store = MemoryStore(clock=clock)
-    bus = MemoryBus(clock=clock)
     work = workload(trace, mode, knobs)
     api_settings = ApiServerSettings(identity="sim-apiserver", max_batch_tasks=10_000)
     api = Api(store, api_settings, clock=clock, wall_ns=clock.wall_ns)
-    ctx = Context(store, bus, clock=clock, wall=clock.wall, seed=trace.scale.rng_seed("tiers"))
+    ctx = Context(
+        store,
+        MemoryBus(clock=clock),
+        clock=clock,
+        wall=clock.wall,
+        seed=trace.scale.rng_seed("tiers"),
+    )
     ctx.api = InProcessApi(store, wall=clock.wall, identity="sim-colocator")
     fleet = Fleet(
         store,
-        bus,
+        ctx.bus,
         clock,
         clock.wall,
         work.nodes,
@@ -120,87 +125,105 @@ async def replay(
         report_from=float(trace.scale.start),
     )
     await fleet.register(timing.heartbeat_ttl)
-    ctx.spawn(fleet.watch(), "sim-fleet-informer")
-    ctx.spawn(
-        run_background(
-            store,
-            "sim-apiserver",
-            clock=clock,
-            wall=clock.wall,
-            controllers=ControllerSettings(
-                interval=120.0,
-                node_grace=timing.heartbeat_ttl,
-                finished_pod_retention=600.0,
-                resync=3600.0,
-            ),
-        ),
-        "sim-apiserver-background",
-    )
-    await TIERS["scheduler"].build(ctx)
-    if mode == "timesharing":
-        ctx.settings = ColocatorSettings(
-            identity="sim-colocator",
-            cpu_threshold=knobs.cpu_threshold,
-            memory_threshold=knobs.memory_threshold,
-            window=2 * timing.report_s,
-            stale_after=3 * timing.report_s,
-            tick_interval=60.0,
-            rise_hold=timing.report_s,
-            refresh_after=timing.report_s,
-        )
-        await TIERS["colocator"].build(ctx)
-    else:
-        ctx.spawn(_static_capacity(store, fleet, clock, mode), "sim-static-capacity")
-    apps = AppsServicer(api)
-    for online in work.apps:
-        app = app_object(
-            online,
-            pool="online" if mode == "pools" else None,
-            time_sharing=mode == "timesharing",
-            knobs=knobs,
-        )
-        await apps.Create(apiserver_pb2.CreateAppRequest(namespace="default", app=app), None)
-    jobs = BatchJobsServicer(api)
-    submitted: list[tuple[str, float]] = []
-    skipped = 0
     try:
-        next_report = next_beat = start
-        pending = collections.deque(work.jobs)
-        while clock.now() < end:
-            now = clock.now()
-            while pending and pending[0].submit <= now:
-                w = pending.popleft()
-                job = job_object(w, pool="batch" if mode == "pools" else None, knobs=knobs)
-                try:
-                    await jobs.Create(
-                        apiserver_pb2.CreateBatchJobRequest(namespace="default", job=job), None
-                    )
-                    if not w.warmup:
-                        submitted.append((job.meta.name, w.submit))
-                except SigmaError:
-                    skipped += 1
-            await fleet.converge()
-            if now >= next_beat:
-                next_beat = now + timing.heartbeat_ttl / 3
-                await fleet.heartbeat()
-            if now >= next_report:
-                next_report = now + timing.report_s
-                await fleet.report(now)
-                if progress is not None:
-                    progress(now)
-            wake = min(next_report, next_beat, now + timing.converge_s)
-            wake = min(wake, max(fleet.next_end(), now + timing.react_s))
-            if pending:
-                wake = min(wake, max(now, pending[0].submit))
-            await fleet.idle(wake, timing.react_s)
+        await _start_tiers(ctx, fleet, mode, knobs, timing)
+        apps = AppsServicer(api)
+        for online in work.apps:
+            pool = "online" if mode == "pools" else None
+            app = app_object(online, pool=pool, time_sharing=mode == "timesharing", knobs=knobs)
+            await apps.Create(apiserver_pb2.CreateAppRequest(namespace="default", app=app), None)
+        submitted, skipped = await _drive(
+            BatchJobsServicer(api), fleet, clock, work, mode, knobs, timing, progress,
+            (start, float(trace.scale.end)),
+        )  # fmt: skip
         finished = await _finishes(store)
     finally:
         for task in ctx.tasks:
             task.cancel()
         await asyncio.gather(*ctx.tasks, return_exceptions=True)
     records = [(name, submit, finished.get(name)) for name, submit in submitted]
-    out = Outcome(mode, fleet.tally, records, skipped)
-    return out, work
+    return Outcome(mode, fleet.tally, records, skipped), work
+
+
+async def _start_tiers(ctx: Context, fleet: Fleet, mode: str, knobs: Knobs, timing: Timing) -> None:
+    """The fleet's informer, the apiserver's background work, the scheduler, and (in the
+    time-sharing mode) the colocator, else the static batch capacity."""
+    clock = ctx.clock
+    assert isinstance(clock, LoopClock)
+    ctx.spawn(fleet.watch(), "sim-fleet-informer")
+    controllers = ControllerSettings(
+        interval=120.0,
+        node_grace=timing.heartbeat_ttl,
+        finished_pod_retention=600.0,
+        resync=3600.0,
+    )
+    background = run_background(
+        ctx.store, "sim-apiserver", clock=clock, wall=clock.wall, controllers=controllers
+    )
+    ctx.spawn(background, "sim-apiserver-background")
+    await TIERS["scheduler"].build(ctx)
+    if mode != "timesharing":
+        ctx.spawn(_static_capacity(ctx.store, fleet, clock, mode), "sim-static-capacity")
+        return
+    ctx.settings = ColocatorSettings(
+        identity="sim-colocator",
+        cpu_threshold=knobs.cpu_threshold,
+        memory_threshold=knobs.memory_threshold,
+        window=2 * timing.report_s,
+        stale_after=3 * timing.report_s,
+        tick_interval=60.0,
+        rise_hold=timing.report_s,
+        refresh_after=timing.report_s,
+    )
+    await TIERS["colocator"].build(ctx)
+
+
+async def _drive(
+    jobs: BatchJobsServicer,
+    fleet: Fleet,
+    clock: LoopClock,
+    work: Workload,
+    mode: str,
+    knobs: Knobs,
+    timing: Timing,
+    progress: Progress | None,
+    window: tuple[float, float],
+) -> tuple[list[tuple[str, float]], int]:
+    """Submit the jobs when they are due and run the fleet until the window ends; the jobs
+    submitted (name, time; warm-up ones left out) and how many were refused."""
+    submitted: list[tuple[str, float]] = []
+    skipped = 0
+    start, end = window
+    next_report = next_beat = start
+    pending = collections.deque(work.jobs)
+    while clock.now() < end:
+        now = clock.now()
+        while pending and pending[0].submit <= now:
+            w = pending.popleft()
+            job = job_object(w, pool="batch" if mode == "pools" else None, knobs=knobs)
+            try:
+                await jobs.Create(
+                    apiserver_pb2.CreateBatchJobRequest(namespace="default", job=job), None
+                )
+                if not w.warmup:
+                    submitted.append((job.meta.name, w.submit))
+            except SigmaError:
+                skipped += 1
+        await fleet.converge()
+        if now >= next_beat:
+            next_beat = now + timing.heartbeat_ttl / 3
+            await fleet.heartbeat()
+        if now >= next_report:
+            next_report = now + timing.report_s
+            await fleet.report(now)
+            if progress is not None:
+                progress(now)
+        wake = min(next_report, next_beat, now + timing.converge_s)
+        wake = min(wake, max(fleet.next_end(), now + timing.react_s))
+        if pending:
+            wake = min(wake, max(now, pending[0].submit))
+        await fleet.idle(wake, timing.react_s)
+    return submitted, skipped
 
 
 async def _finishes(store: MemoryStore) -> dict[str, float]:
