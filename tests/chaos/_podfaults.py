@@ -16,7 +16,6 @@ etcd and Kafka. Faults come one after another and each is timed until the App is
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import random
@@ -34,6 +33,7 @@ from sigma.apiserver import samples
 from sigma.resources.apps import target_replicas
 from sigma.resources.pods import ready
 from sigma.retry import RetryPolicy
+from sigma.testing.wait import eventually, took
 from sigma.v1 import apiserver_pb2 as api
 from sigma.v1 import apiserver_pb2_grpc as stubs
 from sigma.v1 import app_pb2, meta_pb2, pod_pb2, slave_pb2, slave_pb2_grpc
@@ -42,6 +42,9 @@ NAMESPACE = "default"
 POLICY = RetryPolicy(attempts=30, initial=0.1, maximum=1.0, deadline=30.0)
 # The liveness probe fails while a file named after the pod exists in $FAULTS.
 LIVENESS = ["sh", "-c", 'test ! -e "$FAULTS/${SIGMA_POD#*/}"']
+
+
+LIMIT = 30.0  # seconds for a fault's pod to be back
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,15 +135,6 @@ class Run:
         live = [p for p in await self.app_pods(name) if ready(p)]
         return len(live) == target_replicas(got) and without not in {p.meta.name for p in live}
 
-    async def until(self, check, what: str, limit: float = 30.0) -> float:  # type: ignore[no-untyped-def]
-        """Seconds until ``check()`` holds, polled every 20 ms; fails after ``limit``."""
-        began = time.monotonic()
-        while not await check():
-            if time.monotonic() - began > limit:
-                raise AssertionError(f"{what}: not within {limit}s")
-            await asyncio.sleep(0.02)
-        return time.monotonic() - began
-
     async def pick(self, name: str) -> pod_pb2.Pod:
         """A ready pod of the App's current template (a rolling upgrade removes the others,
         which would end a kill's pod instead of restarting it), once the App is whole."""
@@ -155,7 +149,11 @@ class Run:
             current[:] = [p for p in pods if ready(p) and p.spec.template_hash == digest]
             return bool(current)
 
-        await self.until(candidates, f"{name} whole, with pods of its template, before a fault")
+        await eventually(
+            candidates,
+            what=f"{name} whole, with pods of its template, before a fault",
+            timeout=LIMIT,
+        )
         return self.random.choice(current)
 
     # -- faults -------------------------------------------------------------------------------
@@ -170,17 +168,19 @@ class Run:
             c = now.status.container_statuses if now is not None else []
             return bool(c) and c[0].restart_count > before and c[0].state == _RUNNING
 
-        await self.until(running_again, f"{pod.meta.name} running again")
+        await eventually(running_again, what=f"{pod.meta.name} running again", timeout=LIMIT)
         self.measured.restore["kill_running"].append(time.monotonic() - began)
-        await self.until(lambda: self.whole(name), f"{name} whole after a kill")
+        await eventually(lambda: self.whole(name), what=f"{name} whole after a kill", timeout=LIMIT)
         self.measured.restore["kill_ready"].append(time.monotonic() - began)
 
     async def delete(self, name: str) -> None:
         pod = await self.pick(name)
         request = api.DeletePodRequest(namespace=NAMESPACE, name=pod.meta.name)
         await rpc.unary(self.pods.Delete, request, policy=POLICY)
-        took = await self.until(lambda: self.whole(name, without=pod.meta.name), "replaced")
-        self.measured.restore["delete_ready"].append(took)
+        seconds = await took(
+            lambda: self.whole(name, without=pod.meta.name), what="replaced", timeout=LIMIT
+        )
+        self.measured.restore["delete_ready"].append(seconds)
 
     async def liveness(self, name: str) -> None:
         pod = await self.pick(name)
@@ -195,10 +195,14 @@ class Run:
             return bool(c) and (c[0].state != _RUNNING or c[0].restart_count > before)
 
         try:
-            await self.until(killed, f"{pod.meta.name} stopped for its liveness")
+            await eventually(
+                killed, what=f"{pod.meta.name} stopped for its liveness", timeout=LIMIT
+            )
         finally:
             flag.unlink(missing_ok=True)  # the restarted run is healthy
-        await self.until(lambda: self.whole(name), f"{name} whole after liveness")
+        await eventually(
+            lambda: self.whole(name), what=f"{name} whole after liveness", timeout=LIMIT
+        )
         self.measured.restore["liveness_ready"].append(time.monotonic() - began)
 
     async def faults_on(self, name: str, size: PodFaults, phase: str) -> None:
@@ -244,7 +248,7 @@ async def scenario(run: Run, size: PodFaults) -> dict[str, object]:
     shared = shared_app(size.shared, run.faults)
     await rpc.unary(run.apps.Create, api.CreateAppRequest(namespace=NAMESPACE, app=shared))
     for name in [*names, "shared"]:
-        await run.until(lambda n=name: run.whole(n), f"{name} up", limit=60)
+        await eventually(lambda n=name: run.whole(n), what=f"{name} up", timeout=60)
 
     for name in names:  # a rolling upgrade of every app, with faults while it rolls
         template = app(name, size.replicas, run.faults).spec.template
@@ -257,13 +261,15 @@ async def scenario(run: Run, size: PodFaults) -> dict[str, object]:
         got = await rpc.unary(run.apps.Get, api.GetAppRequest(namespace=NAMESPACE, name="shared"))
         return 0 < target_replicas(got) < size.shared
 
-    await run.until(shrunk, "time-sharing shrinks the shared app", limit=60)
+    await eventually(shrunk, what="time-sharing shrinks the shared app", timeout=60)
     await run.faults_on("shared", size, "time-sharing")
 
     began = time.monotonic()
     for name in [*names, "shared"]:
-        await run.until(
-            lambda n=name: run.whole(n), f"{name} whole at the end", size.restore_within
+        await eventually(
+            lambda n=name: run.whole(n),
+            what=f"{name} whole at the end",
+            timeout=size.restore_within,
         )
     return {
         "apps": size.apps + 1,

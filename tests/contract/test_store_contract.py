@@ -7,8 +7,7 @@ fast, and etcd needs no such check (it is the reference the memory store imitate
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -30,6 +29,7 @@ from sigma.store import (
 )
 from sigma.store.memory import MemoryStore
 from sigma.testing.clock import ManualClock
+from sigma.testing.wait import eventually
 
 if TYPE_CHECKING:
     from tests.contract.conftest import Backend
@@ -48,13 +48,6 @@ async def nothing_more(events: AsyncIterator[WatchEvent], wait: float = 0.2) -> 
         async with asyncio.timeout(wait):
             ev = await anext(events)
             pytest.fail(f"unexpected event {ev}")
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
 
 
 def summary(events: list[WatchEvent]) -> list[tuple[str, str, bytes, int]]:
@@ -341,7 +334,7 @@ async def test_keep_alive_extends_a_lease(backend: Backend) -> None:
         return await s.get(k) is None
 
     await backend.elapse(1.2)
-    await eventually(gone)
+    await eventually(gone, timeout=5, what="the lease's keys gone")
 
 
 async def test_revoke_deletes_keys_and_emits_deletes(backend: Backend) -> None:
@@ -387,7 +380,7 @@ async def test_etcd_outage_is_unavailable_and_the_store_recovers() -> None:
             except Unavailable:
                 return False
 
-        await eventually(back, timeout=15)
+        await eventually(back, timeout=15, what="the store back")
         resumed = aiter(s.watch("k", start_revision=r + 1))
         r2 = await s.put("k", b"2")
         assert [e.revision for e in await take(resumed, 1)] == [r2]

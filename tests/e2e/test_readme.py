@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ import pytest
 
 from sigma.cli import build_parser
 from sigma.ctl._config import CtlConfig
+from sigma.testing.wait import eventually_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -210,13 +211,6 @@ def _json(env: dict[str, str], command: str) -> Any:
     return json.loads(result.stdout) if result.returncode == 0 and result.stdout.strip() else {}
 
 
-def eventually(check: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
-
-
 def _settled(env: dict[str, str]) -> bool:
     """The state the README's output shows: the job over, web running, capacity decided."""
     jobs = _json(env, "sigmactl get batchjobs etl -o json")
@@ -243,7 +237,7 @@ def test_readme_walkthrough(
     proc, printed = up
     expected_up, steps = walkthrough(README.read_text())
     assert shape_mismatches(expected_up, printed) == [], printed
-    eventually(lambda: _settled(env), "the demo to settle")
+    eventually_sync(lambda: _settled(env), timeout=WAIT, what="the demo to settle", interval=0.5)
     captured: list[list[str]] = []
     for step in steps:
         result = run(env, step.command)

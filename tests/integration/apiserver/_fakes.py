@@ -193,13 +193,3 @@ async def read_task(store: Store, key: str) -> task_pb2.Task | None:
 async def pods_of(store: Store, namespace: str) -> dict[str, pod_pb2.Pod]:
     listing = await store.list(POD.namespace_prefix(namespace))
     return {decode(pod_pb2.Pod, kv).meta.name: decode(pod_pb2.Pod, kv) for kv in listing.items}
-
-
-async def until(fn: Callable[[], Any], what: str, timeout: float = 10.0) -> None:
-    """Poll an async predicate (the store has no event a test could wait on for every case)."""
-    try:
-        async with asyncio.timeout(timeout):
-            while not await fn():  # noqa: ASYNC110 - see docstring
-                await asyncio.sleep(0.01)
-    except TimeoutError:
-        raise AssertionError(f"{what} did not hold within {timeout} s") from None

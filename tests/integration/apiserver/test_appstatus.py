@@ -12,8 +12,9 @@ from sigma.apiserver.tasks.writes import create_pod
 from sigma.resources import APP
 from sigma.store.codec import decode
 from sigma.store.memory import MemoryStore
+from sigma.testing.wait import eventually
 from sigma.v1 import app_pb2, task_pb2
-from tests.integration.apiserver._fakes import FakeSlave, submit, until
+from tests.integration.apiserver._fakes import FakeSlave, submit
 
 NS = "ns"
 
@@ -51,7 +52,7 @@ async def test_status_follows_publish_and_upgrade_without_idle_writes() -> None:
             async def is_(want: tuple[int, int, int, int]) -> bool:
                 return counts(await stored(store)) == want
 
-            await until(lambda: is_((1, 2, 2, 2)), "2/2 ready after publish")
+            await eventually(lambda: is_((1, 2, 2, 2)), what="2/2 ready after publish")
             quiet = (await stored(store)).meta.resource_version
             await asyncio.sleep(0.2)  # about ten passes over an unchanged cluster
             assert (await stored(store)).meta.resource_version == quiet
@@ -61,7 +62,7 @@ async def test_status_follows_publish_and_upgrade_without_idle_writes() -> None:
             await submit(
                 store, new, task_pb2.TASK_KIND_UPGRADE, "upgrade", upgrade_template_hash=digest
             )
-            await until(lambda: is_((2, 2, 2, 2)), "2/2 updated after the upgrade")
+            await eventually(lambda: is_((2, 2, 2, 2)), what="2/2 updated after the upgrade")
             assert (await stored(store)).status.current_template_hash == digest
     finally:
         stop.set()

@@ -15,8 +15,9 @@ from sigma.apiserver.tasks.worker import TaskSettings, TaskWorker
 from sigma.resources import BATCH_JOB, POD
 from sigma.store import Compare, Put, Store
 from sigma.store.codec import encode
+from sigma.testing.wait import eventually
 from sigma.v1 import batch_pb2, pod_pb2, task_pb2
-from tests.integration.apiserver._fakes import Backend, pods_of, read_task, submit, until
+from tests.integration.apiserver._fakes import Backend, pods_of, read_task, submit
 
 
 def _job(ns: str, name: str, instances: int = 1) -> batch_pb2.BatchJob:
@@ -58,7 +59,9 @@ async def test_a_pass_visits_the_jobs_that_changed_and_a_resync_visits_all(
             pod = cache.pods.get(POD.key(ns, f"{name}-main-0-0"))
             return job is not None and len(job.status.tasks) == 1 and pod is not None
 
-        await until(lambda: _true(settled("a") and settled("b")), "the cache saw the pass")
+        await eventually(
+            lambda: _true(settled("a") and settled("b")), what="the cache saw the pass"
+        )
         await batchjob.reconcile(b.store, t0 + 1, cache=cache)  # its own writes marked both
         seen.clear()
         assert await batchjob.reconcile(b.store, t0 + 2, cache=cache) == 0
@@ -71,18 +74,17 @@ async def test_a_pass_visits_the_jobs_that_changed_and_a_resync_visits_all(
         done.CopyFrom(pod)
         done.status.phase = pod_pb2.POD_PHASE_SUCCEEDED
         await b.store.txn([Compare(key, pod.meta.resource_version)], [Put(key, encode(done))])
-        await until(
-            lambda: _true(P.finished(cache.pods.get(key))),  # type: ignore[arg-type]
-            "the cache saw the pod finish",
+        await eventually(
+            lambda: _true(P.finished(cache.pods.get(key))), what="the cache saw the pod finish"
         )
         assert await batchjob.reconcile(b.store, t0 + 3, cache=cache) == 1
         assert seen == ["a"]
-        await until(
+        await eventually(
             lambda: _true(
                 (j := cache.jobs.get(BATCH_JOB.key(ns, "a"))) is not None
                 and j.status.phase == batch_pb2.BATCH_JOB_PHASE_SUCCEEDED
             ),
-            "job a succeeded",
+            what="job a succeeded",
         )
 
         seen.clear()
@@ -98,9 +100,9 @@ async def test_a_pass_visits_the_jobs_that_changed_and_a_resync_visits_all(
         await b.store.txn(
             [Compare(jkey, stored.meta.resource_version)], [Put(jkey, encode(edited))]
         )
-        await until(
+        await eventually(
             lambda: _true((cache.jobs.get(jkey) or stored).meta.labels.get("team") == "data"),
-            "the cache saw the job change",
+            what="the cache saw the job change",
         )
         seen.clear()
         await batchjob.reconcile(b.store, t0 + 4, cache=cache)
@@ -147,7 +149,7 @@ async def test_a_jobs_instances_are_created_in_doubling_steps(backend: Backend) 
             task = await read_task(b.store, key)
             return task is not None and task.status.state == task_pb2.TASK_STATE_SUCCEEDED
 
-        await until(done, "publish finished")
+        await eventually(done, what="publish finished")
     finally:
         run.cancel()
         await asyncio.gather(run, return_exceptions=True)

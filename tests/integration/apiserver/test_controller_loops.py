@@ -17,8 +17,9 @@ from sigma.errors import NotFound
 from sigma.resources import BATCH_JOB, NODE, NODE_ALLOCATION, heartbeats
 from sigma.store.codec import decode, encode
 from sigma.store.memory import MemoryStore
+from sigma.testing.wait import eventually
 from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2, pod_pb2, task_pb2
-from tests.integration.apiserver._fakes import Backend, pods_of, read_task, submit, until
+from tests.integration.apiserver._fakes import Backend, pods_of, read_task, submit
 
 
 async def _put(b: Backend, key: str, msg: object) -> None:
@@ -58,7 +59,7 @@ async def test_lost_node_reschedules_online_fails_batch_and_batch_retries(backen
     assert (await _node(b, name)).status.phase == node_pb2.NODE_PHASE_READY
 
     await b.elapse(3)  # the node falls silent; the store expires its heartbeat
-    await until(lambda: _gone(b, name), "heartbeat key expired")
+    await eventually(lambda: _gone(b, name), what="heartbeat key expired")
     with pytest.raises(NotFound):
         await heartbeats.beat(b.store, name, lease)
     assert await nodelifecycle.reconcile(b.store, b.wall()) >= 4
@@ -120,14 +121,14 @@ async def test_run_background_carries_out_tasks() -> None:
         t = await read_task(store, key)
         return t is not None and t.status.state == task_pb2.TASK_STATE_SUCCEEDED
 
-    await until(done, "publish done")
+    await eventually(done, what="publish done")
     assert sorted(await pods_of(store, "ns")) == ["web-0", "web-1", "web-2"]
 
     async def leaders() -> int:
         return len((await store.list("/sigma/v1/leaders/")).items)
 
     want = len(passes(ControllerSettings()))
-    await until(lambda: _true_after(leaders(), want), "every controller has a leader")
+    await eventually(lambda: _true_after(leaders(), want), what="every controller has a leader")
     stop.set()
     await asyncio.wait_for(runner, 5)
     assert not (await store.list("/sigma/v1/leaders/")).items  # stepped down on the way out

@@ -6,7 +6,8 @@ import asyncio
 import uuid
 
 from sigma.election import Elector
-from tests.integration.apiserver._fakes import Backend, Partition, until
+from sigma.testing.wait import eventually
+from tests.integration.apiserver._fakes import Backend, Partition
 
 TTL = 1  # etcd's smallest lease with the test engine's settings
 
@@ -43,7 +44,7 @@ async def test_one_leader_and_takeover_after_lease_lapses(backend: Backend) -> N
     cut = Partition(b.store)
     a = Elector(cut, name, "a", ttl=TTL, clock=b.clock, retry_delay=0.05)  # type: ignore[arg-type]
     runs = [asyncio.ensure_future(a.run(seat.body("a")))]
-    await until(lambda: _true(seat.holders == ["a"]), "a leads")
+    await eventually(lambda: _true(seat.holders == ["a"]), what="a leads")
     c = Elector(b.store, name, "c", ttl=TTL, clock=b.clock)
     runs.append(asyncio.ensure_future(c.run(seat.body("c"))))
     try:
@@ -51,14 +52,16 @@ async def test_one_leader_and_takeover_after_lease_lapses(backend: Backend) -> N
         assert seat.holders == ["a"] and await c.leader() == "a" and not c.is_leader
         cut.cut = True  # a can no longer renew: it steps down, the store expires its lease
         await b.elapse(TTL * 2)
-        await until(lambda: _true(seat.holders == ["c"]), "c takes over")
+        await eventually(lambda: _true(seat.holders == ["c"]), what="c takes over")
         assert await c.leader() == "c" and not a.is_leader
         cut.cut = False
         d = Elector(b.store, name, "d", ttl=TTL, clock=b.clock)
         runs.append(asyncio.ensure_future(d.run(seat.body("d"))))
         runs[1].cancel()  # a leader that stops resigns: a standby follows without waiting a TTL
         await asyncio.gather(runs[1], return_exceptions=True)
-        await until(lambda: _true(len(seat.holders) == 1 and seat.holders[0] in "ad"), "handover")
+        await eventually(
+            lambda: _true(len(seat.holders) == 1 and seat.holders[0] in "ad"), what="handover"
+        )
         assert seat.turns[:2] == ["a", "c"] and seat.most == 1
     finally:
         for run in runs:

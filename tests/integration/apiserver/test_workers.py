@@ -14,6 +14,7 @@ from sigma.apiserver.tasks.worker import TaskSettings, TaskWorker
 from sigma.resources import APP, POD
 from sigma.store import EventType
 from sigma.store.codec import decode
+from sigma.testing.wait import eventually
 from sigma.v1 import app_pb2, pod_pb2, task_pb2
 from tests.integration.apiserver._fakes import (
     Backend,
@@ -23,7 +24,6 @@ from tests.integration.apiserver._fakes import (
     read_task,
     recording,
     submit,
-    until,
 )
 
 TTL = 2
@@ -64,7 +64,7 @@ async def finished(b: Backend, key: str, timeout: float = 15.0) -> task_pb2.Task
         t = await read_task(b.store, key)
         return t is not None and t.status.state in (DONE, task_pb2.TASK_STATE_FAILED)
 
-    await until(check, f"task {key} finished", timeout)
+    await eventually(check, what=f"task {key} finished", timeout=timeout)
     task = await read_task(b.store, key)
     assert task is not None
     return task
@@ -76,7 +76,7 @@ async def test_fifty_replicas_exactly_once_despite_a_crashed_worker(backend: Bac
         key = await submit(b.store, make_app(ns, 50), task_pb2.TASK_KIND_PUBLISH, "publish")
         cut = Partition(b.store, trip_after_creates=20, namespace=ns)
         async with running(worker(b, cut, "replica-1", step_size=5)):
-            await until(lambda: _true(cut.cut), "replica 1 cut off mid-expansion")
+            await eventually(lambda: _true(cut.cut), what="replica 1 cut off mid-expansion")
             async with running(worker(b, b.store, "replica-2")):
                 await b.elapse(TTL / 3, steps=1)
                 held = await read_task(b.store, key)
@@ -84,7 +84,7 @@ async def test_fifty_replicas_exactly_once_despite_a_crashed_worker(backend: Bac
                 assert len(await pods_of(b.store, ns)) == 20  # no takeover while the lease lives
                 await b.elapse(TTL * 1.5)
                 task = await finished(b, key)  # by replica-2: asserted below
-        await until(lambda: _true(len(log.added()) >= 50), "50 pods recorded")
+        await eventually(lambda: _true(len(log.added()) >= 50), what="50 pods recorded")
     assert (task.status.state, task.status.owner, task.status.attempts) == (DONE, "replica-2", 2)
     assert task.status.progress_done == task.status.progress_total == 50
     pods = await pods_of(b.store, ns)
@@ -147,7 +147,7 @@ async def test_upgrade_never_exceeds_max_unavailable(backend: Backend) -> None:
             pods = (await pods_of(b.store, ns)).values()
             return sum(map(P.ready, pods)) == replicas
 
-        await until(all_ready, "every replica running")
+        await eventually(all_ready, what="every replica running")
         state = await pods_of(b.store, ns)
         worst = 0
         async with recording(b.store, POD.namespace_prefix(ns)) as log:
@@ -158,8 +158,9 @@ async def test_upgrade_never_exceeds_max_unavailable(backend: Backend) -> None:
             )
             task = await finished(b, key, timeout=30)
             last = max(p.meta.resource_version for p in (await pods_of(b.store, ns)).values())
-            await until(
-                lambda: _true(any(e.revision >= last for e in log.events)), "the watch caught up"
+            await eventually(
+                lambda: _true(any(e.revision >= last for e in log.events)),
+                what="the watch caught up",
             )
             seen = 0
             while seen < len(log.events):  # replay every change, checking after each
@@ -189,7 +190,9 @@ async def test_destroy_removes_pods_then_the_app(backend: Backend) -> None:
             destroy = await submit(b.store, app, task_pb2.TASK_KIND_DESTROY, "destroy")
             assert (await finished(b, destroy)).status.state == DONE
             app_key = APP.key(ns, "web")
-            await until(lambda: _true(app_key in dict(log.deleted())), "the app's delete recorded")
+            await eventually(
+                lambda: _true(app_key in dict(log.deleted())), what="the app's delete recorded"
+            )
     deleted = dict(log.deleted())
     pod_deletes = [rev for key, rev in deleted.items() if key.startswith(POD.prefix)]
     assert len(pod_deletes) == 4 and max(pod_deletes) < deleted[app_key]
@@ -219,7 +222,7 @@ async def test_a_stale_claim_can_write_nothing(backend: Backend) -> None:
     stale = await first.claim(key, task)
     assert stale is not None and await second.claim(key, stale.task) is None  # held: no claim
     await b.elapse(TTL * 1.5)  # "paused" never renews
-    await until(lambda: _claim_gone(b, stale.claim_key), "claim expired")
+    await eventually(lambda: _claim_gone(b, stale.claim_key), what="claim expired")
     fresh = await read_task(b.store, key)
     assert fresh is not None
     taken = await second.claim(key, fresh)

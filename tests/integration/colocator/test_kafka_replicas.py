@@ -22,8 +22,9 @@ from sigma.bus.kafka import KafkaBus
 from sigma.bus.memory import partition_for
 from sigma.resources import NODE, Repository
 from sigma.store import open_store
+from sigma.testing.wait import eventually
 
-from .colo_helpers import add_node, report, until
+from .colo_helpers import add_node, report
 
 pytestmark = [pytest.mark.etcd, pytest.mark.kafka]
 PARTITIONS = 4
@@ -81,7 +82,7 @@ async def test_two_replicas_split_the_nodes_and_survive_a_kill(etcd_engine, kafk
             await asyncio.sleep(1.0)
             return set(first.values()) == {A, B} and await writers() == first
 
-        await until(split, 60, "both replicas writing, settled")
+        await eventually(split, timeout=60, what="both replicas writing, settled")
         # steady state: over 3 s, each node keeps one writer and the two cover all nodes
         seen: dict[str, set[int]] = {n: set() for n in names}
         updated: dict[str, set[int]] = {n: set() for n in names}
@@ -105,7 +106,7 @@ async def test_two_replicas_split_the_nodes_and_survive_a_kill(etcd_engine, kafk
         async def b_has_all() -> bool:
             return set((await writers()).values()) == {B}
 
-        await until(b_has_all, 30, "B taking over A's nodes")
+        await eventually(b_has_all, timeout=30, what="B taking over A's nodes")
         took = time.monotonic() - killed
         print(f"B took over A's {len(a_nodes)} nodes {took:.1f} s after the kill")
         assert took >= 1.0  # not before the session timeout could have expired

@@ -17,9 +17,10 @@ from sigma.observe import CONSUMER_LAG
 from sigma.resources import NODE, POD, Repository
 from sigma.store.memory import MemoryStore
 from sigma.testing.clock import ManualClock
+from sigma.testing.wait import eventually
 from sigma.v1 import colocator_pb2, event_pb2, meta_pb2
 
-from .colo_helpers import GiB, add_node, add_pod, report, until
+from .colo_helpers import GiB, add_node, add_pod, report
 
 T0 = 1_700_000_000.0
 BE, LS = meta_pb2.QOS_CLASS_BE, meta_pb2.QOS_CLASS_LS
@@ -134,7 +135,7 @@ async def test_consumer_loop_applies_reports_and_publishes_decisions(rig) -> Non
         got = [(await nodes.get("", n)).status.batch_capacity.cpu_millis for n in ("n1", "n2")]
         return got == [4800, 4800]
 
-    await until(both_written, 5, "both nodes written")
+    await eventually(both_written, timeout=5, what="both nodes written")
     # Two reports arrived and were applied: the group is behind by none, and says so.
     await bus.publish(NODE_USAGE_TOPIC, "n1", report("n1", T0, 1000).SerializeToString())
     lag = {"group": engine.settings.group, "topic": NODE_USAGE_TOPIC}
@@ -142,7 +143,7 @@ async def test_consumer_loop_applies_reports_and_publishes_decisions(rig) -> Non
     async def caught_up_with_the_third() -> bool:
         return any(f.samples for f in CONSUMER_LAG.collect()) and value(CONSUMER_LAG, **lag) == 0
 
-    await until(caught_up_with_the_third, 5, "lag exported")
+    await eventually(caught_up_with_the_third, timeout=5, what="lag exported")
     stop.set()
     await asyncio.wait_for(task, 5)
     async with await bus.consumer("audit", [DECISIONS_TOPIC]) as audit:

@@ -17,9 +17,10 @@ from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 from sigma.resources import POD, Repository
 from sigma.store.memory import MemoryStore
 from sigma.testing.clock import ManualClock
+from sigma.testing.wait import eventually
 from sigma.v1 import colocator_pb2, event_pb2, meta_pb2
 
-from .colo_helpers import add_node, add_pod, report, until
+from .colo_helpers import add_node, add_pod, report
 
 T0 = 1_700_000_000.0
 BE, LS = meta_pb2.QOS_CLASS_BE, meta_pb2.QOS_CLASS_LS
@@ -70,12 +71,14 @@ async def test_unschedulable_online_pod_evicts_batch_after_the_grace() -> None:
         )
         return "default/api" in pending.since and "n1" in pending.reports
 
-    await until(seen, 5, "the pending pod and a report seen by the leader")
+    await eventually(seen, timeout=5, what="the pending pod and a report seen by the leader")
     await asyncio.sleep(0.6)  # a few passes of the loop inside the grace
     assert await deleting(store) == set()
 
     wall[0] += 6  # the grace is over
-    await until(lambda: _evicted(store, {"low", "mid"}), 5, "batch evicted for the pending pod")
+    await eventually(
+        lambda: _evicted(store, {"low", "mid"}), timeout=5, what="batch evicted for the pending pod"
+    )
     await asyncio.sleep(0.6)
     assert await deleting(store) == {"low", "mid"}  # "high" is not needed, "web" never
     evictions = [d for d in engine.decisions if d.kind == EVICT]

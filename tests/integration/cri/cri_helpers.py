@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -73,22 +71,3 @@ def knob_values(h: cgroups.Hierarchies, path: str, res: Resources) -> dict[str, 
         unlimited = knob == "memory.limit_in_bytes" and int(value) >= 1 << 62
         out[knob] = "-1" if unlimited else value
     return out
-
-
-async def until(
-    fetch: Callable[[], Awaitable[T]],
-    done: Callable[[T], bool],
-    *,
-    timeout: float = 10.0,
-    what: str = "condition",
-) -> T:
-    """Poll ``fetch`` until ``done`` holds for its result; that result. Fails after ``timeout``."""
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                value = await fetch()
-                if done(value):
-                    return value
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"{what} did not hold within {timeout} s") from None

@@ -8,7 +8,7 @@ import asyncio
 import os
 
 import pytest
-from cri_helpers import Pods, knob_values, until
+from cri_helpers import Pods, knob_values
 
 from sigma.cri import cgroups
 from sigma.cri.client import CriClient
@@ -16,14 +16,15 @@ from sigma.cri.resources import Resources, cgroup_knobs, linux_resources
 from sigma.cri.specs import ContainerSpec
 from sigma.cri.v1 import api_pb2
 from sigma.errors import FailedPrecondition
+from sigma.testing.wait import eventually
 
 pytestmark = pytest.mark.containerd
 
 
 async def exited(cri: CriClient, cid: str) -> api_pb2.ContainerStatus:
-    return await until(
+    return await eventually(
         lambda: cri.container_status(cid),
-        lambda s: s.state == api_pb2.CONTAINER_EXITED,
+        accept=lambda s: s.state == api_pb2.CONTAINER_EXITED,
         what=f"container {cid[:12]} exited",
     )
 
@@ -134,7 +135,7 @@ async def test_a_pod_freezes_and_thaws_through_its_v2_cgroup(
 
     freeze.write_text("1")
     events = freeze.with_name("cgroup.events")
-    await until(lambda: asyncio.to_thread(events.read_text), lambda t: "frozen 1" in t)
+    await eventually(lambda: asyncio.to_thread(events.read_text), accept=lambda t: "frozen 1" in t)
     assert await cpu_over(0.3) == 0
     assert (await cri.container_status(cid)).state == api_pb2.CONTAINER_RUNNING
     freeze.write_text("0")

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from cri_helpers import Pods, knob_values, until
+from cri_helpers import Pods, knob_values
 
 from sigma.cri import cgroups, images
 from sigma.cri.client import CriClient
@@ -25,6 +25,7 @@ from sigma.cri.specs import ContainerSpec
 from sigma.cri.v1 import api_pb2
 from sigma.engines._process import free_port
 from sigma.errors import NotFound
+from sigma.testing.wait import eventually
 
 pytestmark = pytest.mark.containerd
 
@@ -61,11 +62,13 @@ async def test_online_pod_lifecycle(cri: CriClient, pods: Pods, cri_images: dict
     assert knob_values(h, info.cgroups_path, res) == cgroup_knobs(res, v2=not h.v1)
 
     # Served over loopback from the host network, and the request is in the CRI log file.
-    page = await until(lambda: asyncio.to_thread(_try_get, port), bool, what="page served")
+    page = await eventually(
+        lambda: asyncio.to_thread(_try_get, port), accept=bool, what="page served"
+    )
     assert page == images.PAGE
-    lines = await until(
+    lines = await eventually(
         lambda: log_lines(pod.log_dir / "server" / "0.log"),
-        lambda ls: any("response:200" in line for line in ls),
+        accept=lambda ls: any("response:200" in line for line in ls),
         what="request logged",
     )
     stamp, stream, tag, *_ = next(line for line in lines if "response:200" in line).split(" ")
@@ -93,13 +96,13 @@ async def test_online_pod_lifecycle(cri: CriClient, pods: Pods, cri_images: dict
     log.rename(log.with_suffix(".log.1"))
     await cri.reopen_container_log(cid)
     await asyncio.to_thread(get, port)
-    await until(lambda: log_lines(log), lambda ls: any("response:200" in x for x in ls))
+    await eventually(lambda: log_lines(log), accept=lambda ls: any("response:200" in x for x in ls))
 
     # The server's process dies: the runtime reports how.
     os.kill(info.pid, signal.SIGKILL)
-    status = await until(
+    status = await eventually(
         lambda: cri.container_status(cid),
-        lambda s: s.state == api_pb2.CONTAINER_EXITED,
+        accept=lambda s: s.state == api_pb2.CONTAINER_EXITED,
         what="container exited",
     )
     assert (status.exit_code, status.reason) == (137, "Error")

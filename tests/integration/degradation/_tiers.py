@@ -16,6 +16,7 @@ from sigma.cli.tiers import TIERS, run
 from sigma.resources import POD, Repository
 from sigma.slave.settings import SlaveSettings
 from sigma.store import Store
+from sigma.testing.wait import took
 from sigma.v1 import apiserver_pb2 as api
 from sigma.v1 import apiserver_pb2_grpc as stubs
 from sigma.v1 import pod_pb2
@@ -76,13 +77,12 @@ def owned_by(suffix: str) -> Callable[[pod_pb2.Pod], bool]:
 async def until_bound(store: Store, mine: Callable[[pod_pb2.Pod], bool], want: int) -> float:
     """Seconds until ``want`` pods chosen by ``mine`` are bound to a node."""
     repo = Repository(store, POD)
-    began = time.monotonic()
-    async with asyncio.timeout(60):
-        while True:
-            pods = [p for p in await repo.list_all(NS) if mine(p)]
-            if len(pods) >= want and all(p.spec.node_name for p in pods):
-                return time.monotonic() - began
-            await asyncio.sleep(0.05)
+
+    async def bound() -> bool:
+        pods = [p for p in await repo.list_all(NS) if mine(p)]
+        return len(pods) >= want and all(p.spec.node_name for p in pods)
+
+    return await took(bound, timeout=60, what=f"{want} pods bound", interval=0.05)
 
 
 async def until_streamed(bus_url: str, want: set[tuple[str, str, int]], limit: float = 90) -> int:

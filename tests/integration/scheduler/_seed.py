@@ -10,6 +10,7 @@ from sigma.resources.kinds import APP, NODE, NODE_ALLOCATION, POD
 from sigma.scheduler.loop import Scheduler
 from sigma.store import Store, create
 from sigma.store.codec import decode, encode
+from sigma.testing.wait import eventually
 from sigma.v1 import app_pb2, meta_pb2, node_pb2, pod_pb2
 
 MiB = 1 << 20
@@ -97,14 +98,12 @@ async def bound_now(store: Store) -> dict[str, str]:
 
 
 async def wait_bound(store: Store, count: int, timeout: float = 10.0) -> dict[str, str]:
+    """Every pod seen bound so far, once there are ``count`` of them."""
     seen: dict[str, str] = {}
 
-    async def poll() -> None:
-        while True:
-            seen.update(await bound_now(store))
-            if len(seen) >= count:
-                return
-            await asyncio.sleep(0.01)
+    async def enough() -> bool:
+        seen.update(await bound_now(store))
+        return len(seen) >= count
 
-    await asyncio.wait_for(poll(), timeout)
+    await eventually(enough, timeout=timeout, what=f"{count} pods bound")
     return seen

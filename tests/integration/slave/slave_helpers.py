@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -193,14 +193,3 @@ def running(pid: int) -> bool:
         return _alive(psutil.Process(pid))
     except psutil.Error:
         return False
-
-
-async def until(probe: Callable[[], Awaitable[T | None]], *, timeout: float, what: str) -> T:
-    """Poll an async ``probe`` until it returns something truthy, and return that."""
-    try:
-        async with asyncio.timeout(timeout):
-            while not (got := await probe()):  # noqa: ASYNC110 - a remote store: nothing to await
-                await asyncio.sleep(0.05)
-            return got
-    except TimeoutError:
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None

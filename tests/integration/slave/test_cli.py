@@ -21,13 +21,14 @@ from pathlib import Path
 
 import grpc
 import pytest
-from slave_helpers import LS, alive_children, assert_no_leaks, pod, running, until
+from slave_helpers import LS, alive_children, assert_no_leaks, pod, running
 
 from sigma.errors import NotFound
 from sigma.resources import NODE, POD, Repository
 from sigma.resources.heartbeats import heartbeat_key
 from sigma.slave.runtime.process import ProcessRuntime
 from sigma.store import open_store
+from sigma.testing.wait import eventually
 from sigma.v1 import pod_pb2, slave_pb2, slave_pb2_grpc
 
 pytestmark = [pytest.mark.etcd, pytest.mark.kafka]
@@ -59,7 +60,7 @@ async def test_sigma_slave_process(etcd_engine, kafka_engine, tmp_path: Path) ->
                 got = await stub.GetNodeStatus(slave_pb2.GetNodeStatusRequest(), timeout=5)
                 return got if got.lease_id else None
 
-            got = await until(status, timeout=10, what="node status with a lease")
+            got = await eventually(status, timeout=10, what="node status with a lease")
         assert got.node.meta.name == node and got.runtime == "process"
         assert await store.get(heartbeat_key(node)) is not None
         assert (await Repository(store, NODE).get("", node)).meta.name == node
@@ -70,7 +71,7 @@ async def test_sigma_slave_process(etcd_engine, kafka_engine, tmp_path: Path) ->
         async def is_running() -> bool:
             return (await pods.get(ns, "web")).status.phase == pod_pb2.POD_PHASE_RUNNING
 
-        await until(is_running, timeout=10, what="pod Running")
+        await eventually(is_running, timeout=10, what="pod Running")
 
         proc.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(proc.wait(), 10)

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from slave_helpers import LS, Slave, cleanup, config, pod, running, until
+from slave_helpers import LS, Slave, cleanup, config, pod, running
 
 from sigma.bus import TopicSpec
 from sigma.bus.kafka import KafkaBus
@@ -25,6 +25,7 @@ from sigma.resources import NODE, POD, Repository
 from sigma.resources.cpusets import format_cpuset
 from sigma.resources.heartbeats import heartbeat_key
 from sigma.store import Store, open_store
+from sigma.testing.wait import eventually
 from sigma.v1 import event_pb2, node_pb2, pod_pb2
 
 pytestmark = [pytest.mark.etcd, pytest.mark.kafka]
@@ -56,7 +57,7 @@ async def test_agent_on_etcd_and_kafka(engines: tuple[Store, KafkaBus], tmp_path
             beat = await store.get(heartbeat_key(node))
             return beat is not None and beat.lease == slave.control.lease_id != 0
 
-        await until(registered, timeout=10, what="heartbeat key")
+        await eventually(registered, timeout=10, what="heartbeat key")
         record = await Repository(store, NODE).get("", node)
         assert record.status.phase == node_pb2.NODE_PHASE_READY
         assert record.spec.cpu_count == slave.agent.config.cpu_count
@@ -68,7 +69,7 @@ async def test_agent_on_etcd_and_kafka(engines: tuple[Store, KafkaBus], tmp_path
             ok = p.status.phase == pod_pb2.POD_PHASE_RUNNING and p.status.cpuset
             return p if ok else None
 
-        web = await until(running_with_cpuset, timeout=10, what="pod Running")
+        web = await eventually(running_with_cpuset, timeout=10, what="pod Running")
         assert web.meta.resource_version > created.meta.resource_version
         state = slave.runtime.pods()[f"{ns}/web"]
         pids |= set(state.pids)
@@ -91,7 +92,7 @@ async def test_agent_on_etcd_and_kafka(engines: tuple[Store, KafkaBus], tmp_path
                 return True
             return False
 
-        await until(gone, timeout=10, what="pod key removed")
+        await eventually(gone, timeout=10, what="pod key removed")
         assert not any(running(p) for p in state.pids)
         assert f"{ns}/web" not in slave.runtime.pods()
     finally:
