@@ -57,7 +57,7 @@ class AppsServicer(Changes[app_pb2.App], apiserver_pb2_grpc.AppsServicer):
             task.spec.scale_replicas = request.replicas
             return task
 
-        return await self.changed(namespace, request.name, request.resource_version, apply)
+        return await self.changed(namespace, request, apply)
 
     async def Upgrade(
         self, request: apiserver_pb2.UpgradeAppRequest, context: Any
@@ -77,7 +77,7 @@ class AppsServicer(Changes[app_pb2.App], apiserver_pb2_grpc.AppsServicer):
             task.spec.upgrade_template_hash = digest
             return task
 
-        return await self.changed(namespace, request.name, request.resource_version, apply)
+        return await self.changed(namespace, request, apply)
 
 
 def service(api: Api) -> Service:
