@@ -58,8 +58,8 @@ def edit(meta: meta_pb2.ObjectMeta, change: apiserver_pb2.MetadataChange) -> boo
     """Apply ``change`` to ``meta`` in place; False when it already said so (nothing to write).
 
     Without ``overwrite``, a key set to another value than it holds is refused
-    (FailedPrecondition) as ``kubectl label`` refuses it; the result must stay within the
-    label bounds (``Invalid``).
+    (FailedPrecondition, naming the key and its value) as ``kubectl label`` refuses it; the
+    result must stay within the label bounds (``Invalid``).
     """
     changed = _apply(meta.labels, change.set_labels, change.remove_labels, "label", change)
     changed |= _apply(
@@ -83,9 +83,7 @@ def _apply(
         if old == sets[key]:
             continue
         if old is not None and not change.overwrite:
-            raise FailedPrecondition(
-                f"{what} {key!r} already has a value ({old!r}); set overwrite to replace it"
-            )
+            raise FailedPrecondition(f"{what} {key!r} already has a value ({old!r})")
         target[key] = sets[key]
         changed = True
     for key in removes:

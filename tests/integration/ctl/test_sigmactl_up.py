@@ -1,4 +1,5 @@
-"""sigmactl against `sigma up`, both as a user runs them: separate processes, the printed ports.
+"""sigmactl against `sigma up`, both as a user runs them: separate processes, the printed ports
+(free ones: `sigma up --ports-from 0`).
 
 Applies the examples, waits for the App's pods to run and for batch to land beside them, checks
 get / describe / scale / explain / budget output, then stops `sigma up` with Ctrl-C.
@@ -7,7 +8,6 @@ get / describe / scale / explain / budget output, then stops `sigma up` with Ctr
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,43 +19,20 @@ from typing import Any
 import psutil
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-EXAMPLES = ROOT / "examples"
+from tests.integration.ctl._up import EXAMPLES, clean_env, sigma_up
+
 WAIT = 45.0  # seconds any one convergence may take
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A clean environment: no user config, no SIGMA_* overrides, sigmactl's defaults."""
-    out = {k: v for k, v in os.environ.items() if not k.startswith("SIGMA")}
-    out["XDG_CONFIG_HOME"] = str(tmp_path)
-    return out
+    return clean_env(tmp_path)
 
 
 @pytest.fixture
 def up(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sigma.cli", "up"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    try:
-        assert proc.stdout is not None
-        seen = ""
-        while "Ctrl-C stops" not in seen:
-            line = proc.stdout.readline()
-            assert line, f"sigma up exited early: {seen}"
-            seen += line
-        assert "apiserver  grpc 127.0.0.1:7070" in seen
+    with sigma_up(env) as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
 def ctl(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
@@ -147,8 +124,9 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
         assert "batch-capacity changes (newest first)" in budget.stdout
     else:  # a cluster whose colocator serves health only
         assert budget.returncode == 2
+        colocator = env["SIGMA_COLOCATOR"]
         assert budget.stderr == (
-            "sigmactl: the colocator at 127.0.0.1:7072 does not serve sigma.v1.Colocator\n"
+            f"sigmactl: the colocator at {colocator} does not serve sigma.v1.Colocator\n"
         )
 
     scaled = ctl(env, "scale", "app", "web", "--replicas", "1").stdout
