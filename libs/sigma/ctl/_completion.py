@@ -60,7 +60,7 @@ def attach(action: argparse.Action, completer: Any) -> None:
 
 def autocomplete(parser: argparse.ArgumentParser) -> None:
     """Answer a Tab and exit, when the shell hook called us; otherwise nothing happens."""
-    argcomplete.autocomplete(parser)
+    argcomplete.autocomplete(parser, always_complete_options=False)  # flags after a "-"
 
 
 def completion(args: argparse.Namespace) -> int:

@@ -75,14 +75,14 @@ async def _update(client: Client, cfg: CtlConfig, args: argparse.Namespace, part
     if args.resource_version is not None and args.resource_version <= 0:
         raise Invalid("--resource-version", "must be positive: the version you read")
     writer = Writer(client, mode(args.dry_run))
+    if args.list and words:
+        raise Invalid("--list", "lists only: give no changes with it")
+    sets, removes = ({}, []) if args.list else parse_changes(words, part)
     current = await client.api(kind.service, "Get", kind.request("Get", ns, name=name))
     held = getattr(current.meta, part)
     if args.list:
-        if words:
-            raise Invalid("--list", "lists only: give no changes with it")
         print("\n".join(f"{k}={v}" for k, v in sorted(held.items())))
         return 0
-    sets, removes = parse_changes(words, part)
     change = api.MetadataChange(overwrite=args.overwrite)
     getattr(change, f"set_{part}").update(sets)
     getattr(change, f"remove_{part}").extend(removes)

@@ -139,7 +139,7 @@ async def drain(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int
                 print(f"left: {line}")
             print(
                 f"sigmactl: node/{args.node} not drained after {args.wait_timeout:g}s: "
-                f"{len(pods)} pods left",
+                f"{len(pods)} pod{'s' if len(pods) > 1 else ''} left",
                 file=sys.stderr,
             )
             return 2

@@ -1,14 +1,10 @@
-"""``rollout status`` and ``wait``: follow the cluster until something holds, as kubectl does.
+"""``rollout status app NAME``: follow an App's rollout until it holds, as kubectl does.
 
-``rollout status app NAME`` follows the App's newest publish or upgrade task and the App's
-status until the task succeeded and every replica of the target is updated and ready (exit
-0), the task failed (exit 1), or ``--timeout`` passed (exit 2). ``wait --for`` waits for a
-condition (``condition=Ready``), a deletion (``delete``) or a JSONPath value
-(``jsonpath={.status.phase}=Running``) on each object named, and exits 1 when ``--timeout``
-(default 30 s) passes first, as ``kubectl wait`` does.
-
-Each check is a pure function of what was read (``rollout`` and ``Condition.met``); the
-commands poll twice a second, printing only when what they would say changes.
+It follows the App's newest publish or upgrade task and the App's status until the task
+succeeded and every replica of the target is updated and ready (exit 0), the task failed
+(exit 1), or ``--timeout`` passed (exit 2). Where the rollout stands is ``rollout``, a pure
+function of what was read; the command polls twice a second and prints only when what it
+would say changes.
 """
 
 from __future__ import annotations
@@ -53,6 +49,8 @@ def rollout(app: app_pb2.App, task: task_pb2.Task | None) -> Progress:
         return Progress(False, True, f'app "{name}" rollout failed: task {task.meta.name}: {why}')
     target, st = target_replicas(app), app.status
     waiting = f'Waiting for app "{name}" rollout to finish: '
+    if st.observed_generation < app.meta.generation:
+        return Progress(False, False, f"Waiting for app {name!r} spec update to be observed...")
     if st.updated_replicas < target:
         return Progress(
             False, False, f"{waiting}{st.updated_replicas} of {target} updated replicas are ready"
@@ -69,27 +67,17 @@ def rollout(app: app_pb2.App, task: task_pb2.Task | None) -> Progress:
     return Progress(True, False, f'app "{name}" successfully rolled out')
 
 
-def _deadline(timeout: float | None, default: float | None) -> float | None:
-    value = default if timeout is None else timeout
-    if value is not None and value < 0:
-        raise Invalid("--timeout", "must not be negative")
-    if not value:
-        return None
-    return asyncio.get_running_loop().time() + value
-
-
-def _passed(deadline: float | None) -> bool:
-    return deadline is not None and asyncio.get_running_loop().time() >= deadline
-
-
 async def rollout_status(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
     if args.action != "status":
         raise Invalid("action", "only `rollout status` is supported")
     kind, name = split_target(args.kind, args.name)
     if kind.name != "App" or not name:
         raise Invalid("kind", "rollout status follows an app: sigmactl rollout status app NAME")
+    if args.wait_timeout is not None and args.wait_timeout < 0:
+        raise Invalid("--timeout", "must not be negative")
     ns = namespace_of(cfg, args)
-    deadline = _deadline(args.wait_timeout, None)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + args.wait_timeout if args.wait_timeout else None
     said = ""
     while True:
         app = await client.api("Apps", "Get", api.GetAppRequest(namespace=ns, name=name))
@@ -102,7 +90,7 @@ async def rollout_status(client: Client, cfg: CtlConfig, args: argparse.Namespac
             return 0
         if progress.failed:
             return 1
-        if _passed(deadline):
+        if deadline is not None and loop.time() >= deadline:
             print(f"sigmactl: timed out waiting for app/{name} to roll out", file=sys.stderr)
             return 2
         await asyncio.sleep(POLL)
