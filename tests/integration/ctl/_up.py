@@ -1,14 +1,17 @@
 """`sigma up` as a user runs it, on free ports, for the sigmactl tests: a separate process whose
-printed addresses sigmactl is pointed at through SIGMA_APISERVER and its siblings."""
+printed addresses sigmactl is pointed at through SIGMA_APISERVER and its siblings; and the
+shell's side of a Tab."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples"
@@ -64,3 +67,46 @@ def sigma_up(env: dict[str, str], *flags: str) -> Iterator[subprocess.Popen[str]
             proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def eventually(check: Callable[[], Any], what: str, wait: float = 60.0) -> Any:
+    """``check()``'s first true value, polled until ``wait`` seconds pass."""
+    deadline = time.monotonic() + wait
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+def tab(line: str, env: dict[str, str], answer: Path) -> list[str]:
+    """What a Tab at the end of ``line`` offers: the hook's call, as the shell makes it, with
+    the answer in a file (the hook's ARGCOMPLETE_USE_TEMPFILES way)."""
+    call = {
+        **env,
+        "COMP_LINE": line,
+        "COMP_POINT": str(len(line)),
+        "_ARGCOMPLETE": "1",
+        "_ARGCOMPLETE_IFS": "\n",
+        "_ARGCOMPLETE_STDOUT_FILENAME": str(answer),
+    }
+    script = "import sys; from sigma.ctl import main; sys.exit(main())"
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=call, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    return sorted(answer.read_text().split())
+
+
+def ctl(env: dict[str, str], *args: str, code: int | None = 0) -> subprocess.CompletedProcess[str]:
+    """sigmactl run as a user runs it; its exit status must be ``code`` (None: any)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sigma.ctl", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=90,
+    )
+    assert code is None or done.returncode == code, (args, done.stdout, done.stderr)
+    return done

@@ -11,18 +11,13 @@ budget, exit 2), contexts and completion of object names.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.integration.ctl._up import clean_env, sigma_up
+from tests.integration.ctl._up import clean_env, ctl, eventually, sigma_up, tab
 
-WAIT = 60.0
 MANIFESTS = """\
 apiVersion: sigma.io/v1
 kind: App
@@ -70,28 +65,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         yield out
         proc.terminate()
         proc.wait(timeout=30)
-
-
-def ctl(env: dict[str, str], *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "sigma.ctl", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=90,
-    )
-    assert done.returncode == code, (args, done.stdout, done.stderr)
-    return done
-
-
-def eventually(check: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + WAIT
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
 
 
 def manifests(env: dict[str, str]) -> str:
@@ -237,15 +210,10 @@ def test_contexts_and_completing_object_names(env: dict[str, str], tmp_path: Pat
     assert down.startswith("sigmactl: cannot reach the apiserver at 127.0.0.1:1")
 
     answer = tmp_path / "answer"
-    line = "sigmactl describe pod api-"
-    tab = {
-        **env,
-        "COMP_LINE": line,
-        "COMP_POINT": str(len(line)),
-        "_ARGCOMPLETE": "1",
-        "_ARGCOMPLETE_IFS": "\n",
-        "_ARGCOMPLETE_STDOUT_FILENAME": str(answer),
-    }
-    script = "import sys; from sigma.ctl import main; sys.exit(main())"
-    subprocess.run([sys.executable, "-c", script], env=tab, check=True, timeout=30)
-    assert sorted(answer.read_text().split()) == ["api-0", "api-1"]
+    assert tab("sigmactl dr", env, answer) == ["drain"]
+    assert tab("sigmactl get p", env, answer) == ["pods"]
+    assert tab("sigmactl drain sim-node --b", env, answer) == ["--batch-only"]
+    assert tab("sigmactl describe pod api-", env, answer) == ["api-0", "api-1"]
+    assert tab("sigmactl -n ads get apps a", env, answer) == ["api"]
+    down = {**env, "SIGMA_APISERVER": "127.0.0.1:1"}
+    assert tab("sigmactl describe pod api-", down, answer) == []  # nothing, and no trace

@@ -10,18 +10,15 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-from tests.integration.ctl._up import EXAMPLES, clean_env, sigma_up
-
-WAIT = 45.0  # seconds any one convergence may take
+from tests.integration.ctl._up import EXAMPLES, clean_env, ctl, eventually, sigma_up
 
 
 @pytest.fixture
@@ -35,32 +32,9 @@ def up(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
         yield proc
 
 
-def ctl(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "sigma.ctl", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-    )
-    if ok:
-        assert result.returncode == 0, result.stderr
-    return result
-
-
 def pods(env: dict[str, str], *selector: str) -> list[dict[str, Any]]:
     out = ctl(env, "get", "pods", *selector, "-o", "json").stdout
     return list(json.loads(out)["items"]) if out.strip() else []
-
-
-def eventually(check: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + WAIT
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
 
 
 def _running_web(env: dict[str, str]) -> list[dict[str, Any]]:
@@ -119,7 +93,7 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
     assert f"Chosen: {node}" in explained
     assert "rack1-host7   no" in explained and "cordoned" in explained
 
-    budget = ctl(env, "budget", next(iter(web_nodes)), ok=False)
+    budget = ctl(env, "budget", next(iter(web_nodes)), code=None)
     if budget.returncode == 0:
         assert "batch-capacity changes (newest first)" in budget.stdout
     else:  # a cluster whose colocator serves health only
@@ -133,7 +107,7 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
     assert scaled.startswith("app/web scaled to 1 (task app.web.scale.")
     eventually(lambda: len(_running_web(env)) == 1, "the App to scale down to one pod")
 
-    refused = ctl(env, "scale", "app", "web", "--replicas", "100000", ok=False)
+    refused = ctl(env, "scale", "app", "web", "--replicas", "100000", code=None)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
     assert refused.stderr.startswith("sigmactl: replicas: ")
 

@@ -4,8 +4,6 @@ input (one line on stderr, exit 2), all without a server."""
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -113,34 +111,6 @@ def test_completion_prints_a_hook_for_sigmactl(
 ) -> None:
     assert main(["completion", shell]) == 0
     assert "sigmactl" in capsys.readouterr().out
-
-
-def test_tab_completes_commands_kinds_and_flags(tmp_path: Path) -> None:
-    """The hook's call, as the shell makes it: sigmactl itself answers (into a file here, as
-    the hook's ARGCOMPLETE_USE_TEMPFILES mode has it)."""
-    answer = tmp_path / "answer"
-
-    def tab(line: str) -> list[str]:
-        env = {
-            "COMP_LINE": line,
-            "COMP_POINT": str(len(line)),
-            "_ARGCOMPLETE": "1",
-            "_ARGCOMPLETE_IFS": "\n",
-            "_ARGCOMPLETE_STDOUT_FILENAME": str(answer),
-            "XDG_CONFIG_HOME": str(tmp_path),
-            "SIGMA_APISERVER": "127.0.0.1:1",  # names: nothing answers, so none are offered
-        }
-        script = "import sys; from sigma.ctl import main; sys.exit(main())"
-        done = subprocess.run(
-            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=30
-        )
-        assert done.returncode == 0, done.stderr
-        return sorted(w.strip() for w in answer.read_text().split("\n") if w.strip())
-
-    assert tab("sigmactl dr") == ["drain"]
-    assert tab("sigmactl get p") == ["pods"]
-    assert tab("sigmactl drain vm --b") == ["--batch-only"]
-    assert tab("sigmactl get pods w") == []  # no apiserver: no names, and no trace
 
 
 def test_new_commands_refuse_bad_input_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
