@@ -164,7 +164,8 @@ def _write_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     for name, func, what in (("label", label, "labels"), ("annotate", annotate, "annotations")):
         p = command(name, func, f"set (KEY=VALUE) and remove (KEY-) {what}")
         _kind(p, "apps|batchjobs|pods|nodes, or KIND/NAME")
-        p.add_argument("changes", nargs="*", metavar="NAME KEY=VALUE|KEY-")
+        changes = p.add_argument("changes", nargs="*", metavar="NAME KEY=VALUE|KEY-")
+        completion.attach(changes, completion.first_name)
         p.add_argument("--overwrite", action="store_true", help="replace values already set")
         p.add_argument("--resource-version", type=int, help="only if the object is at it")
         p.add_argument("--list", action="store_true", help=f"print the object's {what}")

@@ -54,6 +54,13 @@ def names(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
     return [name for name in found if name.startswith(prefix)]
 
 
+def first_name(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+    """``label KIND <Tab>``: the object's name comes first, then the changes (not completed)."""
+    if getattr(parsed_args, "changes", None) or "/" in str(parsed_args.kind):
+        return []
+    return names(prefix, parsed_args)
+
+
 def attach(action: argparse.Action, completer: Any) -> None:
     action.completer = completer  # type: ignore[attr-defined]
 
