@@ -23,7 +23,8 @@ from sigma.ctl._client import Client
 from sigma.ctl._commands import apply_all, load_manifests
 from sigma.ctl._config import ENDPOINTS, CtlConfig
 from sigma.ctl._manifest import Manifest
-from sigma.errors import SigmaError, Unavailable
+from sigma.ctl._writes import Writer
+from sigma.errors import Invalid, SigmaError, Unavailable
 from sigma.rpc import probe
 from sigma.tiers import parse_listen
 
@@ -62,6 +63,11 @@ class UpConfig(Security):
     store: str = _opt("memory://", "store URL: memory:// or etcd://host:port[,host:port]")
     bus: str = _opt("memory://", "event bus URL: memory:// or kafka://host:port[,host:port]")
     host: str = _opt("127.0.0.1", "address every tier listens on")
+    ports_from: int = _opt(
+        7070,
+        "the apiserver's port; the scheduler, colocator and slave take the next three "
+        "(0: each a free port)",
+    )
     log_level: str = _opt("warning", "debug, info, warning or error")
     metrics_port: int = _opt(
         9100, "port of the Prometheus /metrics endpoint of all tiers (0: none)"
@@ -129,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cfg_up = config.load(UpConfig, args, file=args.config, section="up")
             names = list(TIERS)
             settings = {n: _tier_settings(n, None, args.config) for n in names}
-            listen = {n: (cfg_up.host, TIERS[n].port) for n in names}
+            listen = {n: (cfg_up.host, _up_port(n, cfg_up.ports_from)) for n in names}
             store, bus, level = cfg_up.store, cfg_up.bus, cfg_up.log_level
             metrics = (cfg_up.host, cfg_up.metrics_port) if cfg_up.metrics_port else None
             demo = _demo_manifests(cfg_up.demo)
@@ -167,6 +173,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 _TIER_FIELDS = frozenset(TierConfig.__dataclass_fields__)
+
+
+def _up_port(tier: str, ports_from: int) -> int:
+    """A tier's port under ``sigma up``: its default's offset from the apiserver's, from
+    ``ports_from``; 0 (a free port, printed when the tier listens) for every tier with 0."""
+    if not ports_from:
+        return 0
+    if not 0 < ports_from <= 65535 - len(TIERS):
+        raise Invalid("--ports-from", f"must be 0 or a port up to {65535 - len(TIERS)}")
+    return ports_from + TIERS[tier].port - TIERS["apiserver"].port
 
 
 def _tier_settings(name: str, flags: dict[str, Any] | None, file: str | None) -> Any:
@@ -305,7 +321,7 @@ async def _run_demo(
             if _now() > deadline:
                 raise Unavailable(f"the apiserver at {cfg.apiserver} did not answer")
             await asyncio.sleep(0.2)
-        async for line in apply_all(client, cfg, manifests):
+        async for line in apply_all(Writer(client), cfg, manifests):
             print(f"demo: {line}", flush=True)
         print("demo applied; look at it with:", flush=True)
         for hint in DEMO_HINTS:

@@ -66,11 +66,17 @@ def load(
     file: str | Path | None = None,
     section: str = "",
     ignore: frozenset[str] = frozenset(),
+    table: Mapping[str, Any] | None = None,
 ) -> C:
-    """Build ``cls`` from flags > environment > file section > field defaults."""
+    """Build ``cls`` from flags > environment > file section > field defaults.
+
+    ``table`` is a section already read (or merged from several, as sigmactl's contexts are);
+    ``file`` and ``section`` then only say where it came from.
+    """
     flags = vars(args) if isinstance(args, argparse.Namespace) else dict(args or {})
     env = os.environ if env is None else env
-    table = _read_section(file, section) if file else {}
+    if table is None:
+        table = _read_section(file, section) if file else {}
     hints = get_type_hints(cls)
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):

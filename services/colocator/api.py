@@ -7,13 +7,14 @@ decisions it made; the decision topic on the bus is the cluster-wide record.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
-from sigma.auth import CLUSTER_READ, Access
+from sigma.auth import CLUSTER_READ, READ, Access
 from sigma.colocator.capacity.utilization import Interval, Shares, interval, series
 from sigma.colocator.capacity.writes import stamp
 from sigma.colocator.replica import Colocator
-from sigma.colocator.wire import change_proto, terms_proto
+from sigma.colocator.wire import change_proto, sample_of, terms_proto
 from sigma.errors import Invalid, NotFound
 from sigma.resources import NODE_ALLOCATION, Repository
 from sigma.rpc import Service
@@ -21,9 +22,12 @@ from sigma.v1 import colocator_pb2, colocator_pb2_grpc, event_pb2
 
 SERVICE = "sigma.v1.Colocator"
 # Budgets, utilization and decisions are about machines every team shares: cluster readers only.
-ACCESS: Access = dict.fromkeys(
-    ("GetNodeBudget", "ExplainBudget", "GetClusterUtilization", "ListDecisions"), CLUSTER_READ
-)
+ACCESS: Access = {
+    **dict.fromkeys(
+        ("GetNodeBudget", "ExplainBudget", "GetClusterUtilization", "ListDecisions"), CLUSTER_READ
+    ),
+    "ListPodUsage": READ,  # a team reads its own pods' usage; "" (every team) needs "*"
+}
 DEFAULT_EXPLAIN = 100
 DEFAULT_PAGE = 100
 MAX_WINDOW = 366 * 86400.0  # a year of history at most: timestamps stay in range
@@ -143,6 +147,45 @@ class ColocatorServicer(colocator_pb2_grpc.ColocatorServicer):
         return colocator_pb2.ListDecisionsResponse(
             decisions=page, next_page_token=str(start + size) if more else ""
         )
+
+    async def ListPodUsage(
+        self, request: colocator_pb2.ListPodUsageRequest, context: Any
+    ) -> colocator_pb2.ListPodUsageResponse:
+        return list_pod_usage(self.engine, request)
+
+
+def pod_usage(
+    reports: Iterable[event_pb2.NodeUsageReport], namespace: str, node: str, since: float
+) -> list[colocator_pb2.PodUsageSample]:
+    """The pods of ``namespace`` ("" for all) in the reports sampled at or after ``since``."""
+    out = []
+    prefix = f"{namespace}/" if namespace else ""
+    for report in reports:
+        sampled = sample_of(report).at
+        if sampled < since or (node and report.node_name != node):
+            continue
+        for used in report.pods:
+            if used.pod_key.startswith(prefix):
+                out.append(
+                    colocator_pb2.PodUsageSample(
+                        usage=used, node_name=report.node_name, sampled_at=stamp(sampled)
+                    )
+                )
+    return sorted(out, key=lambda p: p.usage.pod_key)
+
+
+def list_pod_usage(
+    engine: Colocator, request: colocator_pb2.ListPodUsageRequest
+) -> colocator_pb2.ListPodUsageResponse:
+    """ListPodUsage: fresh reports only, so a stopped node's pods do not linger as running."""
+    # Both only filter: a name that matches nothing answers nothing. Bounded all the same.
+    if len(request.namespace) > 63 or "/" in request.namespace:
+        raise Invalid("namespace", "a namespace name: at most 63 characters, no '/'")
+    if len(request.node_name) > 253:
+        raise Invalid("node_name", "at most 253 characters")
+    since = engine.wall() - engine.settings.stale_after
+    pods = pod_usage(engine.reports.values(), request.namespace, request.node_name, since)
+    return colocator_pb2.ListPodUsageResponse(pods=pods)
 
 
 def service(engine: Colocator) -> Service:

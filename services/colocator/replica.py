@@ -72,6 +72,7 @@ class Colocator:
         self.partition_of: dict[str, tuple[str, int]] = {}
         self.last_eviction: dict[str, float] = {}
         self.owned: frozenset[tuple[str, int]] | None = None  # None: every node seen
+        self.reports: dict[str, event_pb2.NodeUsageReport] = {}  # newest per node: pods' usage
 
     # -- one report -------------------------------------------------------------------------
     async def apply(self, report: event_pb2.NodeUsageReport) -> None:
@@ -80,6 +81,7 @@ class Colocator:
         sample = sample_of(report)
         if not self.history.add(node, sample):
             return
+        self.reports[node] = report
         await self.recompute(node)
         if self.settings.evict:
             await self.arbitrate(node, sample, report)
@@ -178,6 +180,7 @@ class Colocator:
         for node in list(self.published):
             if not self.mine(node):
                 self.published.pop(node, None)  # another replica writes it now
+                self.reports.pop(node, None)
                 self.history.forget(node)
                 continue
             try:

@@ -33,6 +33,7 @@ import pytest
 
 from sigma.cli import build_parser
 from sigma.ctl._config import CtlConfig
+from sigma.engines._process import free_port
 from sigma.testing.wait import eventually_sync
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,8 +172,11 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def up(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """``sigma up --demo examples`` on free ports (a user's ``make up`` may be running);
+    ``env`` gains the addresses it printed, so the README's sigmactl commands reach it."""
+    ports = ("--ports-from", "0", "--metrics-port", str(free_port()))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sigma.cli", "up", "--demo", "examples"],
+        [sys.executable, "-m", "sigma.cli", "up", *ports, "--demo", "examples"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -192,6 +196,9 @@ def up(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], list[str]]]
                 printed.append(lines.get(timeout=max(0.1, deadline - time.monotonic())).rstrip())
             except queue.Empty:
                 pytest.fail(f"sigma up did not finish the demo in {WAIT}s: {printed}")
+            tier, _, address = printed[-1].partition(" grpc ")
+            if address:
+                env[f"SIGMA_{tier.strip().upper()}"] = address.strip()
         yield proc, printed
     finally:
         if proc.poll() is None:

@@ -22,6 +22,9 @@ _BY_FIELD = {"name": "web", "node_name": "node-1", "pod_key": f"{TEAM}/web-0", "
 
 def _specific() -> dict[str, Message]:
     template = samples.template()
+    relabel = api.MetadataChange(
+        set_labels={"tier": "gold"}, remove_annotations=["note"], overwrite=True
+    )
     return {
         "CreateAppRequest": api.CreateAppRequest(namespace=TEAM, app=samples.app("shop")),
         "UpgradeAppRequest": api.UpgradeAppRequest(namespace=TEAM, name="web", template=template),
@@ -55,6 +58,15 @@ def _specific() -> dict[str, Message]:
             namespace=TEAM, hypothetical=pod_pb2.PodSpec(template=template, owner_name="web")
         ),
         "DrainRequest": slave_pb2.DrainRequest(reason="fuzz", batch_only=True),
+        **{
+            f"Update{kind}MetadataRequest": getattr(api, f"Update{kind}MetadataRequest")(
+                namespace=TEAM, name=name, change=relabel
+            )
+            for kind, name in (("App", "web"), ("BatchJob", "etl"), ("Pod", "web-0"))
+        },
+        "UpdateNodeMetadataRequest": api.UpdateNodeMetadataRequest(
+            namespace=SYSTEM, node_name="node-1", change=relabel
+        ),
     }
 
 

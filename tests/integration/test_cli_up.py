@@ -33,14 +33,19 @@ async def test_up_serves_every_tier_and_stops_on_sigint() -> None:
         "up",
         "--host",
         "127.0.0.1",
+        "--ports-from",
+        "0",
+        "--metrics-port",
+        "0",
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     try:
         addresses = await _read_addresses(proc)
         assert set(addresses) == set(TIERS)
+        ports = {address.rpartition(":")[2] for address in addresses.values()}
+        assert len(ports) == len(TIERS) and "0" not in ports  # each tier on its own free port
         for tier, address in addresses.items():
-            assert address.endswith(f":{TIERS[tier].port}")
             assert await check(address), f"{tier} at {address} is not SERVING"
         proc.send_signal(signal.SIGINT)
         async with asyncio.timeout(15):
@@ -58,6 +63,7 @@ async def test_up_serves_every_tier_and_stops_on_sigint() -> None:
         (["apiserver", "--listen", "127.0.0.1:99999"], "listen: '127.0.0.1:99999'"),
         (["up", "--bus", "rabbit://y"], "unknown bus 'rabbit://y'"),
         (["up", "--demo", "no/such/dir"], "no/such/dir: cannot read"),
+        (["up", "--ports-from", "65534"], "--ports-from: must be 0 or a port up to 65531"),
     ],
 )
 def test_bad_settings_are_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -1,9 +1,12 @@
 """``sigmactl``, the user's command line: manifests in, tables out.
 
 Modules: ``_convert`` (data ↔ protobuf with field paths), ``_manifest`` (YAML documents),
-``_kinds`` (command-line kinds and their RPCs), ``_config`` (endpoints and credentials),
+``_kinds`` (command-line kinds and their RPCs), ``_config`` (endpoints, credentials, contexts),
 ``_client`` (channels, credentials, endpoint-named failures), ``_apply`` (apply's plan),
-``_tables``/``_describe`` (pure rendering), ``_commands`` and ``_cli`` (the commands).
+``_writes`` (dry runs), ``_tables``/``_describe``/``_output``/``_jsonpath`` (pure rendering),
+``_reads`` (what reading commands share), and the commands: ``_get``, ``_commands``,
+``_labels``, ``_nodes`` (cordon, drain), ``_rollout``, ``_wait``, ``_contexts``,
+``_completion``, wired by ``_cli``.
 """
 
 from sigma.ctl._cli import build_parser, main

@@ -32,6 +32,11 @@ class KindInfo:
         return self.kind.name
 
     @property
+    def singular(self) -> str:
+        """``app``, ``pod``, ``event``: the word of ``app/web``."""
+        return self.aliases[1]
+
+    @property
     def message(self) -> type[Message]:
         return self.kind.message
 

@@ -154,11 +154,11 @@ def _camel_segment(segment: str) -> str:
 
 
 def to_document(kind: KindInfo, obj: Message) -> dict[str, Any]:
-    """A stored object as a manifest document (status included, for reading)."""
+    """A stored object as a manifest document (status included, for reading); a kind without
+    spec and status (an event record) gives its fields as they are, after its metadata."""
     doc: dict[str, Any] = {"apiVersion": API_VERSION, "kind": kind.name}
-    for part, key in (("meta", "metadata"), ("spec", "spec"), ("status", "status")):
-        if obj.HasField(part):
-            doc[key] = to_data(getattr(obj, part))
+    for key, value in to_data(obj).items():
+        doc["metadata" if key == "meta" else key] = value
     return doc
 
 

@@ -293,33 +293,26 @@ def top_nodes(nodes: Sequence[node_pb2.Node]) -> str:
     return render(TOP_NODES, rows)
 
 
-TOP_PODS = ("NAME", "NODE", "QOS", "CPU-REQUEST", "MEMORY-REQUEST", "NODE-CPU%", "NODE-BATCH-ROOM")
+TOP_PODS = ("NAME", "NODE", "QOS", "CPU", "CPU-REQUEST", "MEMORY", "MEMORY-REQUEST")
 
 
-def top_pods(pods: Sequence[pod_pb2.Pod], nodes: dict[str, node_pb2.Node]) -> str:
-    """Each running pod's requests beside its node's load and remaining batch room.
-
-    Per-pod measured usage is not stored (it travels on the node-usage topic), so this shows
-    what the pod holds and how busy the machine under it is.
-    """
+def top_pods(
+    pods: Sequence[pod_pb2.Pod], measured: dict[str, Any], *, namespaces: bool = False
+) -> str:
+    """Each running pod's measured CPU and memory (the newest usage report the colocator holds
+    for it, keyed ``namespace/name``) beside what it requested; ``-`` where none is held."""
     rows = []
     for p in pods:
         req = requests(p)
-        node = nodes.get(p.spec.node_name)
-        load, room = "-", "-"
-        if node is not None:
-            load = percent(node.status.usage.cpu_millis, node.spec.capacity.cpu_millis)
-            free = node.status.batch_capacity.cpu_millis - node.status.allocated.batch.cpu_millis
-            room = millicores(max(0, free))
-        rows.append(
-            [
-                p.meta.name,
-                p.spec.node_name or "-",
-                qos(p.spec.qos_class),
-                millicores(req.cpu_millis),
-                memory(req.memory_bytes),
-                load,
-                room,
-            ]
-        )
-    return render(TOP_PODS, rows)
+        used = measured.get(f"{p.meta.namespace}/{p.meta.name}")
+        row = [
+            p.meta.name,
+            p.spec.node_name or "-",
+            qos(p.spec.qos_class),
+            millicores(used.cpu_millis) if used is not None else "-",
+            millicores(req.cpu_millis),
+            memory(used.memory_bytes) if used is not None else "-",
+            memory(req.memory_bytes),
+        ]
+        rows.append([p.meta.namespace, *row] if namespaces else row)
+    return render(("NAMESPACE", *TOP_PODS) if namespaces else TOP_PODS, rows)

@@ -93,11 +93,14 @@ if TYPE_CHECKING:
     from sigma.v1.slave_pb2 import ListLocalPodsResponse as ListLocalPodsResponse
     from sigma.v1.apiserver_pb2 import ListNodesRequest as ListNodesRequest
     from sigma.v1.apiserver_pb2 import ListNodesResponse as ListNodesResponse
+    from sigma.v1.colocator_pb2 import ListPodUsageRequest as ListPodUsageRequest
+    from sigma.v1.colocator_pb2 import ListPodUsageResponse as ListPodUsageResponse
     from sigma.v1.apiserver_pb2 import ListPodsRequest as ListPodsRequest
     from sigma.v1.apiserver_pb2 import ListPodsResponse as ListPodsResponse
     from sigma.v1.apiserver_pb2 import ListTasksRequest as ListTasksRequest
     from sigma.v1.apiserver_pb2 import ListTasksResponse as ListTasksResponse
     from sigma.v1.slave_pb2 import LocalPod as LocalPod
+    from sigma.v1.apiserver_pb2 import MetadataChange as MetadataChange
     from sigma.v1.node_pb2 import Node as Node
     from sigma.v1.node_pb2 import NodeAllocated as NodeAllocated
     from sigma.v1.node_pb2 import NodeAllocation as NodeAllocation
@@ -122,6 +125,7 @@ if TYPE_CHECKING:
     from sigma.v1.pod_pb2 import PodStatus as PodStatus
     from sigma.v1.pod_pb2 import PodTemplate as PodTemplate
     from sigma.v1.event_pb2 import PodUsage as PodUsage
+    from sigma.v1.colocator_pb2 import PodUsageSample as PodUsageSample
     from sigma.v1.apiserver_pb2_grpc import PodsServicer as PodsServicer
     from sigma.v1.apiserver_pb2_grpc import PodsStub as PodsStub
     from sigma.v1.pod_pb2 import Probe as Probe
@@ -160,7 +164,11 @@ if TYPE_CHECKING:
     from sigma.v1.meta_pb2 import TolerationOperator as TolerationOperator
     from sigma.v1.app_pb2 import TopologyLevel as TopologyLevel
     from sigma.v1.app_pb2 import TrafficProfile as TrafficProfile
+    from sigma.v1.apiserver_pb2 import UpdateAppMetadataRequest as UpdateAppMetadataRequest
+    from sigma.v1.apiserver_pb2 import UpdateBatchJobMetadataRequest as UpdateBatchJobMetadataRequest
+    from sigma.v1.apiserver_pb2 import UpdateNodeMetadataRequest as UpdateNodeMetadataRequest
     from sigma.v1.apiserver_pb2 import UpdateNodeStatusRequest as UpdateNodeStatusRequest
+    from sigma.v1.apiserver_pb2 import UpdatePodMetadataRequest as UpdatePodMetadataRequest
     from sigma.v1.apiserver_pb2 import UpdatePodStatusRequest as UpdatePodStatusRequest
     from sigma.v1.apiserver_pb2 import UpgradeAppRequest as UpgradeAppRequest
     from sigma.v1.colocator_pb2 import UtilizationSample as UtilizationSample
@@ -260,11 +268,14 @@ _EXPORTS: dict[str, str] = {
     "ListLocalPodsResponse": "slave_pb2",
     "ListNodesRequest": "apiserver_pb2",
     "ListNodesResponse": "apiserver_pb2",
+    "ListPodUsageRequest": "colocator_pb2",
+    "ListPodUsageResponse": "colocator_pb2",
     "ListPodsRequest": "apiserver_pb2",
     "ListPodsResponse": "apiserver_pb2",
     "ListTasksRequest": "apiserver_pb2",
     "ListTasksResponse": "apiserver_pb2",
     "LocalPod": "slave_pb2",
+    "MetadataChange": "apiserver_pb2",
     "Node": "node_pb2",
     "NodeAllocated": "node_pb2",
     "NodeAllocation": "node_pb2",
@@ -289,6 +300,7 @@ _EXPORTS: dict[str, str] = {
     "PodStatus": "pod_pb2",
     "PodTemplate": "pod_pb2",
     "PodUsage": "event_pb2",
+    "PodUsageSample": "colocator_pb2",
     "PodsServicer": "apiserver_pb2_grpc",
     "PodsStub": "apiserver_pb2_grpc",
     "Probe": "pod_pb2",
@@ -327,7 +339,11 @@ _EXPORTS: dict[str, str] = {
     "TolerationOperator": "meta_pb2",
     "TopologyLevel": "app_pb2",
     "TrafficProfile": "app_pb2",
+    "UpdateAppMetadataRequest": "apiserver_pb2",
+    "UpdateBatchJobMetadataRequest": "apiserver_pb2",
+    "UpdateNodeMetadataRequest": "apiserver_pb2",
     "UpdateNodeStatusRequest": "apiserver_pb2",
+    "UpdatePodMetadataRequest": "apiserver_pb2",
     "UpdatePodStatusRequest": "apiserver_pb2",
     "UpgradeAppRequest": "apiserver_pb2",
     "UtilizationSample": "colocator_pb2",

@@ -19,12 +19,14 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateAppRequest(_message.Message):
-    __slots__ = ("namespace", "app")
+    __slots__ = ("namespace", "app", "dry_run")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     APP_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     app: _app_pb2.App
-    def __init__(self, namespace: _Optional[str] = ..., app: _Optional[_Union[_app_pb2.App, _Mapping]] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., app: _Optional[_Union[_app_pb2.App, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class AppChangeResponse(_message.Message):
     __slots__ = ("app", "task")
@@ -75,26 +77,30 @@ class WatchAppsRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., label_selector: _Optional[_Union[_meta_pb2.LabelSelector, _Mapping]] = ..., resource_version: _Optional[int] = ...) -> None: ...
 
 class DeleteAppRequest(_message.Message):
-    __slots__ = ("namespace", "name", "resource_version")
+    __slots__ = ("namespace", "name", "resource_version", "dry_run")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     name: str
     resource_version: int
-    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., resource_version: _Optional[int] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class ScaleAppRequest(_message.Message):
-    __slots__ = ("namespace", "name", "replicas", "resource_version")
+    __slots__ = ("namespace", "name", "replicas", "resource_version", "dry_run")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     REPLICAS_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     name: str
     replicas: int
     resource_version: int
-    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., replicas: _Optional[int] = ..., resource_version: _Optional[int] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., replicas: _Optional[int] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class TimeShareAppRequest(_message.Message):
     __slots__ = ("namespace", "name", "replicas", "reason")
@@ -109,26 +115,72 @@ class TimeShareAppRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., replicas: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class UpgradeAppRequest(_message.Message):
-    __slots__ = ("namespace", "name", "template", "upgrade", "resource_version")
+    __slots__ = ("namespace", "name", "template", "upgrade", "resource_version", "dry_run")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     UPGRADE_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     name: str
     template: _pod_pb2.PodTemplate
     upgrade: _app_pb2.RollingUpgradePolicy
     resource_version: int
-    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., template: _Optional[_Union[_pod_pb2.PodTemplate, _Mapping]] = ..., upgrade: _Optional[_Union[_app_pb2.RollingUpgradePolicy, _Mapping]] = ..., resource_version: _Optional[int] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., template: _Optional[_Union[_pod_pb2.PodTemplate, _Mapping]] = ..., upgrade: _Optional[_Union[_app_pb2.RollingUpgradePolicy, _Mapping]] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class MetadataChange(_message.Message):
+    __slots__ = ("set_labels", "remove_labels", "set_annotations", "remove_annotations", "overwrite")
+    class SetLabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class SetAnnotationsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SET_LABELS_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_LABELS_FIELD_NUMBER: _ClassVar[int]
+    SET_ANNOTATIONS_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_ANNOTATIONS_FIELD_NUMBER: _ClassVar[int]
+    OVERWRITE_FIELD_NUMBER: _ClassVar[int]
+    set_labels: _containers.ScalarMap[str, str]
+    remove_labels: _containers.RepeatedScalarFieldContainer[str]
+    set_annotations: _containers.ScalarMap[str, str]
+    remove_annotations: _containers.RepeatedScalarFieldContainer[str]
+    overwrite: bool
+    def __init__(self, set_labels: _Optional[_Mapping[str, str]] = ..., remove_labels: _Optional[_Iterable[str]] = ..., set_annotations: _Optional[_Mapping[str, str]] = ..., remove_annotations: _Optional[_Iterable[str]] = ..., overwrite: _Optional[bool] = ...) -> None: ...
+
+class UpdateAppMetadataRequest(_message.Message):
+    __slots__ = ("namespace", "name", "change", "resource_version", "dry_run")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    change: MetadataChange
+    resource_version: int
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., change: _Optional[_Union[MetadataChange, _Mapping]] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class CreateBatchJobRequest(_message.Message):
-    __slots__ = ("namespace", "job")
+    __slots__ = ("namespace", "job", "dry_run")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     JOB_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     job: _batch_pb2.BatchJob
-    def __init__(self, namespace: _Optional[str] = ..., job: _Optional[_Union[_batch_pb2.BatchJob, _Mapping]] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., job: _Optional[_Union[_batch_pb2.BatchJob, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class BatchJobChangeResponse(_message.Message):
     __slots__ = ("job", "task")
@@ -179,14 +231,16 @@ class WatchBatchJobsRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., label_selector: _Optional[_Union[_meta_pb2.LabelSelector, _Mapping]] = ..., resource_version: _Optional[int] = ...) -> None: ...
 
 class DeleteBatchJobRequest(_message.Message):
-    __slots__ = ("namespace", "name", "resource_version")
+    __slots__ = ("namespace", "name", "resource_version", "dry_run")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     name: str
     resource_version: int
-    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., resource_version: _Optional[int] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class CancelBatchJobRequest(_message.Message):
     __slots__ = ("namespace", "name", "reason", "resource_version")
@@ -199,6 +253,20 @@ class CancelBatchJobRequest(_message.Message):
     reason: str
     resource_version: int
     def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., reason: _Optional[str] = ..., resource_version: _Optional[int] = ...) -> None: ...
+
+class UpdateBatchJobMetadataRequest(_message.Message):
+    __slots__ = ("namespace", "name", "change", "resource_version", "dry_run")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    change: MetadataChange
+    resource_version: int
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., change: _Optional[_Union[MetadataChange, _Mapping]] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class GetPodRequest(_message.Message):
     __slots__ = ("namespace", "name")
@@ -247,16 +315,18 @@ class WatchPodsRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., label_selector: _Optional[_Union[_meta_pb2.LabelSelector, _Mapping]] = ..., resource_version: _Optional[int] = ..., node_name: _Optional[str] = ...) -> None: ...
 
 class DeletePodRequest(_message.Message):
-    __slots__ = ("namespace", "name", "resource_version", "grace_period")
+    __slots__ = ("namespace", "name", "resource_version", "grace_period", "dry_run")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
     GRACE_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     name: str
     resource_version: int
     grace_period: _duration_pb2.Duration
-    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., resource_version: _Optional[int] = ..., grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., resource_version: _Optional[int] = ..., grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class EvictPodRequest(_message.Message):
     __slots__ = ("namespace", "name", "reason", "grace_period")
@@ -282,15 +352,31 @@ class UpdatePodStatusRequest(_message.Message):
     resource_version: int
     def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[_Union[_pod_pb2.PodStatus, _Mapping]] = ..., resource_version: _Optional[int] = ...) -> None: ...
 
+class UpdatePodMetadataRequest(_message.Message):
+    __slots__ = ("namespace", "name", "change", "resource_version", "dry_run")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    change: MetadataChange
+    resource_version: int
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., change: _Optional[_Union[MetadataChange, _Mapping]] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
 class RegisterNodeRequest(_message.Message):
-    __slots__ = ("namespace", "node", "lease_ttl")
+    __slots__ = ("namespace", "node", "lease_ttl", "dry_run")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NODE_FIELD_NUMBER: _ClassVar[int]
     LEASE_TTL_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     node: _node_pb2.Node
     lease_ttl: _duration_pb2.Duration
-    def __init__(self, namespace: _Optional[str] = ..., node: _Optional[_Union[_node_pb2.Node, _Mapping]] = ..., lease_ttl: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., node: _Optional[_Union[_node_pb2.Node, _Mapping]] = ..., lease_ttl: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class RegisterNodeResponse(_message.Message):
     __slots__ = ("node", "lease_id", "lease_expires_at")
@@ -387,14 +473,30 @@ class WatchNodesRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., label_selector: _Optional[_Union[_meta_pb2.LabelSelector, _Mapping]] = ..., resource_version: _Optional[int] = ...) -> None: ...
 
 class DeleteNodeRequest(_message.Message):
-    __slots__ = ("namespace", "node_name", "resource_version")
+    __slots__ = ("namespace", "node_name", "resource_version", "dry_run")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NODE_NAME_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     node_name: str
     resource_version: int
-    def __init__(self, namespace: _Optional[str] = ..., node_name: _Optional[str] = ..., resource_version: _Optional[int] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., node_name: _Optional[str] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class UpdateNodeMetadataRequest(_message.Message):
+    __slots__ = ("namespace", "node_name", "change", "resource_version", "dry_run")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    node_name: str
+    change: MetadataChange
+    resource_version: int
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., node_name: _Optional[str] = ..., change: _Optional[_Union[MetadataChange, _Mapping]] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class GetTaskRequest(_message.Message):
     __slots__ = ("namespace", "name")

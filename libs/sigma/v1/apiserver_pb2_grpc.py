@@ -85,6 +85,11 @@ class AppsStub:
                 request_serializer=sigma_dot_v1_dot_apiserver__pb2.TimeShareAppRequest.SerializeToString,
                 response_deserializer=sigma_dot_v1_dot_apiserver__pb2.AppChangeResponse.FromString,
                 _registered_method=True)
+        self.UpdateMetadata = channel.unary_unary(
+                '/sigma.v1.Apps/UpdateMetadata',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.UpdateAppMetadataRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_app__pb2.App.FromString,
+                _registered_method=True)
 
 
 class AppsServicer:
@@ -155,6 +160,13 @@ class AppsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateMetadata(self, request, context):
+        """Sets and removes the App's labels and annotations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AppsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -197,6 +209,11 @@ def add_AppsServicer_to_server(servicer, server):
                     servicer.TimeShare,
                     request_deserializer=sigma_dot_v1_dot_apiserver__pb2.TimeShareAppRequest.FromString,
                     response_serializer=sigma_dot_v1_dot_apiserver__pb2.AppChangeResponse.SerializeToString,
+            ),
+            'UpdateMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMetadata,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.UpdateAppMetadataRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_app__pb2.App.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -430,6 +447,33 @@ class Apps:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def UpdateMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.Apps/UpdateMetadata',
+            sigma_dot_v1_dot_apiserver__pb2.UpdateAppMetadataRequest.SerializeToString,
+            sigma_dot_v1_dot_app__pb2.App.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class BatchJobsStub:
     """---------------------------------------------------------------------------------------
@@ -474,6 +518,11 @@ class BatchJobsStub:
                 '/sigma.v1.BatchJobs/Cancel',
                 request_serializer=sigma_dot_v1_dot_apiserver__pb2.CancelBatchJobRequest.SerializeToString,
                 response_deserializer=sigma_dot_v1_dot_apiserver__pb2.BatchJobChangeResponse.FromString,
+                _registered_method=True)
+        self.UpdateMetadata = channel.unary_unary(
+                '/sigma.v1.BatchJobs/UpdateMetadata',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.UpdateBatchJobMetadataRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_batch__pb2.BatchJob.FromString,
                 _registered_method=True)
 
 
@@ -527,6 +576,13 @@ class BatchJobsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateMetadata(self, request, context):
+        """Sets and removes the job's labels and annotations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BatchJobsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -559,6 +615,11 @@ def add_BatchJobsServicer_to_server(servicer, server):
                     servicer.Cancel,
                     request_deserializer=sigma_dot_v1_dot_apiserver__pb2.CancelBatchJobRequest.FromString,
                     response_serializer=sigma_dot_v1_dot_apiserver__pb2.BatchJobChangeResponse.SerializeToString,
+            ),
+            'UpdateMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMetadata,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.UpdateBatchJobMetadataRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_batch__pb2.BatchJob.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -738,6 +799,33 @@ class BatchJobs:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def UpdateMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.BatchJobs/UpdateMetadata',
+            sigma_dot_v1_dot_apiserver__pb2.UpdateBatchJobMetadataRequest.SerializeToString,
+            sigma_dot_v1_dot_batch__pb2.BatchJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class PodsStub:
     """---------------------------------------------------------------------------------------
@@ -781,6 +869,11 @@ class PodsStub:
         self.Evict = channel.unary_unary(
                 '/sigma.v1.Pods/Evict',
                 request_serializer=sigma_dot_v1_dot_apiserver__pb2.EvictPodRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_pod__pb2.Pod.FromString,
+                _registered_method=True)
+        self.UpdateMetadata = channel.unary_unary(
+                '/sigma.v1.Pods/UpdateMetadata',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.UpdatePodMetadataRequest.SerializeToString,
                 response_deserializer=sigma_dot_v1_dot_pod__pb2.Pod.FromString,
                 _registered_method=True)
 
@@ -839,6 +932,13 @@ class PodsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateMetadata(self, request, context):
+        """Sets and removes the pod's labels and annotations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PodsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -870,6 +970,11 @@ def add_PodsServicer_to_server(servicer, server):
             'Evict': grpc.unary_unary_rpc_method_handler(
                     servicer.Evict,
                     request_deserializer=sigma_dot_v1_dot_apiserver__pb2.EvictPodRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_pod__pb2.Pod.SerializeToString,
+            ),
+            'UpdateMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMetadata,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.UpdatePodMetadataRequest.FromString,
                     response_serializer=sigma_dot_v1_dot_pod__pb2.Pod.SerializeToString,
             ),
     }
@@ -1050,6 +1155,33 @@ class Pods:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def UpdateMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.Pods/UpdateMetadata',
+            sigma_dot_v1_dot_apiserver__pb2.UpdatePodMetadataRequest.SerializeToString,
+            sigma_dot_v1_dot_pod__pb2.Pod.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class NodesStub:
     """---------------------------------------------------------------------------------------
@@ -1103,6 +1235,11 @@ class NodesStub:
         self.Delete = channel.unary_unary(
                 '/sigma.v1.Nodes/Delete',
                 request_serializer=sigma_dot_v1_dot_apiserver__pb2.DeleteNodeRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_node__pb2.Node.FromString,
+                _registered_method=True)
+        self.UpdateMetadata = channel.unary_unary(
+                '/sigma.v1.Nodes/UpdateMetadata',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.UpdateNodeMetadataRequest.SerializeToString,
                 response_deserializer=sigma_dot_v1_dot_node__pb2.Node.FromString,
                 _registered_method=True)
 
@@ -1173,6 +1310,13 @@ class NodesServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateMetadata(self, request, context):
+        """Sets and removes the node's labels and annotations (the system namespace only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NodesServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1214,6 +1358,11 @@ def add_NodesServicer_to_server(servicer, server):
             'Delete': grpc.unary_unary_rpc_method_handler(
                     servicer.Delete,
                     request_deserializer=sigma_dot_v1_dot_apiserver__pb2.DeleteNodeRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_node__pb2.Node.SerializeToString,
+            ),
+            'UpdateMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMetadata,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.UpdateNodeMetadataRequest.FromString,
                     response_serializer=sigma_dot_v1_dot_node__pb2.Node.SerializeToString,
             ),
     }
@@ -1437,6 +1586,33 @@ class Nodes:
             target,
             '/sigma.v1.Nodes/Delete',
             sigma_dot_v1_dot_apiserver__pb2.DeleteNodeRequest.SerializeToString,
+            sigma_dot_v1_dot_node__pb2.Node.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.Nodes/UpdateMetadata',
+            sigma_dot_v1_dot_apiserver__pb2.UpdateNodeMetadataRequest.SerializeToString,
             sigma_dot_v1_dot_node__pb2.Node.FromString,
             options,
             channel_credentials,

@@ -135,3 +135,27 @@ class ListDecisionsResponse(_message.Message):
     decisions: _containers.RepeatedCompositeFieldContainer[_event_pb2.ColocationDecision]
     next_page_token: str
     def __init__(self, decisions: _Optional[_Iterable[_Union[_event_pb2.ColocationDecision, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListPodUsageRequest(_message.Message):
+    __slots__ = ("namespace", "node_name")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    node_name: str
+    def __init__(self, namespace: _Optional[str] = ..., node_name: _Optional[str] = ...) -> None: ...
+
+class PodUsageSample(_message.Message):
+    __slots__ = ("usage", "node_name", "sampled_at")
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    NODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    SAMPLED_AT_FIELD_NUMBER: _ClassVar[int]
+    usage: _event_pb2.PodUsage
+    node_name: str
+    sampled_at: _timestamp_pb2.Timestamp
+    def __init__(self, usage: _Optional[_Union[_event_pb2.PodUsage, _Mapping]] = ..., node_name: _Optional[str] = ..., sampled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListPodUsageResponse(_message.Message):
+    __slots__ = ("pods",)
+    PODS_FIELD_NUMBER: _ClassVar[int]
+    pods: _containers.RepeatedCompositeFieldContainer[PodUsageSample]
+    def __init__(self, pods: _Optional[_Iterable[_Union[PodUsageSample, _Mapping]]] = ...) -> None: ...

@@ -55,6 +55,11 @@ class ColocatorStub:
                 request_serializer=sigma_dot_v1_dot_colocator__pb2.ListDecisionsRequest.SerializeToString,
                 response_deserializer=sigma_dot_v1_dot_colocator__pb2.ListDecisionsResponse.FromString,
                 _registered_method=True)
+        self.ListPodUsage = channel.unary_unary(
+                '/sigma.v1.Colocator/ListPodUsage',
+                request_serializer=sigma_dot_v1_dot_colocator__pb2.ListPodUsageRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_colocator__pb2.ListPodUsageResponse.FromString,
+                _registered_method=True)
 
 
 class ColocatorServicer:
@@ -90,6 +95,13 @@ class ColocatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPodUsage(self, request, context):
+        """Each pod's latest measured usage, from the usage reports this replica holds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ColocatorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +124,11 @@ def add_ColocatorServicer_to_server(servicer, server):
                     servicer.ListDecisions,
                     request_deserializer=sigma_dot_v1_dot_colocator__pb2.ListDecisionsRequest.FromString,
                     response_serializer=sigma_dot_v1_dot_colocator__pb2.ListDecisionsResponse.SerializeToString,
+            ),
+            'ListPodUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPodUsage,
+                    request_deserializer=sigma_dot_v1_dot_colocator__pb2.ListPodUsageRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_colocator__pb2.ListPodUsageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -223,6 +240,33 @@ class Colocator:
             '/sigma.v1.Colocator/ListDecisions',
             sigma_dot_v1_dot_colocator__pb2.ListDecisionsRequest.SerializeToString,
             sigma_dot_v1_dot_colocator__pb2.ListDecisionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPodUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.Colocator/ListPodUsage',
+            sigma_dot_v1_dot_colocator__pb2.ListPodUsageRequest.SerializeToString,
+            sigma_dot_v1_dot_colocator__pb2.ListPodUsageResponse.FromString,
             options,
             channel_credentials,
             insecure,

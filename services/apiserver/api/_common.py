@@ -7,7 +7,6 @@ hold identically for Apps, BatchJobs, Pods, Nodes and Tasks; one implementation 
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -18,11 +17,12 @@ import grpc
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from sigma.apiserver import validation
+from sigma.apiserver import metadata, validation
+from sigma.apiserver.api._watch import Where, watch
 from sigma.apiserver.settings import ApiServerSettings
 from sigma.auth import READ, WRITE, Access
 from sigma.clock import Clock, SystemClock
-from sigma.errors import Conflict, PermissionDenied
+from sigma.errors import AlreadyExists, Conflict, PermissionDenied
 from sigma.log import carry
 from sigma.resources import TASK, Kind, Repository, Writes
 from sigma.resources.records import Recorder
@@ -31,12 +31,16 @@ from sigma.store import Store
 from sigma.v1 import event_pb2, meta_pb2, task_pb2
 
 M = TypeVar("M", bound=Message)
-Where = Callable[[Any], bool]
 
-Apply = Callable[[Any], "task_pb2.Task | str | None"]
+
+class _Keep:
+    """``apply``'s answer "the object already says so": nothing is written."""
+
+
+KEEP = _Keep()
+Apply = Callable[[Any], "task_pb2.Task | str | _Keep | None"]
 
 CHANGE_ATTEMPTS = 8  # read-modify-write retries when the caller named no resource_version
-_TICK = object()  # the bookmark timer's mark in a watch queue
 
 
 @dataclass(slots=True)
@@ -147,15 +151,23 @@ def destroy(api: Api, target_kind: TargetKind) -> Apply:
 
 
 async def change(
-    api: Api, kind: Kind[M], namespace: str, name: str, resource_version: int, apply: Apply
+    api: Api,
+    kind: Kind[M],
+    namespace: str,
+    name: str,
+    resource_version: int,
+    apply: Apply,
+    *,
+    dry_run: bool = False,
 ) -> tuple[M, task_pb2.Task | None]:
     """Read, ``apply``, and write the object with the task ``apply`` returns, in one transaction.
 
     ``apply`` changes the object in place and returns the task to write with it, None for no
-    task, or the name of an existing task that already carries the change out (a repeated
-    Delete or Cancel): then nothing is written and that task is returned. With a
-    resource_version the write is conditional on it (stale → Conflict, nothing written); without
-    one a lost race is re-read and re-applied, so concurrent callers never overwrite each other.
+    task, ``KEEP`` when there is nothing to write, or the name of an existing task that already
+    carries the change out (a repeated Delete or Cancel): then nothing is written and that task
+    is returned. With a resource_version the write is conditional on it (stale → Conflict,
+    nothing written); without one a lost race is re-read and re-applied, so concurrent callers
+    never overwrite each other. ``dry_run`` answers what would be written and writes nothing.
     """
     repo = Repository(api.store, kind)
     for _ in range(CHANGE_ATTEMPTS):
@@ -166,8 +178,12 @@ async def change(
                 f"{kind.name} {namespace}/{name} is at version {read_at}, not {resource_version}"
             )
         task = apply(obj)
+        if isinstance(task, _Keep):
+            return obj, None
         if isinstance(task, str):
             return obj, await Repository(api.store, TASK).get(namespace, task)
+        if dry_run:
+            return obj, task
         writes = Writes().update(kind, obj)  # type: ignore[arg-type]
         if task is not None:
             writes.create(TASK, task)  # type: ignore[arg-type]
@@ -179,6 +195,21 @@ async def change(
             continue
         return obj, task
     raise Conflict(f"{kind.name} {namespace}/{name} kept changing; re-read and retry")
+
+
+async def update_metadata(api: Api, kind: Kind[M], namespace: str, name: str, request: Any) -> M:
+    """UpdateMetadata of every kind: labels and annotations in one conditional write, never the
+    spec (``generation`` stays); a change the object already shows writes nothing."""
+    validation.resource_version(request.resource_version)
+    metadata.check(request.change)
+
+    def apply(obj: Any) -> _Keep | None:
+        return None if metadata.edit(obj.meta, request.change) else KEEP
+
+    obj, _ = await change(
+        api, kind, namespace, name, request.resource_version, apply, dry_run=request.dry_run
+    )
+    return obj
 
 
 async def replace_status(
@@ -229,6 +260,14 @@ class Reads(Generic[M]):
     def scope(self, request: Any) -> str:
         return self.api.namespace(request.namespace)
 
+    def list_scope(self, request: Any) -> str:
+        """List and Watch: an empty namespace reads every namespace (the guard asked for the
+        "*" grant, as an empty namespace names the cluster); ``scope_all`` checks the rest."""
+        return self.scope(request) if request.namespace else self.scope_all(request)
+
+    def scope_all(self, request: Any) -> str:
+        return ""
+
     def where(self, request: Any) -> tuple[Where | None, str]:
         """A predicate for List and Watch, and a key naming it (binds page tokens)."""
         return None, ""
@@ -243,7 +282,7 @@ class Reads(Generic[M]):
         return await self.repo.get(namespace, self.object_name(request))
 
     async def List(self, request: Any, context: Any) -> Any:
-        namespace = self.scope(request)
+        namespace = self.list_scope(request)
         validation.page_request(request)
         where, where_key = self.where(request)
         page = await self.repo.list(
@@ -259,7 +298,7 @@ class Reads(Generic[M]):
         )
 
     async def Watch(self, request: Any, context: Any) -> AsyncIterator[event_pb2.Event]:
-        namespace = self.scope(request)
+        namespace = self.list_scope(request)
         validation.watch_request(request)
         where, _ = self.where(request)
         async for event in watch(
@@ -273,65 +312,17 @@ class Reads(Generic[M]):
             yield event
 
 
-async def watch(
-    api: Api,
-    repo: Repository[M],
-    namespace: str,
-    from_revision: int,
-    selector: dict[str, str],
-    where: Where | None,
-) -> AsyncIterator[event_pb2.Event]:
-    """Changes after ``from_revision`` (0: now), with a BOOKMARK every bookmark interval.
-
-    A bookmark names the store revision read one interval earlier (or the last change sent, if
-    later): every change up to it has had a whole interval to arrive, so a client resuming from
-    a bookmark misses nothing. Both helper tasks end with the stream, whoever ends it.
-    """
-    start = from_revision or await api.store.revision()
-    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1024)
-
-    async def pump() -> None:
-        try:
-            async for event in repo.watch(namespace, from_revision=start, selector=selector):
-                await queue.put(event)
-        except Exception as exc:  # handed to the stream, which raises it to the client
-            await queue.put(exc)
-
-    async def tick() -> None:
-        while True:
-            await api.clock.sleep(api.settings.watch_bookmark_interval)
-            await queue.put(_TICK)
-
-    helpers = [asyncio.create_task(pump()), asyncio.create_task(tick())]
-    last, seen_at_tick = start, 0
-    try:
-        while True:
-            item = await queue.get()
-            if isinstance(item, Exception):
-                raise item
-            if item is _TICK:
-                yield event_pb2.Event(
-                    type=event_pb2.EVENT_TYPE_BOOKMARK, revision=max(last, seen_at_tick)
-                )
-                seen_at_tick = await api.store.revision()
-                continue
-            last = item.revision
-            obj = getattr(item, repo.kind.event_field)
-            if where is None or not item.HasField(repo.kind.event_field) or where(obj):
-                yield item
-    finally:
-        for helper in helpers:
-            helper.cancel()
-        await asyncio.gather(*helpers, return_exceptions=True)
-
-
 class Changes(Reads[M]):
     """Reads plus the change plumbing of the kinds that have tasks (Apps, BatchJobs): Create,
-    Delete, and ``changed`` that runs one ``change`` and wraps the result in the response.
+    Delete, UpdateMetadata, and ``changed`` that runs one ``change`` and wraps the result in
+    the response.
     """
 
     target_kind: ClassVar[TargetKind]
-    access: ClassVar[Access] = {**Reads.access, "Create": WRITE, "Delete": WRITE}
+    access: ClassVar[Access] = {
+        **Reads.access,
+        **dict.fromkeys(("Create", "Delete", "UpdateMetadata"), WRITE),
+    }
     change_response: ClassVar[type[Message]]
     response_field: ClassVar[str]  # the response field holding the object ("app", "job")
 
@@ -352,8 +343,13 @@ class Changes(Reads[M]):
         self.api.stamp_new(obj, namespace)
         self.initial(obj)
         task = new_task(self.api, obj, self.target_kind, task_pb2.TASK_KIND_PUBLISH, "publish")
-        writes = Writes().create(self.kind, obj).create(TASK, task)  # type: ignore[arg-type]
-        await writes.commit(self.api.store)
+        if request.dry_run:  # the one check the write would make: the name is free
+            name = obj.meta.name  # type: ignore[attr-defined]
+            if await self.repo.find(namespace, name) is not None:
+                raise AlreadyExists(f"{self.kind.name} {namespace}/{name} already exists")
+        else:
+            writes = Writes().create(self.kind, obj).create(TASK, task)  # type: ignore[arg-type]
+            await writes.commit(self.api.store)
         return self.change_response(**{self.response_field: obj}, task=task)
 
     async def Delete(self, request: Any, context: Any) -> Any:
@@ -362,8 +358,22 @@ class Changes(Reads[M]):
         validation.name(request.name, "name")
         validation.resource_version(request.resource_version)
         apply = destroy(self.api, self.target_kind)
-        return await self.changed(namespace, request.name, request.resource_version, apply)
+        return await self.changed(namespace, request, apply)
 
-    async def changed(self, namespace: str, name: str, resource_version: int, apply: Apply) -> Any:
-        obj, task = await change(self.api, self.kind, namespace, name, resource_version, apply)
+    async def UpdateMetadata(self, request: Any, context: Any) -> M:
+        namespace = self.api.namespace(request.namespace)
+        validation.name(request.name, "name")
+        return await update_metadata(self.api, self.kind, namespace, request.name, request)
+
+    async def changed(self, namespace: str, request: Any, apply: Apply) -> Any:
+        """One ``change`` of the object ``request`` names, at its resource_version and dry_run."""
+        obj, task = await change(
+            self.api,
+            self.kind,
+            namespace,
+            request.name,
+            request.resource_version,
+            apply,
+            dry_run=getattr(request, "dry_run", False),  # Cancel has none
+        )
         return self.change_response(**{self.response_field: obj}, task=task)

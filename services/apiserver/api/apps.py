@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sigma.apiserver import validation
-from sigma.apiserver.api._common import Api, Changes, new_task
+from sigma.apiserver.api._common import Api, Changes, change, new_task
 from sigma.apiserver.api._common import service as common_service
 from sigma.apiserver.tasks.pods import template_hash
 from sigma.auth import WRITE
@@ -57,7 +57,7 @@ class AppsServicer(Changes[app_pb2.App], apiserver_pb2_grpc.AppsServicer):
             task.spec.scale_replicas = request.replicas
             return task
 
-        return await self.changed(namespace, request.name, request.resource_version, apply)
+        return await self.changed(namespace, request, apply)
 
     async def Upgrade(
         self, request: apiserver_pb2.UpgradeAppRequest, context: Any
@@ -77,7 +77,7 @@ class AppsServicer(Changes[app_pb2.App], apiserver_pb2_grpc.AppsServicer):
             task.spec.upgrade_template_hash = digest
             return task
 
-        return await self.changed(namespace, request.name, request.resource_version, apply)
+        return await self.changed(namespace, request, apply)
 
     async def TimeShare(
         self, request: apiserver_pb2.TimeShareAppRequest, context: Any
@@ -104,7 +104,8 @@ class AppsServicer(Changes[app_pb2.App], apiserver_pb2_grpc.AppsServicer):
             and current.status.time_sharing_replicas == request.replicas
         ):
             return apiserver_pb2.AppChangeResponse(app=current)  # asked already: no write
-        return await self.changed(namespace, request.name, 0, apply)
+        app, task = await change(self.api, APP, namespace, request.name, 0, apply)
+        return apiserver_pb2.AppChangeResponse(app=app, task=task)
 
 
 def service(api: Api) -> Service:

@@ -54,7 +54,7 @@ class BatchJobsServicer(Changes[batch_pb2.BatchJob], apiserver_pb2_grpc.BatchJob
             job.status.finish_time.CopyFrom(self.api.now())
             return new_task(self.api, job, _JOB, task_pb2.TASK_KIND_DESTROY, "cancel")
 
-        return await self.changed(namespace, request.name, request.resource_version, apply)
+        return await self.changed(namespace, request, apply)
 
 
 def service(api: Api) -> Service:

@@ -15,10 +15,10 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.apiserver import validation
-from sigma.apiserver.api._common import Api, Reads, change, replace_status
+from sigma.apiserver.api._common import Api, Reads, change, replace_status, update_metadata
 from sigma.apiserver.api._common import service as common_service
 from sigma.auth import WRITE
-from sigma.errors import Invalid, NotFound
+from sigma.errors import Conflict, Invalid, NotFound
 from sigma.resources import NODE
 from sigma.rpc import Service
 from sigma.v1 import apiserver_pb2, apiserver_pb2_grpc, node_pb2
@@ -43,7 +43,9 @@ class NodesServicer(Reads[node_pb2.Node], apiserver_pb2_grpc.NodesServicer):
     # Writes need write in the request's namespace, which the servicer requires be the system one.
     access = {
         **Reads.access,
-        **dict.fromkeys(("Register", "Heartbeat", "UpdateStatus", "Cordon", "Delete"), WRITE),
+        **dict.fromkeys(
+            ("Register", "Heartbeat", "UpdateStatus", "Cordon", "Delete", "UpdateMetadata"), WRITE
+        ),
     }
     name_field = "node_name"
 
@@ -70,6 +72,8 @@ class NodesServicer(Reads[node_pb2.Node], apiserver_pb2_grpc.NodesServicer):
         validation.node(request.node, self.api.limits)
         ttl = _lease_ttl(self.api, request)
         sent = request.node
+        if request.dry_run:
+            return apiserver_pb2.RegisterNodeResponse(node=await self._would_register(sent))
         try:
             node = await self._reregister(sent)
         except NotFound:
@@ -84,18 +88,33 @@ class NodesServicer(Reads[node_pb2.Node], apiserver_pb2_grpc.NodesServicer):
         )
 
     async def _reregister(self, sent: node_pb2.Node) -> node_pb2.Node:
-        def apply(node: node_pb2.Node) -> None:
-            spec = node_pb2.NodeSpec()
-            spec.CopyFrom(sent.spec)
-            spec.unschedulable = node.spec.unschedulable  # the operator's, not the slave's
-            if spec != node.spec:
-                node.spec.CopyFrom(spec)
-                node.meta.generation += 1
-            node.meta.labels.update(sent.meta.labels)
-            node.meta.annotations.update(sent.meta.annotations)
-            self._ready(node, True)
+        node, _ = await change(
+            self.api, NODE, "", sent.meta.name, 0, lambda node: self._merge(node, sent)
+        )
+        return node
 
-        node, _ = await change(self.api, NODE, "", sent.meta.name, 0, apply)
+    def _merge(self, node: node_pb2.Node, sent: node_pb2.Node) -> None:
+        """A re-registration: the slave's spec (not the cordon mark), labels, annotations."""
+        spec = node_pb2.NodeSpec()
+        spec.CopyFrom(sent.spec)
+        spec.unschedulable = node.spec.unschedulable  # the operator's, not the slave's
+        if spec != node.spec:
+            node.spec.CopyFrom(spec)
+            node.meta.generation += 1
+        node.meta.labels.update(sent.meta.labels)
+        node.meta.annotations.update(sent.meta.annotations)
+        self._ready(node, True)
+
+    async def _would_register(self, sent: node_pb2.Node) -> node_pb2.Node:
+        """What Register would store, written nowhere (dry run)."""
+        node = await self.repo.find("", sent.meta.name)
+        if node is None:
+            node = node_pb2.Node()
+            node.CopyFrom(sent)
+            self.api.stamp_new(node, "")
+            self._ready(node, True)
+        else:
+            self._merge(node, sent)
         return node
 
     def _ready(self, node: node_pb2.Node, ready: bool) -> None:
@@ -170,8 +189,19 @@ class NodesServicer(Reads[node_pb2.Node], apiserver_pb2_grpc.NodesServicer):
         validation.resource_version(request.resource_version)
         node = await self.repo.get("", name)
         version = request.resource_version or node.meta.resource_version
+        if request.dry_run:
+            if version != node.meta.resource_version:
+                raise Conflict(f"Node {name} is not at version {version}")
+            return node
         await self.repo.delete("", name, resource_version=version)
         return node
+
+    async def UpdateMetadata(
+        self, request: apiserver_pb2.UpdateNodeMetadataRequest, context: Any
+    ) -> node_pb2.Node:
+        self.api.system(request.namespace)
+        name = self.object_name(request)
+        return await update_metadata(self.api, NODE, "", name, request)
 
 
 def service(api: Api) -> Service:

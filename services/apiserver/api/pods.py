@@ -1,7 +1,8 @@
 """sigma.v1.Pods: read pods, delete or evict them, and let slaves report their status.
 
 There is no Create: pods are stamped from Apps and BatchJobs by the task workers. A slave lists
-and watches every namespace's pods on its node by sending an empty namespace with node_name set.
+and watches every namespace's pods on its node by sending an empty namespace with node_name set
+(an empty namespace alone lists every pod of the cluster).
 """
 
 from __future__ import annotations
@@ -9,9 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from sigma.apiserver import validation
-from sigma.apiserver.api._common import Api, Reads, Where, change, replace_status
+from sigma.apiserver.api._common import (
+    Api,
+    Reads,
+    Where,
+    change,
+    replace_status,
+    update_metadata,
+)
 from sigma.apiserver.api._common import service as common_service
 from sigma.auth import WRITE
+from sigma.errors import Conflict
 from sigma.resources import POD, disruption
 from sigma.rpc import Service
 from sigma.v1 import apiserver_pb2, apiserver_pb2_grpc, pod_pb2
@@ -22,16 +31,17 @@ GRACE_SECONDS_MAX = validation.GRACE_SECONDS_MAX
 class PodsServicer(Reads[pod_pb2.Pod], apiserver_pb2_grpc.PodsServicer):
     kind = POD
     list_response = apiserver_pb2.ListPodsResponse
-    # An empty namespace with node_name (a slave's view of its node) is cluster-wide.
-    access = {**Reads.access, "Delete": WRITE, "UpdateStatus": WRITE, "Evict": WRITE}
+    # An empty namespace (a slave's view of its node, `sigmactl get pods -A`) is cluster-wide.
+    access = {
+        **Reads.access,
+        **dict.fromkeys(("Delete", "UpdateStatus", "Evict", "UpdateMetadata"), WRITE),
+    }
 
-    def scope(self, request: Any) -> str:
-        """A request's namespace, or every namespace when a slave asks for its node's pods."""
+    def scope_all(self, request: Any) -> str:
         node_name = getattr(request, "node_name", "")
-        if not request.namespace and node_name:
+        if node_name:
             validation.node_name(node_name, "node_name")
-            return ""
-        return super().scope(request)
+        return ""
 
     def where(self, request: Any) -> tuple[Where | None, str]:
         node = getattr(request, "node_name", "")
@@ -55,6 +65,11 @@ class PodsServicer(Reads[pod_pb2.Pod], apiserver_pb2_grpc.PodsServicer):
             validation.duration(request.grace_period, GRACE_SECONDS_MAX, "grace_period")
         pod = await self.repo.get(namespace, request.name)
         if not pod.spec.node_name:
+            if request.dry_run:
+                version = request.resource_version
+                if version and version != pod.meta.resource_version:
+                    raise Conflict(f"Pod {namespace}/{request.name} is not at version {version}")
+                return pod
             await self.repo.delete(
                 namespace,
                 request.name,
@@ -69,7 +84,13 @@ class PodsServicer(Reads[pod_pb2.Pod], apiserver_pb2_grpc.PodsServicer):
                 pod.spec.template.termination_grace_period.CopyFrom(request.grace_period)
 
         marked, _ = await change(
-            self.api, POD, namespace, request.name, request.resource_version, apply
+            self.api,
+            POD,
+            namespace,
+            request.name,
+            request.resource_version,
+            apply,
+            dry_run=request.dry_run,
         )
         return marked
 
@@ -92,6 +113,13 @@ class PodsServicer(Reads[pod_pb2.Pod], apiserver_pb2_grpc.PodsServicer):
             grace=grace,
             recorder=self.api.recorder,
         )
+
+    async def UpdateMetadata(
+        self, request: apiserver_pb2.UpdatePodMetadataRequest, context: Any
+    ) -> pod_pb2.Pod:
+        namespace = self.api.namespace(request.namespace)
+        validation.name(request.name, "name")
+        return await update_metadata(self.api, POD, namespace, request.name, request)
 
     async def UpdateStatus(
         self, request: apiserver_pb2.UpdatePodStatusRequest, context: Any

@@ -1,4 +1,5 @@
-"""sigmactl against `sigma up`, both as a user runs them: separate processes, the printed ports.
+"""sigmactl against `sigma up`, both as a user runs them: separate processes, the printed ports
+(free ones: `sigma up --ports-from 0`).
 
 Applies the examples, waits for the App's pods to run and for batch to land beside them, checks
 get / describe / scale / explain / budget output, then stops `sigma up` with Ctrl-C.
@@ -7,83 +8,34 @@ get / describe / scale / explain / budget output, then stops `sigma up` with Ctr
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-EXAMPLES = ROOT / "examples"
-WAIT = 45.0  # seconds any one convergence may take
+from sigma.testing.wait import eventually_sync
+from tests.integration.ctl._up import EXAMPLES, clean_env, ctl, sigma_up
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A clean environment: no user config, no SIGMA_* overrides, sigmactl's defaults."""
-    out = {k: v for k, v in os.environ.items() if not k.startswith("SIGMA")}
-    out["XDG_CONFIG_HOME"] = str(tmp_path)
-    return out
+    return clean_env(tmp_path)
 
 
 @pytest.fixture
 def up(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sigma.cli", "up"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    try:
-        assert proc.stdout is not None
-        seen = ""
-        while "Ctrl-C stops" not in seen:
-            line = proc.stdout.readline()
-            assert line, f"sigma up exited early: {seen}"
-            seen += line
-        assert "apiserver  grpc 127.0.0.1:7070" in seen
+    with sigma_up(env) as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-
-def ctl(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "sigma.ctl", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-    )
-    if ok:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def pods(env: dict[str, str], *selector: str) -> list[dict[str, Any]]:
     out = ctl(env, "get", "pods", *selector, "-o", "json").stdout
     return list(json.loads(out)["items"]) if out.strip() else []
-
-
-def eventually(check: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + WAIT
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
 
 
 def _running_web(env: dict[str, str]) -> list[dict[str, Any]]:
@@ -102,14 +54,21 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
     again = ctl(env, "apply", "-f", str(EXAMPLES / "etl-job.yaml")).stdout
     assert again == "batchjob/etl unchanged\n"
 
-    web = eventually(lambda: _running_web(env), "the App's pods to run")
+    web = eventually_sync(
+        lambda: _running_web(env), timeout=60, what="the App's pods to run", interval=0.3
+    )
     web_nodes = {p["spec"]["nodeName"] for p in web}
 
     def batch_beside_online() -> list[dict[str, Any]]:
         placed = [p for p in pods(env) if p["spec"].get("ownerName") == "etl"]
         return [p for p in placed if p["spec"].get("nodeName") in web_nodes]
 
-    batch = eventually(batch_beside_online, "a batch pod on a node running online pods")
+    batch = eventually_sync(
+        batch_beside_online,
+        timeout=60,
+        what="a batch pod on a node running online pods",
+        interval=0.3,
+    )
     assert all(p["spec"]["qosClass"] == "QOS_CLASS_BE" for p in batch)
 
     table = ctl(env, "get", "apps").stdout.splitlines()
@@ -142,20 +101,26 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
     assert f"Chosen: {node}" in explained
     assert "rack1-host7   no" in explained and "cordoned" in explained
 
-    budget = ctl(env, "budget", next(iter(web_nodes)), ok=False)
+    budget = ctl(env, "budget", next(iter(web_nodes)), code=None)
     if budget.returncode == 0:
         assert "batch-capacity changes (newest first)" in budget.stdout
     else:  # a cluster whose colocator serves health only
         assert budget.returncode == 2
+        colocator = env["SIGMA_COLOCATOR"]
         assert budget.stderr == (
-            "sigmactl: the colocator at 127.0.0.1:7072 does not serve sigma.v1.Colocator\n"
+            f"sigmactl: the colocator at {colocator} does not serve sigma.v1.Colocator\n"
         )
 
     scaled = ctl(env, "scale", "app", "web", "--replicas", "1").stdout
     assert scaled.startswith("app/web scaled to 1 (task app.web.scale.")
-    eventually(lambda: len(_running_web(env)) == 1, "the App to scale down to one pod")
+    eventually_sync(
+        lambda: len(_running_web(env)) == 1,
+        timeout=60,
+        what="the App to scale down to one pod",
+        interval=0.3,
+    )
 
-    refused = ctl(env, "scale", "app", "web", "--replicas", "100000", ok=False)
+    refused = ctl(env, "scale", "app", "web", "--replicas", "100000", code=None)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
     assert refused.stderr.startswith("sigmactl: replicas: ")
 

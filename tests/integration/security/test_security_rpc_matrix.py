@@ -192,6 +192,7 @@ class Case:
 
 
 SYSTEM_WRITE = {"owner": "system", "caller": "system"}
+LABEL = api.MetadataChange(set_labels={"tier": "gold"}, overwrite=True)
 CLUSTER = {"owner": None, "caller": "system"}
 CASES: dict[str, Case] = {
     "sigma.v1.Apps/Create": Case(req(api.CreateAppRequest, app=samples.app("fresh"))),
@@ -205,17 +206,24 @@ CASES: dict[str, Case] = {
         req(api.TimeShareAppRequest, name="web", replicas=1),
         ok=grpc.StatusCode.FAILED_PRECONDITION,  # the sample App has time-sharing off
     ),
+    "sigma.v1.Apps/UpdateMetadata": Case(
+        req(api.UpdateAppMetadataRequest, name="web", change=LABEL)
+    ),
     "sigma.v1.BatchJobs/Create": Case(req(api.CreateBatchJobRequest, job=samples.batch_job("j"))),
     "sigma.v1.BatchJobs/Get": Case(req(api.GetBatchJobRequest, name="etl")),
     "sigma.v1.BatchJobs/List": Case(req(api.ListBatchJobsRequest)),
     "sigma.v1.BatchJobs/Watch": Case(req(api.WatchBatchJobsRequest)),
     "sigma.v1.BatchJobs/Delete": Case(req(api.DeleteBatchJobRequest, name="old")),
     "sigma.v1.BatchJobs/Cancel": Case(req(api.CancelBatchJobRequest, name="stop")),
+    "sigma.v1.BatchJobs/UpdateMetadata": Case(
+        req(api.UpdateBatchJobMetadataRequest, name="etl", change=LABEL)
+    ),
     "sigma.v1.Pods/Get": Case(req(api.GetPodRequest, name="p")),
     "sigma.v1.Pods/List": Case(req(api.ListPodsRequest)),
     "sigma.v1.Pods/Watch": Case(req(api.WatchPodsRequest)),
     "sigma.v1.Pods/Delete": Case(req(api.DeletePodRequest, name="p-del")),
     "sigma.v1.Pods/Evict": Case(req(api.EvictPodRequest, name="p-evict")),
+    "sigma.v1.Pods/UpdateMetadata": Case(req(api.UpdatePodMetadataRequest, name="p", change=LABEL)),
     "sigma.v1.Pods/UpdateStatus": Case(
         req(api.UpdatePodStatusRequest, name="p", status=_running, resource_version=_pod_version)
     ),
@@ -236,6 +244,9 @@ CASES: dict[str, Case] = {
     "sigma.v1.Nodes/List": Case(req(api.ListNodesRequest)),
     "sigma.v1.Nodes/Watch": Case(req(api.WatchNodesRequest)),
     "sigma.v1.Nodes/Delete": Case(req(api.DeleteNodeRequest, node_name="n-del"), **SYSTEM_WRITE),
+    "sigma.v1.Nodes/UpdateMetadata": Case(
+        req(api.UpdateNodeMetadataRequest, node_name="n1", change=LABEL), **SYSTEM_WRITE
+    ),
     "sigma.v1.Tasks/Get": Case(req(api.GetTaskRequest, name=_task)),
     "sigma.v1.Tasks/List": Case(req(api.ListTasksRequest)),
     "sigma.v1.Tasks/Watch": Case(req(api.WatchTasksRequest)),
@@ -256,6 +267,7 @@ CASES: dict[str, Case] = {
         bare(colocator_pb2.GetClusterUtilizationRequest()), **CLUSTER
     ),
     "sigma.v1.Colocator/ListDecisions": Case(bare(colocator_pb2.ListDecisionsRequest()), **CLUSTER),
+    "sigma.v1.Colocator/ListPodUsage": Case(req(colocator_pb2.ListPodUsageRequest)),
     "sigma.v1.Slave/GetNodeStatus": Case(bare(slave_pb2.GetNodeStatusRequest()), **CLUSTER),
     "sigma.v1.Slave/ListLocalPods": Case(bare(slave_pb2.ListLocalPodsRequest()), **CLUSTER),
     "sigma.v1.Slave/Drain": Case(bare(slave_pb2.DrainRequest(batch_only=True)), **CLUSTER),
@@ -354,11 +366,18 @@ async def test_only_the_rightful_caller_gets_in(cluster: Cluster, method: str) -
 
 
 async def test_listing_or_watching_every_namespace_needs_a_cluster_grant(cluster: Cluster) -> None:
-    """A slave's view of its node's pods spans the teams: a team token cannot take it."""
+    """A slave's view of its node's pods spans the teams, as does an empty namespace
+    (`sigmactl get -A`): a team token cannot take them."""
     for method, request in (
         ("sigma.v1.Pods/List", api.ListPodsRequest(node_name="n1")),
         ("sigma.v1.Pods/Watch", api.WatchPodsRequest(node_name="n1")),
+        ("sigma.v1.Pods/List", api.ListPodsRequest()),
+        ("sigma.v1.Apps/List", api.ListAppsRequest()),
+        ("sigma.v1.Apps/Watch", api.WatchAppsRequest()),
+        ("sigma.v1.Tasks/List", api.ListTasksRequest()),
+        ("sigma.v1.Events/List", api.ListEventsRequest()),
         ("sigma.v1.Scheduler/GetQueue", scheduler_pb2.GetQueueRequest()),
+        ("sigma.v1.Colocator/ListPodUsage", colocator_pb2.ListPodUsageRequest()),
     ):
         for who in ("a", "a-admin"):
             code, details = await cluster.call(method, request, who)

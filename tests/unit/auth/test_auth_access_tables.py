@@ -48,7 +48,7 @@ METHODS = proto_methods()
 
 def test_every_proto_service_has_a_table() -> None:
     assert set(METHODS) == set(TABLES)
-    assert sum(len(m) for m in METHODS.values()) == 41  # the RPCs the integration test covers
+    assert sum(len(m) for m in METHODS.values()) == 46  # the RPCs the integration test covers
 
 
 @pytest.mark.parametrize("service", sorted(METHODS))
@@ -65,17 +65,22 @@ def test_writes_and_control_are_where_expected() -> None:
         if rule.verb != "read"
     }
     assert changing == {
-        *(f"sigma.v1.Apps/{m}" for m in ("Create", "Delete", "Scale", "Upgrade", "TimeShare")),
-        *(f"sigma.v1.BatchJobs/{m}" for m in ("Create", "Delete", "Cancel")),
-        *(f"sigma.v1.Pods/{m}" for m in ("Delete", "UpdateStatus", "Evict")),
+        *(
+            f"sigma.v1.Apps/{m}"
+            for m in ("Create", "Delete", "Scale", "Upgrade", "TimeShare", "UpdateMetadata")
+        ),
+        *(f"sigma.v1.BatchJobs/{m}" for m in ("Create", "Delete", "Cancel", "UpdateMetadata")),
+        *(f"sigma.v1.Pods/{m}" for m in ("Delete", "UpdateStatus", "Evict", "UpdateMetadata")),
         *(
             f"sigma.v1.Nodes/{m}"
-            for m in ("Register", "Heartbeat", "UpdateStatus", "Cordon", "Delete")
+            for m in ("Register", "Heartbeat", "UpdateStatus", "Cordon", "Delete", "UpdateMetadata")
         ),
         "sigma.v1.Slave/Drain",
     }
     assert TABLES["sigma.v1.Slave"]["Drain"] is CONTROL
-    assert set(TABLES["sigma.v1.Colocator"].values()) == {CLUSTER_READ}
+    colocator = TABLES["sigma.v1.Colocator"]
+    assert {m for m, rule in colocator.items() if rule is not CLUSTER_READ} == {"ListPodUsage"}
+    assert colocator["ListPodUsage"] is READ  # a team's own pods; every team's needs "*"
     assert TABLES["sigma.v1.Tasks"] == {"Get": READ, "List": READ, "Watch": READ}
     assert TABLES["sigma.v1.Apps"]["Scale"] is WRITE
 

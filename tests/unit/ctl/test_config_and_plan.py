@@ -83,10 +83,23 @@ def test_plan_ignores_server_filled_fields_but_refuses_fixed_ones() -> None:
     declared.spec.time_sharing.enabled = True
     with pytest.raises(Invalid, match=r"spec\.timeSharing: cannot change"):
         plan(declared, _app())
+    system = _app()
+    system.meta.labels["sigma.io/app"] = "other"
+    with pytest.raises(Invalid, match=r"metadata\.labels\.sigma\.io/app: the system's labels"):
+        plan(system, _app())
+
+
+def test_plan_sets_declared_labels_and_leaves_labels_added_since() -> None:
     relabelled = _app()
     relabelled.meta.labels["team"] = "x"
-    with pytest.raises(Invalid, match=r"metadata\.labels"):
-        plan(relabelled, _app())
+    p = plan(relabelled, _app())
+    assert (p.action, p.labels, p.scale, p.template) == ("configure", {"team": "x"}, None, None)
+    assert p.changes == ["metadata.labels.team=x"]
+    stored = _app()
+    stored.meta.labels["debug"] = "on"  # put there by `sigmactl label`; the manifest says nothing
+    assert plan(_app(), stored).action == "unchanged"
+    scaled = plan(relabelled, _app(replicas=9))
+    assert scaled.scale == 3 and scaled.labels == {"team": "x"}
 
 
 def test_plan_registers_changed_nodes_and_refuses_job_edits() -> None:

@@ -6,7 +6,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.ctl import _tables as T
 from sigma.ctl._describe import condition_events, describe, events_table, explanation
-from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2, pod_pb2, scheduler_pb2
+from sigma.v1 import app_pb2, batch_pb2, event_pb2, meta_pb2, node_pb2, pod_pb2, scheduler_pb2
 
 NOW = 1_000_000 * 10**9
 
@@ -111,8 +111,19 @@ def test_nodes_and_top_nodes() -> None:
     assert rows[0][:6] == ["n1", "2000m", "50%", "1200m", "500m", "300m"]
     assert rows[1][:6] == ["n2", "0m", "-", "0m", "0m", "0m"]
     assert rows[0][-2:] == ["800m/0", "300m/0"]
-    pods = T.top_pods([_pod("p", pod_pb2.POD_PHASE_RUNNING, "n1")], {"n1": node})
-    assert pods.splitlines()[1].split() == ["p", "n1", "LS", "250m", "64Mi", "50%", "500m"]
+    running = [_pod(n, pod_pb2.POD_PHASE_RUNNING, "n1") for n in ("p", "q")]
+    for pod in running:
+        pod.meta.namespace = "default"
+    used = {
+        "default/p": event_pb2.PodUsage(pod_key="default/p", cpu_millis=180, memory_bytes=40 << 20)
+    }
+    pods = T.top_pods(running, used)
+    assert pods.splitlines()[0].split() == list(T.TOP_PODS)
+    # Measured beside requested; a pod without a fresh report shows "-", never a guess.
+    assert pods.splitlines()[1].split() == ["p", "n1", "LS", "180m", "250m", "40Mi", "64Mi"]
+    assert pods.splitlines()[2].split() == ["q", "n1", "LS", "-", "250m", "-", "64Mi"]
+    everywhere = T.top_pods(running[:1], used, namespaces=True).splitlines()
+    assert everywhere[0].split()[0] == "NAMESPACE" and everywhere[1].split()[:2] == ["default", "p"]
 
 
 def test_describe_prints_phases_as_the_tables_do() -> None:
@@ -153,21 +164,20 @@ def test_a_layout_keeps_later_rows_under_the_header_printed_before_them() -> Non
     assert wider.index("FAILED") > header.index("PHASE")  # a wider cell widens its column
 
 
-def test_json_output_is_the_dialect_of_the_change_stream(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_json_output_is_the_dialect_of_the_change_stream() -> None:
     """One JSON dialect: sigmactl -o json prints an object as the JSON change stream sends it."""
-    from sigma.ctl._commands import _print_objects
     from sigma.ctl._kinds import PODS
+    from sigma.ctl._output import Output, render
     from sigma.events import Encoding, encode
-    from sigma.v1 import event_pb2
 
     pod = _pod("web-0", pod_pb2.POD_PHASE_RUNNING, "n1")
     pod.meta.resource_version = 42
-    _print_objects(PODS, [pod], "json", single=True)
-    printed = json.loads(capsys.readouterr().out)
+    printed = json.loads(render(PODS, [pod], Output("json"), single=True))
     value, _ = encode(event_pb2.Event(kind="Pod", pod=pod), Encoding.JSON)
     assert printed == json.loads(value)["pod"]
     assert (
         printed["meta"]["resourceVersion"] == "42" and printed["spec"]["qosClass"] == "QOS_CLASS_LS"
     )
-    _print_objects(PODS, [pod, pod], "json", single=False)
-    assert json.loads(capsys.readouterr().out) == {"items": [printed, printed]}
+    assert json.loads(render(PODS, [pod, pod], Output("json"), single=False)) == {
+        "items": [printed, printed]
+    }

@@ -1,0 +1,29 @@
+"""Where `sigma up` puts its tiers: the defaults' layout from one port, or each on a free port."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigma.cli.command import _up_port
+from sigma.cli.tiers import TIERS
+from sigma.errors import Invalid
+
+
+def test_the_tiers_keep_their_default_layout_from_any_first_port() -> None:
+    assert {t: _up_port(t, 7070) for t in TIERS} == {t: TIERS[t].port for t in TIERS}
+    assert {t: _up_port(t, 17070) for t in TIERS} == {
+        "apiserver": 17070,
+        "scheduler": 17071,
+        "colocator": 17072,
+        "slave": 17073,
+    }
+
+
+def test_zero_is_a_free_port_for_every_tier() -> None:
+    assert {_up_port(t, 0) for t in TIERS} == {0}
+
+
+@pytest.mark.parametrize("first", [-1, 65533, 70000])
+def test_a_first_port_without_room_for_every_tier_is_refused(first: int) -> None:
+    with pytest.raises(Invalid, match="--ports-from"):
+        _up_port("slave", first)
