@@ -34,6 +34,7 @@ import pytest
 from sigma.cli import build_parser
 from sigma.ctl._config import CtlConfig
 from sigma.engines._process import free_port
+from sigma.testing.procs import outlived
 from sigma.testing.wait import eventually_sync
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -265,15 +266,4 @@ def test_readme_walkthrough(
     children = psutil.Process(proc.pid).children(recursive=True)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0
-    time.sleep(0.5)
-    left = [p for p in children if _alive(p)]
-    for p in left:
-        p.kill()
-    assert not left, f"processes outlived sigma up: {[p.cmdline() for p in left]}"
-
-
-def _alive(p: psutil.Process) -> bool:
-    try:
-        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
+    assert not (left := outlived(children)), f"processes outlived sigma up: {left}"

@@ -40,6 +40,21 @@ async def deleting(store: MemoryStore) -> set[str]:
     return {p.meta.name for p in pods if p.meta.HasField("deletion_timestamp")}
 
 
+class CountedArbiter(PendingArbiter):
+    """The arbiter, counting the loop's passes: a test waits for passes, not for seconds."""
+
+    ticks = 0
+
+    async def tick(self) -> None:
+        await super().tick()
+        self.ticks += 1
+
+    async def passes(self, n: int) -> None:
+        """Return once the loop has made ``n`` more passes."""
+        want = self.ticks + n
+        await eventually(lambda: self.ticks >= want, timeout=5, what=f"{n} passes of the loop")
+
+
 async def test_unschedulable_online_pod_evicts_batch_after_the_grace() -> None:
     store, bus, wall = MemoryStore(), MemoryBus(), [T0]
     settings = ColocatorSettings(pending_grace=5.0, pending_cooldown=60.0)
@@ -51,7 +66,7 @@ async def test_unschedulable_online_pod_evicts_batch_after_the_grace() -> None:
         wall=lambda: wall[0],
         api=InProcessApi(store, wall=lambda: wall[0]),
     )
-    pending = PendingArbiter(engine)
+    pending = CountedArbiter(engine)
     learner = ProfileLearner(store, lambda: wall[0])
     sharing = TimeSharing(engine.store, engine.api, engine.decide, lambda: wall[0])
     await add_node(store, "n1")
@@ -72,14 +87,14 @@ async def test_unschedulable_online_pod_evicts_batch_after_the_grace() -> None:
         return "default/api" in pending.since and "n1" in pending.reports
 
     await eventually(seen, timeout=5, what="the pending pod and a report seen by the leader")
-    await asyncio.sleep(0.6)  # a few passes of the loop inside the grace
+    await pending.passes(3)  # inside the grace: nothing evicted
     assert await deleting(store) == set()
 
     wall[0] += 6  # the grace is over
     await eventually(
         lambda: _evicted(store, {"low", "mid"}), timeout=5, what="batch evicted for the pending pod"
     )
-    await asyncio.sleep(0.6)
+    await pending.passes(3)
     assert await deleting(store) == {"low", "mid"}  # "high" is not needed, "web" never
     evictions = [d for d in engine.decisions if d.kind == EVICT]
     assert [d.target for d in evictions] == ["default/low", "default/mid"]

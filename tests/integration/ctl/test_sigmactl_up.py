@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import psutil
 import pytest
 
+from sigma.testing.procs import outlived
 from sigma.testing.wait import eventually_sync
 from tests.integration.ctl._up import EXAMPLES, clean_env, ctl, sigma_up
 
@@ -124,23 +124,8 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
     assert refused.stderr.startswith("sigmactl: replicas: ")
 
-    survivors = [p for p in psutil.Process(up.pid).children(recursive=True) if p.is_running()]
+    children = psutil.Process(up.pid).children(recursive=True)
     up.send_signal(signal.SIGINT)
     assert up.wait(timeout=30) == 0
-    _report_leftovers(survivors)
-
-
-def _report_leftovers(children: list[psutil.Process]) -> None:
-    """No pod process outlives `sigma up`: with the embedded store nothing could adopt it."""
-    time.sleep(1.0)
-    left = []
-    for p in children:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                left.append(p)
-        except psutil.NoSuchProcess:
-            continue
-    names = ", ".join(f"{p.pid}:{' '.join(p.cmdline())[:60]}" for p in left)
-    for p in left:  # end them before failing, so they cannot leak into later tests
-        p.kill()
-    assert not left, f"{len(left)} pod processes outlived sigma up: {names}"
+    # with the embedded store nothing could adopt a pod process left behind
+    assert not (left := outlived(children)), f"pod processes outlived sigma up: {left}"

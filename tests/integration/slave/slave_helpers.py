@@ -25,6 +25,7 @@ from sigma.slave.qos.model import QosPolicy
 from sigma.slave.runtime._port import ContainerRun, PodRun
 from sigma.slave.runtime.process import ProcessRuntime
 from sigma.store import Store
+from sigma.testing.procs import alive
 from sigma.v1 import meta_pb2, pod_pb2
 
 T = TypeVar("T")
@@ -161,7 +162,7 @@ async def cleanup(slave: Slave, pids: set[int]) -> None:
 
 def alive_children() -> set[int]:
     """Live child processes of this test process (the session's engines among them)."""
-    return {c.pid for c in psutil.Process().children(recursive=True) if _alive(c)}
+    return {c.pid for c in psutil.Process().children(recursive=True) if alive(c)}
 
 
 def assert_no_leaks(pids: set[int], before: set[int]) -> None:
@@ -171,25 +172,18 @@ def assert_no_leaks(pids: set[int], before: set[int]) -> None:
         with contextlib.suppress(psutil.Error):
             if child.pid not in before and child.status() == psutil.STATUS_ZOMBIE:
                 os.waitpid(child.pid, os.WNOHANG)
-    leftovers = [c for c in me.children(recursive=True) if _alive(c) and c.pid not in before]
-    alive = [pid for pid in pids if running(pid)]
+    leftovers = [c for c in me.children(recursive=True) if alive(c) and c.pid not in before]
+    pods_alive = [pid for pid in pids if running(pid)]
     for proc in leftovers:  # do not let one failure poison the next tests
         with contextlib.suppress(psutil.Error):
             os.kill(proc.pid, signal.SIGKILL)
     assert not leftovers, f"leaked child processes: {leftovers}"
-    assert not alive, f"pod processes still alive: {alive}"
-
-
-def _alive(proc: psutil.Process) -> bool:
-    try:
-        return proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
+    assert not pods_alive, f"pod processes still alive: {pods_alive}"
 
 
 def running(pid: int) -> bool:
     """The process exists and is not a zombie (an exited child nobody reaped yet)."""
     try:
-        return _alive(psutil.Process(pid))
+        return alive(psutil.Process(pid))
     except psutil.Error:
         return False
