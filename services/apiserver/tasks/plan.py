@@ -104,6 +104,23 @@ def plan_destroy(target: Target | None, pods: Sequence[pod_pb2.Pod], seen_total:
     return Step(done=True, progress=progress)
 
 
+class _Budget:
+    """The removals a disruption budget pays for: ready pods above min_available; unready
+    ones are free. Counts the ready pods it had to refuse."""
+
+    def __init__(self, allowance: int) -> None:
+        self.allowance, self.held = allowance, 0
+
+    def pays_for(self, pod: pod_pb2.Pod) -> bool:
+        if not P.ready(pod):
+            return True
+        if self.allowance <= 0:
+            self.held += 1
+            return False
+        self.allowance -= 1
+        return True
+
+
 def plan_app(app: app_pb2.App, pods: Sequence[pod_pb2.Pod]) -> Step:
     """Converge ``pods`` to the App: count first, then the template, within the budget.
 
@@ -116,19 +133,14 @@ def plan_app(app: app_pb2.App, pods: Sequence[pod_pb2.Pod]) -> Step:
     live = [p for p in pods if not P.terminating(p) and not P.finished(p)]
     remove = [p for p in pods if P.finished(p) and not P.terminating(p)]
     floor = min_available(app)
-    allowance = sum(map(P.ready, live)) - floor
-    held = 0
+    budget = _Budget(sum(map(P.ready, live)) - floor)
     surplus = len(live) - want
     for pod in P.least_valuable(live, digest) if surplus > 0 else ():
         if surplus <= 0:
             break
-        if P.ready(pod):
-            if allowance <= 0:
-                held += 1
-                continue
-            allowance -= 1
-        remove.append(pod)
-        surplus -= 1
+        if budget.pays_for(pod):
+            remove.append(pod)
+            surplus -= 1
     create_n = max(0, want - len(live))
     stale = [
         p
@@ -136,13 +148,10 @@ def plan_app(app: app_pb2.App, pods: Sequence[pod_pb2.Pod]) -> Step:
         if p.spec.template_hash != digest and p not in remove
     ]
     for pod in stale:
-        if P.ready(pod):
-            if allowance <= 0:
-                held += 1
-                continue
-            allowance -= 1
-        remove.append(pod)
-        create_n += 1
+        if budget.pays_for(pod):
+            remove.append(pod)
+            create_n += 1
+    held = budget.held
     terminating = sum(map(P.terminating, pods))
     updated = sum(1 for p in live if p.spec.template_hash == digest)
     progress = (min(updated, want), want)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from sigma.bus import Bus
+from sigma.cli.inprocess import InProcessApi
+from sigma.colocator.replica import Colocator
+from sigma.colocator.settings import ColocatorSettings
 from sigma.resources import APP, NODE, POD, Repository
 from sigma.store import Store
+from sigma.testing.clock import ManualClock
 from sigma.v1 import app_pb2, event_pb2, meta_pb2, node_pb2, pod_pb2
 
 GiB = 1 << 30
@@ -113,4 +118,19 @@ def report(
             event_pb2.PodUsage(pod_key=k, qos_class=q, cpu_millis=c, memory_bytes=GiB)  # type: ignore[arg-type]
             for k, q, c in pods
         ],
+    )
+
+
+def colocator(
+    store: Store, bus: Bus, wall: list[float], settings: ColocatorSettings | None = None
+) -> Colocator:
+    """A colocator replica on a manual clock whose wall time is ``wall[0]``, calling the
+    apiserver's rules in process."""
+    return Colocator(
+        store,
+        bus,
+        settings or ColocatorSettings(),
+        clock=ManualClock(),
+        wall=lambda: wall[0],
+        api=InProcessApi(store, wall=lambda: wall[0]),
     )

@@ -7,31 +7,20 @@ from google.protobuf.duration_pb2 import Duration
 
 from sigma import rpc
 from sigma.bus.memory import MemoryBus
-from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.api import service
-from sigma.colocator.replica import Colocator
-from sigma.colocator.settings import ColocatorSettings
 from sigma.errors import Invalid, NotFound
 from sigma.store.memory import MemoryStore
-from sigma.testing.clock import ManualClock
 from sigma.v1 import colocator_pb2 as pb
 from sigma.v1 import colocator_pb2_grpc, event_pb2
 
-from .colo_helpers import add_node, report
+from .colo_helpers import add_node, colocator, report
 
 T0 = 1_700_000_000.0
 
 
 async def test_colocator_rpcs() -> None:
     store, bus, wall = MemoryStore(), MemoryBus(), [T0]
-    engine = Colocator(
-        store,
-        bus,
-        ColocatorSettings(),
-        clock=ManualClock(),
-        wall=lambda: wall[0],
-        api=InProcessApi(store, wall=lambda: wall[0]),
-    )
+    engine = colocator(store, bus, wall)
     for name in ("n1", "n2"):
         await add_node(store, name)
     # n1: online 2000 then 4000 (two budget changes); n2: online 1000, batch 3000

@@ -7,17 +7,13 @@ import random
 import pytest
 
 from sigma.bus.memory import MemoryBus
-from sigma.cli.inprocess import InProcessApi
-from sigma.colocator.replica import Colocator
-from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.timesharing.loop import TimeSharing
 from sigma.colocator.timesharing.profiles import ProfileLearner
 from sigma.resources import APP, Repository
 from sigma.store.memory import MemoryStore
-from sigma.testing.clock import ManualClock
 from sigma.v1 import meta_pb2
 
-from .colo_helpers import add_app, add_node, add_pod, report
+from .colo_helpers import add_app, add_node, add_pod, colocator, report
 
 HOUR = 3600
 DAY0 = 19_700 * 86400.0
@@ -30,14 +26,7 @@ def curve(hour: int) -> float:
 
 async def test_profile_learned_from_usage_then_used() -> None:
     store, bus, wall = MemoryStore(), MemoryBus(), [DAY0]
-    engine = Colocator(
-        store,
-        bus,
-        ColocatorSettings(),
-        clock=ManualClock(),
-        wall=lambda: wall[0],
-        api=InProcessApi(store, wall=lambda: wall[0]),
-    )
+    engine = colocator(store, bus, wall)
     learner = ProfileLearner(store, lambda: wall[0], slot_seconds=900, min_history=86400 - 600)
     sharing = TimeSharing(engine.store, engine.api, engine.decide, lambda: wall[0])
     await add_node(store, "n1")

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from sigma.bus.memory import MemoryBus
-from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.api import ColocatorServicer
 from sigma.colocator.arbitration.pending import PendingArbiter
 from sigma.colocator.leader import lead
-from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.timesharing.loop import TimeSharing
 from sigma.colocator.timesharing.profiles import ProfileLearner
@@ -20,7 +18,7 @@ from sigma.testing.clock import ManualClock
 from sigma.testing.wait import eventually
 from sigma.v1 import colocator_pb2, event_pb2, meta_pb2
 
-from .colo_helpers import add_node, add_pod, report
+from .colo_helpers import add_node, add_pod, colocator, report
 
 T0 = 1_700_000_000.0
 BE, LS = meta_pb2.QOS_CLASS_BE, meta_pb2.QOS_CLASS_LS
@@ -58,14 +56,7 @@ class CountedArbiter(PendingArbiter):
 async def test_unschedulable_online_pod_evicts_batch_after_the_grace() -> None:
     store, bus, wall = MemoryStore(), MemoryBus(), [T0]
     settings = ColocatorSettings(pending_grace=5.0, pending_cooldown=60.0)
-    engine = Colocator(
-        store,
-        bus,
-        settings,
-        clock=ManualClock(),
-        wall=lambda: wall[0],
-        api=InProcessApi(store, wall=lambda: wall[0]),
-    )
+    engine = colocator(store, bus, wall, settings)
     pending = CountedArbiter(engine)
     learner = ProfileLearner(store, lambda: wall[0])
     sharing = TimeSharing(engine.store, engine.api, engine.decide, lambda: wall[0])

@@ -6,17 +6,14 @@ import pytest
 
 from sigma import rpc
 from sigma.bus.memory import MemoryBus
-from sigma.cli.inprocess import InProcessApi
 from sigma.colocator.api import service
-from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.errors import Invalid
 from sigma.store.memory import MemoryStore
-from sigma.testing.clock import ManualClock
 from sigma.v1 import colocator_pb2 as pb
 from sigma.v1 import colocator_pb2_grpc, meta_pb2
 
-from .colo_helpers import add_node, report
+from .colo_helpers import add_node, colocator, report
 
 T0 = 1_700_000_000.0
 LS, BE = meta_pb2.QOS_CLASS_LS, meta_pb2.QOS_CLASS_BE
@@ -25,14 +22,7 @@ LS, BE = meta_pb2.QOS_CLASS_LS, meta_pb2.QOS_CLASS_BE
 async def test_each_pods_newest_fresh_usage_by_namespace_and_node() -> None:
     store, bus, wall = MemoryStore(), MemoryBus(), [T0]
     settings = ColocatorSettings(stale_after=60.0)
-    engine = Colocator(
-        store,
-        bus,
-        settings,
-        clock=ManualClock(),
-        wall=lambda: wall[0],
-        api=InProcessApi(store, wall=lambda: wall[0]),
-    )
+    engine = colocator(store, bus, wall, settings)
     for name in ("n1", "n2"):
         await add_node(store, name)
     await engine.apply(report("n1", T0, 300, pods=(("shop/web-0", LS, 100),)))

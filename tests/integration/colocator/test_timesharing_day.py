@@ -9,17 +9,13 @@ replica count the cluster runs is the shared ``target_replicas`` of the stored A
 from __future__ import annotations
 
 from sigma.bus.memory import MemoryBus
-from sigma.cli.inprocess import InProcessApi
-from sigma.colocator.replica import Colocator
-from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.timesharing.loop import TimeSharing
 from sigma.resources import APP, NODE, TASK, Repository
 from sigma.resources.apps import target_replicas
 from sigma.store.memory import MemoryStore
-from sigma.testing.clock import ManualClock
 from sigma.v1 import event_pb2, task_pb2
 
-from .colo_helpers import add_app, add_node, report
+from .colo_helpers import add_app, add_node, colocator, report
 
 HOUR = 3600
 DAY0 = 19_700 * 86400.0  # a UTC midnight
@@ -29,14 +25,7 @@ CURVE = [0.2 if 1 <= h < 6 else 0.5 if h in (0, 6, 7, 8, 21, 22, 23) else 1.0 fo
 async def test_a_day_of_time_sharing() -> None:
     store, bus = MemoryStore(), MemoryBus()
     wall = [DAY0]
-    engine = Colocator(
-        store,
-        bus,
-        ColocatorSettings(),
-        clock=ManualClock(),
-        wall=lambda: wall[0],
-        api=InProcessApi(store, wall=lambda: wall[0]),
-    )
+    engine = colocator(store, bus, wall)
     sharing = TimeSharing(engine.store, engine.api, engine.decide, lambda: wall[0])
     await add_node(store, "n1")
     await add_app(store, "web", CURVE, replicas=10, floor=3)
