@@ -11,7 +11,10 @@ Layout::
     allocation.py  the node allocation record, pure: admit (fit check), release, cpusets
     binding.py   per-node optimistic binding through the store (one CAS transaction)
     decisions.py  committed preemptions as ColocationDecisions (EVICT) on the bus
-    loop.py      a replica: informers → cache/queue → decide → bind; several may race
+    feed.py      informers → cache and queue
+    decide.py    one scheduling round, pure: the framework's chains over a snapshot
+    commit.py    a round's placements bound and its preemptions recorded
+    loop.py      a replica: feed → decide → commit; several replicas may race
     explain.py, api.py      the sigma.v1.Scheduler service (Explain, GetQueue)
-    tier.py      the tier builder; bench.py, bench_e2e.py  ``sigma bench scheduler``
+    tier.py      the tier builder
 """
