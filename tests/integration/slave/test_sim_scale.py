@@ -1,4 +1,5 @@
-"""Benchmark: 5,000 virtual nodes (8 pods each) in one process, every node reporting usage.
+"""5,000 virtual nodes (8 pods each) of the simulated runtime in one process, every node
+reporting usage as a real slave does.
 
 Prints the process's memory for the fleet and the CPU one reporting round costs (sample every
 node, build its NodeUsageReport, publish it on the in-memory bus). Run with ``-s``;
@@ -14,9 +15,9 @@ import psutil
 
 from sigma.bus.memory import MemoryBus
 from sigma.events import NODE_USAGE_TOPIC
-from sigma.slave.fleet import SimulatedFleet
 from sigma.slave.runtime._port import ContainerRun, PodRun
-from sigma.slave.runtime.simulated import UsageModel
+from sigma.slave.runtime.simulated import SimulatedCluster, UsageModel
+from sigma.slave.usage import report
 from sigma.testing.clock import ManualClock
 from sigma.v1 import event_pb2, meta_pb2
 
@@ -31,12 +32,13 @@ async def test_five_thousand_virtual_nodes_report_usage() -> None:
     proc = psutil.Process()
     rss0 = proc.memory_info().rss
     clock = ManualClock()
-    fleet = SimulatedFleet(clock, [f"v{i:05d}" for i in range(NODES)], model=MODEL)
+    cluster = SimulatedCluster(clock, MODEL)
+    nodes = {f"v{i:05d}": cluster.runtime(f"v{i:05d}", 32, 128 << 30) for i in range(NODES)}
+    capacity = meta_pb2.ResourceList(cpu_millis=32_000, memory_bytes=128 << 30)
     qos = [meta_pb2.QOS_CLASS_LS, meta_pb2.QOS_CLASS_BE]
-    for name in fleet.nodes:
+    for name, runtime in nodes.items():
         for j in range(PODS):
-            await fleet.start(
-                name,
+            await runtime.start(
                 PodRun(
                     f"ns/{name}-{j}",
                     f"u-{name}-{j}",
@@ -51,12 +53,13 @@ async def test_five_thousand_virtual_nodes_report_usage() -> None:
     rss_fleet = proc.memory_info().rss - rss0
     bus = MemoryBus()
 
-    async def publish(r: event_pb2.NodeUsageReport) -> None:
-        await bus.publish(NODE_USAGE_TOPIC, r.node_name, r.SerializeToString())
-
     clock.advance(21600)  # a quarter into the day: cpu share 0.55 of the request
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    assert await fleet.report_round(publish) == NODES
+    at = int(clock.now() * 1e9)
+    for name, runtime in nodes.items():  # one reporting round: what each slave publishes
+        runtime.poll()
+        r = report(name, runtime.sample(), runtime.pods(), capacity, at)
+        await bus.publish(NODE_USAGE_TOPIC, name, r.SerializeToString())
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     async with await bus.consumer("t", [NODE_USAGE_TOPIC]) as consumer:
         got: dict[str, event_pb2.NodeUsageReport] = {}
