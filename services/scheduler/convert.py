@@ -12,7 +12,6 @@ from sigma.scheduler.framework.types import DEFAULT_SPREAD, PodInfo, Spread
 from sigma.v1 import app_pb2, node_pb2, pod_pb2
 
 READY = node_pb2.NODE_PHASE_READY
-EXISTS = 1  # TOLERATION_OPERATOR_EXISTS
 
 
 def pod_key(pod: pod_pb2.Pod) -> str:

@@ -24,7 +24,6 @@ class ClusterEvent(enum.Enum):
     NODE_UPDATE = "NodeUpdate"
     NODE_DELETE = "NodeDelete"
     ROOM_FREED = "RoomFreed"  # a pod left a node (deleted, finished, evicted)
-    POD_PLACED = "PodPlaced"  # a pod landed somewhere (changes spreading counts)
     APP_UPDATE = "AppUpdate"
 
 
