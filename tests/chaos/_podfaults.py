@@ -128,12 +128,13 @@ class Run:
         return list((await rpc.unary(self.pods.List, request, policy=POLICY)).items)
 
     async def whole(self, name: str, without: str = "") -> bool:
-        """The App has its target of Running, Ready pods (none of them ``without``)."""
+        """The App has its target of Running, Ready pods, none of them the pod whose uid is
+        ``without`` (a replacement may take a deleted pod's name once it is gone)."""
         got = await rpc.unary(
             self.apps.Get, api.GetAppRequest(namespace=NAMESPACE, name=name), policy=POLICY
         )
         live = [p for p in await self.app_pods(name) if ready(p)]
-        return len(live) == target_replicas(got) and without not in {p.meta.name for p in live}
+        return len(live) == target_replicas(got) and without not in {p.meta.uid for p in live}
 
     async def pick(self, name: str) -> pod_pb2.Pod:
         """A ready pod of the App's current template (a rolling upgrade removes the others,
@@ -178,7 +179,7 @@ class Run:
         request = api.DeletePodRequest(namespace=NAMESPACE, name=pod.meta.name)
         await rpc.unary(self.pods.Delete, request, policy=POLICY)
         seconds = await took(
-            lambda: self.whole(name, without=pod.meta.name), what="replaced", timeout=LIMIT
+            lambda: self.whole(name, without=pod.meta.uid), what="replaced", timeout=LIMIT
         )
         self.measured.restore["delete_ready"].append(seconds)
 
