@@ -24,7 +24,7 @@ Why it looks the way it does:
   files whose content is unchanged are not rewritten (their mtimes stay put).
 
 The functions ``generate``, ``render`` and ``compare_trees`` are the importable API used by
-``tests/unit/test_protos.py``.
+``tests/unit/test_protos_drift.py``.
 """
 
 from __future__ import annotations

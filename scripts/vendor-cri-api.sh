@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copies the Kubernetes CRI's api.proto, unchanged, from the pinned k8s.io/cri-api module (the Go
 # module proxy serves it) into protos/sigma/cri/v1, and records its origin and checksum in SOURCE
-# next to it (tests/unit/test_protos.py checks the checksum). Then `make protos` regenerates
+# next to it (tests/unit/test_protos_drift.py checks the checksum). Then `make protos` regenerates
 # libs/sigma/cri/v1. The folder mirrors the Python package; the proto keeps `package runtime.v1`,
 # so the wire names stay /runtime.v1.RuntimeService/... as every CRI runtime serves them.
 # To move to another version: change VERSION, run this, run `make protos`, run the CRI tests.

@@ -1,113 +1,33 @@
-"""The change stream end to end: store changes in, keyed events on the bus out, none missing.
-
-The first half runs on the embedded store and bus (fast, exact); the second on a real etcd and a
-real Kafka broker that is killed for ten seconds under a stream of writes.
-"""
+"""The change stream end to end on the embedded store and bus (fast, exact): store changes in,
+keyed events on the bus out, none missing; restarts, outages, compaction and leadership."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import time
-import uuid
-from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from sigma.apiserver.changestream import ChangeStream, elected
-from sigma.bus import Bus, Message, Position, TopicSpec
-from sigma.bus.kafka import KafkaBus
+from sigma.apiserver.changestream import elected
 from sigma.bus.memory import MemoryBus
-from sigma.engines.kafka import KafkaEngine
-from sigma.errors import Unavailable
-from sigma.events import (
-    CHECKPOINT_KEY,
-    TOPICS,
-    Deduper,
-    Encoding,
-    decode,
-    read_checkpoint,
-    revision_of,
-    topics,
-)
+from sigma.events import TOPICS, Deduper, Encoding, decode
 from sigma.resources import APP, NODE, POD, Repository
-from sigma.store import Store, open_store
 from sigma.store.memory import MemoryStore
 from sigma.testing.wait import eventually
-from sigma.v1 import app_pb2, event_pb2, meta_pb2, node_pb2, pod_pb2
-
-# -- helpers ---------------------------------------------------------------------------------
-
-
-class QuickClock:
-    """Real ``now``; sleeps pass at once (briefly yielding) and are recorded."""
-
-    def __init__(self) -> None:
-        self.slept: list[float] = []
-
-    def now(self) -> float:
-        return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        await asyncio.sleep(0.001)
-
-
-class SwitchableBus:
-    """A bus whose publishing can be turned off, as a broker outage would."""
-
-    def __init__(self, inner: Bus) -> None:
-        self.inner = inner
-        self.down = False
-        self.refused = 0
-
-    async def ensure_topics(self, specs: list[TopicSpec]) -> None:
-        await self.inner.ensure_topics(specs)
-
-    async def publish(
-        self, topic: str, key: str, value: bytes, headers: Mapping[str, bytes | str] | None = None
-    ) -> Position:
-        if self.down:
-            self.refused += 1
-            raise Unavailable("bus: broker down")
-        return await self.inner.publish(topic, key, value, headers)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.inner, name)
-
-
-@contextlib.asynccontextmanager
-async def running(stream: ChangeStream) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(stream.run())
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def read_all(
-    bus: Bus, names: Iterable[str], *, until: Callable[[list[Message]], bool], timeout: float = 10.0
-) -> list[Message]:
-    """Every message of ``names`` from the beginning (fresh group) until ``until`` holds."""
-    out: list[Message] = []
-    consumer = await bus.consumer(f"verify-{uuid.uuid4().hex[:8]}", list(names))
-    async with consumer:
-        deadline = time.monotonic() + timeout
-        while not until(out) and time.monotonic() < deadline:
-            out.extend(await consumer.fetch(timeout=0.2))
-    return out
-
-
-def revisions(messages: Iterable[Message]) -> list[int]:
-    return [decode(m).revision for m in messages]
-
-
-def pod(namespace: str, name: str, **labels: str) -> pod_pb2.Pod:
-    return pod_pb2.Pod(meta=meta_pb2.ObjectMeta(namespace=namespace, name=name, labels=labels))
+from sigma.v1 import app_pb2, event_pb2, meta_pb2, node_pb2
+from tests.integration.apiserver._changestream import (
+    QuickClock,
+    SwitchableBus,
+    checkpoint,
+    pod,
+    read_all,
+    revisions,
+    running,
+    stream_of,
+    until_checkpoint,
+)
 
 
 @pytest.fixture
@@ -116,27 +36,6 @@ async def memory() -> AsyncIterator[tuple[MemoryStore, MemoryBus]]:
     yield store, bus
     await bus.close()
     await store.close()
-
-
-def stream_of(store: Store, bus: Bus, **kw: object) -> ChangeStream:
-    kw.setdefault("checkpoint_every", 0.0)
-    kw.setdefault("from_beginning", True)  # no race with writes right after the start
-    kw.setdefault("clock", QuickClock())
-    kw.setdefault("identity", "test")
-    return ChangeStream(store, bus, **kw)  # type: ignore[arg-type]
-
-
-async def checkpoint(store: Store) -> int:
-    return (await read_checkpoint(store))[0]
-
-
-async def until_checkpoint(store: Store, stream: ChangeStream, revision: int) -> None:
-    """Wait until the stream has checkpointed ``revision`` - 1 (it trails by one, by design)."""
-    await eventually(lambda: stream.stats.checkpoint >= revision - 1, what="checkpoint")
-    assert await checkpoint(store) >= revision - 1
-
-
-# -- embedded store and bus ------------------------------------------------------------------
 
 
 async def test_every_change_reaches_its_topic_in_order_with_headers(memory) -> None:  # type: ignore[no-untyped-def]
@@ -331,134 +230,4 @@ async def test_json_events_need_nothing_but_json(memory) -> None:  # type: ignor
     assert doc["type"] == "EVENT_TYPE_ADDED"
     assert doc["key"] == "team-a/web-0" == m.key
     assert int(doc["revision"]) == created.meta.resource_version
-    assert doc["pod"]["meta"]["labels"] == {"app": "web"}
-
-
-# -- real etcd and Kafka ---------------------------------------------------------------------
-
-
-@pytest.fixture
-async def engines(etcd_engine, kafka_engine) -> AsyncIterator[tuple[Store, KafkaBus, KafkaEngine]]:  # type: ignore[no-untyped-def]
-    """A store on the session's etcd and a bus on its Kafka, whose sends give up after 5 s."""
-    store = open_store(etcd_engine.url)
-    bus = KafkaBus(kafka_engine.bootstrap, request_timeout=5.0)
-    try:
-        yield store, bus, kafka_engine
-    finally:
-        if not kafka_engine.running:  # leave the session's broker as we found it
-            await asyncio.to_thread(kafka_engine.start)
-        await bus.close()
-        await store.close()
-
-
-def isolated(store: Store, bus: Bus, run: str, **kw: object) -> ChangeStream:
-    """A stream with its own checkpoint and topics, so tests on the shared engines never meet."""
-    return ChangeStream(
-        store,
-        bus,
-        identity=f"test-{run}",
-        checkpoint_key=f"{CHECKPOINT_KEY}-{run}",
-        topic_prefix=f"t{run}.events.",
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-@pytest.mark.etcd
-@pytest.mark.kafka
-async def test_kafka_down_for_ten_seconds_loses_no_event(engines, caplog) -> None:  # type: ignore[no-untyped-def]
-    store, bus, kafka = engines
-    run = uuid.uuid4().hex[:8]
-    namespace = f"ns-{run}"
-    pods = Repository(store, POD)
-    written: dict[int, float] = {}  # store revision → wall time of the write
-
-    async def writer() -> None:
-        """300 writes over about 15 s: 100 creates, 100 updates, 100 deletes."""
-        for step in ("create", "update", "delete"):
-            for i in range(100):
-                if step == "create":
-                    rev = (await pods.create(pod(namespace, f"p{i}"))).meta.resource_version
-                elif step == "update":
-                    obj = await pods.get(namespace, f"p{i}")
-                    obj.meta.labels["step"] = "2"
-                    rev = (await pods.update(obj)).meta.resource_version
-                else:
-                    rev = await store.delete(POD.key(namespace, f"p{i}")) or 0
-                written[rev] = time.time()
-                await asyncio.sleep(0.05)
-
-    stream = isolated(store, bus, run, checkpoint_every=0.5)
-    async with running(stream):
-        await eventually(lambda: stream.stats.checkpoint > 0, timeout=30, what="stream start")
-        writing = asyncio.create_task(writer())
-        await asyncio.sleep(2)
-        down = time.monotonic()
-        await asyncio.to_thread(kafka.stop, clean=False)  # data and ports stay for the restart
-        await asyncio.sleep(10)
-        held = await read_checkpoint(store, f"{CHECKPOINT_KEY}-{run}")
-        await asyncio.to_thread(kafka.start)
-        outage = time.monotonic() - down
-        await writing
-        last = max(written)
-        await eventually(
-            lambda: stream.stats.checkpoint >= last - 1, timeout=60, what="stream caught up"
-        )
-        assert held[0] < last - 1  # during the outage the checkpoint stayed behind
-
-    topic = topics(f"t{run}.events.")["Pod"]
-    got = await read_all(
-        bus, [topic], until=lambda ms: set(written) <= {revision_of(m) for m in ms}, timeout=30
-    )
-    mine = [m for m in got if m.key.startswith(f"{namespace}/")]
-    seen = Counter(revision_of(m) for m in mine)
-    missing = sorted(set(written) - set(seen))
-    dedup = Deduper()
-    accepted = {e.revision for e in map(decode, mine) if dedup.accept(e)}
-    first_seen: dict[int, float] = {}
-    for m in mine:
-        first_seen.setdefault(revision_of(m), m.timestamp_ms / 1000)
-    delays = [first_seen[r] - t for r, t in written.items() if r in first_seen]
-    print(
-        f"\nchange stream under a {outage:.1f}s Kafka outage: {len(written)} writes, "
-        f"{len(mine)} events, {len(missing)} missing, {len(mine) - len(seen)} duplicates, "
-        f"{stream.stats.retries} publish retries, max publish delay {max(delays):.1f}s"
-    )
-    for record in caplog.records:
-        if record.name == "sigma.apiserver.changestream" and hasattr(record, "error"):
-            print(f"  publish error seen: {record.error}")
-    assert not missing, f"missing revisions {missing[:20]}"
-    assert accepted == set(written)  # in order per key: nothing older arrived after newer
-    assert max(delays) > 5  # the outage was felt: events written in it waited for the broker
-
-
-@pytest.mark.etcd
-@pytest.mark.kafka
-async def test_json_events_on_kafka_read_with_a_stock_client(engines) -> None:  # type: ignore[no-untyped-def]
-    from aiokafka import AIOKafkaConsumer  # what a team outside Sigma would use
-
-    store, bus, kafka = engines
-    run = uuid.uuid4().hex[:8]
-    stream = isolated(store, bus, run, encoding="json", checkpoint_every=0.1)
-    async with running(stream):
-        await eventually(lambda: stream.stats.checkpoint > 0, timeout=30, what="stream start")
-        created = await Repository(store, POD).create(pod(f"ns-{run}", "web-0", app="web"))
-        rev = created.meta.resource_version
-        await eventually(lambda: stream.stats.checkpoint >= rev - 1, timeout=30, what="publish")
-
-    consumer = AIOKafkaConsumer(
-        topics(f"t{run}.events.")["Pod"],
-        bootstrap_servers=kafka.bootstrap,
-        auto_offset_reset="earliest",
-        group_id=None,
-    )
-    await consumer.start()
-    try:
-        record = await asyncio.wait_for(consumer.getone(), 30)
-    finally:
-        await consumer.stop()
-    headers = dict(record.headers)
-    assert headers["content-type"].startswith(b"application/json")
-    doc = json.loads(record.value)
-    assert record.key == f"ns-{run}/web-0".encode() and doc["key"] == f"ns-{run}/web-0"
-    assert int(doc["revision"]) == rev == int(headers["revision"])
     assert doc["pod"]["meta"]["labels"] == {"app": "web"}

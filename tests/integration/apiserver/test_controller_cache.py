@@ -4,9 +4,11 @@ and a job's instances are created in doubling steps rather than a fixed few per 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from google.protobuf.message import Message
 
 from sigma.apiserver.controllers import batchjob
 from sigma.apiserver.controllers.cache import ControllerCache
@@ -27,90 +29,104 @@ def _job(ns: str, name: str, instances: int = 1) -> batch_pb2.BatchJob:
     return job
 
 
-async def _true(value: bool) -> bool:
-    return value
+class _Passes:
+    """``batchjob.reconcile`` over one cache, noting which of this test's jobs a pass visits."""
+
+    def __init__(
+        self, backend: Backend, cache: ControllerCache, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        self.store, self.ns, self.cache = backend.store, backend.namespace, cache
+        self.t0 = backend.wall()
+        self.visited: list[str] = []
+        real = batchjob.decide
+
+        def counting(job: batch_pb2.BatchJob, pods: Any, now: float) -> batchjob.JobDecision:
+            if job.meta.namespace == self.ns:
+                self.visited.append(job.meta.name)
+            return real(job, pods, now)
+
+        monkeypatch.setattr(batchjob, "decide", counting)
+
+    async def run(self, at: float) -> int:
+        """One pass ``at`` seconds after the start: how many writes; ``visited`` is its jobs."""
+        self.visited.clear()
+        return await batchjob.reconcile(self.store, self.t0 + at, cache=self.cache)
+
+    def settled(self, name: str) -> bool:
+        """The cache holds the job's first status and its first pod."""
+        job = self.cache.jobs.get(BATCH_JOB.key(self.ns, name))
+        pod = self.cache.pods.get(POD.key(self.ns, f"{name}-main-0-0"))
+        return job is not None and len(job.status.tasks) == 1 and pod is not None
+
+
+async def _rewrite(
+    store: Store, cached: Message | None, key: str, change: Callable[[Any], object]
+) -> None:
+    """Write ``cached`` with ``change`` made to a copy, compare-and-swap on its version."""
+    assert cached is not None
+    edited = type(cached)()
+    edited.CopyFrom(cached)
+    change(edited)
+    await store.txn([Compare(key, cached.meta.resource_version)], [Put(key, encode(edited))])
+
+
+async def _the_first_pass_visits_every_job(p: _Passes) -> None:
+    assert await p.run(0) >= 4  # two pods, two statuses
+    assert sorted(p.visited) == ["a", "b"]
+    await eventually(lambda: p.settled("a") and p.settled("b"), what="the cache saw the pass")
+    await p.run(1)  # its own writes marked both
+
+
+async def _a_finished_pod_marks_its_job(p: _Passes) -> None:
+    key = POD.key(p.ns, "a-main-0-0")
+    done = pod_pb2.POD_PHASE_SUCCEEDED
+    await _rewrite(
+        p.store, p.cache.pods.get(key), key, lambda pod: setattr(pod.status, "phase", done)
+    )
+    await eventually(lambda: P.finished(p.cache.pods.get(key)), what="the cache saw the pod finish")
+    assert await p.run(3) == 1
+    assert p.visited == ["a"]
+    await eventually(
+        lambda: (
+            (j := p.cache.jobs.get(BATCH_JOB.key(p.ns, "a"))) is not None
+            and j.status.phase == batch_pb2.BATCH_JOB_PHASE_SUCCEEDED
+        ),
+        what="job a succeeded",
+    )
+    assert await p.run(3.5) == 0
+    assert p.visited == ["a"]  # its own status write marked it; nothing more to do
+
+
+async def _a_change_to_the_job_alone_marks_it(p: _Passes) -> None:
+    key = BATCH_JOB.key(p.ns, "b")
+    stored = p.cache.jobs.get(key)
+    await _rewrite(p.store, stored, key, lambda job: job.meta.labels.update({"team": "data"}))
+    await eventually(
+        lambda: (p.cache.jobs.get(key) or stored).meta.labels.get("team") == "data",
+        what="the cache saw the job change",
+    )
+    await p.run(4)  # no pod moved
+    assert p.visited == ["b"]
 
 
 async def test_a_pass_visits_the_jobs_that_changed_and_a_resync_visits_all(
     backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     b, ns = backend, backend.namespace
-    seen: list[str] = []
-    real = batchjob.decide
-
-    def counting(job: batch_pb2.BatchJob, pods: Any, now: float) -> batchjob.JobDecision:
-        if job.meta.namespace == ns:
-            seen.append(job.meta.name)
-        return real(job, pods, now)
-
-    monkeypatch.setattr(batchjob, "decide", counting)
     for name in ("a", "b"):
         await b.store.put(BATCH_JOB.key(ns, name), encode(_job(ns, name)))
     cache = ControllerCache(b.store, resync=300.0)
     run = asyncio.ensure_future(cache.run())
     try:
         await cache.wait_synced()
-        t0 = b.wall()
-        assert await batchjob.reconcile(b.store, t0, cache=cache) >= 4  # two pods, two statuses
-        assert sorted(seen) == ["a", "b"]  # the first pass visits every job
-
-        def settled(name: str) -> bool:
-            job = cache.jobs.get(BATCH_JOB.key(ns, name))
-            pod = cache.pods.get(POD.key(ns, f"{name}-main-0-0"))
-            return job is not None and len(job.status.tasks) == 1 and pod is not None
-
-        await eventually(
-            lambda: _true(settled("a") and settled("b")), what="the cache saw the pass"
-        )
-        await batchjob.reconcile(b.store, t0 + 1, cache=cache)  # its own writes marked both
-        seen.clear()
-        assert await batchjob.reconcile(b.store, t0 + 2, cache=cache) == 0
-        assert seen == []  # nothing changed: nothing visited
-
-        key = POD.key(ns, "a-main-0-0")
-        pod = cache.pods.get(key)
-        assert pod is not None
-        done = pod_pb2.Pod()
-        done.CopyFrom(pod)
-        done.status.phase = pod_pb2.POD_PHASE_SUCCEEDED
-        await b.store.txn([Compare(key, pod.meta.resource_version)], [Put(key, encode(done))])
-        await eventually(
-            lambda: _true(P.finished(cache.pods.get(key))), what="the cache saw the pod finish"
-        )
-        assert await batchjob.reconcile(b.store, t0 + 3, cache=cache) == 1
-        assert seen == ["a"]
-        await eventually(
-            lambda: _true(
-                (j := cache.jobs.get(BATCH_JOB.key(ns, "a"))) is not None
-                and j.status.phase == batch_pb2.BATCH_JOB_PHASE_SUCCEEDED
-            ),
-            what="job a succeeded",
-        )
-
-        seen.clear()
-        assert await batchjob.reconcile(b.store, t0 + 3.5, cache=cache) == 0
-        assert seen == ["a"]  # its own status write marked it; nothing more to do
-        # A change to the job object alone (no pod moved) marks it too.
-        jkey = BATCH_JOB.key(ns, "b")
-        stored = cache.jobs.get(jkey)
-        assert stored is not None
-        edited = batch_pb2.BatchJob()
-        edited.CopyFrom(stored)
-        edited.meta.labels["team"] = "data"
-        await b.store.txn(
-            [Compare(jkey, stored.meta.resource_version)], [Put(jkey, encode(edited))]
-        )
-        await eventually(
-            lambda: _true((cache.jobs.get(jkey) or stored).meta.labels.get("team") == "data"),
-            what="the cache saw the job change",
-        )
-        seen.clear()
-        await batchjob.reconcile(b.store, t0 + 4, cache=cache)
-        assert seen == ["b"]
-
-        seen.clear()
-        await batchjob.reconcile(b.store, t0 + 300, cache=cache)  # the resync
-        assert sorted(seen) == ["a", "b"]
+        passes = _Passes(b, cache, monkeypatch)
+        await _the_first_pass_visits_every_job(passes)
+        assert await passes.run(2) == 0
+        assert passes.visited == []  # nothing changed: nothing visited
+        await _a_finished_pod_marks_its_job(passes)
+        await _a_change_to_the_job_alone_marks_it(passes)
+        await passes.run(300)  # the resync
+        assert sorted(passes.visited) == ["a", "b"]
     finally:
         run.cancel()
         await asyncio.gather(run, return_exceptions=True)

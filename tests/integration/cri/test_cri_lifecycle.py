@@ -16,10 +16,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from cri_helpers import Pods, knob_values
+from cri_helpers import Pod, Pods, knob_values
 
 from sigma.cri import cgroups, images
-from sigma.cri.client import CriClient
+from sigma.cri.client import ContainerInfo, CriClient
 from sigma.cri.resources import Resources, cgroup_knobs, linux_resources
 from sigma.cri.specs import ContainerSpec
 from sigma.cri.v1 import api_pb2
@@ -42,6 +42,18 @@ async def log_lines(path: Path) -> list[str]:
     return await asyncio.to_thread(lambda: path.read_text().splitlines() if path.exists() else [])
 
 
+def _answered(lines: list[str]) -> bool:
+    """A request answered 200 is among the log's lines."""
+    return any("response:200" in line for line in lines)
+
+
+def _try_get(port: int) -> bytes:
+    try:
+        return get(port)
+    except OSError:
+        return b""
+
+
 async def test_online_pod_lifecycle(cri: CriClient, pods: Pods, cri_images: dict[str, str]) -> None:
     await cri.pull_image(cri_images["httpd"])
     pod = await pods.run("web")
@@ -51,7 +63,22 @@ async def test_online_pod_lifecycle(cri: CriClient, pods: Pods, cri_images: dict
     )
     args = ("-p", f"127.0.0.1:{port}")
     cid = await pod.start(ContainerSpec("server", cri_images["httpd"], args=args, resources=res))
+    info = await _runs_with_its_limits_in_the_cgroup(cri, pod, cid, res)
+    await _serves_on_loopback_and_logs_the_request(pod, port)
+    await _limits_change_in_place(cri, cid, info)
+    await _a_probe_by_exec_returns_output_and_exit_code(cri, cid)
+    await _usage_from_the_cgroup_agrees_with_the_cri(cri, cid, info)
+    await _a_rotated_log_is_reopened(cri, pod, cid, port)
+    await _a_killed_process_shows_as_an_exit_code(cri, cid, info)
+    await cri.remove_container(cid)
+    with pytest.raises(NotFound):
+        await cri.container_status(cid)
 
+
+async def _runs_with_its_limits_in_the_cgroup(
+    cri: CriClient, pod: Pod, cid: str, res: Resources
+) -> ContainerInfo:
+    """Running, logging where the pod says, in a cgroup under the pod's, with ``res`` applied."""
     status = await cri.container_status(cid)
     assert status.state == api_pb2.CONTAINER_RUNNING
     assert status.log_path == str(pod.log_dir / "server" / "0.log")
@@ -60,45 +87,58 @@ async def test_online_pod_lifecycle(cri: CriClient, pods: Pods, cri_images: dict
     assert info.cgroups_path.startswith(f"{pod.spec.cgroup_parent}/")
     h = cgroups.hierarchies()
     assert knob_values(h, info.cgroups_path, res) == cgroup_knobs(res, v2=not h.v1)
+    return info
 
-    # Served over loopback from the host network, and the request is in the CRI log file.
+
+async def _serves_on_loopback_and_logs_the_request(pod: Pod, port: int) -> None:
+    """Served over loopback from the host network, and the request is in the CRI log file."""
     page = await eventually(
         lambda: asyncio.to_thread(_try_get, port), accept=bool, what="page served"
     )
     assert page == images.PAGE
     lines = await eventually(
-        lambda: log_lines(pod.log_dir / "server" / "0.log"),
-        accept=lambda ls: any("response:200" in line for line in ls),
-        what="request logged",
+        lambda: log_lines(pod.log_dir / "server" / "0.log"), accept=_answered, what="request logged"
     )
     stamp, stream, tag, *_ = next(line for line in lines if "response:200" in line).split(" ")
     assert (stream, tag) == ("stderr", "F") and stamp.endswith("Z")
 
-    # Limits change in place.
+
+async def _limits_change_in_place(cri: CriClient, cid: str, info: ContainerInfo) -> None:
     squeezed = Resources(200, 300, 32 << 20, "0-1" if TWO_CPUS else "0")
     await cri.update_container_resources(cid, linux_resources(squeezed))
+    h = cgroups.hierarchies()
     assert knob_values(h, info.cgroups_path, squeezed) == cgroup_knobs(squeezed, v2=not h.v1)
 
-    # A probe by exec: output and exit code come back.
+
+async def _a_probe_by_exec_returns_output_and_exit_code(cri: CriClient, cid: str) -> None:
     probe = await cri.exec_sync(cid, ["cat", "/www/index.html"], timeout_seconds=5)
     assert (probe.exit_code, probe.stdout) == (0, images.PAGE)
     assert (await cri.exec_sync(cid, ["sh", "-c", "echo no >&2; exit 3"])).exit_code == 3
 
-    # Usage from the cgroup files agrees with the CRI's own stats.
-    used = cgroups.read_usage(cgroups.usage_files(h, info.cgroups_path))
+
+async def _usage_from_the_cgroup_agrees_with_the_cri(
+    cri: CriClient, cid: str, info: ContainerInfo
+) -> None:
+    used = cgroups.read_usage(cgroups.usage_files(cgroups.hierarchies(), info.cgroups_path))
     stats = await cri.container_stats(cid)
     assert used is not None and used.cpu_ns > 0 and used.memory_bytes > 0
     assert 0 < stats.cpu.usage_core_nano_seconds.value <= used.cpu_ns
     assert abs(stats.memory.working_set_bytes.value - used.working_set_bytes) < 4 << 20
 
-    # Log rotation: moved aside, reopened, the next request lands in a new file.
+
+async def _a_rotated_log_is_reopened(cri: CriClient, pod: Pod, cid: str, port: int) -> None:
+    """Moved aside, reopened, the next request lands in a new file."""
     log = pod.log_dir / "server" / "0.log"
     log.rename(log.with_suffix(".log.1"))
     await cri.reopen_container_log(cid)
     await asyncio.to_thread(get, port)
-    await eventually(lambda: log_lines(log), accept=lambda ls: any("response:200" in x for x in ls))
+    await eventually(lambda: log_lines(log), accept=_answered)
 
-    # The server's process dies: the runtime reports how.
+
+async def _a_killed_process_shows_as_an_exit_code(
+    cri: CriClient, cid: str, info: ContainerInfo
+) -> None:
+    """The server's process dies: the runtime reports how, and its cgroup is gone."""
     os.kill(info.pid, signal.SIGKILL)
     status = await eventually(
         lambda: cri.container_status(cid),
@@ -106,15 +146,5 @@ async def test_online_pod_lifecycle(cri: CriClient, pods: Pods, cri_images: dict
         what="container exited",
     )
     assert (status.exit_code, status.reason) == (137, "Error")
-    assert cgroups.read_usage(cgroups.usage_files(h, info.cgroups_path)) is None
-
-    await cri.remove_container(cid)
-    with pytest.raises(NotFound):
-        await cri.container_status(cid)
-
-
-def _try_get(port: int) -> bytes:
-    try:
-        return get(port)
-    except OSError:
-        return b""
+    usage = cgroups.usage_files(cgroups.hierarchies(), info.cgroups_path)
+    assert cgroups.read_usage(usage) is None

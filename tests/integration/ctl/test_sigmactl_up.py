@@ -45,6 +45,16 @@ def _running_web(env: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.Popen[str]) -> None:
+    _apply_the_examples(env)
+    web = _wait_for_web_and_batch_beside_it(env)
+    _check_the_tables(env)
+    _check_describe_and_explain(env, web[0])
+    _check_budget(env, web[0]["spec"]["nodeName"])
+    _check_scale(env)
+    _stop_with_ctrl_c(up)
+
+
+def _apply_the_examples(env: dict[str, str]) -> None:
     applied = ctl(env, "apply", "-f", str(EXAMPLES)).stdout.splitlines()
     assert sorted(applied) == [
         "app/web created",
@@ -54,6 +64,9 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
     again = ctl(env, "apply", "-f", str(EXAMPLES / "etl-job.yaml")).stdout
     assert again == "batchjob/etl unchanged\n"
 
+
+def _wait_for_web_and_batch_beside_it(env: dict[str, str]) -> list[dict[str, Any]]:
+    """The App's pods, once all run and a batch pod (BE) runs on a node beside one of them."""
     web = eventually_sync(
         lambda: _running_web(env), timeout=60, what="the App's pods to run", interval=0.3
     )
@@ -70,7 +83,10 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
         interval=0.3,
     )
     assert all(p["spec"]["qosClass"] == "QOS_CLASS_BE" for p in batch)
+    return web
 
+
+def _check_the_tables(env: dict[str, str]) -> None:
     table = ctl(env, "get", "apps").stdout.splitlines()
     assert table[0].split() == [
         "NAME",
@@ -88,20 +104,24 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
     nodes = ctl(env, "get", "nodes").stdout
     assert "rack1-host7" in nodes and "Cordoned" in nodes
 
+
+def _check_describe_and_explain(env: dict[str, str], web_pod: dict[str, Any]) -> None:
+    name, node = web_pod["meta"]["name"], web_pod["spec"]["nodeName"]
     described = ctl(env, "describe", "app", "web").stdout
     for expected in ("Name:        web", "Namespace:   default", "Pods:", "Events:"):
         assert expected in described
-    assert "PublishSucceeded" in described and web[0]["meta"]["name"] in described
+    assert "PublishSucceeded" in described and name in described
 
-    node = web[0]["spec"]["nodeName"]
-    recorded = ctl(env, "explain", "pod", web[0]["meta"]["name"]).stdout
+    recorded = ctl(env, "explain", "pod", name).stdout
     assert f"Decided when placed: placed on {node}: score " in recorded
     assert "feasible nodes" in recorded and "Chosen:" not in recorded  # not re-run now
-    explained = ctl(env, "explain", "pod", web[0]["meta"]["name"], "--now").stdout
+    explained = ctl(env, "explain", "pod", name, "--now").stdout
     assert f"Chosen: {node}" in explained
     assert "rack1-host7   no" in explained and "cordoned" in explained
 
-    budget = ctl(env, "budget", next(iter(web_nodes)), code=None)
+
+def _check_budget(env: dict[str, str], node: str) -> None:
+    budget = ctl(env, "budget", node, code=None)
     if budget.returncode == 0:
         assert "batch-capacity changes (newest first)" in budget.stdout
     else:  # a cluster whose colocator serves health only
@@ -111,6 +131,8 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
             f"sigmactl: the colocator at {colocator} does not serve sigma.v1.Colocator\n"
         )
 
+
+def _check_scale(env: dict[str, str]) -> None:
     scaled = ctl(env, "scale", "app", "web", "--replicas", "1").stdout
     assert scaled.startswith("app/web scaled to 1 (task app.web.scale.")
     eventually_sync(
@@ -124,6 +146,8 @@ def test_apply_get_describe_scale_and_stop(env: dict[str, str], up: subprocess.P
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
     assert refused.stderr.startswith("sigmactl: replicas: ")
 
+
+def _stop_with_ctrl_c(up: subprocess.Popen[str]) -> None:
     children = psutil.Process(up.pid).children(recursive=True)
     up.send_signal(signal.SIGINT)
     assert up.wait(timeout=30) == 0

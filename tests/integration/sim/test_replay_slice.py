@@ -189,20 +189,26 @@ def _rows(outcome: Outcome) -> list[tuple[float, float, float, float, float]]:
     return out
 
 
-@pytest.mark.parametrize("mode", ["static", "timesharing"])
-def test_report_arithmetic_matches_the_hand_computed_slice(runs: dict[str, Run], mode: str) -> None:
-    run = runs[mode]
-    report, outcome = run.report, run.outcome
-    rows = _rows(outcome)
+@pytest.fixture(params=["static", "timesharing"])
+def run(runs: dict[str, Run], request: pytest.FixtureRequest) -> Run:
+    """Each mode's run in turn: the hand-computed figures hold for both."""
+    return runs[request.param]
 
+
+def test_one_sample_per_interval_from_the_windows_start(run: Run) -> None:
     # One sample per 300 s from the window's start: 3600, 3900, ..., 6900.
-    assert [r[0] for r in rows] == [START + i * INTERVAL for i in range(12)]
-    assert report["window"] == {"start": START, "end": END, "interval_s": INTERVAL}
+    assert [r[0] for r in _rows(run.outcome)] == [START + i * INTERVAL for i in range(12)]
+    assert run.report["window"] == {"start": START, "end": END, "interval_s": INTERVAL}
 
+
+def test_capacity_is_the_four_nodes(run: Run) -> None:
     # Capacity: 4 x 96 cores (m_5 is not a node), 4 x 512 GiB.
-    cluster = samples(outcome, run.work, START, END, INTERVAL).nodes
+    cluster = samples(run.outcome, run.work, START, END, INTERVAL).nodes
     assert {(s.cpu_capacity, s.memory_capacity) for s in cluster} == {(CAPACITY, MEMORY)}
 
+
+def test_every_online_replica_gets_its_request_and_nothing_is_unmet(run: Run) -> None:
+    report, outcome, rows = run.report, run.outcome, _rows(run.outcome)
     # Online: every running replica is granted its full 7,000 m (no node can hold more than
     # 13 x 7,000 = 91,000 <= 96,000 - 100 system), so each sample is 7,000 x pods running:
     # all 41 (287,000 m, 440 GiB) from the second sample on; the first one is taken at the
@@ -230,44 +236,56 @@ def test_report_arithmetic_matches_the_hand_computed_slice(runs: dict[str, Run],
         (rows[0][3] + 11 * ONLINE_MEMORY) / MEMORY / 12, rel=1e-12
     )
 
+
+def test_utilisation_is_online_plus_batch_over_capacity(run: Run) -> None:
+    cpu, rows = run.report["cpu"], _rows(run.outcome)
     # Utilisation per sample and its mean, from the tally rows: (online + batch) / capacity.
     per_t = [(oc + bc) / CAPACITY for _, oc, bc, _, _ in rows]
-    assert [u for _, u in report["cpu"]["series"]] == pytest.approx(per_t, rel=1e-12)
-    assert report["cpu"]["average"] == pytest.approx(sum(per_t) / len(per_t), rel=1e-12)
-    assert report["cpu"]["p95"] == pytest.approx(sorted(per_t)[math.ceil(0.95 * 12) - 1])
+    assert [u for _, u in cpu["series"]] == pytest.approx(per_t, rel=1e-12)
+    assert cpu["average"] == pytest.approx(sum(per_t) / len(per_t), rel=1e-12)
+    assert cpu["p95"] == pytest.approx(sorted(per_t)[math.ceil(0.95 * 12) - 1])
     batch_cpu = [bc for _, _, bc, _, _ in rows]
-    assert report["cpu"]["batch_average"] == pytest.approx(
-        sum(batch_cpu) / CAPACITY / 12, rel=1e-12
-    )
+    assert cpu["batch_average"] == pytest.approx(sum(batch_cpu) / CAPACITY / 12, rel=1e-12)
+
+
+def test_batch_gets_what_online_leaves_and_some_batch_ran(run: Run) -> None:
+    rows = _rows(run.outcome)
     # Batch never gets more than the node leaves it: capacity - 100 system - online.
     for _, oc, bc, _, _ in rows:
         assert 0 <= bc <= CAPACITY - NODES * 100 - oc
     # Core-hours: millicores / 1000 x 300 s / 3600 per sample, and some batch did run.
-    core_hours = sum(batch_cpu) / 1000 * INTERVAL / 3600
-    assert report["batch"]["cpu_core_hours"] == pytest.approx(core_hours, rel=1e-12)
+    core_hours = sum(bc for _, _, bc, _, _ in rows) / 1000 * INTERVAL / 3600
+    assert run.report["batch"]["cpu_core_hours"] == pytest.approx(core_hours, rel=1e-12)
     assert core_hours > 0
 
+
+def test_jobs_finish_no_sooner_than_their_critical_path(run: Run) -> None:
+    batch, outcome = run.report["batch"], run.outcome
     # Jobs: the three in the slice were submitted at their folded times, and each finished
     # no sooner than its critical path after that (j_1's R2 only starts once M1 is done).
     assert outcome.skipped_jobs == 0
     assert [(n, s) for n, s, _ in outcome.jobs] == [(n, s) for n, s, _ in JOBS]
-    assert report["batch"]["submitted"] == len(JOBS)
+    assert batch["submitted"] == len(JOBS)
     for (name, submit, finish), (_, _, path) in zip(outcome.jobs, JOBS, strict=True):
         assert finish is not None, name
         assert submit + path <= finish <= END, name
     completions = sorted(f - s for _, s, f in outcome.jobs if f is not None)
-    assert report["batch"]["finished"] == 3
-    assert report["batch"]["throughput_per_hour"] == 3.0  # 3 jobs in one hour
-    assert report["batch"]["completion_s"] == {
+    assert batch["finished"] == 3
+    assert batch["throughput_per_hour"] == 3.0  # 3 jobs in one hour
+    assert batch["completion_s"] == {
         "count": 3,
         "mean": pytest.approx(sum(completions) / 3),
         "p50": completions[1],  # nearest rank: ceil(0.5 x 3) = 2nd
         "p95": completions[2],
         "max": completions[2],
     }
+
+
+def test_evictions_are_the_fleets_per_hour_of_window(run: Run) -> None:
     # Evictions: the fleet's batch pods deleted while running; the window is one hour.
-    assert report["evictions"]["count"] == len(outcome.tally.evictions)
-    assert report["evictions"]["per_hour"] == len(outcome.tally.evictions)
+    evictions = run.outcome.tally.evictions
+    assert run.report["evictions"]["count"] == len(evictions)
+    assert run.report["evictions"]["per_hour"] == len(evictions)
 
 
 def _cli_outputs(folder: Path, out: Path, seed: int, mode: str = "all") -> dict[str, Any]:
