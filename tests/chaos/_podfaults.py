@@ -138,7 +138,9 @@ class Run:
 
     async def pick(self, name: str) -> pod_pb2.Pod:
         """A ready pod of the App's current template (a rolling upgrade removes the others,
-        which would end a kill's pod instead of restarting it), once the App is whole."""
+        which would end a kill's pod instead of restarting it), once the App is whole; of those,
+        one restarted least: a restart is measured from a first crash, not from the crash-loop
+        back-off that repeated crashes of one pod earn (tests/integration/slave covers that)."""
         current: list[pod_pb2.Pod] = []
 
         async def candidates() -> bool:
@@ -155,7 +157,8 @@ class Run:
             what=f"{name} whole, with pods of its template, before a fault",
             timeout=LIMIT,
         )
-        return self.random.choice(current)
+        fewest = min(p.status.restart_count for p in current)
+        return self.random.choice([p for p in current if p.status.restart_count == fewest])
 
     # -- faults -------------------------------------------------------------------------------
     async def kill(self, name: str) -> None:
