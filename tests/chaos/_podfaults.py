@@ -174,6 +174,8 @@ class Run:
 
         await eventually(running_again, what=f"{pod.meta.name} running again", timeout=LIMIT)
         self.measured.restore["kill_running"].append(time.monotonic() - began)
+        if not before:  # the first restart: no back-off before it
+            self.measured.restore["first_kill_running"].append(time.monotonic() - began)
         await eventually(lambda: self.whole(name), what=f"{name} whole after a kill", timeout=LIMIT)
         self.measured.restore["kill_ready"].append(time.monotonic() - began)
 
