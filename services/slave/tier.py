@@ -20,6 +20,7 @@ from sigma.slave.api import service
 from sigma.slave.control import StoreControlPlane
 from sigma.slave.qos.model import QosPolicy
 from sigma.slave.runtime._port import Runtime
+from sigma.slave.runtime.containerd import ContainerdRuntime
 from sigma.slave.runtime.process import ProcessRuntime
 from sigma.slave.runtime.simulated import SimulatedCluster
 from sigma.slave.settings import SlaveSettings
@@ -31,7 +32,7 @@ from sigma.v1 import node_pb2
 async def build(ctx: Context) -> Sequence[Service]:
     settings: SlaveSettings = ctx.settings or SlaveSettings()
     node = settings.node or socket.gethostname()
-    runtime, cpus, memory = _runtime(settings, node, ctx)
+    runtime, cpus, memory = await _runtime(settings, node, ctx)
     config = AgentConfig(
         cpu_count=cpus,
         memory_bytes=memory,
@@ -94,16 +95,19 @@ def _stop_on_exit(value: str, *, embedded: bool) -> bool:
     raise Invalid("stop_pods_on_exit", f"{value!r} is not one of auto, true, false")
 
 
-def _runtime(settings: SlaveSettings, node: str, ctx: Context) -> tuple[Runtime, int, int]:
+async def _runtime(settings: SlaveSettings, node: str, ctx: Context) -> tuple[Runtime, int, int]:
+    state = settings.state_dir or str(Path(tempfile.gettempdir()) / f"sigma-slave-{node}")
+    machine = psutil.cpu_count() or 1, psutil.virtual_memory().total
     if settings.runtime == "process":
-        state = settings.state_dir or str(Path(tempfile.gettempdir()) / f"sigma-slave-{node}")
-        runtime = ProcessRuntime(node, state, use_cgroups=settings.cgroups)
-        return runtime, psutil.cpu_count() or 1, psutil.virtual_memory().total
+        return ProcessRuntime(node, state, use_cgroups=settings.cgroups), *machine
+    if settings.runtime == "containerd":
+        runtime = await ContainerdRuntime.open(node, settings.containerd_socket, state)
+        return runtime, *machine
     if settings.runtime == "simulated":
         cluster = SimulatedCluster(ctx.clock)
         rt = cluster.runtime(node, settings.sim_cpus, settings.sim_memory_bytes)
         return rt, settings.sim_cpus, settings.sim_memory_bytes
-    raise Invalid("runtime", f"{settings.runtime!r} is not one of process, simulated")
+    raise Invalid("runtime", f"{settings.runtime!r} is not one of process, containerd, simulated")
 
 
 def _labels(pairs: Sequence[str]) -> dict[str, str]:

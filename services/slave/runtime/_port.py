@@ -50,11 +50,14 @@ class PodRun:
 
     @classmethod
     def from_pod(cls, pod: pod_pb2.Pod, cpus: CpuSet) -> PodRun:
+        # The pod's instance (an App's ordinal, a batch task's index): replicas sharing the
+        # host's network tell their ports apart by it.
+        instance = {"SIGMA_INSTANCE": str(pod.spec.instance_index)}
         containers = tuple(
             ContainerRun(
                 c.name,
                 (*c.command, *c.args),
-                tuple(sorted(c.env.items())),
+                tuple(sorted({**instance, **c.env}.items())),
                 c.working_dir,
                 c.image,
             )

@@ -115,7 +115,8 @@ class ContainerdRuntime:
             version = await self.cri.version()
             status = await self.cri.status()
         except SigmaError as exc:
-            raise Unavailable(f"containerd is not reachable at {self.socket}: {exc}") from exc
+            why = str(exc).rsplit(": ", 1)[-1]  # the transport's last word ("Connection refused")
+            raise Unavailable(f"containerd is not reachable at {self.socket}: {why}") from exc
         if not any(c.type == "RuntimeReady" and c.status for c in status.conditions):
             raise Unavailable(f"containerd at {self.socket} says its runtime is not ready")
         self._adopted = await self._load()
