@@ -43,6 +43,9 @@ class Context:
     clock: Clock = field(default_factory=SystemClock)
     wall: Callable[[], float] = time.time
     seed: int | None = None  # seeds the tiers' random tie-breaks: the replay's runs repeat
+    # Where the tier's server listens ("host:port"), resolved by ``run`` once it does; None
+    # where no server of ``run``'s serves the tier (a test building it by hand).
+    address: asyncio.Future[str] | None = None
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         self.tasks.append(asyncio.ensure_future(coro))
@@ -189,13 +192,15 @@ async def run(
         for name in names:
             tier = TIERS[name]
             host, port = listen[name]
-            ctx = Context(store, bus, (settings or {}).get(name))
+            served = asyncio.get_running_loop().create_future()
+            ctx = Context(store, bus, (settings or {}).get(name), address=served)
             contexts.append(ctx)
             server = RpcServer(
                 await tier.build(ctx), ServerConfig(host=host, port=port, tier=name, **secure)
             )
             removals += tier.observe(ctx)
             await server.start()
+            served.set_result(server.address)
             servers.append((name, server))
         if on_ready is not None:
             ready = {name: server.address for name, server in servers}

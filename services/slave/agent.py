@@ -62,6 +62,7 @@ class AgentConfig:
     evict_grace: float = 1.0  # the same for QoS evictions: batch must leave fast
     policy: QosPolicy = field(default_factory=QosPolicy)
     backoff: Backoff = field(default_factory=Backoff)  # restart back-off of crashed containers
+    address: str = ""  # where this agent serves sigma.v1.Slave, recorded in the Node
 
 
 class SlaveAgent:
@@ -162,6 +163,7 @@ class SlaveAgent:
         node.spec.cpu_count = c.cpu_count
         node.status.phase = node_pb2.NODE_PHASE_READY
         node.status.agent_version = VERSION
+        node.status.agent_address = c.address
         return node
 
     async def _every(self, interval: float, step: Callable[[], Awaitable[object]]) -> None:

@@ -6,6 +6,7 @@ order; the agent's loops run as a background task of the tier.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import tempfile
 from collections.abc import Sequence
@@ -66,24 +67,42 @@ async def build(ctx: Context) -> Sequence[Service]:
     stop_on_exit = _stop_on_exit(
         settings.stop_pods_on_exit, embedded=isinstance(ctx.store, MemoryStore)
     )
-    ctx.spawn(_run(agent, runtime, settings.grace if stop_on_exit else None), f"slave-{node}")
+    stop_grace = settings.grace if stop_on_exit else None
+    ctx.spawn(_run(agent, runtime, stop_grace, ctx.address), f"slave-{node}")
     return [service(agent)]
 
 
-async def _run(agent: SlaveAgent, runtime: Runtime, stop_grace: float | None) -> None:
+async def _run(
+    agent: SlaveAgent,
+    runtime: Runtime,
+    stop_grace: float | None,
+    served: asyncio.Future[str] | None,
+) -> None:
     """The agent until the tier stops; then, if asked, its pods too (``stop_grace`` not None).
+
+    The agent registers its node once its server listens (``served``), so the Node says where
+    its API is (``status.agent_address``; a wildcard listen address becomes the hostname).
 
     By default pods outlive the agent: restarting or upgrading the agent must not take online
     services down, and the next agent adopts them. With the embedded store the desired state
     dies with this process, so nothing could ever adopt or delete them: they stop with it.
     """
     try:
+        if served is not None:
+            agent.config.address = _dialable(await served)
         await agent.run()
     finally:
         if stop_grace is not None:
             for key in list(runtime.pods()):
                 await runtime.stop(key, stop_grace)
                 runtime.forget(key)
+
+
+def _dialable(address: str) -> str:
+    host, _, port = address.rpartition(":")
+    if host in ("0.0.0.0", "[::]", "::", ""):
+        return f"{socket.gethostname()}:{port}"
+    return address
 
 
 def _stop_on_exit(value: str, *, embedded: bool) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from sigma import __version__
 from sigma.ctl import _commands as C
+from sigma.ctl import _logs
 from sigma.ctl._client import Client
 from sigma.ctl._config import CtlConfig, load
 from sigma.errors import Invalid, SigmaError
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("top", C.top, "usage and batch capacity: top nodes|pods")
     p.add_argument("kind", metavar="nodes|pods")
     _selector(p)
+    _logs.add_parser(command("logs", _logs.logs, "a container's log, from its node's slave"))
     p = command("budget", C.budget, "a node's batch-capacity ledger (the colocator's)")
     p.add_argument("node", metavar="NODE")
     p.add_argument("--limit", type=int, default=20, help="most recent changes to show")

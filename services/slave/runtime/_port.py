@@ -174,6 +174,7 @@ class Capabilities:
     freeze: str = "signal"  # "cgroup" (cgroup.freeze) or "signal" (SIGSTOP / SIGCONT)
     idle_class: str = "nice"  # "sched_idle" or "nice" (nice 19) for batch
     pod_pressure: bool = False  # per-pod CPU PSI
+    log_format: str = "plain"  # "plain" (as written) or "cri" (the CRI's framed lines)
 
     def describe(self) -> str:
         quota = "cpu.max" if self.cpu_max else "no quota (affinity + idle class only)"

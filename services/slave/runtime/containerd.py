@@ -85,6 +85,7 @@ class ContainerdRuntime:
             freeze="cgroup",
             idle_class="sched_idle" if self.cgroups.can_idle() else "nice",
             pod_pressure=self.cgroups.h.v2 is not None,
+            log_format="cri",
         )
         self.sampler = PodSampler(self.cgroups)
         self._pods: dict[str, Pod] = {}
