@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from sigma.ctl._client import Client
 from sigma.ctl._commands import apply_all, load_manifests
 from sigma.ctl._config import ENDPOINTS, CtlConfig
 from sigma.ctl._manifest import Manifest
-from sigma.errors import SigmaError, Unavailable
+from sigma.errors import Invalid, SigmaError, Unavailable
 from sigma.rpc import probe
 from sigma.tiers import TIERS, parse_listen, run
 
@@ -56,6 +57,14 @@ class UpConfig(Security):
         9100, "port of the Prometheus /metrics endpoint of all tiers (0: none)"
     )
     demo: str = _opt("", "once the tiers answer, apply the manifests in this file or directory")
+    runtime: str = _opt("process", "how the slave runs pods: process, containerd or simulated")
+    containerd_socket: str = _opt(
+        "", "with --runtime containerd: use this containerd (default: start one of our own)"
+    )
+    registry: str = _opt(
+        "127.0.0.1:5000",
+        "with --runtime containerd: the loopback registry the demo images are pushed to",
+    )
     token: str = field(
         default="", repr=False, metadata={"help": "with --auth-tokens: the token --demo sends"}
     )
@@ -121,8 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             listen = {n: (cfg_up.host, TIERS[n].port) for n in names}
             store, bus, level = cfg_up.store, cfg_up.bus, cfg_up.log_level
             metrics = (cfg_up.host, cfg_up.metrics_port) if cfg_up.metrics_port else None
-            demo = _demo_manifests(cfg_up.demo)
+            demo = _demo_manifests(cfg_up.demo, cfg_up.runtime)
             security, client = cfg_up, _demo_client(cfg_up)
+            runtime = _up_runtime(cfg_up, settings)
         else:
             own = {f: v for f, v in vars(args).items() if f not in _TIER_FIELDS}
             tier_args = {f: v for f, v in vars(args).items() if f in _TIER_FIELDS}
@@ -141,8 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             metrics = (host, cfg.metrics_port) if cfg.metrics_port else None
             demo = []
             security, client = cfg, CtlConfig()
+            runtime = contextlib.nullcontext()
         log.configure(level, tier=args.command)
-        asyncio.run(_serve(names, store, bus, listen, settings, metrics, (demo, client), security))
+        with runtime:
+            served = (demo, client)
+            asyncio.run(_serve(names, store, bus, listen, settings, metrics, served, security))
     except SigmaError as exc:
         print(f"sigma {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -233,11 +246,50 @@ DEMO_HINTS = (
 )
 
 
-def _demo_manifests(path: str) -> list[Manifest]:
-    """Parsed before anything listens, so a bad manifest fails ``sigma up`` at once."""
+def _demo_manifests(path: str, runtime: str = "process") -> list[Manifest]:
+    """Parsed before anything listens, so a bad manifest fails ``sigma up`` at once.
+
+    Containers need images: with ``--runtime containerd`` a directory's ``containerd/``
+    folder holds the manifests that replace its same-named ones (``examples/containerd``:
+    the web App as busybox httpd, the batch job as the burner).
+    """
     if not path:
         return []
-    return load_manifests([path], "", CtlConfig().namespace)
+    paths = [path]
+    variants = Path(path) / runtime
+    if runtime == "containerd" and variants.is_dir():
+        own = {f.name for f in variants.iterdir()}
+        paths = [str(f) for f in sorted(Path(path).iterdir()) if f.is_file() and f.name not in own]
+        paths.append(str(variants))
+    return load_manifests(paths, "", CtlConfig().namespace)
+
+
+def _up_runtime(up: UpConfig, settings: dict[str, Any]) -> contextlib.AbstractContextManager[Any]:
+    """Point the slave at its runtime; for containerd, start our own unless given a socket."""
+    if up.runtime not in ("process", "containerd", "simulated"):
+        raise Invalid("runtime", f"{up.runtime!r} is not one of process, containerd, simulated")
+    settings["slave"] = replace(settings["slave"], runtime=up.runtime)
+    if up.runtime != "containerd":
+        return contextlib.nullcontext()
+    if up.containerd_socket:
+        settings["slave"] = replace(settings["slave"], containerd_socket=up.containerd_socket)
+        return contextlib.nullcontext()
+    return _local_containerd(up.registry, settings)
+
+
+@contextlib.contextmanager
+def _local_containerd(registry: str, settings: dict[str, Any]) -> Iterator[None]:
+    from sigma.cri import local
+
+    with local.engines(registry) as engines:
+        socket = engines.socket
+        settings["slave"] = replace(settings["slave"], containerd_socket=str(socket))
+        print(f"containerd {socket}  (ctr --address {socket} -n k8s.io containers ls)", flush=True)
+        print(
+            f"registry   {engines.registry}  (the demo images: sigma/pause, httpd, burner)",
+            flush=True,
+        )
+        yield
 
 
 def _local(address: str) -> str:

@@ -63,6 +63,7 @@ class AgentConfig:
     policy: QosPolicy = field(default_factory=QosPolicy)
     backoff: Backoff = field(default_factory=Backoff)  # restart back-off of crashed containers
     address: str = ""  # where this agent serves sigma.v1.Slave, recorded in the Node
+    stop_pods_grace: float | None = None  # on exit, stop every pod with it (None: leave them)
 
 
 class SlaveAgent:
@@ -147,6 +148,10 @@ class SlaveAgent:
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.prober.close()
             await self.pods.close()
+            if self.config.stop_pods_grace is not None:
+                for key in list(self.runtime.pods()):
+                    await self.runtime.stop(key, self.config.stop_pods_grace)
+                    self.runtime.forget(key)
             await self.control.close()
             await self.runtime.close()  # the pods keep running: a restarted agent adopts them
 

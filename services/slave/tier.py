@@ -33,6 +33,9 @@ from sigma.v1 import node_pb2
 async def build(ctx: Context) -> Sequence[Service]:
     settings: SlaveSettings = ctx.settings or SlaveSettings()
     node = settings.node or socket.gethostname()
+    stop_on_exit = _stop_on_exit(
+        settings.stop_pods_on_exit, embedded=isinstance(ctx.store, MemoryStore)
+    )
     runtime, cpus, memory = await _runtime(settings, node, ctx)
     config = AgentConfig(
         cpu_count=cpus,
@@ -63,39 +66,30 @@ async def build(ctx: Context) -> Sequence[Service]:
         usage_topic=settings.usage_topic,
         decision_topic=settings.decision_topic,
     )
+    if stop_on_exit:
+        config.stop_pods_grace = settings.grace
     agent = SlaveAgent(node, control, runtime, ctx.clock, config)
-    stop_on_exit = _stop_on_exit(
-        settings.stop_pods_on_exit, embedded=isinstance(ctx.store, MemoryStore)
-    )
-    stop_grace = settings.grace if stop_on_exit else None
-    ctx.spawn(_run(agent, runtime, stop_grace, ctx.address), f"slave-{node}")
+    ctx.spawn(_run(agent, ctx.address), f"slave-{node}")
     return [service(agent)]
 
 
-async def _run(
-    agent: SlaveAgent,
-    runtime: Runtime,
-    stop_grace: float | None,
-    served: asyncio.Future[str] | None,
-) -> None:
-    """The agent until the tier stops; then, if asked, its pods too (``stop_grace`` not None).
-
-    The agent registers its node once its server listens (``served``), so the Node says where
-    its API is (``status.agent_address``; a wildcard listen address becomes the hostname).
+async def _run(agent: SlaveAgent, served: asyncio.Future[str] | None) -> None:
+    """The agent, once its server listens (``served``), so that the Node it registers says
+    where its API is (``status.agent_address``; a wildcard listen address becomes the
+    hostname).
 
     By default pods outlive the agent: restarting or upgrading the agent must not take online
     services down, and the next agent adopts them. With the embedded store the desired state
-    dies with this process, so nothing could ever adopt or delete them: they stop with it.
+    dies with this process, so nothing could ever adopt or delete them: they stop with it
+    (``stop_pods_on_exit``).
     """
     try:
         if served is not None:
             agent.config.address = _dialable(await served)
-        await agent.run()
-    finally:
-        if stop_grace is not None:
-            for key in list(runtime.pods()):
-                await runtime.stop(key, stop_grace)
-                runtime.forget(key)
+    except asyncio.CancelledError:  # stopped before it served: release what the runtime holds
+        await agent.runtime.close()
+        raise
+    await agent.run()
 
 
 def _dialable(address: str) -> str:

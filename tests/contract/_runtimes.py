@@ -72,15 +72,13 @@ class Backend:
 
     async def cleanup(self) -> None:
         pids = self.pids()
-        for rt in self.made[:-1]:  # earlier agents: gone, their pods adopted by the last
+        for rt in list(self.made):
             await rt.close()
-        if self.made:
-            last = self.made[-1]
-            for key, pod in last.pods().items():
-                if pod.running:
-                    await last.stop(key, grace=0.2)
-                last.forget(key)
-            await last.close()
+        last = await self.new()  # a last agent adopts whatever is left, and stops it
+        for pod in last.adopt():
+            await last.stop(pod.key, grace=0.2)
+            last.forget(pod.key)
+        await last.close()
         alive = [p for p in pids if _alive(p)]
         assert not alive, f"pod processes left running: {alive}"
         if self.name == "containerd":

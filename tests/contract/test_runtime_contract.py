@@ -168,12 +168,13 @@ async def test_set_cpus_narrows_where_the_pod_runs(backend_runtime: Backend) -> 
 async def test_a_new_runtime_adopts_what_runs_and_what_ended(backend_runtime: Backend) -> None:
     first = await backend_runtime.new()
     long = await first.start(backend_runtime.run("ns/long", ("main", SLEEP)))
-    short = await first.start(backend_runtime.run("ns/short", ("main", "sleep 0.3; exit 4")))
+    short = await first.start(backend_runtime.run("ns/short", ("main", "sleep 1; exit 4")))
+    short_pid = short.containers[0].pid
     await first.start(backend_runtime.run("ns/crash", ("main", "exit 5")))
     assert await _exited(first, "ns/crash") == 5
     restarted = await first.restart("ns/crash", "main")
     await first.close()  # the agent goes away; its pods stay
-    await eventually(lambda: not _alive(short.pids[0]), timeout=5, what="ns/short exited")
+    await eventually(lambda: not _alive(short_pid), timeout=5, what="ns/short exited")
     second = await backend_runtime.new()
     adopted = {p.key: p for p in second.adopt()}
     assert set(adopted) == {"ns/long", "ns/short", "ns/crash"}

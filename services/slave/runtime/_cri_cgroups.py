@@ -84,8 +84,15 @@ class PodCgroups:
         return self.h.v2 / path.lstrip("/") / "cpu.pressure" if self.h.v2 is not None else None
 
     def remove_empty(self, path: str) -> None:
-        """Remove ``path`` where nothing is left below it (the runtime's root, at its close)."""
+        """Remove ``path`` where nothing is left below it (the runtime's root, at its close),
+        and its parents that are then empty."""
         cgroups.remove_tree(self.h, path)
+        for folder in self.h.every_dir(path):
+            for parent in list(folder.parents)[: path.strip("/").count("/")]:
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break
 
     def remove(self, path: str) -> None:
         left = cgroups.remove_tree(self.h, path)

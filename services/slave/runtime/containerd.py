@@ -74,7 +74,7 @@ class ContainerdRuntime:
         self.node = node
         self.socket = Path(socket)
         self.logs = Path(state_dir) / "logs"
-        self.cgroup_root = cgroup_root or f"/sigma/{node.replace('/', '_')}"
+        self.cgroup_root = cgroup_root or f"/sigma-containerd/{node.replace('/', '_')}"
         self.poll_interval = poll_interval
         self.cri = CriClient(self.socket, timeout=timeout)
         self.cgroups = cgroups or PodCgroups.detect()
