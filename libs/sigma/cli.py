@@ -75,6 +75,7 @@ BENCHMARKS = {
     "scheduler": "sigma.scheduler.bench:main",
     "pod-life": "sigma.sim.floor:main",
     "cri-start": "sigma.cri.bench:main",
+    "interference": "sigma.slave.interference:main",
 }
 
 

@@ -11,7 +11,6 @@ making the next), the newest is kept and the others are removed: never two copie
 from __future__ import annotations
 
 import contextlib
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from sigma.cri.v1 import api_pb2
 from sigma.errors import NotFound
 from sigma.log import get_logger
 from sigma.slave.runtime import _cri_pods as P
+from sigma.slave.runtime import _cri_status as status
 from sigma.slave.runtime._cri_cgroups import PodCgroups
 from sigma.slave.runtime._port import ContainerState, PodRun, PodState
 
@@ -51,10 +51,10 @@ async def load(
         with contextlib.suppress(NotFound):
             await cri.stop_pod_sandbox(sandbox.id)
             await cri.remove_pod_sandbox(sandbox.id)
-        cgroups.remove(f"{cgroup_root}/{P.slug(run)}")
+        cgroups.remove(f"{cgroup_root}/{P.slug(run.key, run.uid)}")
     pods = []
     for sandbox, run in newest.values():
-        where = (logs / P.slug(run), f"{cgroup_root}/{P.slug(run)}")
+        where = (logs / P.slug(run.key, run.uid), f"{cgroup_root}/{P.slug(run.key, run.uid)}")
         pods.append(await _pod(cri, node, sandbox, run, containers[sandbox.id], where, cgroups))
     return pods
 
@@ -85,7 +85,7 @@ async def _pod(
     for template in run.containers:
         runs = [c for c in containers if c.metadata.name == template.name]
         if not runs:  # the agent died before making it: a run that never started
-            state.containers.append(_never_started(ContainerState(template.name)))
+            state.containers.append(status.never_started(ContainerState(template.name)))
             continue
         current, previous = P.current_and_previous(runs)
         for c in runs:
@@ -94,34 +94,8 @@ async def _pod(
             else:
                 with contextlib.suppress(NotFound):
                     await cri.remove_container(c.id)
-        now = await _state(cri, current, log_dir)
+        now = await status.state_of(cri, current, log_dir)
         if previous is not None:
-            now.previous = await _state(cri, previous, log_dir)
+            now.previous = await status.state_of(cri, previous, log_dir)
         state.containers.append(now)
     return pod
-
-
-async def _state(cri: CriClient, c: api_pb2.Container, log_dir: Path) -> ContainerState:
-    name, attempt = c.metadata.name, c.metadata.attempt
-    state = ContainerState(name, attempt)
-    try:
-        status = await cri.container_status(c.id)
-    except NotFound:
-        P.vanished(state, time.time())
-        return state
-    state.started_at = status.started_at / 1e9
-    marker = log_dir / name / f"{attempt}.killed"
-    if marker.exists():
-        state.killed, state.reason = True, marker.read_text()
-    if status.state == api_pb2.CONTAINER_RUNNING:
-        state.pid = (await cri.container_info(c.id)).pid
-    elif status.state == api_pb2.CONTAINER_EXITED:
-        P.ended(state, status, time.time())
-    else:
-        _never_started(state)
-    return state
-
-
-def _never_started(state: ContainerState) -> ContainerState:
-    state.exit_code, state.reason, state.finished_at = 128, P.START_ERROR, time.time()
-    return state

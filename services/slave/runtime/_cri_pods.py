@@ -23,8 +23,6 @@ from sigma.slave.runtime._port import ContainerRun, ContainerState, PodRun, PodS
 LABEL_NODE = "sigma.io/node"
 LABEL_CONTAINER = "sigma.io/container"
 ANNOTATION_RUN = "sigma.io/run"
-OOM_KILLED = "OOMKilled"
-START_ERROR = "StartError"
 
 
 @dataclass(slots=True)
@@ -46,9 +44,9 @@ class Pod:
         return self.ids.get((c.name, c.attempt))
 
 
-def slug(run: PodRun) -> str:
+def slug(key: str, uid: str) -> str:
     """A name for the pod's cgroup and log folder: one per incarnation (the uid's head)."""
-    return f"{run.key.replace('/', '_')}_{(run.uid or '0')[:8]}"
+    return f"{key.replace('/', '_')}_{(uid or '0')[:8]}"
 
 
 def pod_resources(run: PodRun, cpus: str = "", quota_millis: int = 0) -> Resources:
@@ -120,22 +118,6 @@ def decode_run(text: str) -> PodRun:
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a pod run: {text[:80]!r}") from exc
-
-
-def ended(state: ContainerState, status: api_pb2.ContainerStatus, now: float) -> None:
-    """Record in ``state`` how its run ended, from the CRI's status of an exited container."""
-    code = status.exit_code
-    state.exit_code = code
-    state.signal = code - 128 if 128 < code <= 128 + 64 else 0
-    state.oom_killed = status.reason == OOM_KILLED
-    if status.reason == START_ERROR and not state.reason:
-        state.reason = START_ERROR
-    state.finished_at = status.finished_at / 1e9 if status.finished_at else now
-
-
-def vanished(state: ContainerState, now: float) -> None:
-    """The container is gone from the runtime without a word: count it killed."""
-    state.exit_code, state.signal, state.finished_at = 137, 9, now
 
 
 def current_and_previous(

@@ -33,11 +33,11 @@ from typing import Any
 from sigma.cri.client import CriClient
 from sigma.cri.resources import PERIOD_US, linux_resources
 from sigma.cri.specs import container_config, sandbox_config
-from sigma.cri.v1 import api_pb2
 from sigma.errors import DeadlineExceeded, FailedPrecondition, NotFound, SigmaError, Unavailable
 from sigma.log import get_logger
 from sigma.slave.cpuset import CpuSet, format_cpuset
 from sigma.slave.runtime import _cri_pods as P
+from sigma.slave.runtime import _cri_status as status
 from sigma.slave.runtime._cri_adopt import load
 from sigma.slave.runtime._cri_cgroups import PodCgroups
 from sigma.slave.runtime._cri_pods import Pod
@@ -54,7 +54,6 @@ from sigma.slave.runtime._port import (
 log = get_logger("sigma.slave.runtime")
 
 EXEC_TIMEOUT_CODE = 124  # as timeout(1), and as the process runtime
-_LIVE = (api_pb2.CONTAINER_RUNNING, api_pb2.CONTAINER_CREATED)
 
 
 class ContainerdRuntime:
@@ -114,22 +113,18 @@ class ContainerdRuntime:
             raise Unavailable(f"containerd is not reachable: no socket at {self.socket}")
         try:
             version = await self.cri.version()
-            status = await self.cri.status()
+            ready = await self.cri.status()
         except SigmaError as exc:
             why = str(exc).rsplit(": ", 1)[-1]  # the transport's last word ("Connection refused")
             raise Unavailable(f"containerd is not reachable at {self.socket}: {why}") from exc
-        if not any(c.type == "RuntimeReady" and c.status for c in status.conditions):
+        if not any(c.type == "RuntimeReady" and c.status for c in ready.conditions):
             raise Unavailable(f"containerd at {self.socket} says its runtime is not ready")
-        self._adopted = await self._load()
+        pods = await load(self.cri, self.node, self.logs, self.cgroup_root, self.cgroups)
+        self._pods.update({p.state.key: p for p in pods})
+        self._adopted = [p.state for p in pods]
         self._poller = asyncio.ensure_future(self._watch())
-        log.info(
-            "containerd runtime",
-            extra={
-                "node": self.node,
-                "version": version.runtime_version,
-                "socket": str(self.socket),
-            },
-        )
+        where = {"node": self.node, "version": version.runtime_version, "socket": str(self.socket)}
+        log.info("containerd runtime", extra=where)
 
     def on_exit(self, callback: Callable[[], None]) -> None:
         self._on_exit = callback
@@ -151,7 +146,7 @@ class ContainerdRuntime:
         for image in sorted({c.image for c in run.containers}):
             if await self.cri.image_status(image) is None:
                 await self.cri.pull_image(image)
-        name = P.slug(run)
+        name = P.slug(run.key, run.uid)
         cgroup, log_dir = f"{self.cgroup_root}/{name}", self.logs / name
         log_dir.mkdir(parents=True, exist_ok=True)
         self.cgroups.prepare(cgroup, P.pod_resources(run))
@@ -200,7 +195,7 @@ class ContainerdRuntime:
             state.pid = (await self.cri.container_info(cid)).pid
         except FailedPrecondition as exc:
             log.info("container did not start", extra={"pod": pod.state.key, "error": str(exc)})
-            await self._refresh(pod, state)
+            await status.refresh(self.cri, pod, state)
             self._ended(pod)
 
     async def restart(self, key: str, name: str) -> ContainerState:
@@ -236,7 +231,7 @@ class ContainerdRuntime:
             marker.write_text(reason)  # so a later agent knows why it ended
         with contextlib.suppress(NotFound):
             await self.cri.stop_container(cid, math.ceil(grace))
-        await self._settle(pod, state)
+        await status.settle(self.cri, pod, state)
 
     async def stop(self, key: str, grace: float) -> PodState | None:
         pod = self._pods.get(key)
@@ -254,7 +249,7 @@ class ContainerdRuntime:
             if isinstance(failed, BaseException) and not isinstance(failed, NotFound):
                 log.warning("container stop failed", extra={"pod": key, "error": str(failed)})
         for c in live:
-            await self._settle(pod, c)
+            await status.settle(self.cri, pod, c)
         await self._remove_sandbox(pod)
         return pod.state
 
@@ -300,6 +295,11 @@ class ContainerdRuntime:
         if time.monotonic() - began >= timeout and done.exit_code == 137:
             return ExecResult(EXEC_TIMEOUT_CODE, b"timed out")  # containerd killed it at the end
         return ExecResult(done.exit_code, (done.stdout + done.stderr)[-4096:])
+
+    def cgroup(self, key: str) -> str | None:
+        """The pod's cgroup (``sigma.cri.cgroups`` paths), where its usage can be read."""
+        pod = self._pods.get(key)
+        return pod.cgroup if pod is not None else None
 
     def log_path(self, key: str, name: str, attempt: int) -> Path | None:
         """The CRI's log file of that run: ``<sandbox log_directory>/<name>/<attempt>.log``,
@@ -355,24 +355,10 @@ class ContainerdRuntime:
         while True:
             await asyncio.sleep(self.poll_interval)
             try:
-                await self._check()
+                for pod in await status.ended_since(self.cri, self._pods.values(), self._mine):
+                    self._ended(pod)
             except SigmaError as exc:
                 log.warning("containerd poll failed", extra={"error": str(exc)})
-
-    async def _check(self) -> None:
-        live = {
-            cid: (pod, c)
-            for pod in self._pods.values()
-            for c in pod.state.containers
-            if c.running and (cid := pod.id_of(c)) is not None
-        }
-        if not live:
-            return
-        listed = {c.id: c.state for c in await self.cri.list_containers(labels=self._mine)}
-        for cid, (pod, c) in live.items():
-            if listed.get(cid) not in _LIVE and c.running:
-                await self._refresh(pod, c)
-                self._ended(pod)
 
     def _ended(self, pod: Pod) -> None:
         if pod.state.key in self._pods and not all(c.running for c in pod.state.containers):
@@ -380,36 +366,9 @@ class ContainerdRuntime:
             if self._on_exit is not None:
                 self._on_exit()
 
-    async def _refresh(self, pod: Pod, state: ContainerState) -> None:
-        """Record the end of ``state``'s run if the CRI says it has ended."""
-        cid = pod.id_of(state)
-        if not state.running or cid is None:
-            return
-        try:
-            status = await self.cri.container_status(cid)
-        except NotFound:
-            P.vanished(state, time.time())
-            return
-        if status.state not in _LIVE:
-            P.ended(state, status, time.time())
-
-    async def _settle(self, pod: Pod, state: ContainerState, timeout: float = 2.0) -> None:
-        """Wait (a little) until the CRI reports a stopped container's exit: containerd
-        records it from the exit event, which may come just after StopContainer returns."""
-        deadline = time.monotonic() + timeout
-        await self._refresh(pod, state)
-        while state.running and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-            await self._refresh(pod, state)
-
     @property
     def _mine(self) -> dict[str, str]:
         return {P.LABEL_NODE: self.node}
-
-    async def _load(self) -> list[PodState]:
-        pods = await load(self.cri, self.node, self.logs, self.cgroup_root, self.cgroups)
-        self._pods.update({p.state.key: p for p in pods})
-        return [p.state for p in pods]
 
     def _known(self, key: str) -> Pod:
         pod = self._pods.get(key)
