@@ -49,6 +49,7 @@ from sigma.resources.repository import Repository
 from sigma.slave.agent import AgentConfig, SlaveAgent
 from sigma.slave.control import StoreControlPlane
 from sigma.slave.cpuset import format_cpuset
+from sigma.slave.qos.model import QosPolicy
 from sigma.slave.runtime._port import ContainerRun, PodRun
 from sigma.slave.runtime.containerd import ContainerdRuntime
 from sigma.store.memory import MemoryStore
@@ -76,6 +77,7 @@ class Bench:
         self.socket, self.refs, self.root, self.work = socket, refs, root, work
         self.seconds: float = kw["seconds"]
         self.batch: int = kw["batch"]
+        self.policy: QosPolicy = kw["policy"]
         self.cpus = frozenset(range(psutil.cpu_count() or 1))
         self.script = work / "latency.lua"
         self.script.write_text(LATENCY_LUA)
@@ -165,6 +167,7 @@ class Bench:
             usage_interval=1.0,
             resync_interval=0.2,
             stop_pods_grace=1.0,
+            policy=self.policy,
         )
         agent = SlaveAgent(
             node, StoreControlPlane(store, MemoryBus(), node), rt, SystemClock(), config
@@ -256,7 +259,18 @@ _PCT = ("p50", "p99", "p999")
 
 async def run(options: argparse.Namespace, socket: Path, refs: dict[str, str], root: str) -> Any:
     with tempfile.TemporaryDirectory(prefix="sigma-bench-") as work:
-        bench = Bench(socket, refs, root, Path(work), seconds=options.seconds, batch=options.batch)
+        policy = QosPolicy(
+            suppress_threshold=options.suppress_threshold, cpu_evict_after=options.evict_after
+        )
+        bench = Bench(
+            socket,
+            refs,
+            root,
+            Path(work),
+            seconds=options.seconds,
+            batch=options.batch,
+            policy=policy,
+        )
         setups = await bench.plain()
         setups["qos"] = await bench.qos()
     return summary(setups)
@@ -268,6 +282,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="wrk's time per setup")
     parser.add_argument("--batch", type=int, default=2, help="burner containers (1 CPU each)")
+    parser.add_argument(
+        "--suppress-threshold",
+        type=float,
+        default=1.0,
+        help="the agent's: share of the node's CPU batch may fill (default 1.0: all that is idle)",
+    )
+    parser.add_argument(
+        "--evict-after",
+        type=float,
+        default=60.0,
+        help="the agent's: seconds batch may sit at its floor before eviction (default 60)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object")
     options = parser.parse_args(argv)
     if options.seconds <= 0 or options.batch < 1:
