@@ -23,6 +23,7 @@ from pathlib import Path
 from sigma.cri import cgroups
 from sigma.cri.resources import Resources, cgroup_knobs
 from sigma.log import get_logger
+from sigma.slave.runtime.cgroups import _read, _write
 
 log = get_logger("sigma.slave.runtime")
 
@@ -98,18 +99,3 @@ class PodCgroups:
         left = cgroups.remove_tree(self.h, path)
         if left:
             log.warning("pod cgroups left behind", extra={"paths": [str(p) for p in left]})
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except OSError:
-        return ""
-
-
-def _write(path: Path, value: str) -> bool:
-    try:
-        path.write_text(value)
-        return True
-    except OSError:
-        return False

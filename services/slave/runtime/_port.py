@@ -129,6 +129,21 @@ class PodState:
     frozen: bool = False
     killed: bool = False  # the agent stopped the whole pod (its exits are not a verdict)
 
+    @classmethod
+    def starting(cls, run: PodRun, now: float) -> PodState:
+        """The state of ``run`` as its sandbox is made at ``now``: no container run yet."""
+        containers = [ContainerState(c.name) for c in run.containers]
+        return cls(
+            run.key,
+            run.uid,
+            run.qos,
+            run.cpus,
+            containers,
+            now,
+            run.priority,
+            run.memory_limit_bytes,
+        )
+
     @property
     def running(self) -> bool:
         """Some container runs: the pod uses the machine."""

@@ -156,16 +156,7 @@ class ContainerdRuntime:
         except SigmaError:
             self.cgroups.remove(cgroup)
             raise
-        state = PodState(
-            run.key,
-            run.uid,
-            run.qos,
-            run.cpus,
-            [ContainerState(c.name) for c in run.containers],
-            time.time(),
-            run.priority,
-            run.memory_limit_bytes,
-        )
+        state = PodState.starting(run, time.time())
         pod = Pod(state, run, sandbox_id, config, cgroup, log_dir)
         self._pods[run.key] = pod
         try:
