@@ -53,6 +53,16 @@ class PodCgroups:
         idle = cgroups.idle_file(self.h, path)
         return idle is not None and _write(idle, "1")
 
+    def set_quota(self, path: str, res: Resources) -> bool:
+        """Write the CPU quota of ``res`` to cgroup ``path`` (a container's); False if it
+        could not be written (then the caller goes through the CRI)."""
+        knobs = cgroup_knobs(res, v2=not self.h.v1)
+        folder = self.h.dir("cpu", path)
+        if folder is None:
+            return False
+        names = ("cpu.max",) if not self.h.v1 else ("cpu.cfs_period_us", "cpu.cfs_quota_us")
+        return all(_write(folder / name, knobs[name]) for name in names)
+
     def can_idle(self) -> bool:
         folder = self.h.dir("cpu", "/")
         return folder is not None and (folder / "cpu.idle").exists()

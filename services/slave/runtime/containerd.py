@@ -303,16 +303,23 @@ class ContainerdRuntime:
 
     # -- squeezing -------------------------------------------------------------------------------
     async def set_cpus(self, key: str, cpus: CpuSet, quota_millis: int = 0) -> None:
+        """A new CPU set goes through UpdateContainerResources (with the quota). A quota alone
+        is written to the containers' cgroups, as Koordinator's agent does: the suppress
+        strategy moves it many times a second, and each CRI update costs a runc process."""
         pod = self._known(key)
+        moved = cpus != pod.state.cpus
         pod.state.cpus, pod.quota_millis = cpus, quota_millis
-        res = linux_resources(P.pod_resources(pod.run, format_cpuset(cpus), quota_millis))
-        if not res.cpu_quota:  # 0 leaves the quota as it was: -1 lifts it
-            res.cpu_quota, res.cpu_period = -1, PERIOD_US
+        res = P.pod_resources(pod.run, format_cpuset(cpus), quota_millis)
+        update = linux_resources(res)
+        if not update.cpu_quota:  # 0 leaves the quota as it was: -1 lifts it
+            update.cpu_quota, update.cpu_period = -1, PERIOD_US
         for c in pod.state.containers:
             cid = pod.id_of(c)
-            if c.running and cid is not None:
+            if not c.running or cid is None:
+                continue
+            if moved or not self.cgroups.set_quota(f"{pod.cgroup}/{cid}", res):
                 with contextlib.suppress(NotFound):
-                    await self.cri.update_container_resources(cid, res)
+                    await self.cri.update_container_resources(cid, update)
 
     async def freeze(self, key: str) -> None:
         await self._set_frozen(key, True)
