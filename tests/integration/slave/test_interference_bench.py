@@ -20,7 +20,8 @@ def test_three_setups_in_one_run(capsys: pytest.CaptureFixture[str]) -> None:
     reason = why_unavailable()
     if reason:
         pytest.skip(reason)
-    assert cli(["bench", "interference", "--seconds", "1", "--batch", "1", "--json"]) == 0
+    args = ["--rounds", "1", "--seconds", "1", "--batch", "1", "--json"]
+    assert cli(["bench", "interference", *args]) == 0
     result = json.loads(capsys.readouterr().out)
     for setup in ("alone", "no_isolation", "qos"):
         got = result[setup]
