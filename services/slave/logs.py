@@ -42,7 +42,7 @@ def source(runtime: Runtime, key: str, container: str, *, previous: bool) -> Sou
     """
     pod = runtime.pods().get(key)
     if pod is None:
-        raise NotFound(f"pod {key} is not on this node")
+        raise NotFound(f"pod {key} runs nothing on this node (its logs go when it ends)")
     names = [c.name for c in pod.containers]
     if not container:
         if len(names) != 1:
