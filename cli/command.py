@@ -7,25 +7,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import os
-import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sigma import __version__, config, log
 from sigma.auth import Security, devca
-from sigma.cli.tiers import TIERS, run
-from sigma.ctl._client import Client
-from sigma.ctl._commands import apply_all, load_manifests
-from sigma.ctl._config import ENDPOINTS, CtlConfig
-from sigma.ctl._manifest import Manifest
-from sigma.ctl._writes import Writer
-from sigma.errors import Invalid, SigmaError, Unavailable
-from sigma.rpc import probe
+from sigma.cli import up
+from sigma.cli.tiers import TIERS
+from sigma.ctl._config import CtlConfig
+from sigma.errors import SigmaError
 from sigma.tiers import parse_listen
 
 
@@ -73,6 +69,14 @@ class UpConfig(Security):
         9100, "port of the Prometheus /metrics endpoint of all tiers (0: none)"
     )
     demo: str = _opt("", "once the tiers answer, apply the manifests in this file or directory")
+    runtime: str = _opt("process", "how the slave runs pods: process, containerd or simulated")
+    containerd_socket: str = _opt(
+        "", "with --runtime containerd: use this containerd (default: start one of our own)"
+    )
+    registry: str = _opt(
+        "127.0.0.1:5000",
+        "with --runtime containerd: the loopback registry the demo images are pushed to",
+    )
     token: str = field(
         default="", repr=False, metadata={"help": "with --auth-tokens: the token --demo sends"}
     )
@@ -83,6 +87,7 @@ BENCHMARKS = {
     "scheduler": "sigma.cli.bench.scheduler:main",
     "pod-life": "sigma.cli.bench.podlife:main",
     "cri-start": "sigma.cli.bench.cri:main",
+    "interference": "sigma.cli.bench.interference:main",
 }
 
 
@@ -135,12 +140,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             cfg_up = config.load(UpConfig, args, file=args.config, section="up")
             names = list(TIERS)
             settings = {n: _tier_settings(n, None, args.config) for n in names}
-            listen = {n: (cfg_up.host, _up_port(n, cfg_up.ports_from)) for n in names}
+            listen = {n: (cfg_up.host, up.port(n, cfg_up.ports_from)) for n in names}
             store, bus, level = cfg_up.store, cfg_up.bus, cfg_up.log_level
             metrics = (cfg_up.host, cfg_up.metrics_port) if cfg_up.metrics_port else None
-            demo = _demo_manifests(cfg_up.demo)
-            security, client = cfg_up, _demo_client(cfg_up)
+            demo = up.demo_manifests(cfg_up.demo, cfg_up.runtime)
+            security, client = cfg_up, up.demo_client(cfg_up)
             caller = ("", cfg_up.token)  # the apiserver served here, as the demo's token
+            runtime = up.runtime(cfg_up, settings)
         else:
             own = {f: v for f, v in vars(args).items() if f not in _TIER_FIELDS}
             tier_args = {f: v for f, v in vars(args).items() if f in _TIER_FIELDS}
@@ -160,9 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             demo = []
             security, client = cfg, CtlConfig()
             caller = (cfg.apiserver, cfg.token)
+            runtime = contextlib.nullcontext()
         log.configure(level, tier=args.command)
         served = (names, store, bus, listen, settings, metrics)
-        asyncio.run(_serve(*served, (demo, client), security, caller))
+        with runtime:
+            asyncio.run(up.serve(*served, (demo, client), security, caller))
     except SigmaError as exc:
         print(f"sigma {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -173,16 +181,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 _TIER_FIELDS = frozenset(TierConfig.__dataclass_fields__)
-
-
-def _up_port(tier: str, ports_from: int) -> int:
-    """A tier's port under ``sigma up``: its default's offset from the apiserver's, from
-    ``ports_from``; 0 (a free port, printed when the tier listens) for every tier with 0."""
-    if not ports_from:
-        return 0
-    if not 0 < ports_from <= 65535 - len(TIERS):
-        raise Invalid("--ports-from", f"must be 0 or a port up to {65535 - len(TIERS)}")
-    return ports_from + TIERS[tier].port - TIERS["apiserver"].port
 
 
 def _tier_settings(name: str, flags: dict[str, Any] | None, file: str | None) -> Any:
@@ -201,91 +199,6 @@ def _settings_fields(name: str) -> frozenset[str]:
     return frozenset(cls.__dataclass_fields__) if cls is not None else frozenset()
 
 
-async def _serve(
-    names: list[str],
-    store: str,
-    bus: str,
-    listen: dict[str, tuple[str, int]],
-    settings: dict[str, Any],
-    metrics: tuple[str, int] | None,
-    demo_as: tuple[list[Manifest], CtlConfig],
-    security: Security,
-    caller: tuple[str, str],
-) -> None:
-    """Run the tiers until a signal; ``caller`` is the apiserver the tiers call ("": the one
-    served here) and the token they send it."""
-    demo, client = demo_as
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    background: list[asyncio.Task[None]] = []
-    failed: list[SigmaError] = []
-
-    def ready(addresses: dict[str, str]) -> None:
-        for name, address in addresses.items():
-            if name == "metrics":
-                print(f"{name:<10} http://{_local(address)}/metrics", flush=True)
-            else:
-                print(f"{name:<10} grpc {address}", flush=True)
-        print(f"store {store}  bus {bus}  (Ctrl-C stops)", flush=True)
-        if demo:
-            run_demo = _run_demo(addresses, demo, client, stop, failed)
-            background.append(asyncio.ensure_future(run_demo))
-
-    try:
-        await run(
-            names,
-            store_url=store,
-            bus_url=bus,
-            listen=listen,
-            stop=stop,
-            settings=settings,
-            on_ready=ready,
-            metrics=metrics,
-            security=security,
-            apiserver=caller[0],
-            token=caller[1],
-        )
-    finally:
-        for task in background:
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
-    if failed:
-        raise failed[0]
-
-
-# ---- the demo: `sigma up --demo examples` (what `make up` runs) ----
-
-DEMO_WAIT = 30.0  # seconds the apiserver has to answer before the demo gives up
-DEMO_HINTS = (
-    "sigmactl get apps",
-    "sigmactl get pods",
-    "sigmactl top nodes",
-    "sigmactl describe app web",
-    "sigmactl explain pod <a pod from get pods>",
-    "sigmactl budget <a node from get nodes>",
-)
-
-
-def _demo_manifests(path: str) -> list[Manifest]:
-    """Parsed before anything listens, so a bad manifest fails ``sigma up`` at once."""
-    if not path:
-        return []
-    return load_manifests([path], "", CtlConfig().namespace)
-
-
-def _local(address: str) -> str:
-    """An address a client on this machine can dial (a wildcard listen is not one)."""
-    host, _, port = address.rpartition(":")
-    return f"127.0.0.1:{port}" if host in ("0.0.0.0", "[::]", "::", "") else address
-
-
-def _demo_client(up: UpConfig) -> CtlConfig:
-    """How the demo calls the tiers: with ``--token``, and the tiers' own TLS files."""
-    return CtlConfig(token=up.token, tls_ca=up.tls_ca, tls_cert=up.tls_cert, tls_key=up.tls_key)
-
-
 def _dev_ca(args: argparse.Namespace) -> int:
     names = [n for n in args.names.split(",") if n]
     hosts = [h for h in args.hosts.split(",") if h]
@@ -297,42 +210,3 @@ def _dev_ca(args: argparse.Namespace) -> int:
     for path in written:
         print(path, flush=True)
     return 0
-
-
-async def _run_demo(
-    addresses: dict[str, str],
-    manifests: list[Manifest],
-    base: CtlConfig,
-    stop: asyncio.Event,
-    failed: list[SigmaError],
-) -> None:
-    """Apply the manifests as sigmactl would, then say what to look at.
-
-    A refused manifest stops ``sigma up`` with that one-line error (exit 2): a demo that half
-    applied would show something other than what the README describes.
-    """
-    endpoints = {n: _local(a) for n, a in addresses.items() if n in ENDPOINTS}
-    cfg = replace(base, **endpoints)
-    client = Client(cfg)
-    try:
-        deadline = _now() + DEMO_WAIT
-        credentials = cfg.credentials()
-        while not await probe.check(cfg.apiserver, "", timeout=1.0, credentials=credentials):
-            if _now() > deadline:
-                raise Unavailable(f"the apiserver at {cfg.apiserver} did not answer")
-            await asyncio.sleep(0.2)
-        async for line in apply_all(Writer(client), cfg, manifests):
-            print(f"demo: {line}", flush=True)
-        print("demo applied; look at it with:", flush=True)
-        for hint in DEMO_HINTS:
-            print(f"  {hint}", flush=True)
-    except SigmaError as exc:
-        failed.append(exc)
-        stop.set()
-    finally:
-        await client.close()
-
-
-def _now() -> float:
-    """The event loop's monotonic clock; the demo's one wait is bounded by it."""
-    return asyncio.get_running_loop().time()

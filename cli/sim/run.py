@@ -21,6 +21,7 @@ from typing import IO
 import numpy as np
 from tqdm import tqdm
 
+from sigma.cli.sim import interference
 from sigma.cli.sim.plot import Usage, heatmap_chart, mode_panel, save, utilisation_chart
 from sigma.cli.sim.replay import MODES, Outcome, Timing, replay
 from sigma.cli.sim.report import Eviction, JobRecord, NodeSample, OnlineTally, Samples, build_report
@@ -107,6 +108,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     out_dir.mkdir(parents=True, exist_ok=True)
     result: dict[str, object] = {"input": {"scale": vars(args) | {"start_s": start}}}
     series = {}
+    calibration = interference.load(args.calibration) if args.calibration else interference.MEASURED
     for mode in modes:
         began = time.perf_counter()
         bar = ProgressBar(mode, scale.replay_start, scale.end) if show else None
@@ -117,8 +119,11 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         if bar is not None:
             bar.finish()
         wall = time.perf_counter() - began
+        caps = np.array([n.spec.capacity.cpu_millis for n in work.nodes], float)
         report = build_report(samples(outcome, work, scale.start, scale.end, timing.report_s))
         report["batch"]["rejected"] = outcome.skipped_jobs  # type: ignore[index]
+        report["online"] |= interference.assess(outcome.tally.rows, caps, calibration)  # type: ignore[operator]
+        report["calibration"] = interference.describe(calibration)
         report["assumptions"] = work.assumptions
         replayed = scale.end - scale.replay_start  # the warm-up runs too, so it counts here
         report["run"] = {"wall_s": round(wall, 2), "speed": round(replayed / wall)}
@@ -194,6 +199,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--report-interval", type=float, default=300.0, help="virtual seconds")
     p.add_argument("--progress", action="store_true", help="progress bar even without a TTY")
+    p.add_argument(
+        "--calibration",
+        default="",
+        help="`sigma bench interference --json` output to calibrate interference with "
+        "(default: the figures measured for sigma.cli.sim.interference)",
+    )
     return p
 
 
@@ -206,7 +217,9 @@ def summary(result: dict[str, object]) -> str:
         lines.append(
             f"{mode:12} cpu avg {r['cpu']['average'] or 0:.3f} p95 {r['cpu']['p95'] or 0:.3f}  "
             f"mem avg {r['memory']['average'] or 0:.3f} p95 {r['memory']['p95'] or 0:.3f}  "
-            f"unmet {r['online']['unmet_share'] or 0:.4f}  jobs {r['batch']['finished']}/"
+            f"unmet {r['online']['unmet_share'] or 0:.4f}  "
+            f"degraded {r['online'].get('degraded_cpu_share') or 0:.4f}  "
+            f"jobs {r['batch']['finished']}/"
             f"{r['batch']['submitted']}  batch {r['batch']['cpu_core_hours']:.0f} core-h  "
             f"evictions {r['evictions']['count']}  wall {r['run']['wall_s']} s"
         )

@@ -53,6 +53,10 @@ class Context:
             raise Invalid("apiserver", f"the {tier} calls the apiserver: give its address")
         return self.api
 
+    # Where the tier's server listens ("host:port"), resolved by ``run`` once it does; None
+    # where no server of ``run``'s serves the tier (a test building it by hand).
+    address: asyncio.Future[str] | None = None
+
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         self.tasks.append(asyncio.ensure_future(coro))
         self.tasks[-1].set_name(name)
@@ -157,7 +161,8 @@ async def serve(
             await exporter.start()
         for tier in tiers:
             host, port = listen[tier.name]
-            ctx = Context(store, bus, (settings or {}).get(tier.name))
+            served = asyncio.get_running_loop().create_future()
+            ctx = Context(store, bus, (settings or {}).get(tier.name), address=served)
             if apiserver:
                 clients.append(_client(apiserver, token, security or Security()))
                 ctx.api = clients[-1]
@@ -167,6 +172,7 @@ async def serve(
             server = RpcServer(services, config)
             removals += tier.observe(ctx) if tier.observe is not None else []
             await server.start()
+            served.set_result(server.address)
             servers.append((tier.name, server))
             if tier.name == "apiserver" and not apiserver:
                 apiserver = _local(server.address)

@@ -62,6 +62,8 @@ class AgentConfig:
     evict_grace: float = 1.0  # the same for QoS evictions: batch must leave fast
     policy: QosPolicy = field(default_factory=QosPolicy)
     backoff: Backoff = field(default_factory=Backoff)  # restart back-off of crashed containers
+    address: str = ""  # where this agent serves sigma.v1.Slave, recorded in the Node
+    stop_pods_grace: float | None = None  # on exit, stop every pod with it (None: leave them)
 
 
 class SlaveAgent:
@@ -146,6 +148,10 @@ class SlaveAgent:
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.prober.close()
             await self.pods.close()
+            if self.config.stop_pods_grace is not None:
+                for key in list(self.runtime.pods()):
+                    await self.runtime.stop(key, self.config.stop_pods_grace)
+                    self.runtime.forget(key)
             await self.control.close()
             await self.runtime.close()  # the pods keep running: a restarted agent adopts them
 
@@ -162,6 +168,7 @@ class SlaveAgent:
         node.spec.cpu_count = c.cpu_count
         node.status.phase = node_pb2.NODE_PHASE_READY
         node.status.agent_version = VERSION
+        node.status.agent_address = c.address
         return node
 
     async def _every(self, interval: float, step: Callable[[], Awaitable[object]]) -> None:

@@ -1,13 +1,16 @@
-"""The slave's admin gRPC service: node status, local pods with their cpusets, drain."""
+"""The slave's gRPC service: node status, local pods with their cpusets, drain, pod logs."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import grpc
 
-from sigma.auth import CLUSTER_READ, CONTROL, Access
+from sigma.auth import CLUSTER_READ, CONTROL, READ, Access
 from sigma.errors import Invalid
 from sigma.resources.cpusets import format_cpuset
 from sigma.rpc import Service
+from sigma.slave import logs
 from sigma.slave.agent import SlaveAgent
 from sigma.slave.drain import drain
 from sigma.slave.pods.status import verdict
@@ -18,7 +21,13 @@ SERVICE = "sigma.v1.Slave"
 MAX_GRACE_SECONDS = 24 * 3600  # a drain's longest grace per pod
 # A node's view spans every team's pods: cluster readers only. Drain commands the machine: the
 # control plane only (an admin grant on "*", and with mTLS a control-plane certificate).
-ACCESS: Access = {"GetNodeStatus": CLUSTER_READ, "ListLocalPods": CLUSTER_READ, "Drain": CONTROL}
+# A pod's log is the team's own: read in the pod's namespace.
+ACCESS: Access = {
+    "GetNodeStatus": CLUSTER_READ,
+    "ListLocalPods": CLUSTER_READ,
+    "Drain": CONTROL,
+    "StreamLogs": READ,
+}
 
 
 class SlaveAdmin(slave_pb2_grpc.SlaveServicer):
@@ -85,6 +94,17 @@ class SlaveAdmin(slave_pb2_grpc.SlaveServicer):
             timeout=timeout,
         )
         return slave_pb2.DrainResponse(evicted=evicted, remaining=left)
+
+    async def StreamLogs(
+        self, request: slave_pb2.StreamLogsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[slave_pb2.LogChunk]:
+        for field in ("namespace", "pod"):
+            if not getattr(request, field):
+                raise Invalid(field, "required")
+        key = f"{request.namespace}/{request.pod}"
+        src = logs.source(self.agent.runtime, key, request.container, previous=request.previous)
+        async for data in logs.stream(src, follow=request.follow, tail=request.tail_lines):
+            yield slave_pb2.LogChunk(data=data)
 
 
 def _grace(request: slave_pb2.DrainRequest) -> float | None:

@@ -149,6 +149,7 @@ class StoreControlPlane:
             stored.meta.labels.update(node.meta.labels)
             stored.status.phase = node.status.phase
             stored.status.agent_version = node.status.agent_version
+            stored.status.agent_address = node.status.agent_address
             return True
 
         await self.nodes.mutate("", self.node, refresh)

@@ -18,9 +18,17 @@ def _f(default: Any, text: str) -> Any:
 @dataclass(slots=True)
 class SlaveSettings:
     node: str = _f("", "node name to register (default: this machine's hostname)")
-    runtime: str = _f("process", "how pods run: process (real processes) or simulated")
+    runtime: str = _f(
+        "process",
+        "how pods run: process (real processes), containerd (containers over the CRI) or simulated",
+    )
+    containerd_socket: str = _f(
+        "/run/containerd/containerd.sock", "with --runtime containerd: containerd's CRI socket"
+    )
     state_dir: str = _f(
-        "", "where running pods are recorded for adoption (default: <tmp>/sigma-slave-<node>)"
+        "",
+        "where running pods are recorded for adoption and containers log"
+        " (default: <tmp>/sigma-slave-<node>)",
     )
     cgroups: bool = _f(True, "use cgroup v2 where the machine allows it (detected at start)")
     stop_pods_on_exit: str = _f(

@@ -6,6 +6,7 @@ order; the agent's loops run as a background task of the tier.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import tempfile
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from sigma.slave.api import service
 from sigma.slave.control import StoreControlPlane
 from sigma.slave.qos.model import QosPolicy
 from sigma.slave.runtime._port import Runtime
+from sigma.slave.runtime.containerd import ContainerdRuntime
 from sigma.slave.runtime.process import ProcessRuntime
 from sigma.slave.runtime.simulated import SimulatedCluster
 from sigma.slave.settings import SlaveSettings
@@ -32,7 +34,10 @@ from sigma.v1 import node_pb2
 async def build(ctx: Context) -> Sequence[Service]:
     settings: SlaveSettings = ctx.settings or SlaveSettings()
     node = settings.node or socket.gethostname()
-    runtime, cpus, memory = _runtime(settings, node, ctx)
+    stop_on_exit = _stop_on_exit(
+        settings.stop_pods_on_exit, embedded=isinstance(ctx.store, MemoryStore)
+    )
+    runtime, cpus, memory = await _runtime(settings, node, ctx)
     config = pick(
         AgentConfig,
         settings,
@@ -52,28 +57,37 @@ async def build(ctx: Context) -> Sequence[Service]:
         decision_topic=settings.decision_topic,
         wall=ctx.wall,
     )
+    if stop_on_exit:
+        config.stop_pods_grace = settings.grace
     agent = SlaveAgent(node, control, runtime, ctx.clock, config, wall=ctx.wall)
-    stop_on_exit = _stop_on_exit(
-        settings.stop_pods_on_exit, embedded=isinstance(ctx.store, MemoryStore)
-    )
-    ctx.spawn(_run(agent, runtime, settings.grace if stop_on_exit else None), f"slave-{node}")
+    ctx.spawn(_run(agent, ctx.address), f"slave-{node}")
     return [service(agent)]
 
 
-async def _run(agent: SlaveAgent, runtime: Runtime, stop_grace: float | None) -> None:
-    """The agent until the tier stops; then, if asked, its pods too (``stop_grace`` not None).
+async def _run(agent: SlaveAgent, served: asyncio.Future[str] | None) -> None:
+    """The agent, once its server listens (``served``), so that the Node it registers says
+    where its API is (``status.agent_address``; a wildcard listen address becomes the
+    hostname).
 
     By default pods outlive the agent: restarting or upgrading the agent must not take online
     services down, and the next agent adopts them. With the embedded store the desired state
-    dies with this process, so nothing could ever adopt or delete them: they stop with it.
+    dies with this process, so nothing could ever adopt or delete them: they stop with it
+    (``stop_pods_on_exit``).
     """
     try:
-        await agent.run()
-    finally:
-        if stop_grace is not None:
-            for key in list(runtime.pods()):
-                await runtime.stop(key, stop_grace)
-                runtime.forget(key)
+        if served is not None:
+            agent.config.address = _dialable(await served)
+    except asyncio.CancelledError:  # stopped before it served: release what the runtime holds
+        await agent.runtime.close()
+        raise
+    await agent.run()
+
+
+def _dialable(address: str) -> str:
+    host, _, port = address.rpartition(":")
+    if host in ("0.0.0.0", "[::]", "::", ""):
+        return f"{socket.gethostname()}:{port}"
+    return address
 
 
 def _stop_on_exit(value: str, *, embedded: bool) -> bool:
@@ -85,16 +99,19 @@ def _stop_on_exit(value: str, *, embedded: bool) -> bool:
     raise Invalid("stop_pods_on_exit", f"{value!r} is not one of auto, true, false")
 
 
-def _runtime(settings: SlaveSettings, node: str, ctx: Context) -> tuple[Runtime, int, int]:
+async def _runtime(settings: SlaveSettings, node: str, ctx: Context) -> tuple[Runtime, int, int]:
+    state = settings.state_dir or str(Path(tempfile.gettempdir()) / f"sigma-slave-{node}")
+    machine = psutil.cpu_count() or 1, psutil.virtual_memory().total
     if settings.runtime == "process":
-        state = settings.state_dir or str(Path(tempfile.gettempdir()) / f"sigma-slave-{node}")
-        runtime = ProcessRuntime(node, state, use_cgroups=settings.cgroups)
-        return runtime, psutil.cpu_count() or 1, psutil.virtual_memory().total
+        return ProcessRuntime(node, state, use_cgroups=settings.cgroups), *machine
+    if settings.runtime == "containerd":
+        runtime = await ContainerdRuntime.open(node, settings.containerd_socket, state)
+        return runtime, *machine
     if settings.runtime == "simulated":
         cluster = SimulatedCluster(ctx.clock)
         rt = cluster.runtime(node, settings.sim_cpus, settings.sim_memory_bytes)
         return rt, settings.sim_cpus, settings.sim_memory_bytes
-    raise Invalid("runtime", f"{settings.runtime!r} is not one of process, simulated")
+    raise Invalid("runtime", f"{settings.runtime!r} is not one of process, containerd, simulated")
 
 
 def _labels(pairs: Sequence[str]) -> dict[str, str]:

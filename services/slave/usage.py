@@ -96,14 +96,20 @@ def report(
 
 
 def qos_sample(at: float, sample: NodeSample, pods: Mapping[str, PodState]) -> Sample:
+    """The QoS loop's sample. Its online pressure is the worst of the online pods batch can
+    starve: an LSE pod's CPUs are its own, so what it waits for (its own threads, its
+    callers) is nothing freezing batch could give back; with only LSE pods measured it is 0."""
     oc, _, bc, _ = split(sample, pods)
-    online = [
-        pressure
+    measured = {
+        k: pressure
         for k, p in pods.items()
         if p.qos in ONLINE
         and k in sample.pods
         and (pressure := sample.pods[k].pressure) is not None
-    ]
+    }
+    online = [v for k, v in measured.items() if pods[k].qos != meta_pb2.QOS_CLASS_LSE]
+    if measured and not online:
+        online = [0.0]
     return Sample(
         at=at,
         cpu_millis=max(sample.cpu_millis, oc + bc),

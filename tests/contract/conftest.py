@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from _runtimes import backend_runtime  # noqa: F401 - the runtime suite's backends
 
 from sigma.store import Store, open_store
 from sigma.store.memory import MemoryStore

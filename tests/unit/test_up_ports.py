@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sigma.cli.command import _up_port
 from sigma.cli.tiers import TIERS
+from sigma.cli.up import port as _up_port
 from sigma.errors import Invalid
 
 

@@ -17,6 +17,7 @@ from sigma import __version__
 from sigma.ctl import _commands as C
 from sigma.ctl import _completion as completion
 from sigma.ctl import _contexts as contexts
+from sigma.ctl import _logs
 from sigma.ctl._client import Client
 from sigma.ctl._config import CtlConfig, load
 from sigma.ctl._get import get
@@ -132,6 +133,7 @@ def _read_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("kind", metavar="nodes|pods")
     _all_namespaces(p)
     _selector(p)
+    _logs.add_parser(command("logs", _logs.logs, "a container's log, from its node's slave"))
     p = command("budget", C.budget, "a node's batch-capacity ledger (the colocator's)")
     p.add_argument("node", metavar="NODE")
     p.add_argument("--limit", type=int, default=20, help="most recent changes to show")

@@ -31,11 +31,12 @@ def registry_binary() -> str:
 class RegistryEngine(EngineProcess):
     """``with RegistryEngine() as r: r.address`` -> ``127.0.0.1:<port>``, serving /v2/."""
 
-    def __init__(self, *, start_timeout: float = 20.0) -> None:
+    def __init__(self, *, start_timeout: float = 20.0, address: str = "") -> None:
+        """``address``: host:port to serve on (default: a free loopback port)."""
         self.binary = registry_binary()
         self.start_timeout = start_timeout
-        self.port = free_port()
-        self.address = f"127.0.0.1:{self.port}"
+        self.address = address or f"127.0.0.1:{free_port()}"
+        self.port = int(self.address.rpartition(":")[2])
         self.data_dir = Path(tempfile.mkdtemp(prefix="sigma-registry-"))
         out = subprocess.run(
             [self.binary, "--version"], capture_output=True, text=True, check=False, timeout=10

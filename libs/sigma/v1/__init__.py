@@ -100,6 +100,7 @@ if TYPE_CHECKING:
     from sigma.v1.apiserver_pb2 import ListTasksRequest as ListTasksRequest
     from sigma.v1.apiserver_pb2 import ListTasksResponse as ListTasksResponse
     from sigma.v1.slave_pb2 import LocalPod as LocalPod
+    from sigma.v1.slave_pb2 import LogChunk as LogChunk
     from sigma.v1.apiserver_pb2 import MetadataChange as MetadataChange
     from sigma.v1.node_pb2 import Node as Node
     from sigma.v1.node_pb2 import NodeAllocated as NodeAllocated
@@ -147,6 +148,7 @@ if TYPE_CHECKING:
     from sigma.v1.app_pb2 import SpreadConstraint as SpreadConstraint
     from sigma.v1.app_pb2 import SpreadMode as SpreadMode
     from sigma.v1.app_pb2 import SpreadPolicy as SpreadPolicy
+    from sigma.v1.slave_pb2 import StreamLogsRequest as StreamLogsRequest
     from sigma.v1.pod_pb2 import TCPSocketAction as TCPSocketAction
     from sigma.v1.meta_pb2 import Taint as Taint
     from sigma.v1.meta_pb2 import TaintEffect as TaintEffect
@@ -275,6 +277,7 @@ _EXPORTS: dict[str, str] = {
     "ListTasksRequest": "apiserver_pb2",
     "ListTasksResponse": "apiserver_pb2",
     "LocalPod": "slave_pb2",
+    "LogChunk": "slave_pb2",
     "MetadataChange": "apiserver_pb2",
     "Node": "node_pb2",
     "NodeAllocated": "node_pb2",
@@ -322,6 +325,7 @@ _EXPORTS: dict[str, str] = {
     "SpreadConstraint": "app_pb2",
     "SpreadMode": "app_pb2",
     "SpreadPolicy": "app_pb2",
+    "StreamLogsRequest": "slave_pb2",
     "TCPSocketAction": "pod_pb2",
     "Taint": "meta_pb2",
     "TaintEffect": "meta_pb2",

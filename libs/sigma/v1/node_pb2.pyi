@@ -89,7 +89,7 @@ class NodeAllocated(_message.Message):
     def __init__(self, online: _Optional[_Union[_meta_pb2.ResourceList, _Mapping]] = ..., batch: _Optional[_Union[_meta_pb2.ResourceList, _Mapping]] = ...) -> None: ...
 
 class NodeStatus(_message.Message):
-    __slots__ = ("phase", "conditions", "last_heartbeat", "usage", "batch_capacity", "batch_capacity_updated_at", "allocated", "agent_version")
+    __slots__ = ("phase", "conditions", "last_heartbeat", "usage", "batch_capacity", "batch_capacity_updated_at", "allocated", "agent_version", "agent_address")
     PHASE_FIELD_NUMBER: _ClassVar[int]
     CONDITIONS_FIELD_NUMBER: _ClassVar[int]
     LAST_HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
@@ -98,6 +98,7 @@ class NodeStatus(_message.Message):
     BATCH_CAPACITY_UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     ALLOCATED_FIELD_NUMBER: _ClassVar[int]
     AGENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     phase: NodePhase
     conditions: _containers.RepeatedCompositeFieldContainer[_meta_pb2.Condition]
     last_heartbeat: _timestamp_pb2.Timestamp
@@ -106,7 +107,8 @@ class NodeStatus(_message.Message):
     batch_capacity_updated_at: _timestamp_pb2.Timestamp
     allocated: NodeAllocated
     agent_version: str
-    def __init__(self, phase: _Optional[_Union[NodePhase, str]] = ..., conditions: _Optional[_Iterable[_Union[_meta_pb2.Condition, _Mapping]]] = ..., last_heartbeat: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., usage: _Optional[_Union[NodeUsage, _Mapping]] = ..., batch_capacity: _Optional[_Union[_meta_pb2.ResourceList, _Mapping]] = ..., batch_capacity_updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allocated: _Optional[_Union[NodeAllocated, _Mapping]] = ..., agent_version: _Optional[str] = ...) -> None: ...
+    agent_address: str
+    def __init__(self, phase: _Optional[_Union[NodePhase, str]] = ..., conditions: _Optional[_Iterable[_Union[_meta_pb2.Condition, _Mapping]]] = ..., last_heartbeat: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., usage: _Optional[_Union[NodeUsage, _Mapping]] = ..., batch_capacity: _Optional[_Union[_meta_pb2.ResourceList, _Mapping]] = ..., batch_capacity_updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allocated: _Optional[_Union[NodeAllocated, _Mapping]] = ..., agent_version: _Optional[str] = ..., agent_address: _Optional[str] = ...) -> None: ...
 
 class PodAllocation(_message.Message):
     __slots__ = ("pod_key", "pod_uid", "qos_class", "priority", "requests", "exclusive_cpus")

@@ -50,6 +50,11 @@ class SlaveStub:
                 request_serializer=sigma_dot_v1_dot_slave__pb2.DrainRequest.SerializeToString,
                 response_deserializer=sigma_dot_v1_dot_slave__pb2.DrainResponse.FromString,
                 _registered_method=True)
+        self.StreamLogs = channel.unary_stream(
+                '/sigma.v1.Slave/StreamLogs',
+                request_serializer=sigma_dot_v1_dot_slave__pb2.StreamLogsRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_slave__pb2.LogChunk.FromString,
+                _registered_method=True)
 
 
 class SlaveServicer:
@@ -77,6 +82,14 @@ class SlaveServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StreamLogs(self, request, context):
+        """A container's log, as chunks of lines; with follow, then what it writes until the call
+        ends or the container's run ends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SlaveServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -94,6 +107,11 @@ def add_SlaveServicer_to_server(servicer, server):
                     servicer.Drain,
                     request_deserializer=sigma_dot_v1_dot_slave__pb2.DrainRequest.FromString,
                     response_serializer=sigma_dot_v1_dot_slave__pb2.DrainResponse.SerializeToString,
+            ),
+            'StreamLogs': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamLogs,
+                    request_deserializer=sigma_dot_v1_dot_slave__pb2.StreamLogsRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_slave__pb2.LogChunk.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -178,6 +196,33 @@ class Slave:
             '/sigma.v1.Slave/Drain',
             sigma_dot_v1_dot_slave__pb2.DrainRequest.SerializeToString,
             sigma_dot_v1_dot_slave__pb2.DrainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamLogs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/sigma.v1.Slave/StreamLogs',
+            sigma_dot_v1_dot_slave__pb2.StreamLogsRequest.SerializeToString,
+            sigma_dot_v1_dot_slave__pb2.LogChunk.FromString,
             options,
             channel_credentials,
             insecure,

@@ -50,11 +50,14 @@ class PodRun:
 
     @classmethod
     def from_pod(cls, pod: pod_pb2.Pod, cpus: CpuSet) -> PodRun:
+        # The pod's instance (an App's ordinal, a batch task's index): replicas sharing the
+        # host's network tell their ports apart by it.
+        instance = {"SIGMA_INSTANCE": str(pod.spec.instance_index)}
         containers = tuple(
             ContainerRun(
                 c.name,
                 (*c.command, *c.args),
-                tuple(sorted(c.env.items())),
+                tuple(sorted({**instance, **c.env}.items())),
                 c.working_dir,
                 c.image,
             )
@@ -126,6 +129,21 @@ class PodState:
     frozen: bool = False
     killed: bool = False  # the agent stopped the whole pod (its exits are not a verdict)
 
+    @classmethod
+    def starting(cls, run: PodRun, now: float) -> PodState:
+        """The state of ``run`` as its sandbox is made at ``now``: no container run yet."""
+        containers = [ContainerState(c.name) for c in run.containers]
+        return cls(
+            run.key,
+            run.uid,
+            run.qos,
+            run.cpus,
+            containers,
+            now,
+            run.priority,
+            run.memory_limit_bytes,
+        )
+
     @property
     def running(self) -> bool:
         """Some container runs: the pod uses the machine."""
@@ -171,6 +189,7 @@ class Capabilities:
     freeze: str = "signal"  # "cgroup" (cgroup.freeze) or "signal" (SIGSTOP / SIGCONT)
     idle_class: str = "nice"  # "sched_idle" or "nice" (nice 19) for batch
     pod_pressure: bool = False  # per-pod CPU PSI
+    log_format: str = "plain"  # "plain" (as written) or "cri" (the CRI's framed lines)
 
     def describe(self) -> str:
         quota = "cpu.max" if self.cpu_max else "no quota (affinity + idle class only)"

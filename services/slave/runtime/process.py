@@ -84,16 +84,7 @@ class ProcessRuntime:
         if not run.containers:
             raise NotFound(f"pod {run.key} has no containers")
         cgroup = self.spawner.sandbox(run)
-        pod = PodState(
-            run.key,
-            run.uid,
-            run.qos,
-            run.cpus,
-            [ContainerState(c.name) for c in run.containers],
-            time.time(),
-            run.priority,
-            run.memory_limit_bytes,
-        )
+        pod = PodState.starting(run, time.time())
         self._pods[run.key], self._runs[run.key] = pod, run
         try:
             for i in range(len(run.containers)):

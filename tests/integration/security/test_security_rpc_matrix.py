@@ -98,9 +98,9 @@ class Cluster:
         metadata = (("authorization", f"Bearer {TOKENS.get(who, who)}"),) if who else ()
         method = self.method(path)
         try:
-            if path.endswith("/Watch"):
+            if path.endswith(("/Watch", "/StreamLogs")):
                 stream = method(request, metadata=metadata, timeout=5)
-                first = await anext(aiter(stream))
+                first = await anext(aiter(stream), None)
                 stream.cancel()
                 return grpc.StatusCode.OK, first
             return grpc.StatusCode.OK, await method(request, metadata=metadata, timeout=5)
@@ -271,6 +271,8 @@ CASES: dict[str, Case] = {
     "sigma.v1.Slave/GetNodeStatus": Case(bare(slave_pb2.GetNodeStatusRequest()), **CLUSTER),
     "sigma.v1.Slave/ListLocalPods": Case(bare(slave_pb2.ListLocalPodsRequest()), **CLUSTER),
     "sigma.v1.Slave/Drain": Case(bare(slave_pb2.DrainRequest(batch_only=True)), **CLUSTER),
+    # The slave runs the pod a/svc; a simulated pod's log is empty, but the team may read it.
+    "sigma.v1.Slave/StreamLogs": Case(req(slave_pb2.StreamLogsRequest, pod="svc")),
 }
 
 
@@ -311,7 +313,11 @@ async def cluster(token_file: Path) -> AsyncIterator[Cluster]:
     job.spec.node_name, job.spec.qos_class = "n1", meta_pb2.QOS_CLASS_BE
     job.spec.template.containers.add(name="c", command=["x"]).resources.requests.cpu_millis = 500
     await Repository(slave_store, POD).create(job)
-    await eventually(lambda: len(runtime.pods()) == 1, timeout=5)
+    svc = pod_pb2.Pod(meta=meta_pb2.ObjectMeta(namespace="a", name="svc"))  # stays through Drain
+    svc.spec.node_name, svc.spec.qos_class = "n1", meta_pb2.QOS_CLASS_LS
+    svc.spec.template.containers.add(name="c", command=["x"])
+    await Repository(slave_store, POD).create(svc)
+    await eventually(lambda: len(runtime.pods()) == 2, timeout=5)
     services = [
         *apiserver_services(Api(api_store, settings)),
         scheduler_service(Scheduler(api_store, clock=clock)),

@@ -1,9 +1,11 @@
-"""A usage report stands for its interval: CPU is averaged over the samples since the last."""
+"""A usage report stands for its interval: CPU is averaged over the samples since the last.
+The QoS loop's sample reads online pressure only where batch could be the cause."""
 
 from __future__ import annotations
 
-from sigma.slave.runtime._port import NodeSample, PodSample
-from sigma.slave.usage import Mean
+from sigma.slave.runtime._port import NodeSample, PodSample, PodState
+from sigma.slave.usage import Mean, qos_sample
+from sigma.v1 import meta_pb2
 
 
 def _sample(node_cpu: int, pods: dict[str, int], memory: int = 100) -> NodeSample:
@@ -32,3 +34,23 @@ def test_a_light_load_that_single_ticks_read_as_zero_or_a_spike_reads_as_its_mea
     s = mean.sample()
     assert s is not None
     assert s.cpu_millis == 150 and set(s.pods) == {"ns/b"} and s.pods["ns/b"].cpu_millis == 100
+
+
+def test_online_pressure_is_of_the_pods_batch_can_starve() -> None:
+    from sigma.slave.runtime._port import PodState
+
+    def pods(*classes: int) -> dict[str, PodState]:
+        return {
+            f"ns/{i}": PodState(f"ns/{i}", str(i), q, frozenset()) for i, q in enumerate(classes)
+        }
+
+    def sampled(pressures: list[float | None]) -> NodeSample:
+        usage = {f"ns/{i}": PodSample(100, 1, p) for i, p in enumerate(pressures)}
+        return NodeSample(500, 10, 30.0, 0.0, usage)
+
+    lse, ls = meta_pb2.QOS_CLASS_LSE, meta_pb2.QOS_CLASS_LS
+    # An LSE pod waiting on its own CPUs is no sign of batch in the way.
+    assert qos_sample(0, sampled([80.0]), pods(lse)).online_pressure == 0.0
+    assert qos_sample(0, sampled([80.0, 20.0]), pods(lse, ls)).online_pressure == 20.0
+    # Nothing measured per pod: the node's figure stands in (online_pressure unknown).
+    assert qos_sample(0, sampled([None]), pods(lse)).online_pressure is None
