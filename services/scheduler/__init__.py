@@ -3,9 +3,11 @@
 Layout::
 
     framework/   pure: types (PodInfo, Status, ScheduleResult), snapshot (NumPy columns per
-                 node), cache (assume/confirm/forget, copy-on-write snapshots), queue
-                 (active/backoff/unschedulable), interfaces (one Protocol per extension
-                 point), runtime (the chains, weights, node sampling)
+                 node), cache (assume/confirm/forget, snapshots) over nodes (the node
+                 table, NodeRow), placements (the pods and what they take) and columns
+                 (copy-on-write NumPy tables), queue (active/backoff/unschedulable),
+                 interfaces (one Protocol per extension point), runtime (the chains,
+                 weights, node sampling)
     plugins/     one module per plugin, listed once in plugins/registry.py
     convert.py   protobuf → PodInfo / NodeRow, at the informer edge
     allocation.py  the node allocation record, pure: admit (fit check), release, cpusets

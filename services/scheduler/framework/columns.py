@@ -1,0 +1,64 @@
+"""The cache's tables: NumPy columns with spare capacity and copy-on-write views.
+
+A snapshot holds read-only views of the columns; the cache keeps writing. A column a view
+shares is copied before its first write after the view was handed out, so a placement costs a
+copy of the one or two columns it touches, not of the whole table, and a snapshot never moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(slots=True)
+class Columns:
+    """Columns with spare capacity, grown by doubling, copied before a write while shared."""
+
+    spec: dict[str, type]
+    size: int = 0
+    cols: dict[str, np.ndarray] = field(default_factory=dict)
+    shared: set[str] = field(default_factory=set)
+    views: dict[str, np.ndarray] = field(default_factory=dict)
+    viewed: int = 0  # rows the views handed out cover; rows past them are nobody's yet
+    stale: set[str] = field(default_factory=set)  # columns written since their view was made
+    handed: dict[str, np.ndarray] = field(default_factory=dict)  # the last view() returned
+
+    def __post_init__(self) -> None:
+        self.cols = {k: np.zeros(64, dtype=t) for k, t in self.spec.items()}
+
+    def grow(self) -> int:
+        row = self.size
+        if row == len(next(iter(self.cols.values()))):
+            self.cols = {k: np.concatenate([v, np.zeros_like(v)]) for k, v in self.cols.items()}
+            self.shared.clear()
+            self.views.clear()  # every view is rebuilt at the next view(): their length differs
+        self.size += 1
+        return row
+
+    def w(self, name: str, row: int = -1) -> np.ndarray:
+        """The column ``name``, safe to write in place (at ``row``, when given: a row no view
+        covers, as a newly grown one, needs no copy)."""
+        if row >= self.viewed:
+            return self.cols[name]
+        if name in self.shared:
+            self.cols[name] = self.cols[name].copy()
+            self.shared.discard(name)
+        self.stale.add(name)
+        return self.cols[name]
+
+    def view(self) -> dict[str, np.ndarray]:
+        """Read-only views of every column; a view is made again only after a write to it
+        (or after the table grew), and the mapping is the same object while nothing changed."""
+        self.shared.update(self.cols)
+        if self.viewed != self.size or len(self.views) != len(self.cols):
+            self.stale.update(self.cols)
+            self.viewed = self.size
+        if self.stale:
+            for k in self.stale:
+                view = self.views[k] = self.cols[k][: self.size]
+                view.flags.writeable = False
+            self.stale.clear()
+            self.handed = dict(self.views)
+        return self.handed

@@ -1,0 +1,138 @@
+"""The cache's pods: every placed or assumed pod, its row in the pod table, and what it uses.
+
+Placing a pod adds its requests to its node's columns (online or batch, shared pool or whole
+cores) and its row to the pod table that preemption sums per node; unplacing takes them off
+again. Pod rows are append-only, so a snapshot's view of the pod keys never changes under it;
+dead rows are squeezed out once they are the majority. An App's placed pods are kept as an
+array of node rows, rebuilt for that App only when one of its pods moves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from sigma.scheduler.framework.columns import Columns
+from sigma.scheduler.framework.snapshot import POD_COLUMNS
+from sigma.scheduler.framework.types import PodInfo
+
+
+@dataclass(slots=True)
+class Placed:
+    """Where a pod is counted, and whether its binding is still in flight (``assumed``)."""
+
+    pod: PodInfo
+    node: int
+    row: int  # in the pod table
+    assumed: bool
+
+
+class Placements:
+    """Pods on nodes. ``nodes`` are the node table's columns, which placements account in;
+    ``on_change`` is called at every change, so the owner drops its snapshot."""
+
+    def __init__(self, nodes: Columns, on_change: Callable[[], None]) -> None:
+        self._nodes = nodes
+        self._on_change = on_change
+        self._table = Columns(POD_COLUMNS)
+        self._keys: list[str] = []  # pod table row → pod key
+        self._dead_rows = 0
+        # pod key → placement; others only read it (a confirmation clears ``assumed``)
+        self.placed: dict[str, Placed] = {}
+        self._on_node: defaultdict[int, set[str]] = defaultdict(set)
+        self._apps: dict[str, dict[str, int]] = {}
+        self._app_arrays: dict[str, np.ndarray] = {}
+        self._apps_shared = False
+
+    def on_node(self, i: int) -> set[str]:
+        """The keys of the pods on node row ``i`` (live: copy before unplacing while iterating)."""
+        return self._on_node[i]
+
+    def place(self, pod: PodInfo, i: int, assumed: bool) -> None:
+        if pod.key in self.placed:
+            self.unplace(pod.key)
+        row = self._new_row(pod.key)
+        self.placed[pod.key] = Placed(pod, i, row, assumed)
+        self._on_node[i].add(pod.key)
+        self._account(pod, i, row, +1)
+
+    def unplace(self, pod_key: str) -> None:
+        placed = self.placed.pop(pod_key)
+        self._on_node[placed.node].discard(pod_key)
+        self._account(placed.pod, placed.node, placed.row, -1)
+        self._dead_rows += 1
+
+    def view(self) -> dict[str, Any]:
+        """The pod side of a ``Snapshot``, as its fields."""
+        self._apps_shared = True
+        return {
+            "pods": self._table.view(),
+            "pod_keys": self._keys,  # append-only: rows past this snapshot's size are unseen
+            "apps": MappingProxyType(self._app_arrays),
+        }
+
+    def _new_row(self, key: str) -> int:
+        """A fresh row at the end of the pod table; squeezes dead rows out first when they are
+        the majority (the keys a snapshot holds are then another list, so it does not move)."""
+        if self._dead_rows > max(4096, self._table.size // 2):
+            self._compact()
+        self._keys.append(key)
+        return self._table.grow()
+
+    def _compact(self) -> None:
+        old = self._table
+        fresh = Columns(POD_COLUMNS)
+        keys: list[str] = []
+        for key, placed in self.placed.items():
+            row = fresh.grow()
+            for col, values in old.cols.items():
+                fresh.cols[col][row] = values[placed.row]
+            placed.row = row
+            keys.append(key)
+        self._table, self._keys, self._dead_rows = fresh, keys, 0
+
+    def _account(self, pod: PodInfo, i: int, row: int, sign: int) -> None:
+        t = self._nodes
+        prefix = "batch" if pod.batch else "online"
+        t.w(f"{prefix}_cpu")[i] += sign * pod.cpu
+        t.w(f"{prefix}_mem")[i] += sign * pod.mem
+        if pod.exclusive_cores:
+            t.w("excl_cores")[i] += sign * pod.exclusive_cores
+        elif not pod.batch:
+            t.w("shared_cpu")[i] += sign * pod.cpu
+        if pod.batch:
+            t.w("batch_pods")[i] += sign
+        p = self._table
+        p.w("live", row)[row] = sign > 0
+        if sign > 0:
+            for col, value in (
+                ("node", i),
+                ("priority", pod.priority),
+                ("batch", pod.batch),
+                ("cpu", pod.cpu),
+                ("mem", pod.mem),
+            ):
+                p.w(col, row)[row] = value
+        if pod.app:
+            self._account_app(pod, i, sign)
+        self._on_change()
+
+    def _account_app(self, pod: PodInfo, i: int, sign: int) -> None:
+        if self._apps_shared:
+            self._app_arrays = dict(self._app_arrays)
+            self._apps_shared = False
+        members = self._apps.setdefault(pod.app, {})
+        if sign > 0:
+            members[pod.key] = i
+        else:
+            members.pop(pod.key, None)
+        if members:
+            self._app_arrays[pod.app] = np.fromiter(members.values(), np.int32, len(members))
+        else:
+            self._apps.pop(pod.app, None)
+            self._app_arrays.pop(pod.app, None)
