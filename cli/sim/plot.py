@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MultipleLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator, PercentFormatter
 
 #: One colour per mode, the same in every chart (matplotlib's default cycle, fixed per name).
 COLOURS: dict[str, str] = {"pools": "#1f77b4", "static": "#ff7f0e", "timesharing": "#2ca02c"}
@@ -121,6 +121,7 @@ def heatmap_chart(util: np.ndarray, times: Sequence[float], title: str) -> Figur
         extent=(start / 3600, (end + step) / 3600, nodes - 0.5, -0.5),
     )
     _hour_axis(ax, start, end + step)  # a sample's column spans the interval it opens
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))  # nodes are whole
     ax.set_ylabel(f"node (0..{nodes - 1}, trace order)")
     ax.set_title(title)
     bar = fig.colorbar(image, ax=ax, format=PercentFormatter(1.0))

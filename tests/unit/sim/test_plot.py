@@ -103,3 +103,13 @@ def test_the_progress_bar_ends_at_100_percent() -> None:
     bar.finish()
     last = out.getvalue().split("\r")[-1]
     assert "100%" in last and "2.0/2.0 h" in last
+
+
+def test_heatmap_rows_are_labelled_by_whole_node_numbers() -> None:
+    util = np.full((20, 3), 0.5)  # 20 nodes: a float locator would label 2.5, 7.5, ...
+    fig = heatmap_chart(util, [DAY1, DAY1 + 1800, DAY1 + 3600], "timesharing")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    lo, hi = sorted(ax.get_ylim())
+    shown = [t for t in ax.get_yticks() if lo <= t <= hi]
+    assert shown and all(float(t).is_integer() for t in shown)
