@@ -40,7 +40,8 @@ from sigma.testing.wait import eventually_sync
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 NODE = "vm"  # the hostname of the machine the README's output came from
-WAIT = 60.0  # seconds for `sigma up` to start, and for the demo to settle
+WAIT = 120.0  # seconds for `sigma up` to start, and for the demo to settle (a busy machine
+# starves batch, which the colocator then evicts and the job retries)
 
 
 @dataclass(frozen=True, slots=True)
