@@ -65,7 +65,7 @@ def load(path: str | Path, source: str = "") -> Calibration:
 # 1.6.20, kernel 6.18, cgroup v1 hybrid), kept beside this module.
 MEASURED = load(
     Path(__file__).with_name("interference.json"),
-    "sigma bench interference on a 2-core machine (sigma/sim/interference.json)",
+    "sigma bench interference on a 2-core machine (cli/sim/interference.json)",
 )
 
 
