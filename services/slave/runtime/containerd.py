@@ -144,15 +144,15 @@ class ContainerdRuntime:
             if not c.image:
                 raise FailedPrecondition(f"container {c.name} names no image to run")
         for image in sorted({c.image for c in run.containers}):
-            if await self.cri.image_status(image) is None:
-                await self.cri.pull_image(image)
+            if await self.cri.images.status(image) is None:
+                await self.cri.images.pull(image)
         name = P.slug(run.key, run.uid)
         cgroup, log_dir = f"{self.cgroup_root}/{name}", self.logs / name
         log_dir.mkdir(parents=True, exist_ok=True)
         self.cgroups.prepare(cgroup, P.pod_resources(run))
         config = sandbox_config(P.sandbox_spec(run, self.node, log_dir, cgroup))
         try:
-            sandbox_id = await self.cri.run_pod_sandbox(config)
+            sandbox_id = await self.cri.sandboxes.run(config)
         except SigmaError:
             self.cgroups.remove(cgroup)
             raise
@@ -178,12 +178,12 @@ class ContainerdRuntime:
             spec = replace(
                 spec, resources=P.pod_resources(run, spec.resources.cpuset, pod.quota_millis)
             )
-        cid = await self.cri.create_container(pod.sandbox_id, container_config(spec), pod.sandbox)
+        cid = await self.cri.containers.create(pod.sandbox_id, container_config(spec), pod.sandbox)
         pod.ids[(state.name, state.attempt)] = cid
         state.started_at = time.time()
         try:
-            await self.cri.start_container(cid)
-            state.pid = (await self.cri.container_info(cid)).pid
+            await self.cri.containers.start(cid)
+            state.pid = (await self.cri.containers.info(cid)).pid
         except FailedPrecondition as exc:
             log.info("container did not start", extra={"pod": pod.state.key, "error": str(exc)})
             await status.refresh(self.cri, pod, state)
@@ -204,7 +204,7 @@ class ContainerdRuntime:
         for (other, attempt), cid in list(pod.ids.items()):  # keep this run and the one before
             if other == name and attempt < new.attempt - 1:
                 with contextlib.suppress(NotFound):
-                    await self.cri.remove_container(cid)
+                    await self.cri.containers.remove(cid)
                 del pod.ids[(other, attempt)]
                 for suffix in ("log", "killed"):
                     (pod.log_dir / name / f"{attempt}.{suffix}").unlink(missing_ok=True)
@@ -221,7 +221,7 @@ class ContainerdRuntime:
         with contextlib.suppress(OSError):
             marker.write_text(reason)  # so a later agent knows why it ended
         with contextlib.suppress(NotFound):
-            await self.cri.stop_container(cid, math.ceil(grace))
+            await self.cri.containers.stop(cid, math.ceil(grace))
         await status.settle(self.cri, pod, state)
 
     async def stop(self, key: str, grace: float) -> PodState | None:
@@ -235,7 +235,7 @@ class ContainerdRuntime:
         if pod.state.frozen:  # a frozen process never sees SIGTERM
             await self.thaw(key)
         seconds = math.ceil(grace)
-        stops = [self.cri.stop_container(cid, seconds) for c in live if (cid := pod.id_of(c))]
+        stops = [self.cri.containers.stop(cid, seconds) for c in live if (cid := pod.id_of(c))]
         for failed in await asyncio.gather(*stops, return_exceptions=True):
             if isinstance(failed, BaseException) and not isinstance(failed, NotFound):
                 log.warning("container stop failed", extra={"pod": key, "error": str(failed)})
@@ -247,8 +247,8 @@ class ContainerdRuntime:
     async def _remove_sandbox(self, pod: Pod) -> None:
         """Stop and remove the sandbox (and so its containers), then the pod's cgroups."""
         with contextlib.suppress(NotFound):
-            await self.cri.stop_pod_sandbox(pod.sandbox_id)
-            await self.cri.remove_pod_sandbox(pod.sandbox_id)
+            await self.cri.sandboxes.stop(pod.sandbox_id)
+            await self.cri.sandboxes.remove(pod.sandbox_id)
         pod.removed = True
         self.cgroups.remove(pod.cgroup)
 
@@ -278,7 +278,7 @@ class ContainerdRuntime:
             raise NotFound(f"pod {key} has no container {name!r} here")
         began = time.monotonic()
         try:
-            done = await self.cri.exec_sync(cid, list(argv), max(1, math.ceil(timeout)))
+            done = await self.cri.containers.exec_sync(cid, list(argv), max(1, math.ceil(timeout)))
         except DeadlineExceeded:
             return ExecResult(EXEC_TIMEOUT_CODE, b"timed out")
         except FailedPrecondition as exc:  # the container is not running, no such command, ...
@@ -319,7 +319,7 @@ class ContainerdRuntime:
                 continue
             if moved or not self.cgroups.set_quota(f"{pod.cgroup}/{cid}", res):
                 with contextlib.suppress(NotFound):
-                    await self.cri.update_container_resources(cid, update)
+                    await self.cri.containers.update_resources(cid, update)
 
     async def freeze(self, key: str) -> None:
         await self._set_frozen(key, True)
