@@ -150,7 +150,7 @@ class PodExecutor:
         want = self.cpus.for_pod(key, st.qos, _requests(pod))
         if want != st.cpus and st.running:
             quota = self.cpus.batch_quota if st.qos == meta_pb2.QOS_CLASS_BE else 0
-            await self.runtime.set_cpus(key, want, quota)
+            await self.runtime.controls.set_cpus(key, want, quota)
         seen = status.Observed(
             self.node, format_cpuset(want), st.started_at, containers, self.wall()
         )

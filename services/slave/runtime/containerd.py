@@ -12,8 +12,8 @@ kubelet does, plus the pod cgroup files the CRI leaves to its caller (``_cri_cgr
   ``poll_interval`` (containerd 1.6's CRI has no event stream) and calls ``on_exit``;
 - kills and stops go through StopContainer with the grace period (SIGTERM, then SIGKILL);
   a pod's stop takes its sandbox down and removes its cgroups;
-- squeezing: UpdateContainerResources (CPU set and quota); freezing the pod's cgroup;
-- usage: the pod's cgroup counters (the CRI's stats answer nothing for an exited container);
+- squeezing, freezing and usage are the runtime's ``controls`` (``_cri_controls``): CPU sets
+  through UpdateContainerResources, quotas and freezing in the pod's cgroups, usage from them;
 - adoption: ``connect`` lists the node's sandboxes and containers, so a restarted agent
   takes over what runs (never starting a second copy) and learns what exited meanwhile.
 """
@@ -31,25 +31,17 @@ from pathlib import Path
 from typing import Any
 
 from sigma.cri.client import CriClient
-from sigma.cri.resources import PERIOD_US, linux_resources
 from sigma.cri.specs import container_config, sandbox_config
 from sigma.errors import DeadlineExceeded, FailedPrecondition, NotFound, SigmaError, Unavailable
 from sigma.log import get_logger
-from sigma.resources.cpusets import CpuSet, format_cpuset
 from sigma.slave.runtime import _cri_pods as P
 from sigma.slave.runtime import _cri_status as status
 from sigma.slave.runtime._cri_adopt import load
 from sigma.slave.runtime._cri_cgroups import PodCgroups
+from sigma.slave.runtime._cri_controls import ContainerdControls
 from sigma.slave.runtime._cri_pods import Pod
-from sigma.slave.runtime._cri_sampling import PodSampler
-from sigma.slave.runtime._port import (
-    Capabilities,
-    ContainerState,
-    ExecResult,
-    NodeSample,
-    PodRun,
-    PodState,
-)
+from sigma.slave.runtime._port import Capabilities, ContainerState, ExecResult, PodRun, PodState
+from sigma.slave.runtime._table import PodTable
 
 log = get_logger("sigma.slave.runtime")
 
@@ -86,8 +78,8 @@ class ContainerdRuntime:
             pod_pressure=self.cgroups.h.v2 is not None,
             log_format="cri",
         )
-        self.sampler = PodSampler(self.cgroups)
-        self._pods: dict[str, Pod] = {}
+        self._pods: PodTable[Pod] = PodTable()
+        self.controls = ContainerdControls(self._pods, self.cri, self.cgroups)
         self._adopted: list[PodState] = []
         self._exited: set[str] = set()
         self._on_exit: Callable[[], None] | None = None
@@ -190,7 +182,7 @@ class ContainerdRuntime:
             self._ended(pod)
 
     async def restart(self, key: str, name: str) -> ContainerState:
-        pod = self._known(key)
+        pod = self._pods.known(key)
         index = _index(pod, name)
         old = pod.state.containers[index]
         if old.running:
@@ -211,7 +203,7 @@ class ContainerdRuntime:
         return new
 
     async def kill(self, key: str, name: str, grace: float, reason: str) -> None:
-        pod = self._known(key)
+        pod = self._pods.known(key)
         state = pod.state.container(name)
         cid = pod.id_of(state) if state is not None else None
         if state is None or not state.running or cid is None:
@@ -233,7 +225,7 @@ class ContainerdRuntime:
         for c in live:
             c.killed = True
         if pod.state.frozen:  # a frozen process never sees SIGTERM
-            await self.thaw(key)
+            await self.controls.thaw(key)
         seconds = math.ceil(grace)
         stops = [self.cri.containers.stop(cid, seconds) for c in live if (cid := pod.id_of(c))]
         for failed in await asyncio.gather(*stops, return_exceptions=True):
@@ -287,11 +279,6 @@ class ContainerdRuntime:
             return ExecResult(EXEC_TIMEOUT_CODE, b"timed out")  # containerd killed it at the end
         return ExecResult(done.exit_code, (done.stdout + done.stderr)[-4096:])
 
-    def cgroup(self, key: str) -> str | None:
-        """The pod's cgroup (``sigma.cri.cgroups`` paths), where its usage can be read."""
-        pod = self._pods.get(key)
-        return pod.cgroup if pod is not None else None
-
     def log_path(self, key: str, name: str, attempt: int) -> Path | None:
         """The CRI's log file of that run: ``<sandbox log_directory>/<name>/<attempt>.log``,
         the path each container's config gave containerd (``ContainerSpec.log_path``)."""
@@ -300,41 +287,6 @@ class ContainerdRuntime:
             return None
         path = pod.log_dir / name / f"{attempt}.log"
         return path if path.exists() else None
-
-    # -- squeezing -------------------------------------------------------------------------------
-    async def set_cpus(self, key: str, cpus: CpuSet, quota_millis: int = 0) -> None:
-        """A new CPU set goes through UpdateContainerResources (with the quota). A quota alone
-        is written to the containers' cgroups, as Koordinator's agent does: the suppress
-        strategy moves it many times a second, and each CRI update costs a runc process."""
-        pod = self._known(key)
-        moved = cpus != pod.state.cpus
-        pod.state.cpus, pod.quota_millis = cpus, quota_millis
-        res = P.pod_resources(pod.run, format_cpuset(cpus), quota_millis)
-        update = linux_resources(res)
-        if not update.cpu_quota:  # 0 leaves the quota as it was: -1 lifts it
-            update.cpu_quota, update.cpu_period = -1, PERIOD_US
-        for c in pod.state.containers:
-            cid = pod.id_of(c)
-            if not c.running or cid is None:
-                continue
-            if moved or not self.cgroups.set_quota(f"{pod.cgroup}/{cid}", res):
-                with contextlib.suppress(NotFound):
-                    await self.cri.containers.update_resources(cid, update)
-
-    async def freeze(self, key: str) -> None:
-        await self._set_frozen(key, True)
-
-    async def thaw(self, key: str) -> None:
-        await self._set_frozen(key, False)
-
-    async def _set_frozen(self, key: str, frozen: bool) -> None:
-        pod = self._known(key)
-        if pod.state.frozen != frozen and self.cgroups.freeze(pod.cgroup, frozen):
-            pod.state.frozen = frozen
-
-    def sample(self) -> NodeSample:
-        live = {k: p.cgroup for k, p in self._pods.items() if p.state.running}
-        return self.sampler.sample(live)
 
     async def close(self) -> None:
         poller, self._poller = self._poller, None
@@ -367,12 +319,6 @@ class ContainerdRuntime:
     @property
     def _mine(self) -> dict[str, str]:
         return {P.LABEL_NODE: self.node}
-
-    def _known(self, key: str) -> Pod:
-        pod = self._pods.get(key)
-        if pod is None:
-            raise NotFound(f"pod {key} is not running here")
-        return pod
 
     def _chore(self, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work`` in the background, owned by the runtime (``close`` waits for it)."""
