@@ -197,13 +197,14 @@ class SlaveAgent:
     async def converge(self) -> float | None:
         """One pass; returns when the earliest pending restart falls due (wall seconds)."""
         mine = {pod_key(p): p for p in self.control.my_pods()}
-        await self.pods.begin_pass(mine)
+        await self.pods.writer.begin_pass(mine)
         plan = Plan()
         for _ in range(_PASSES):
             self.runtime.poll()
             observed = self.runtime.pods()
             self.prober.sync(probes.targets(mine, observed))
-            facts = Facts(self.wall(), self.draining, self.pods.busy, frozenset(self.pods.done))
+            done = frozenset(self.pods.writer.done)
+            facts = Facts(self.wall(), self.draining, self.pods.busy, done)
             plan = reconcile(mine, observed, facts, self.backoff, self.prober.passing)
             await self.pods.apply(plan)
             if not plan.acted:
