@@ -123,7 +123,7 @@ class SlaveAgent:
     # -- wiring -------------------------------------------------------------------------------
     async def start(self) -> None:
         await self.control.register_node(self.node_object())
-        await self.control.start_heartbeat(self.config.heartbeat_ttl)
+        await self.control.lease.start(self.config.heartbeat_ttl)
         lse, lsr = meta_pb2.QOS_CLASS_LSE, meta_pb2.QOS_CLASS_LSR
         for pod in self.runtime.adopt():
             if pod.running and pod.qos in (lse, lsr):
@@ -134,7 +134,7 @@ class SlaveAgent:
         await self.start()
         loops = [
             self.control.watch_pods(self._wake.set),
-            self._every(self.config.heartbeat_interval, self.control.heartbeat),
+            self._every(self.config.heartbeat_interval, self.control.lease.beat),
             self._converge_loop(),
             self.qos.run(),
             self._every(self.config.usage_interval, self.publish_usage),
