@@ -21,7 +21,10 @@ from sigma.slave.runtime._port import Runtime
 from sigma.testing.wait import eventually
 
 SLEEP = "sleep 30"
-TRAP = 'trap "exit 0" TERM; sleep 30 & wait'  # leaves at once on SIGTERM, in both backends
+# Leaves at once on SIGTERM, in both backends. A short sleep in the foreground, not one long one
+# in the background: a background child forked as the signal comes can miss it and outlive the
+# shell, and the process runtime waits for the container's whole process group.
+TRAP = 'trap "exit 0" TERM; while :; do sleep 0.1; done'
 
 
 async def _exited(rt: Runtime, key: str, name: str = "main") -> int:
