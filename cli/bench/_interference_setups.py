@@ -122,7 +122,7 @@ class Plain:
         for i in range(e.batch):
             run = _run(f"batch-{i}", BURN, e.images["burner"], e.cpus)
             await rt.start(run)
-            await rt.freeze(run.key)
+            await rt.controls.freeze(run.key)
             self.burners.append(run.key)
 
     async def alone(self) -> dict[str, Any]:
@@ -131,13 +131,14 @@ class Plain:
     async def beside_batch(self) -> dict[str, Any]:
         assert self.rt is not None
         for key in self.burners:
-            await self.rt.thaw(key)
+            await self.rt.controls.thaw(key)
         await asyncio.sleep(0.5)
         try:
-            return await measure(self.e, self.port, [self.rt.cgroup(k) or "" for k in self.burners])
+            cgroups = [self.rt.controls.cgroup(k) or "" for k in self.burners]
+            return await measure(self.e, self.port, cgroups)
         finally:
             for key in self.burners:
-                await self.rt.freeze(key)
+                await self.rt.controls.freeze(key)
 
     async def close(self) -> None:
         if self.rt is not None:
@@ -189,7 +190,7 @@ class Qos:
         await until(lambda: all(k in rt.pods() for k in keys), "batch running")
         await asyncio.sleep(1.0)  # the QoS loop settles
         began = time.time()
-        got = await measure(self.e, self.port, [rt.cgroup(k) or "" for k in keys])
+        got = await measure(self.e, self.port, [rt.controls.cgroup(k) or "" for k in keys])
         done = [r.action.kind.value for r in self.agent.executor.journal if r.at >= began]
         got["qos_actions"] = collections.Counter(done)
         got["cpus"] = (rt.pods()["bench/online"].cpus, self.agent.cpus.batch_cpus)

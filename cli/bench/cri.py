@@ -42,22 +42,22 @@ async def one_start(
     res = Resources(cpu_request_millis=500, cpu_limit_millis=1000, memory_limit_bytes=64 << 20)
     spec = ContainerSpec("server", image, args=("-p", f"127.0.0.1:{free_port()}"), resources=res)
     began = time.perf_counter()
-    sandbox_id = await cri.run_pod_sandbox(sandbox)
+    sandbox_id = await cri.sandboxes.run(sandbox)
     created = time.perf_counter()
-    cid = await cri.create_container(sandbox_id, container_config(spec), sandbox)
-    await cri.start_container(cid)
+    cid = await cri.containers.create(sandbox_id, container_config(spec), sandbox)
+    await cri.containers.start(cid)
     # Running is what the runtime reports, not what StartContainer's return implies: ask.
-    while (await cri.container_status(cid)).state != api_pb2.CONTAINER_RUNNING:  # noqa: ASYNC110
+    while (await cri.containers.status(cid)).state != api_pb2.CONTAINER_RUNNING:  # noqa: ASYNC110
         await asyncio.sleep(0.001)
     running = time.perf_counter()
-    await cri.stop_pod_sandbox(sandbox_id)
-    await cri.remove_pod_sandbox(sandbox_id)
+    await cri.sandboxes.stop(sandbox_id)
+    await cri.sandboxes.remove(sandbox_id)
     return running - began, running - created
 
 
 async def measure(socket: Path, image: str, starts: int, cgroup_root: str) -> dict[str, object]:
     async with CriClient(socket) as cri:
-        await cri.pull_image(image)
+        await cri.images.pull(image)
         version = (await cri.version()).runtime_version
         with tempfile.TemporaryDirectory(prefix="sigma-bench-logs-") as logs:
             await one_start(cri, image, Path(logs), cgroup_root)  # warm-up, not counted

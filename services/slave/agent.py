@@ -123,7 +123,7 @@ class SlaveAgent:
     # -- wiring -------------------------------------------------------------------------------
     async def start(self) -> None:
         await self.control.register_node(self.node_object())
-        await self.control.start_heartbeat(self.config.heartbeat_ttl)
+        await self.control.lease.start(self.config.heartbeat_ttl)
         lse, lsr = meta_pb2.QOS_CLASS_LSE, meta_pb2.QOS_CLASS_LSR
         for pod in self.runtime.adopt():
             if pod.running and pod.qos in (lse, lsr):
@@ -134,7 +134,7 @@ class SlaveAgent:
         await self.start()
         loops = [
             self.control.watch_pods(self._wake.set),
-            self._every(self.config.heartbeat_interval, self.control.heartbeat),
+            self._every(self.config.heartbeat_interval, self.control.lease.beat),
             self._converge_loop(),
             self.qos.run(),
             self._every(self.config.usage_interval, self.publish_usage),
@@ -197,13 +197,14 @@ class SlaveAgent:
     async def converge(self) -> float | None:
         """One pass; returns when the earliest pending restart falls due (wall seconds)."""
         mine = {pod_key(p): p for p in self.control.my_pods()}
-        await self.pods.begin_pass(mine)
+        await self.pods.writer.begin_pass(mine)
         plan = Plan()
         for _ in range(_PASSES):
             self.runtime.poll()
             observed = self.runtime.pods()
             self.prober.sync(probes.targets(mine, observed))
-            facts = Facts(self.wall(), self.draining, self.pods.busy, frozenset(self.pods.done))
+            done = frozenset(self.pods.writer.done)
+            facts = Facts(self.wall(), self.draining, self.pods.busy, done)
             plan = reconcile(mine, observed, facts, self.backoff, self.prober.passing)
             await self.pods.apply(plan)
             if not plan.acted:

@@ -43,11 +43,10 @@ class SlaveAdmin(slave_pb2_grpc.SlaveServicer):
             runtime=a.runtime.name,
             shared_cpus=format_cpuset(a.cpus.allocator.shared_pool()),
             under_pressure=a.qos.under_pressure,
-            lease_id=getattr(a.control, "lease_id", 0),
+            lease_id=a.control.lease.id,
         )
-        expires = getattr(a.control, "lease_expires_at", 0.0)
-        if expires:
-            out.lease_expires_at.FromNanoseconds(int(expires * 1e9))
+        if a.control.lease.expires_at:
+            out.lease_expires_at.FromNanoseconds(int(a.control.lease.expires_at * 1e9))
         usage = a.usage_report()
         if usage is not None:
             out.node.status.usage.CopyFrom(usage.usage)

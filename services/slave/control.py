@@ -5,8 +5,11 @@ see the pods bound to it, compare-and-swap a pod's status, evict a pod within it
 disruption budget (a drain), record its node's latest usage in the Node (what ``sigmactl top
 nodes`` reads), record events about its pods for people, and publish usage and decisions.
 ``ControlPlane`` names exactly those; ``StoreControlPlane`` does them with a Repository (CAS),
-an Informer (indexed by node name) and the Bus. When the apiserver's RPCs carry the same
-operations, an adapter over them replaces this one without touching the agent.
+an Informer (indexed by node name) and the Bus. The heartbeat is the node's lease
+(``ControlPlane.lease``, a ``NodeLease``), a part of its own as the kubelet's node lease
+controller is; the agent's status reads the lease's id and expiry there. When the
+apiserver's RPCs carry the same operations, an adapter over them replaces this one without
+touching the agent.
 
 Known limit: the informer watches every pod in the cluster (the whole ``/sigma/v1/pods/``
 prefix) and keeps only this node's through its ``node`` index. The store has no per-node key
@@ -46,16 +49,27 @@ CONTENT_TYPE = "application/x-protobuf; messageType=sigma.v1.{}"
 PodChange = Callable[[pod_pb2.Pod], bool | None]
 
 
+class NodeLease(Protocol):
+    """The node's heartbeat lease: while it is renewed the control plane counts the node alive."""
+
+    id: int
+    expires_at: float  # wall-clock seconds; 0 before the first beat
+
+    async def start(self, ttl: int) -> int:
+        """Take the lease (``ttl`` seconds) and renew it once; returns its id."""
+        ...
+
+    async def beat(self) -> None:
+        """Renew the lease (a new one if it lapsed)."""
+        ...
+
+
 class ControlPlane(Protocol):
+    lease: NodeLease
+
     async def register_node(self, node: node_pb2.Node) -> None:
         """Create the node, or update its spec (capacity, topology) keeping everything else."""
         ...
-
-    async def start_heartbeat(self, ttl: int) -> int:
-        """Take the node's heartbeat lease; returns its id."""
-        ...
-
-    async def heartbeat(self) -> None: ...
 
     async def cordon(self) -> None:
         """Mark the node unschedulable (before a drain)."""
@@ -106,6 +120,31 @@ def node_of(pod: pod_pb2.Pod) -> list[str]:
     return [pod.spec.node_name] if pod.spec.node_name else []
 
 
+class StoreLease:
+    """The node's lease as a heartbeat record in the store (``sigma.resources.heartbeats``)."""
+
+    def __init__(self, store: Store, node: str, wall: Callable[[], float]) -> None:
+        self.store = store
+        self.node = node
+        self.wall = wall
+        self.id = 0
+        self.expires_at = 0.0
+        self._ttl = 0
+
+    async def start(self, ttl: int) -> int:
+        self._ttl = ttl
+        self.id = await heartbeats.register(self.store, self.node, ttl)
+        await self.beat()
+        return self.id
+
+    async def beat(self) -> None:
+        try:
+            await heartbeats.beat(self.store, self.node, self.id)
+        except NotFound:  # the lease lapsed (a long pause, a store restart): take a new one
+            self.id = await heartbeats.register(self.store, self.node, self._ttl)
+        self.expires_at = self.wall() + self._ttl
+
+
 class StoreControlPlane:
     def __init__(
         self,
@@ -128,9 +167,7 @@ class StoreControlPlane:
         self.informer = Informer(store, POD.prefix, pod_pb2.Pod)
         self.informer.add_index(BY_NODE, node_of)
         self.recorder = Recorder(store, f"slave/{node}", wall=wall)
-        self.lease_id = 0
-        self.lease_expires_at = 0.0  # wall-clock seconds
-        self._ttl = 0
+        self.lease = StoreLease(store, node, wall)
 
     async def register_node(self, node: node_pb2.Node) -> None:
         try:
@@ -153,19 +190,6 @@ class StoreControlPlane:
             return True
 
         await self.nodes.mutate("", self.node, refresh)
-
-    async def start_heartbeat(self, ttl: int) -> int:
-        self._ttl = ttl
-        self.lease_id = await heartbeats.register(self.store, self.node, ttl)
-        await self.heartbeat()
-        return self.lease_id
-
-    async def heartbeat(self) -> None:
-        try:
-            await heartbeats.beat(self.store, self.node, self.lease_id)
-        except NotFound:  # the lease lapsed (a long pause, a store restart): take a new one
-            self.lease_id = await heartbeats.register(self.store, self.node, self._ttl)
-        self.lease_expires_at = self.wall() + self._ttl
 
     async def cordon(self) -> None:
         def mark(stored: node_pb2.Node) -> bool:

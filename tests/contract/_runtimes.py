@@ -84,7 +84,7 @@ class Backend:
         if self.name == "containerd":
             assert self.socket is not None
             async with CriClient(self.socket) as cri:
-                left = await cri.list_pod_sandboxes({LABEL_NODE: self.node})
+                left = await cri.sandboxes.select({LABEL_NODE: self.node})
             assert left == [], f"sandboxes left: {[s.metadata.name for s in left]}"
             h = cgroups.hierarchies()
             assert not [d for d in h.every_dir(self.cgroup_root) if d.exists()]

@@ -21,7 +21,10 @@ from sigma.slave.runtime._port import Runtime
 from sigma.testing.wait import eventually
 
 SLEEP = "sleep 30"
-TRAP = 'trap "exit 0" TERM; sleep 30 & wait'  # leaves at once on SIGTERM, in both backends
+# Leaves at once on SIGTERM, in both backends. A short sleep in the foreground, not one long one
+# in the background: a background child forked as the signal comes can miss it and outlive the
+# shell, and the process runtime waits for the container's whole process group.
+TRAP = 'trap "exit 0" TERM; while :; do sleep 0.1; done'
 
 
 async def _exited(rt: Runtime, key: str, name: str = "main") -> int:
@@ -143,15 +146,15 @@ async def test_freeze_stops_the_pods_cpu_and_thaw_resumes_it(backend_runtime: Ba
     await rt.start(backend_runtime.run("ns/busy", ("main", "while :; do :; done")))
 
     async def cpu(seconds: float = 0.4) -> int:
-        rt.sample()
+        rt.controls.sample()
         await asyncio.sleep(seconds)
-        return rt.sample().pods["ns/busy"].cpu_millis
+        return rt.controls.sample().pods["ns/busy"].cpu_millis
 
     await eventually(lambda: cpu(0.2), timeout=5, what="the pod uses CPU")
-    await rt.freeze("ns/busy")
+    await rt.controls.freeze("ns/busy")
     assert rt.pods()["ns/busy"].frozen
     assert await cpu() < 50
-    await rt.thaw("ns/busy")
+    await rt.controls.thaw("ns/busy")
     assert not rt.pods()["ns/busy"].frozen
     assert await eventually(lambda: cpu(0.2), timeout=5, what="CPU again after the thaw")
 
@@ -160,7 +163,7 @@ async def test_set_cpus_narrows_where_the_pod_runs(backend_runtime: Backend) -> 
     rt = await backend_runtime.new()
     pod = await rt.start(backend_runtime.run("ns/narrow", ("main", SLEEP)))
     one = frozenset({max(ALL)})
-    await rt.set_cpus("ns/narrow", one, 500)
+    await rt.controls.set_cpus("ns/narrow", one, 500)
     assert rt.pods()["ns/narrow"].cpus == one
     assert _allowed(pod.pids[0]) == one
 

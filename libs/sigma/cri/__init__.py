@@ -1,7 +1,8 @@
 """Containers through the Kubernetes CRI (containerd): the runtime adapter's foreign edge.
 
 - ``client``: ``CriClient``, an asyncio client of the CRI's RuntimeService and ImageService over
-  the runtime's unix socket; deadlines on every call; CRI status codes become ``sigma.errors``.
+  the runtime's unix socket, its RPCs grouped in ``services`` (sandboxes, containers, images);
+  ``channel``: deadlines on every call, CRI status codes become ``sigma.errors``.
 - ``specs``: ``SandboxSpec`` / ``ContainerSpec`` -> the CRI's configs (pure).
 - ``resources``: requests and limits -> CPU shares, quota, memory limit, cpuset, and the same
   as cgroup v1/v2 files (pure, the kubelet's arithmetic).
@@ -15,8 +16,9 @@ A real containerd and registry for tests and tools: ``sigma.engines.containerd``
 ``sigma.engines.registry``; how containerd runs here: docs/containerd.md.
 """
 
-from sigma.cri.client import ContainerInfo, CriClient, ExecResult
+from sigma.cri.client import CriClient
 from sigma.cri.resources import Resources, cgroup_knobs, linux_resources
+from sigma.cri.services import ContainerInfo, ExecResult
 from sigma.cri.specs import ContainerSpec, SandboxSpec, container_config, sandbox_config
 
 __all__ = [

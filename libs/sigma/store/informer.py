@@ -5,13 +5,14 @@ handlers. When the watch breaks the informer resumes from the last revision it s
 duplicate). When that revision has been compacted it relists and tells the handlers the
 *difference* between its cache and the fresh listing, so handlers stay level-triggered: after a
 relist they have seen exactly the adds, updates and deletes needed to match the store.
+What it holds, and the indexes over it, are its ``indexer.Indexer`` (the reading side).
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -22,6 +23,7 @@ from sigma.log import get_logger
 from sigma.retry import RetryPolicy
 from sigma.store._types import EventType, KeyValue, Store
 from sigma.store.codec import decode
+from sigma.store.indexer import Indexer
 
 M = TypeVar("M", bound=Message)
 log = get_logger("sigma.informer")
@@ -38,13 +40,7 @@ class Handler(Generic[M]):
     on_delete: Callable[[str, M], Result] | None = None
 
 
-@dataclass(slots=True)
-class _Entry(Generic[M]):
-    obj: M
-    mod_revision: int
-
-
-class Informer(Generic[M]):
+class Informer(Indexer[M]):
     """Keeps ``cache`` equal to the store under ``prefix``, typed as ``message_type``."""
 
     def __init__(
@@ -56,6 +52,7 @@ class Informer(Generic[M]):
         page_size: int = 1000,
         backoff: RetryPolicy | None = None,
     ) -> None:
+        super().__init__()
         self.store = store
         self.prefix = prefix
         self.message_type = message_type
@@ -63,46 +60,15 @@ class Informer(Generic[M]):
         self.backoff = backoff or RetryPolicy(initial=0.05, maximum=2.0)
         self.revision = 0  # the last store revision reflected in the cache
         self.relists = 0
-        self._cache: dict[str, _Entry[M]] = {}
         self._handlers: list[Handler[M]] = []
-        self._indexers: dict[str, Callable[[M], list[str]]] = {}
-        self._indexes: dict[str, dict[str, set[str]]] = {}
         self._synced = asyncio.Event()
-
-    # -- reading the cache ------------------------------------------------------------------
-    def get(self, key: str) -> M | None:
-        entry = self._cache.get(key)
-        return entry.obj if entry else None
-
-    def items(self) -> Iterator[tuple[str, M]]:
-        for key, entry in self._cache.items():
-            yield key, entry.obj
-
-    def __len__(self) -> int:
-        return len(self._cache)
-
-    def add_index(self, name: str, fn: Callable[[M], list[str]]) -> None:
-        """Maintain ``by_index(name, value)``: the keys whose ``fn(obj)`` contains ``value``."""
-        self._indexers[name] = fn
-        index: dict[str, set[str]] = {}
-        for key, entry in self._cache.items():
-            for value in fn(entry.obj):
-                index.setdefault(value, set()).add(key)
-        self._indexes[name] = index
-
-    def by_index(self, name: str, value: str) -> list[M]:
-        return [self._cache[k].obj for k in sorted(self._indexes[name].get(value, ()))]
-
-    def index_values(self, name: str) -> list[str]:
-        """Every value some cached object has under the index ``name``, sorted."""
-        return sorted(self._indexes[name])
 
     async def add_handler(self, handler: Handler[M]) -> None:
         """Register ``handler``; objects already cached are replayed to it as adds."""
         self._handlers.append(handler)
         if handler.on_add is not None:
-            for key, entry in list(self._cache.items()):
-                await _call(handler.on_add, key, entry.obj)
+            for key, obj in list(self.items()):
+                await _call(handler.on_add, key, obj)
 
     async def wait_synced(self) -> None:
         """Return once the first listing is in the cache."""
@@ -152,7 +118,7 @@ class Informer(Generic[M]):
             if not page.more or not page.items:
                 break
             after = page.items[-1].key
-        for key in [k for k in self._cache if k not in fresh]:
+        for key in [k for k, _ in self.items() if k not in fresh]:
             await self._apply_delete(key)
         for kv in fresh.values():
             await self._apply_put(kv)
@@ -174,38 +140,24 @@ class Informer(Generic[M]):
                 await self._wait_for_store(exc)  # then resume from self.revision + 1
 
     async def _apply_put(self, kv: KeyValue) -> None:
-        old = self._cache.get(kv.key)
-        if old is not None and old.mod_revision >= kv.mod_revision:
+        held = self.mod_revision(kv.key)
+        if held is not None and held >= kv.mod_revision:
             return  # already reflected (a resumed watch or a relist that saw it)
         obj = decode(self.message_type, kv)
-        self._cache[kv.key] = _Entry(obj, kv.mod_revision)
-        self._reindex(kv.key, old.obj if old else None, obj)
+        old = self._put(kv.key, obj, kv.mod_revision)
         for h in self._handlers:
             if old is None and h.on_add is not None:
                 await _call(h.on_add, kv.key, obj)
             elif old is not None and h.on_update is not None:
-                await _call(h.on_update, kv.key, old.obj, obj)
+                await _call(h.on_update, kv.key, old, obj)
 
     async def _apply_delete(self, key: str) -> None:
-        old = self._cache.pop(key, None)
+        old = self._pop(key)
         if old is None:
             return
-        self._reindex(key, old.obj, None)
         for h in self._handlers:
             if h.on_delete is not None:
-                await _call(h.on_delete, key, old.obj)
-
-    def _reindex(self, key: str, old: M | None, new: M | None) -> None:
-        for name, fn in self._indexers.items():
-            index = self._indexes[name]
-            for value in fn(old) if old is not None else ():
-                keys = index.get(value)
-                if keys is not None:
-                    keys.discard(key)
-                    if not keys:
-                        del index[value]
-            for value in fn(new) if new is not None else ():
-                index.setdefault(value, set()).add(key)
+                await _call(h.on_delete, key, old)
 
 
 async def _call(fn: Callable[..., Any], *args: Any) -> None:

@@ -63,11 +63,68 @@ def _open_task_target(task: task_pb2.Task) -> list[str]:
     return [f"{task.spec.target_kind}/{task.meta.namespace}/{task.spec.target_name}"]
 
 
+class Changes:
+    """Which owners of each kind (App, BatchJob) changed since the kind's last pass: marked by
+    the informers' handlers (the owner itself, one of its pods, a task on it), taken by the
+    pass; every ``resync`` seconds a pass visits everything instead."""
+
+    def __init__(self, resync: float) -> None:
+        self.resync = resync
+        self._changed: dict[int, set[Owner]] = {APP_OWNER: set(), JOB_OWNER: set()}
+        # Set when an owner of the kind (or one of its pods) changes: what an event-driven
+        # controller waits on between passes.
+        self.woken: dict[int, asyncio.Event] = {
+            APP_OWNER: asyncio.Event(),
+            JOB_OWNER: asyncio.Event(),
+        }
+        self._last_full: dict[int, float] = {}
+
+    def mark(self, owner_kind: int, owner: Owner, *, wake: bool = True) -> None:
+        """Visit ``owner`` on the next pass (``wake``: and wake the controller for it); a
+        controller that leaves an owner for later marks it without waking itself."""
+        changed = self._changed.get(owner_kind)
+        if changed is not None:
+            changed.add(owner)
+            if wake:
+                self.woken[owner_kind].set()
+
+    def owner_handler(self, kind: int) -> Callable[[str, app_pb2.App | batch_pb2.BatchJob], None]:
+        def mark(_key: str, obj: app_pb2.App | batch_pb2.BatchJob) -> None:
+            self.mark(kind, (obj.meta.namespace, obj.meta.name))  # the current set
+
+        return mark
+
+    def on_pod(self, _key: str, pod: pod_pb2.Pod) -> None:
+        if pod.spec.owner_name:
+            self.mark(pod.spec.owner_kind, (pod.meta.namespace, pod.spec.owner_name))
+
+    def on_task(self, _key: str, task: task_pb2.Task) -> None:
+        """A task's change hands its target back and forth between the task and the
+        controllers: the target is worth a look."""
+        kind = _TASK_OWNER.get(task.spec.target_kind)
+        if kind is not None:
+            self.mark(kind, (task.meta.namespace, task.spec.target_name))
+
+    def take(self, owner_kind: int, now: float) -> set[Owner] | None:
+        """Owners of ``owner_kind`` whose object or pods changed since the last call, or None
+        (visit every owner) when the last full visit is ``resync`` seconds old."""
+        changed, self._changed[owner_kind] = self._changed[owner_kind], set()
+        last = self._last_full.get(owner_kind)
+        if last is None or now - last >= self.resync or now < last:
+            self._last_full[owner_kind] = now
+            return None
+        return changed
+
+    def forget(self) -> None:
+        """Make the next ``take`` of every kind ask for a full visit (after a failed pass,
+        whose changes were taken but maybe not acted on)."""
+        self._last_full.clear()
+
+
 class ControllerCache:
     """Pods (indexed by owner and by node), Apps, BatchJobs, Nodes and Tasks, kept current."""
 
     def __init__(self, store: Store, *, resync: float = 300.0) -> None:
-        self.resync = resync
         self.pods = Informer(store, POD.prefix, pod_pb2.Pod)
         self.pods.add_index("owner", _owner_of)
         self.pods.add_index("node", _node_of)
@@ -78,14 +135,7 @@ class ControllerCache:
         self.tasks = Informer(store, TASK.prefix, task_pb2.Task)
         self.tasks.add_index("open_target", _open_task_target)
         self._all = (self.pods, self.apps, self.jobs, self.nodes, self.tasks)
-        self._changed: dict[int, set[Owner]] = {APP_OWNER: set(), JOB_OWNER: set()}
-        # Set when an owner of the kind (or one of its pods) changes: what an event-driven
-        # controller waits on between passes.
-        self.woken: dict[int, asyncio.Event] = {
-            APP_OWNER: asyncio.Event(),
-            JOB_OWNER: asyncio.Event(),
-        }
-        self._last_full: dict[int, float] = {}
+        self.changes = Changes(resync)
         self._handlers = False
 
     @classmethod
@@ -100,12 +150,12 @@ class ControllerCache:
         """Keep every informer current until cancelled."""
         if not self._handlers:
             self._handlers = True
-            pod = self._pod
+            pod = self.changes.on_pod
             await self.pods.add_handler(Handler(pod, lambda k, o, n: pod(k, n), pod))
             for informer, kind in ((self.apps, APP_OWNER), (self.jobs, JOB_OWNER)):
-                mark = self._marker(kind)
+                mark = self.changes.owner_handler(kind)
                 await informer.add_handler(Handler(mark, lambda k, o, n, m=mark: m(k, n), mark))
-            task = self._task
+            task = self.changes.on_task
             await self.tasks.add_handler(Handler(task, lambda k, o, n: task(k, n), task))
         runs = [asyncio.ensure_future(i.run()) for i in self._all]
         try:
@@ -120,47 +170,7 @@ class ControllerCache:
         for informer in self._all:
             await informer.wait_synced()
 
-    def _marker(self, kind: int) -> Callable[[str, app_pb2.App | batch_pb2.BatchJob], None]:
-        def mark(_key: str, obj: app_pb2.App | batch_pb2.BatchJob) -> None:
-            self._changed[kind].add((obj.meta.namespace, obj.meta.name))  # the current set
-            self.woken[kind].set()
-
-        return mark
-
-    def _task(self, _key: str, task: task_pb2.Task) -> None:
-        """A task's change hands its target back and forth between the task and the
-        controllers: the target is worth a look."""
-        kind = _TASK_OWNER.get(task.spec.target_kind)
-        if kind is not None:
-            self._changed[kind].add((task.meta.namespace, task.spec.target_name))
-            self.woken[kind].set()
-
-    def revisit(self, owner_kind: int, owner: Owner) -> None:
-        """Visit ``owner`` again on the next pass, without waking the controller for it."""
-        self._changed[owner_kind].add(owner)
-
-    def _pod(self, _key: str, pod: pod_pb2.Pod) -> None:
-        changed = self._changed.get(pod.spec.owner_kind)
-        if changed is not None and pod.spec.owner_name:
-            changed.add((pod.meta.namespace, pod.spec.owner_name))
-            self.woken[pod.spec.owner_kind].set()
-
     # -- reading ---------------------------------------------------------------------------------
-    def changed(self, owner_kind: int, now: float) -> set[Owner] | None:
-        """Owners of ``owner_kind`` whose object or pods changed since the last call, or None
-        (visit every owner) when the last full visit is ``resync`` seconds old."""
-        changed, self._changed[owner_kind] = self._changed[owner_kind], set()
-        last = self._last_full.get(owner_kind)
-        if last is None or now - last >= self.resync or now < last:
-            self._last_full[owner_kind] = now
-            return None
-        return changed
-
-    def forget_changes(self) -> None:
-        """Make the next ``changed`` of every kind ask for a full visit (after a failed pass,
-        whose changes were taken but maybe not acted on)."""
-        self._last_full.clear()
-
     def owned(self, owner_kind: int, namespace: str, name: str) -> list[pod_pb2.Pod]:
         """Pods naming this owner (any incarnation: callers check the uid)."""
         return self.pods.by_index("owner", _owner_key(owner_kind, namespace, name))
@@ -185,10 +195,10 @@ class ControllerCache:
 
 
 def visit(cache: ControllerCache, owner_kind: int, now: float) -> list[Message]:
-    """Copies of the owners a pass should visit (see ``changed``), in key order; copies, since
+    """Copies of the owners a pass should visit (see ``Changes.take``), in key order; copies, since
     the pass edits them and the cache's objects are shared."""
     informer = cache.owners(owner_kind)
-    changed = cache.changed(owner_kind, now)
+    changed = cache.changes.take(owner_kind, now)
     if changed is None:
         keys = sorted(k for k, _ in informer.items())
     else:

@@ -111,7 +111,8 @@ class ReplicaController:
                 if step is not None:
                     writes += await self._act(store, app, step, now, fence)
             else:
-                cache.revisit(APP_OWNER, owner)  # once the cache catches up, or the ttl
+                # Again once the cache catches up, or the expectations' ttl runs out.
+                cache.changes.mark(APP_OWNER, owner, wake=False)
             writes += await write_status(store, app, pods, fence)
         return writes
 

@@ -80,7 +80,7 @@ async def run_controllers(
                 store, f"apiserver-{name}", identity, ttl=settings.election_ttl, clock=clock
             )
             # The replica controller acts on every App change at once; the rest keep a cadence.
-            wake = cache.woken[APP_OWNER] if name == "replicas" else None
+            wake = cache.changes.woken[APP_OWNER] if name == "replicas" else None
             loop = _looper(
                 name, one_pass, elector, cache, store, clock, wall, settings.interval, wake
             )
@@ -113,7 +113,7 @@ def _looper(
                 if writes:
                     log.info("controller pass", extra={"controller": name, "writes": writes})
             except SigmaError as exc:  # the next pass visits every owner again
-                cache.forget_changes()
+                cache.changes.forget()
                 log.warning("controller pass failed", extra={"controller": name, "error": str(exc)})
             if wake is None:
                 await clock.sleep(interval)

@@ -49,6 +49,71 @@ Wakes = Callable[[frozenset[str], ClusterEvent], bool]
 ShapeOf = Callable[[PodInfo], Hashable | None]
 
 
+class Shapes:
+    """The queue's pods by shape: the head standing for each shape, and the pods parked
+    behind it (unschedulable like it, so not worth trying while it fails)."""
+
+    def __init__(self, entries: dict[str, QueuedPod]) -> None:
+        self._entries = entries  # the queue's own: every pod waiting
+        self._heads: dict[Hashable, str] = {}  # shape → the pod standing for it
+        self._parked: dict[Hashable, OrderedDict[str, None]] = {}  # shape → pods behind it
+
+    def park(self, entry: QueuedPod) -> bool:
+        """File an unschedulable ``entry`` by its shape; False when it is to wait on its own
+        (no shape) or as its shape's head, True when it was parked behind the head.
+
+        Within a round the scheduler's view only shrinks, so once ``entry`` failed any pod of
+        its shape still waiting to be tried would fail too: a head that is ready (made ready
+        behind a pod that was tried, or woken) is parked again, at the front, and ``entry``
+        stands for the shape."""
+        shape, key = entry.shape, entry.pod.key
+        if shape is None:
+            return False
+        head_key = self._heads.get(shape, key)
+        head = self._entries.get(head_key)
+        if head is None or head_key == key:
+            self._heads[shape] = key
+            return False
+        parked = self._parked.setdefault(shape, OrderedDict())
+        if head.where in (Where.ACTIVE, Where.BACKOFF):
+            head.where = Where.PARKED  # its heap entry goes stale (checked on pop and flush)
+            parked[head_key] = None
+            parked.move_to_end(head_key, last=False)
+            self._heads[shape] = key
+            return False
+        entry.where = Where.PARKED
+        parked[key] = None  # behind the others: they came first
+        return True
+
+    def hand_over(self, entry: QueuedPod) -> QueuedPod | None:
+        """``entry`` stops standing for its shape (it is being tried, or gone): the next parked
+        pod of the shape stands for it instead, returned to be made ready in ``entry``'s place
+        in line, so if ``entry`` fits the shape keeps the room it was woken for, pod after pod,
+        as a backlog of unparked pods woken together would (they sit in line side by side);
+        pods of other shapes woken after it wait their turn behind it."""
+        shape = entry.shape
+        if shape is None or self._heads.get(shape) != entry.pod.key:
+            return None
+        del self._heads[shape]
+        parked = self._parked.get(shape)
+        if not parked:
+            return None
+        key, _ = parked.popitem(last=False)
+        if not parked:
+            del self._parked[shape]
+        self._heads[shape] = key
+        return self._entries[key]
+
+    def unpark(self, entry: QueuedPod) -> None:
+        if entry.where is Where.PARKED:
+            parked = self._parked.get(entry.shape)
+            if parked is not None:
+                parked.pop(entry.pod.key, None)
+                if not parked:
+                    del self._parked[entry.shape]
+            entry.where = Where.ACTIVE  # until the caller files it anew
+
+
 class SchedulingQueue:
     def __init__(
         self,
@@ -66,9 +131,8 @@ class SchedulingQueue:
         self.unschedulable_timeout = unschedulable_timeout
         self._wakes = wakes or (lambda plugins, event: True)
         self._shape_of = shape_of or (lambda pod: None)
-        self._heads: dict[Hashable, str] = {}  # shape → the pod standing for it
-        self._parked: dict[Hashable, OrderedDict[str, None]] = {}  # shape → pods behind it
         self._entries: dict[str, QueuedPod] = {}
+        self._shapes = Shapes(self._entries)
         self._active: list[tuple[int, int, int, str]] = []
         self._backoff: list[tuple[float, int, str]] = []
         self._unschedulable: dict[str, QueuedPod] = {}
@@ -87,7 +151,7 @@ class SchedulingQueue:
         if entry is None:
             entry = QueuedPod(pod, Where.ACTIVE, 0, self.clock.now())
             self._entries[pod.key] = entry
-        self._unpark(entry)
+        self._shapes.unpark(entry)
         self._hand_over(entry)  # its shape may change with it
         entry.pod = pod
         entry.shape = self._shape_of(pod)
@@ -98,7 +162,7 @@ class SchedulingQueue:
         entry = self._entries.pop(key, None)
         self._unschedulable.pop(key, None)
         if entry is not None:
-            self._unpark(entry)
+            self._shapes.unpark(entry)
             self._hand_over(entry)
 
     def pop(self) -> QueuedPod | None:
@@ -121,7 +185,7 @@ class SchedulingQueue:
             return
         entry.last = status
         self._entries[entry.pod.key] = entry
-        if status.code in (Code.UNSCHEDULABLE, Code.UNRESOLVABLE) and self._park(entry):
+        if status.code in (Code.UNSCHEDULABLE, Code.UNRESOLVABLE) and self._shapes.park(entry):
             return
         if status.code in (Code.UNSCHEDULABLE, Code.UNRESOLVABLE):
             entry.where = Where.UNSCHEDULABLE
@@ -176,62 +240,12 @@ class SchedulingQueue:
         """Every waiting pod, in the order they would be tried."""
         return sorted(self._entries.values(), key=lambda e: (e.where, _order(e.pod), e.seq))
 
-    # -- shapes ----------------------------------------------------------------------------------
-    def _park(self, entry: QueuedPod) -> bool:
-        """File an unschedulable ``entry`` by its shape; False when it is to wait on its own
-        (no shape) or as its shape's head, True when it was parked behind the head.
-
-        Within a round the scheduler's view only shrinks, so once ``entry`` failed any pod of
-        its shape still waiting to be tried would fail too: a head that is ready (made ready
-        behind a pod that was tried, or woken) is parked again, at the front, and ``entry``
-        stands for the shape."""
-        shape, key = entry.shape, entry.pod.key
-        if shape is None:
-            return False
-        head_key = self._heads.get(shape, key)
-        head = self._entries.get(head_key)
-        if head is None or head_key == key:
-            self._heads[shape] = key
-            return False
-        parked = self._parked.setdefault(shape, OrderedDict())
-        if head.where in (Where.ACTIVE, Where.BACKOFF):
-            head.where = Where.PARKED  # its heap entry goes stale (checked on pop and flush)
-            parked[head_key] = None
-            parked.move_to_end(head_key, last=False)
-            self._heads[shape] = key
-            return False
-        entry.where = Where.PARKED
-        parked[key] = None  # behind the others: they came first
-        return True
-
     def _hand_over(self, entry: QueuedPod) -> None:
-        """``entry`` stops standing for its shape (it is being tried, or gone): the next parked
-        pod of the shape is made ready and stands for it instead. It takes ``entry``'s place
-        in line, so if ``entry`` fits the shape keeps the room it was woken for, pod after pod,
-        as a backlog of unparked pods woken together would (they sit in line side by side);
-        pods of other shapes woken after it wait their turn behind it."""
-        shape = entry.shape
-        if shape is None or self._heads.get(shape) != entry.pod.key:
-            return
-        del self._heads[shape]
-        parked = self._parked.get(shape)
-        if not parked:
-            return
-        key, _ = parked.popitem(last=False)
-        if not parked:
-            del self._parked[shape]
-        nxt = self._entries[key]
-        self._heads[shape] = key
-        self._activate(nxt, seq=entry.seq)  # its place in line: it follows right behind
-
-    def _unpark(self, entry: QueuedPod) -> None:
-        if entry.where is Where.PARKED:
-            parked = self._parked.get(entry.shape)
-            if parked is not None:
-                parked.pop(entry.pod.key, None)
-                if not parked:
-                    del self._parked[entry.shape]
-            entry.where = Where.ACTIVE  # until the caller files it anew
+        """``entry`` stops standing for its shape: the next of the shape takes its place in
+        line (``Shapes.hand_over``)."""
+        nxt = self._shapes.hand_over(entry)
+        if nxt is not None:
+            self._activate(nxt, seq=entry.seq)  # its place in line: it follows right behind
 
     def _activate(self, entry: QueuedPod, seq: int | None = None) -> None:
         self._unschedulable.pop(entry.pod.key, None)

@@ -6,10 +6,8 @@ stop, a container's kill, an eviction) runs in the background and marks its pod 
 pod's ten-second shutdown never holds up another pod's restart; reconcile leaves busy pods
 alone and the agent is woken when they are done.
 
-A verdict (Succeeded, Failed, Evicted) is the only record of a pod's end once the runtime
-forgets it, so one the store refuses is kept and written again on the next pass; ``done``
-holds the uids of pods that ended here, so a pod is never started again before the store shows
-its verdict.
+Status writes, and the verdicts (Succeeded, Failed, Evicted) that must not be lost, go through
+``writer.StatusWriter`` (``writer``), which also keeps the uids of the pods that ended here.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ from sigma.slave.control import ControlPlane
 from sigma.slave.cpuset import NodeCpus
 from sigma.slave.pods import reconcile as R
 from sigma.slave.pods import status
+from sigma.slave.pods.writer import StatusWriter
 from sigma.slave.runtime._port import PodRun, PodState, Runtime
 from sigma.v1 import meta_pb2, pod_pb2
 
@@ -61,22 +60,13 @@ class PodExecutor:
         self.grace = grace
         self.wall = wall
         self.wake = wake
-        self.done: set[str] = set()
+        self.writer = StatusWriter(control)
         self.background: dict[str, asyncio.Task[None]] = {}  # pod key → its stop or eviction
         self.changed = asyncio.Event()  # set whenever a pod leaves the runtime
-        self._verdicts: dict[str, tuple[str, status.Change]] = {}  # key → (uid, change)
 
     @property
     def busy(self) -> frozenset[str]:
         return frozenset(self.background)
-
-    async def begin_pass(self, mine: dict[str, pod_pb2.Pod]) -> None:
-        """Forget ends the store has recorded; write again the verdicts it refused."""
-        self.done &= {p.meta.uid for p in mine.values()}
-        for key, (uid, change) in list(self._verdicts.items()):
-            pod = mine.get(key)
-            if pod is None or pod.meta.uid != uid or await self._write(key, change):
-                self._verdicts.pop(key, None)
 
     async def apply(self, plan: R.Plan) -> None:
         for op in plan.ops:
@@ -94,9 +84,9 @@ class PodExecutor:
                 case R.Stop(key, pod):
                     self._in_background(key, self._stop(key, pod))
                 case R.Finish(key, uid, code, containers):
-                    self.done.add(uid)
+                    self.writer.done.add(uid)
                     change = status.finished(uid, code, int(self.wall() * 1e9), containers)
-                    await self.verdict(key, uid, change)
+                    await self.writer.verdict(key, uid, change)
                     self.release(key)
                 case R.Forget(key):
                     self.release(key)
@@ -114,7 +104,7 @@ class PodExecutor:
         except SigmaError as exc:
             self.cpus.allocator.release(key)
             now = int(self.wall() * 1e9)
-            await self._write(key, status.failed_to_start(pod.meta.uid, str(exc), now))
+            await self.writer.write(key, status.failed_to_start(pod.meta.uid, str(exc), now))
             return
         pids = [c.pid for c in started.containers]
         log.info("pod started", extra={"pod": key, "cpus": format_cpuset(cpus), "pids": pids})
@@ -150,14 +140,14 @@ class PodExecutor:
         want = self.cpus.for_pod(key, st.qos, _requests(pod))
         if want != st.cpus and st.running:
             quota = self.cpus.batch_quota if st.qos == meta_pb2.QOS_CLASS_BE else 0
-            await self.runtime.set_cpus(key, want, quota)
+            await self.runtime.controls.set_cpus(key, want, quota)
         seen = status.Observed(
             self.node, format_cpuset(want), st.started_at, containers, self.wall()
         )
         change = status.observed(pod.meta.uid, seen)
         probe = pod_pb2.Pod()
         probe.CopyFrom(pod)  # the cache's copy is shared: try the change on a copy first
-        if change(probe) and await self._write(key, change):
+        if change(probe) and await self.writer.write(key, change):
             self._tell_backoffs(pod, containers)
 
     def _tell_backoffs(
@@ -176,13 +166,14 @@ class PodExecutor:
         st = self.runtime.pods().get(key)
         if st is None or not st.running or key in self.background:
             return
-        self.done.add(st.uid)
+        self.writer.done.add(st.uid)
         self._in_background(key, self._evict(key, st.uid, grace, reason, message))
 
     async def _evict(self, key: str, uid: str, grace: float, reason: str, message: str) -> None:
         self.control.record(key, uid, "Evicted", f"{reason}: {message}", warning=True)
         await self.runtime.stop(key, grace)
-        await self.verdict(key, uid, status.evicted(uid, reason, message, int(self.wall() * 1e9)))
+        ended = status.evicted(uid, reason, message, int(self.wall() * 1e9))
+        await self.writer.verdict(key, uid, ended)
         self.release(key)
 
     def _in_background(self, key: str, work: Awaitable[None]) -> None:
@@ -201,26 +192,10 @@ class PodExecutor:
 
         self.background[key] = asyncio.ensure_future(run())
 
-    async def verdict(self, key: str, uid: str, change: status.Change) -> None:
-        """Write a pod's final status, or keep it for the next pass if the store refuses it."""
-        self._verdicts[key] = (uid, change)
-        if await self._write(key, change):
-            self._verdicts.pop(key, None)
-
     def release(self, key: str) -> None:
         self.runtime.forget(key)
         self.cpus.allocator.release(key)
         self.changed.set()
-
-    async def _write(self, key: str, change: status.Change) -> bool:
-        """Whether the store took the change (a refused one is written again by a later pass)."""
-        namespace, _, name = key.partition("/")
-        try:
-            await self.control.update_pod(namespace, name, change)
-        except SigmaError as exc:
-            log.warning("status write failed", extra={"pod": key, "error": str(exc)})
-            return False
-        return True
 
     async def settle(self) -> None:
         """Wait until every background stop and eviction has finished."""

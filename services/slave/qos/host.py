@@ -43,20 +43,20 @@ class RuntimeHost:
         busy = self.pods.busy
         for key, st in self.runtime.pods().items():
             if st.running and st.qos == BATCH and key not in busy:
-                await self.runtime.set_cpus(key, cpus, quota_millis)
+                await self.runtime.controls.set_cpus(key, cpus, quota_millis)
 
     async def freeze(self, pod_key: str) -> None:
-        await self.runtime.freeze(pod_key)
+        await self.runtime.controls.freeze(pod_key)
 
     async def thaw(self, pod_key: str) -> None:
-        await self.runtime.thaw(pod_key)
+        await self.runtime.controls.thaw(pod_key)
 
     async def evict(self, pod_key: str, reason: str, message: str) -> None:
         """Stop the pod in the background (the QoS loop must not wait out its grace)."""
         self.pods.evict(pod_key, self.evict_grace(), reason, message)
 
     async def observe(self) -> Observation:
-        sample = self.runtime.sample()
+        sample = self.runtime.controls.sample()
         self.mean.add(sample)
         memory_max = self.runtime.capabilities.memory_max
         busy = self.pods.busy

@@ -31,9 +31,9 @@ async def load(
     cri: CriClient, node: str, logs: Path, cgroup_root: str, cgroups: PodCgroups
 ) -> list[P.Pod]:
     labels = {P.LABEL_NODE: node}
-    sandboxes = await cri.list_pod_sandboxes(labels)
+    sandboxes = await cri.sandboxes.select(labels)
     containers: dict[str, list[api_pb2.Container]] = defaultdict(list)
-    for c in await cri.list_containers(labels=labels):
+    for c in await cri.containers.select(labels=labels):
         containers[c.pod_sandbox_id].append(c)
     newest: dict[str, tuple[api_pb2.PodSandbox, PodRun]] = {}
     stale: list[tuple[api_pb2.PodSandbox, PodRun]] = []
@@ -49,8 +49,8 @@ async def load(
     for sandbox, run in stale:
         log.warning("removing a second sandbox of one pod", extra={"pod": run.key})
         with contextlib.suppress(NotFound):
-            await cri.stop_pod_sandbox(sandbox.id)
-            await cri.remove_pod_sandbox(sandbox.id)
+            await cri.sandboxes.stop(sandbox.id)
+            await cri.sandboxes.remove(sandbox.id)
         cgroups.remove(f"{cgroup_root}/{P.slug(run.key, run.uid)}")
     pods = []
     for sandbox, run in newest.values():
@@ -93,7 +93,7 @@ async def _pod(
                 pod.ids[(template.name, c.metadata.attempt)] = c.id
             else:
                 with contextlib.suppress(NotFound):
-                    await cri.remove_container(c.id)
+                    await cri.containers.remove(c.id)
         now = await status.state_of(cri, current, log_dir)
         if previous is not None:
             now.previous = await status.state_of(cri, previous, log_dir)

@@ -53,7 +53,7 @@ async def refresh(cri: CriClient, pod: Pod, state: ContainerState) -> None:
     if not state.running or cid is None:
         return
     try:
-        status = await cri.container_status(cid)
+        status = await cri.containers.status(cid)
     except NotFound:
         vanished(state, time.time())
         return
@@ -80,7 +80,7 @@ async def ended_since(cri: CriClient, pods: Iterable[Pod], labels: Mapping[str, 
     ]
     if not live:
         return []
-    listed = {c.id: c.state for c in await cri.list_containers(labels=labels)}
+    listed = {c.id: c.state for c in await cri.containers.select(labels=labels)}
     out = []
     for cid, pod, c in live:
         if listed.get(cid) not in LIVE and c.running:
@@ -96,7 +96,7 @@ async def state_of(cri: CriClient, c: api_pb2.Container, log_dir: Path) -> Conta
     name, attempt = c.metadata.name, c.metadata.attempt
     state = ContainerState(name, attempt)
     try:
-        status = await cri.container_status(c.id)
+        status = await cri.containers.status(c.id)
     except NotFound:
         vanished(state, time.time())
         return state
@@ -105,7 +105,7 @@ async def state_of(cri: CriClient, c: api_pb2.Container, log_dir: Path) -> Conta
     if marker.exists():
         state.killed, state.reason = True, marker.read_text()
     if status.state == api_pb2.CONTAINER_RUNNING:
-        state.pid = (await cri.container_info(c.id)).pid
+        state.pid = (await cri.containers.info(c.id)).pid
     elif status.state == api_pb2.CONTAINER_EXITED:
         ended(state, status, time.time())
     else:

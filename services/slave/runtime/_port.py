@@ -1,11 +1,16 @@
-"""The runtime port: how the agent runs, restarts, stops, squeezes and measures pods.
+"""The runtime ports: how the agent runs, restarts and stops pods, and squeezes and measures them.
 
-Shaped after the Kubernetes CRI: a pod is a sandbox (its CPU set, cgroup and limits) holding
-containers, and a container is started, restarted and stopped on its own inside it, so a
-crashed container comes back in place without disturbing its siblings. Adapters keep the same
-contract: ``ProcessRuntime`` (real processes on this machine) and ``SimulatedRuntime`` (virtual
-pods on virtual nodes, usage from a model). The agent and the QoS executor only ever talk to
-this port.
+``Runtime`` is the pods' life cycle, shaped after the Kubernetes CRI: a pod is a sandbox (its
+CPU set, cgroup and limits) holding containers, and a container is started, restarted and
+stopped on its own inside it, so a crashed container comes back in place without disturbing
+its siblings. ``ResourceControls`` (``runtime.controls``) is the node's hold on what runs:
+CPU sets and quotas, freezing, usage. The two are apart as the kubelet keeps the CRI runtime
+apart from its cgroup and resource managers (and Koordinator's koordlet its resource
+executor): the pod executor and the agent drive the life cycle, the QoS loop the controls.
+Adapters keep the same contract: ``ProcessRuntime`` (real processes on this machine),
+``ContainerdRuntime`` (containers over the CRI) and ``SimulatedRuntime`` (virtual pods on
+virtual nodes, usage from a model), each with its controls over the same pods. The agent and
+the QoS executor only ever talk to these ports.
 """
 
 from __future__ import annotations
@@ -197,9 +202,28 @@ class Capabilities:
         return f"{quota}; {memory}; freeze by {self.freeze}; batch at {self.idle_class}"
 
 
+class ResourceControls(Protocol):
+    """The node's resource controls over running pods: what the QoS loop squeezes and reads."""
+
+    async def set_cpus(self, key: str, cpus: CpuSet, quota_millis: int = 0) -> None:
+        """Move the pod to ``cpus``, capped at ``quota_millis`` where one is given."""
+        ...
+
+    async def freeze(self, key: str) -> None:
+        """Stop every process of the pod at once (it keeps its memory)."""
+        ...
+
+    async def thaw(self, key: str) -> None: ...
+
+    def sample(self) -> NodeSample:
+        """The node's usage and each running pod's, since the previous sample."""
+        ...
+
+
 class Runtime(Protocol):
     name: str
     capabilities: Capabilities
+    controls: ResourceControls  # over the same pods
 
     def adopt(self) -> list[PodState]:
         """Pods a previous run of the agent left running (or finished meanwhile), re-tracked."""
@@ -246,14 +270,6 @@ class Runtime(Protocol):
         """Where a run of a container logs (its current attempt, or the one before); None when
         that run left no log."""
         ...
-
-    async def set_cpus(self, key: str, cpus: CpuSet, quota_millis: int = 0) -> None: ...
-
-    async def freeze(self, key: str) -> None: ...
-
-    async def thaw(self, key: str) -> None: ...
-
-    def sample(self) -> NodeSample: ...
 
     async def close(self) -> None:
         """Release the runtime's own resources; pods keep running (a restart adopts them)."""

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import psutil
 
+from sigma.clock import Clock
+
 
 class Processes:
     def __init__(self) -> None:
@@ -84,6 +86,19 @@ class Processes:
         for pid in leaders:
             self.reap(pid)
         return any(group_members(pid) for pid in leaders)
+
+    async def terminate(self, leaders: list[int], grace: float, clock: Clock) -> None:
+        """SIGTERM each group, SIGKILL what is left after ``grace``; wait until all are gone."""
+        for pid in leaders:
+            signal_group(pid, signal.SIGTERM)
+        deadline = clock.now() + grace
+        while self.groups_alive(leaders) and clock.now() < deadline:
+            await clock.sleep(0.02)
+        if self.groups_alive(leaders):
+            for pid in leaders:
+                signal_group(pid, signal.SIGKILL)
+            while self.groups_alive(leaders):
+                await clock.sleep(0.005)
 
     # -- exit events ---------------------------------------------------------------------------
     def _watch(self, pid: int) -> None:

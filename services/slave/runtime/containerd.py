@@ -4,18 +4,22 @@ The adapter speaks only the Kubernetes CRI (``sigma.cri.CriClient``) to containe
 kubelet does, plus the pod cgroup files the CRI leaves to its caller (``_cri_cgroups``):
 
 - a pod is a sandbox (labelled with the node, annotated with its ``PodRun``) whose cgroup the
-  runtime makes first, with the pod's weight and memory limit, ``cpu.idle`` for batch;
+  runtime makes first, with the pod's weight and memory limit, ``cpu.idle`` for batch
+  (``_cri_sandboxes``);
 - a template container is a CRI container whose attempt number is our restart count: a
   restart creates attempt + 1 in the same sandbox and keeps the attempt before it (and its
   log, for ``logs --previous``), removing older ones;
 - exits are found by a task of the runtime's own that lists the node's containers every
-  ``poll_interval`` (containerd 1.6's CRI has no event stream) and calls ``on_exit``;
+  ``poll_interval`` (containerd 1.6's CRI has no event stream) and calls ``on_exit``
+  (``_cri_watch``);
 - kills and stops go through StopContainer with the grace period (SIGTERM, then SIGKILL);
   a pod's stop takes its sandbox down and removes its cgroups;
-- squeezing: UpdateContainerResources (CPU set and quota); freezing the pod's cgroup;
-- usage: the pod's cgroup counters (the CRI's stats answer nothing for an exited container);
+- squeezing, freezing and usage are the runtime's ``controls`` (``_cri_controls``): CPU sets
+  through UpdateContainerResources, quotas and freezing in the pod's cgroups, usage from them;
 - adoption: ``connect`` lists the node's sandboxes and containers, so a restarted agent
   takes over what runs (never starting a second copy) and learns what exited meanwhile.
+
+This class keeps the node's pods (one table its parts share) and answers the port.
 """
 
 from __future__ import annotations
@@ -23,33 +27,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import shutil
 import time
-from collections.abc import Callable, Coroutine
-from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sigma.cri.client import CriClient
-from sigma.cri.resources import PERIOD_US, linux_resources
-from sigma.cri.specs import container_config, sandbox_config
 from sigma.errors import DeadlineExceeded, FailedPrecondition, NotFound, SigmaError, Unavailable
 from sigma.log import get_logger
-from sigma.resources.cpusets import CpuSet, format_cpuset
-from sigma.slave.runtime import _cri_pods as P
 from sigma.slave.runtime import _cri_status as status
 from sigma.slave.runtime._cri_adopt import load
 from sigma.slave.runtime._cri_cgroups import PodCgroups
+from sigma.slave.runtime._cri_controls import ContainerdControls
 from sigma.slave.runtime._cri_pods import Pod
-from sigma.slave.runtime._cri_sampling import PodSampler
-from sigma.slave.runtime._port import (
-    Capabilities,
-    ContainerState,
-    ExecResult,
-    NodeSample,
-    PodRun,
-    PodState,
-)
+from sigma.slave.runtime._cri_sandboxes import Sandboxes
+from sigma.slave.runtime._cri_watch import ExitWatch
+from sigma.slave.runtime._port import Capabilities, ContainerState, ExecResult, PodRun, PodState
+from sigma.slave.runtime._table import PodTable
 
 log = get_logger("sigma.slave.runtime")
 
@@ -74,7 +68,6 @@ class ContainerdRuntime:
         self.socket = Path(socket)
         self.logs = Path(state_dir) / "logs"
         self.cgroup_root = cgroup_root or f"/sigma-containerd/{node.replace('/', '_')}"
-        self.poll_interval = poll_interval
         self.cri = CriClient(self.socket, timeout=timeout)
         self.cgroups = cgroups or PodCgroups.detect()
         self.capabilities = Capabilities(
@@ -86,13 +79,11 @@ class ContainerdRuntime:
             pod_pressure=self.cgroups.h.v2 is not None,
             log_format="cri",
         )
-        self.sampler = PodSampler(self.cgroups)
-        self._pods: dict[str, Pod] = {}
+        self._pods: PodTable[Pod] = PodTable()
+        self.controls = ContainerdControls(self._pods, self.cri, self.cgroups)
+        self.sandboxes = Sandboxes(self.cri, self.cgroups, node, self.logs, self.cgroup_root)
+        self.exits = ExitWatch(self.cri, self._pods, node, poll_interval)
         self._adopted: list[PodState] = []
-        self._exited: set[str] = set()
-        self._on_exit: Callable[[], None] | None = None
-        self._poller: asyncio.Task[None] | None = None
-        self._chores: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(
@@ -122,18 +113,17 @@ class ContainerdRuntime:
         pods = await load(self.cri, self.node, self.logs, self.cgroup_root, self.cgroups)
         self._pods.update({p.state.key: p for p in pods})
         self._adopted = [p.state for p in pods]
-        self._poller = asyncio.ensure_future(self._watch())
+        self.exits.start()
         where = {"node": self.node, "version": version.runtime_version, "socket": str(self.socket)}
         log.info("containerd runtime", extra=where)
 
     def on_exit(self, callback: Callable[[], None]) -> None:
-        self._on_exit = callback
+        self.exits.on_exit = callback
 
     def adopt(self) -> list[PodState]:
         adopted, self._adopted = self._adopted, []
         return adopted
 
-    # -- life cycle ------------------------------------------------------------------------------
     async def start(self, run: PodRun) -> PodState:
         existing = self._pods.get(run.key)
         if existing is not None and existing.state.uid == run.uid:
@@ -143,75 +133,37 @@ class ContainerdRuntime:
         for c in run.containers:
             if not c.image:
                 raise FailedPrecondition(f"container {c.name} names no image to run")
-        for image in sorted({c.image for c in run.containers}):
-            if await self.cri.image_status(image) is None:
-                await self.cri.pull_image(image)
-        name = P.slug(run.key, run.uid)
-        cgroup, log_dir = f"{self.cgroup_root}/{name}", self.logs / name
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.cgroups.prepare(cgroup, P.pod_resources(run))
-        config = sandbox_config(P.sandbox_spec(run, self.node, log_dir, cgroup))
-        try:
-            sandbox_id = await self.cri.run_pod_sandbox(config)
-        except SigmaError:
-            self.cgroups.remove(cgroup)
-            raise
-        state = PodState.starting(run, time.time())
-        pod = Pod(state, run, sandbox_id, config, cgroup, log_dir)
+        pod = await self.sandboxes.create(run)
         self._pods[run.key] = pod
         try:
             for i in range(len(run.containers)):
-                await self._launch(pod, i)
+                if not await self.sandboxes.launch(pod, i):
+                    self.exits.ended(pod)
         except SigmaError:
             self._pods.pop(run.key, None)
-            await self._remove_sandbox(pod)
+            await self.sandboxes.remove(pod)
             raise
-        return state
-
-    async def _launch(self, pod: Pod, index: int) -> None:
-        """Create and start run ``attempt`` of container ``index``; a start the runtime refuses
-        (no such command) is that run's exit, as the kubelet reports it, not the pod's failure."""
-        state = pod.state.containers[index]
-        run = replace(pod.run, cpus=pod.state.cpus)
-        spec = P.container_spec(run, index, state.attempt, self.node)
-        if pod.quota_millis:
-            spec = replace(
-                spec, resources=P.pod_resources(run, spec.resources.cpuset, pod.quota_millis)
-            )
-        cid = await self.cri.create_container(pod.sandbox_id, container_config(spec), pod.sandbox)
-        pod.ids[(state.name, state.attempt)] = cid
-        state.started_at = time.time()
-        try:
-            await self.cri.start_container(cid)
-            state.pid = (await self.cri.container_info(cid)).pid
-        except FailedPrecondition as exc:
-            log.info("container did not start", extra={"pod": pod.state.key, "error": str(exc)})
-            await status.refresh(self.cri, pod, state)
-            self._ended(pod)
+        return pod.state
 
     async def restart(self, key: str, name: str) -> ContainerState:
-        pod = self._known(key)
+        pod = self._pods.known(key)
         index = _index(pod, name)
         old = pod.state.containers[index]
         if old.running:
             return old
         pod.state.containers[index] = new = old.next_run()
         try:
-            await self._launch(pod, index)
+            started = await self.sandboxes.launch(pod, index)
         except SigmaError:
             pod.state.containers[index] = old
             raise
-        for (other, attempt), cid in list(pod.ids.items()):  # keep this run and the one before
-            if other == name and attempt < new.attempt - 1:
-                with contextlib.suppress(NotFound):
-                    await self.cri.remove_container(cid)
-                del pod.ids[(other, attempt)]
-                for suffix in ("log", "killed"):
-                    (pod.log_dir / name / f"{attempt}.{suffix}").unlink(missing_ok=True)
+        if not started:
+            self.exits.ended(pod)
+        await self.sandboxes.prune(pod, name, new.attempt - 1)  # keep this run and the one before
         return new
 
     async def kill(self, key: str, name: str, grace: float, reason: str) -> None:
-        pod = self._known(key)
+        pod = self._pods.known(key)
         state = pod.state.container(name)
         cid = pod.id_of(state) if state is not None else None
         if state is None or not state.running or cid is None:
@@ -221,7 +173,7 @@ class ContainerdRuntime:
         with contextlib.suppress(OSError):
             marker.write_text(reason)  # so a later agent knows why it ended
         with contextlib.suppress(NotFound):
-            await self.cri.stop_container(cid, math.ceil(grace))
+            await self.cri.containers.stop(cid, math.ceil(grace))
         await status.settle(self.cri, pod, state)
 
     async def stop(self, key: str, grace: float) -> PodState | None:
@@ -233,42 +185,28 @@ class ContainerdRuntime:
         for c in live:
             c.killed = True
         if pod.state.frozen:  # a frozen process never sees SIGTERM
-            await self.thaw(key)
+            await self.controls.thaw(key)
         seconds = math.ceil(grace)
-        stops = [self.cri.stop_container(cid, seconds) for c in live if (cid := pod.id_of(c))]
+        stops = [self.cri.containers.stop(cid, seconds) for c in live if (cid := pod.id_of(c))]
         for failed in await asyncio.gather(*stops, return_exceptions=True):
             if isinstance(failed, BaseException) and not isinstance(failed, NotFound):
                 log.warning("container stop failed", extra={"pod": key, "error": str(failed)})
         for c in live:
             await status.settle(self.cri, pod, c)
-        await self._remove_sandbox(pod)
+        await self.sandboxes.remove(pod)
         return pod.state
-
-    async def _remove_sandbox(self, pod: Pod) -> None:
-        """Stop and remove the sandbox (and so its containers), then the pod's cgroups."""
-        with contextlib.suppress(NotFound):
-            await self.cri.stop_pod_sandbox(pod.sandbox_id)
-            await self.cri.remove_pod_sandbox(pod.sandbox_id)
-        pod.removed = True
-        self.cgroups.remove(pod.cgroup)
 
     def pods(self) -> dict[str, PodState]:
         return {key: pod.state for key, pod in self._pods.items()}
 
     def poll(self) -> list[PodState]:
-        keys, self._exited = self._exited, set()
-        return [self._pods[k].state for k in sorted(keys) if k in self._pods]
+        return self.exits.take()
 
     def forget(self, key: str) -> None:
         pod = self._pods.pop(key, None)
-        self._exited.discard(key)
+        self.exits.discard(key)
         if pod is not None:
-            self._chore(self._dispose(pod))
-
-    async def _dispose(self, pod: Pod) -> None:
-        if not pod.removed:
-            await self._remove_sandbox(pod)
-        shutil.rmtree(pod.log_dir, ignore_errors=True)
+            self.sandboxes.dispose(pod)
 
     async def exec(self, key: str, name: str, argv: tuple[str, ...], timeout: float) -> ExecResult:
         pod = self._pods.get(key)
@@ -278,7 +216,7 @@ class ContainerdRuntime:
             raise NotFound(f"pod {key} has no container {name!r} here")
         began = time.monotonic()
         try:
-            done = await self.cri.exec_sync(cid, list(argv), max(1, math.ceil(timeout)))
+            done = await self.cri.containers.exec_sync(cid, list(argv), max(1, math.ceil(timeout)))
         except DeadlineExceeded:
             return ExecResult(EXEC_TIMEOUT_CODE, b"timed out")
         except FailedPrecondition as exc:  # the container is not running, no such command, ...
@@ -286,11 +224,6 @@ class ContainerdRuntime:
         if time.monotonic() - began >= timeout and done.exit_code == 137:
             return ExecResult(EXEC_TIMEOUT_CODE, b"timed out")  # containerd killed it at the end
         return ExecResult(done.exit_code, (done.stdout + done.stderr)[-4096:])
-
-    def cgroup(self, key: str) -> str | None:
-        """The pod's cgroup (``sigma.cri.cgroups`` paths), where its usage can be read."""
-        pod = self._pods.get(key)
-        return pod.cgroup if pod is not None else None
 
     def log_path(self, key: str, name: str, attempt: int) -> Path | None:
         """The CRI's log file of that run: ``<sandbox log_directory>/<name>/<attempt>.log``,
@@ -301,91 +234,12 @@ class ContainerdRuntime:
         path = pod.log_dir / name / f"{attempt}.log"
         return path if path.exists() else None
 
-    # -- squeezing -------------------------------------------------------------------------------
-    async def set_cpus(self, key: str, cpus: CpuSet, quota_millis: int = 0) -> None:
-        """A new CPU set goes through UpdateContainerResources (with the quota). A quota alone
-        is written to the containers' cgroups, as Koordinator's agent does: the suppress
-        strategy moves it many times a second, and each CRI update costs a runc process."""
-        pod = self._known(key)
-        moved = cpus != pod.state.cpus
-        pod.state.cpus, pod.quota_millis = cpus, quota_millis
-        res = P.pod_resources(pod.run, format_cpuset(cpus), quota_millis)
-        update = linux_resources(res)
-        if not update.cpu_quota:  # 0 leaves the quota as it was: -1 lifts it
-            update.cpu_quota, update.cpu_period = -1, PERIOD_US
-        for c in pod.state.containers:
-            cid = pod.id_of(c)
-            if not c.running or cid is None:
-                continue
-            if moved or not self.cgroups.set_quota(f"{pod.cgroup}/{cid}", res):
-                with contextlib.suppress(NotFound):
-                    await self.cri.update_container_resources(cid, update)
-
-    async def freeze(self, key: str) -> None:
-        await self._set_frozen(key, True)
-
-    async def thaw(self, key: str) -> None:
-        await self._set_frozen(key, False)
-
-    async def _set_frozen(self, key: str, frozen: bool) -> None:
-        pod = self._known(key)
-        if pod.state.frozen != frozen and self.cgroups.freeze(pod.cgroup, frozen):
-            pod.state.frozen = frozen
-
-    def sample(self) -> NodeSample:
-        live = {k: p.cgroup for k, p in self._pods.items() if p.state.running}
-        return self.sampler.sample(live)
-
     async def close(self) -> None:
-        poller, self._poller = self._poller, None
-        if poller is not None:
-            poller.cancel()
-            await asyncio.gather(poller, return_exceptions=True)
-        if self._chores:
-            await asyncio.wait(self._chores, timeout=30)
+        await self.exits.close()
+        await self.sandboxes.close()
         if not self._pods:
             self.cgroups.remove_empty(self.cgroup_root)
         await self.cri.close()
-
-    # -- watching and adopting -------------------------------------------------------------------
-    async def _watch(self) -> None:
-        """Find exits: one ListContainers of the node each interval, a status of each ended."""
-        while True:
-            await asyncio.sleep(self.poll_interval)
-            try:
-                for pod in await status.ended_since(self.cri, self._pods.values(), self._mine):
-                    self._ended(pod)
-            except SigmaError as exc:
-                log.warning("containerd poll failed", extra={"error": str(exc)})
-
-    def _ended(self, pod: Pod) -> None:
-        if pod.state.key in self._pods and not all(c.running for c in pod.state.containers):
-            self._exited.add(pod.state.key)
-            if self._on_exit is not None:
-                self._on_exit()
-
-    @property
-    def _mine(self) -> dict[str, str]:
-        return {P.LABEL_NODE: self.node}
-
-    def _known(self, key: str) -> Pod:
-        pod = self._pods.get(key)
-        if pod is None:
-            raise NotFound(f"pod {key} is not running here")
-        return pod
-
-    def _chore(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` in the background, owned by the runtime (``close`` waits for it)."""
-
-        async def logged() -> None:
-            try:
-                await work
-            except SigmaError as exc:
-                log.warning("pod cleanup failed", extra={"error": str(exc)})
-
-        task = asyncio.ensure_future(logged())
-        self._chores.add(task)
-        task.add_done_callback(self._chores.discard)
 
 
 def _index(pod: Pod, name: str) -> int:

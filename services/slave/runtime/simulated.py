@@ -1,8 +1,9 @@
 """The simulated runtime: thousands of virtual nodes in one process, usage from a data model.
 
 ``SimulatedCluster`` holds every virtual pod of every virtual node and a ``UsageModel``;
-``SimulatedRuntime`` is one node's view of it, behind the same port as the process runtime, so
-the agent's loop, the QoS strategies and the usage reports run unchanged on top.
+``SimulatedRuntime`` is one node's view of it, behind the same ports as the process runtime
+(its ``controls`` and the model live in ``_sim_usage``), so the agent's loop, the QoS
+strategies and the usage reports run unchanged on top.
 
 The model is data, not code: named profiles of (seconds into the period, fraction of the pod's
 CPU request, fraction of its memory request) points, linearly interpolated and repeated every
@@ -16,88 +17,31 @@ succeeds unless the pod's ``sigma.io/probe-exit-code`` label says otherwise.
 
 from __future__ import annotations
 
-import bisect
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 from sigma.clock import Clock
-from sigma.errors import Invalid, NotFound
-from sigma.resources.cpusets import CpuSet
-from sigma.slave.runtime._port import (
-    Capabilities,
-    ContainerState,
-    ExecResult,
-    NodeSample,
-    PodRun,
-    PodSample,
-    PodState,
-)
+from sigma.errors import NotFound
+from sigma.slave.runtime._port import Capabilities, ContainerState, ExecResult, PodRun, PodState
+from sigma.slave.runtime._sim_usage import FLAT, Profile, SimulatedControls, UsageModel, VirtualPod
+from sigma.slave.runtime._table import PodTable
+
+__all__ = [
+    "DURATION_LABEL",
+    "EXIT_LABEL",
+    "PROBE_EXIT_LABEL",
+    "PROFILE_LABEL",
+    "Profile",
+    "SimulatedCluster",
+    "SimulatedRuntime",
+    "UsageModel",
+]
 
 PROFILE_LABEL = "sigma.io/usage-profile"
 DURATION_LABEL = "sigma.io/duration"
 EXIT_LABEL = "sigma.io/exit-code"
 PROBE_EXIT_LABEL = "sigma.io/probe-exit-code"
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """Usage over one period: points (t, cpu share, memory share) of the pod's requests."""
-
-    period: float
-    points: tuple[tuple[float, float, float], ...]
-
-    def __post_init__(self) -> None:
-        if not self.points or self.period <= 0:
-            raise Invalid("profile", "needs a positive period and at least one point")
-
-    def at(self, t: float) -> tuple[float, float]:
-        t %= self.period
-        times = [p[0] for p in self.points]
-        i = bisect.bisect_right(times, t)
-        a = self.points[i - 1] if i else self.points[-1]
-        b = self.points[i] if i < len(self.points) else self.points[0]
-        span = (b[0] - a[0]) % self.period or self.period
-        w = ((t - a[0]) % self.period) / span
-        return a[1] + (b[1] - a[1]) * w, a[2] + (b[2] - a[2]) * w
-
-
-FLAT = Profile(1.0, ((0.0, 0.5, 0.5),))
-
-
-@dataclass(slots=True)
-class UsageModel:
-    profiles: dict[str, Profile] = field(default_factory=lambda: {"flat": FLAT})
-    system_cpu_millis: int = 100  # the OS and the agent, per node
-    system_memory_bytes: int = 256 << 20
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, object]) -> UsageModel:
-        """``{"profiles": {name: {"period": s, "points": [[t, cpu, mem], ...]}}, ...}``."""
-        raw = data.get("profiles", {})
-        if not isinstance(raw, Mapping):
-            raise Invalid("profiles", "must be a table of name → {period, points}")
-        profiles = {"flat": FLAT}
-        for name, spec in raw.items():
-            points = tuple(tuple(map(float, p)) for p in spec["points"])  # type: ignore[index]
-            profiles[name] = Profile(float(spec["period"]), points)  # type: ignore[index,arg-type]
-        return cls(
-            profiles,
-            int(data.get("system_cpu_millis", 100)),  # type: ignore[call-overload]
-            int(data.get("system_memory_bytes", 256 << 20)),  # type: ignore[call-overload]
-        )
-
-
-@dataclass(slots=True)
-class _VirtualPod:
-    state: PodState
-    run: PodRun
-    profile: Profile
-    started: float  # clock seconds
-    duration: float | None
-    exit_code: int
-    quota_millis: int = 0
 
 
 class SimulatedCluster:
@@ -113,10 +57,10 @@ class SimulatedCluster:
         self.clock = clock
         self.wall = wall
         self.model = model or UsageModel()
-        self.nodes: dict[str, dict[str, _VirtualPod]] = {}
+        self.nodes: dict[str, PodTable[VirtualPod]] = {}
 
     def runtime(self, node: str, cpu_count: int, memory_bytes: int) -> SimulatedRuntime:
-        self.nodes.setdefault(node, {})
+        self.nodes.setdefault(node, PodTable(f"on virtual node {node}"))
         return SimulatedRuntime(self, node, cpu_count, memory_bytes)
 
 
@@ -129,10 +73,9 @@ class SimulatedRuntime:
     ) -> None:
         self.cluster = cluster
         self.node = node
-        self.cpu_count = cpu_count
         self.memory_bytes = memory_bytes
         self._pods = cluster.nodes[node]
-
+        self.controls = SimulatedControls(self._pods, cluster.clock, cluster.model, cpu_count)
         self._on_exit: Callable[[], None] | None = None
 
     def adopt(self) -> list[PodState]:
@@ -159,7 +102,7 @@ class SimulatedRuntime:
             run.priority,
             run.memory_limit_bytes,
         )
-        self._pods[run.key] = _VirtualPod(
+        self._pods[run.key] = VirtualPod(
             state,
             run,
             profile,
@@ -170,7 +113,7 @@ class SimulatedRuntime:
         return state
 
     async def restart(self, key: str, name: str) -> ContainerState:
-        pod = self._known(key)
+        pod = self._pods.known(key)
         old = _container(pod, name)
         if old.running:
             return old
@@ -180,14 +123,14 @@ class SimulatedRuntime:
         return new
 
     async def kill(self, key: str, name: str, grace: float, reason: str) -> None:
-        state = _container(self._known(key), name)
+        state = _container(self._pods.known(key), name)
         if state.running:
             state.killed, state.reason = True, reason
             _end(state, 137, self.cluster.wall())
 
     def crash(self, key: str, name: str, exit_code: int = 137) -> None:
         """End a container's run as a fault would (a crash, a kill from outside)."""
-        state = _container(self._known(key), name)
+        state = _container(self._pods.known(key), name)
         if state.running:
             _end(state, exit_code, self.cluster.wall())
             if self._on_exit is not None:
@@ -223,57 +166,18 @@ class SimulatedRuntime:
         self._pods.pop(key, None)
 
     async def exec(self, key: str, name: str, argv: tuple[str, ...], timeout: float) -> ExecResult:
-        pod = self._known(key)
+        pod = self._pods.known(key)
         _container(pod, name)
         return ExecResult(int(dict(pod.run.labels).get(PROBE_EXIT_LABEL, "0")))
 
     def log_path(self, key: str, name: str, attempt: int) -> Path | None:
         return None  # virtual pods print nothing
 
-    async def set_cpus(self, key: str, cpus: CpuSet, quota_millis: int = 0) -> None:
-        pod = self._known(key)
-        pod.state.cpus = cpus
-        pod.quota_millis = quota_millis
-
-    async def freeze(self, key: str) -> None:
-        self._known(key).state.frozen = True
-
-    async def thaw(self, key: str) -> None:
-        self._known(key).state.frozen = False
-
-    def sample(self) -> NodeSample:
-        now = self.cluster.clock.now()
-        pods = {k: self._usage(p, now) for k, p in self._pods.items() if p.state.running}
-        model = self.cluster.model
-        cpu = min(
-            self.cpu_count * 1000,
-            model.system_cpu_millis + sum(s.cpu_millis for s in pods.values()),
-        )
-        memory = model.system_memory_bytes + sum(s.memory_bytes for s in pods.values())
-        return NodeSample(cpu, memory, None, cpu / 1000 / self.cpu_count, pods)
-
     async def close(self) -> None:
         return None
 
-    def _usage(self, pod: _VirtualPod, now: float) -> PodSample:
-        if pod.state.frozen:
-            cpu_share, mem_share = 0.0, pod.profile.at(now - pod.started)[1]
-        else:
-            cpu_share, mem_share = pod.profile.at(now - pod.started)
-        request = pod.run.cpu_request_millis or 1000
-        cpu = int(cpu_share * request)
-        caps = [len(pod.state.cpus) * 1000 if pod.state.cpus else cpu, pod.quota_millis or cpu]
-        memory = int(mem_share * (pod.run.memory_request_bytes or 256 << 20))
-        return PodSample(min(cpu, *caps), memory)
 
-    def _known(self, key: str) -> _VirtualPod:
-        pod = self._pods.get(key)
-        if pod is None:
-            raise NotFound(f"pod {key} is not on virtual node {self.node}")
-        return pod
-
-
-def _container(pod: _VirtualPod, name: str) -> ContainerState:
+def _container(pod: VirtualPod, name: str) -> ContainerState:
     state = pod.state.container(name)
     if state is None:
         raise NotFound(f"pod {pod.state.key} has no container {name!r}")

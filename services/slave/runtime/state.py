@@ -6,6 +6,7 @@ start time, and adoption accepts a pid only if the running process started at th
 Each container's wrapper writes its exit status next to it, so an exit that happened while
 no agent was running is still known to the next one. Each run of a container logs to its own
 file; the current run's and the one before it are kept (``logs --previous``).
+``ProcessPods`` is what the process runtime holds of its pods, saved here after every change.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from sigma.slave.runtime import _procs
 from sigma.slave.runtime._port import ContainerRun, ContainerState, PodRun, PodState
+from sigma.slave.runtime._table import PodTable
 from sigma.slave.runtime.cgroups import slug
 
 
@@ -111,6 +115,49 @@ class StateDir:
 
 
 # ---- a pod as the runtime holds it, and as its record is written ----
+
+
+class ProcessPods(PodTable[PodState]):
+    """The process runtime's pods, shared by its life cycle and its controls: each pod's state,
+    how it was asked to run (``runs``, to restart its containers), saved after every change."""
+
+    def __init__(self, state: StateDir, procs: _procs.Processes) -> None:
+        super().__init__()
+        self.state = state
+        self.procs = procs
+        self.runs: dict[str, PodRun] = {}
+
+    def add(self, pod: PodState, run: PodRun) -> None:
+        self[pod.key], self.runs[pod.key] = pod, run
+
+    def drop(self, key: str) -> PodState | None:
+        self.runs.pop(key, None)
+        return self.pop(key, None)
+
+    def save(self, pod: PodState) -> None:
+        self.state.save(record_of(pod, self.runs[pod.key], self.procs.create_time))
+
+    def refresh(self, pod: PodState) -> bool:
+        """Record the exit of every container whose run just ended; True if any did."""
+        ended = False
+        for i, c in enumerate(pod.containers):
+            if not c.running or not c.pid or self.procs.alive(c.pid):
+                continue
+            # What the run started dies with it, as with a container's cgroup: a killed wrapper
+            # must not leave its command behind to run beside the restarted one.
+            _procs.kill_leftovers(c.pid)
+            code = self.state.read_exit(pod.key, i)
+            if code is None:
+                code = self.procs.exit_code(c.pid)
+            c.exit_code = 137 if code is None else code  # vanished without a word: killed
+            c.signal = c.exit_code - 128 if 128 < c.exit_code <= 128 + 64 else 0
+            c.finished_at = time.time()
+            ended = True
+        if ended:
+            if not pod.running:
+                pod.frozen = False
+            self.save(pod)
+        return ended
 
 
 def record_of(pod: PodState, run: PodRun, create_time: Callable[[int], float]) -> PodRecord:

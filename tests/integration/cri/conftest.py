@@ -33,11 +33,11 @@ async def pods(
     yield made
     h = cgroups.hierarchies()
     for pod in made.made:
-        await cri.stop_pod_sandbox(pod.id)
-        await cri.remove_pod_sandbox(pod.id)
+        await cri.sandboxes.stop(pod.id)
+        await cri.sandboxes.remove(pod.id)
         assert cgroups.remove_tree(h, pod.spec.cgroup_parent) == []
-    left = await cri.list_pod_sandboxes({"sigma.io/test": tmp_path.name})
+    left = await cri.sandboxes.select({"sigma.io/test": tmp_path.name})
     assert left == [], f"sandboxes left behind: {[s.metadata.name for s in left]}"
     for pod in made.made:
-        assert await cri.list_containers(pod.id) == []
+        assert await cri.containers.select(pod.id) == []
         assert not any(d.exists() for d in h.every_dir(pod.spec.cgroup_parent))

@@ -33,8 +33,8 @@ class Pod:
     async def start(self, container: ContainerSpec) -> str:
         """Create and start ``container`` in this sandbox (its image already pulled); its id."""
         config = sandbox_config(self.spec)
-        cid = await self.cri.create_container(self.id, container_config(container), config)
-        await self.cri.start_container(cid)
+        cid = await self.cri.containers.create(self.id, container_config(container), config)
+        await self.cri.containers.start(cid)
         return cid
 
 
@@ -55,7 +55,7 @@ class Pods:
             cgroup_parent=self.engine.cgroup_parent(name),
             labels={"sigma.io/test": self.tmp.name},
         )
-        pod = Pod(spec, await self.cri.run_pod_sandbox(sandbox_config(spec)), self.cri)
+        pod = Pod(spec, await self.cri.sandboxes.run(sandbox_config(spec)), self.cri)
         self.made.append(pod)
         return pod
 

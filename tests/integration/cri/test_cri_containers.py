@@ -23,7 +23,7 @@ pytestmark = pytest.mark.containerd
 
 async def exited(cri: CriClient, cid: str) -> api_pb2.ContainerStatus:
     return await eventually(
-        lambda: cri.container_status(cid),
+        lambda: cri.containers.status(cid),
         accept=lambda s: s.state == api_pb2.CONTAINER_EXITED,
         what=f"container {cid[:12]} exited",
     )
@@ -32,7 +32,7 @@ async def exited(cri: CriClient, cid: str) -> api_pb2.ContainerStatus:
 async def test_restart_in_place_beside_the_exited_attempt(
     cri: CriClient, pods: Pods, cri_images: dict[str, str]
 ) -> None:
-    await cri.pull_image(cri_images["httpd"])
+    await cri.images.pull(cri_images["httpd"])
     pod = await pods.run("job")
     first = ContainerSpec("main", cri_images["httpd"], command=("sh", "-c", "echo run; exit 7"))
     old = await pod.start(first)
@@ -41,8 +41,8 @@ async def test_restart_in_place_beside_the_exited_attempt(
 
     again = ContainerSpec("main", first.image, command=("sleep", "60"), attempt=1)
     new = await pod.start(again)
-    assert (await cri.container_status(new)).state == api_pb2.CONTAINER_RUNNING
-    assert {(c.metadata.name, c.metadata.attempt) for c in await cri.list_containers(pod.id)} == {
+    assert (await cri.containers.status(new)).state == api_pb2.CONTAINER_RUNNING
+    assert {(c.metadata.name, c.metadata.attempt) for c in await cri.containers.select(pod.id)} == {
         ("main", 0),
         ("main", 1),
     }
@@ -56,7 +56,7 @@ async def test_restart_in_place_beside_the_exited_attempt(
 async def test_out_of_memory_and_start_failure_are_reported(
     cri: CriClient, pods: Pods, cri_images: dict[str, str]
 ) -> None:
-    await cri.pull_image(cri_images["httpd"])
+    await cri.images.pull(cri_images["httpd"])
     pod = await pods.run("oom")
     # dd's 64 MiB buffer against a 16 MiB limit; exec, so the container's own process dies.
     hog = ContainerSpec(
@@ -71,8 +71,8 @@ async def test_out_of_memory_and_start_failure_are_reported(
     broken = ContainerSpec("broken", cri_images["httpd"], command=("/no/such/binary",))
     with pytest.raises(FailedPrecondition, match="no such file"):
         await pod.start(broken)
-    (container,) = [c for c in await cri.list_containers(pod.id) if c.metadata.name == "broken"]
-    status = await cri.container_status(container.id)
+    (container,) = [c for c in await cri.containers.select(pod.id) if c.metadata.name == "broken"]
+    status = await cri.containers.status(container.id)
     assert (status.state, status.exit_code, status.reason) == (
         api_pb2.CONTAINER_EXITED,
         128,
@@ -83,7 +83,7 @@ async def test_out_of_memory_and_start_failure_are_reported(
 async def test_best_effort_pod_in_the_idle_class_still_takes_updates(
     cri: CriClient, pods: Pods, cri_images: dict[str, str]
 ) -> None:
-    await cri.pull_image(cri_images["burner"])
+    await cri.images.pull(cri_images["burner"])
     pod = await pods.run("batch")
     h = cgroups.hierarchies()
     idle = cgroups.idle_file(h, pod.spec.cgroup_parent)
@@ -93,13 +93,13 @@ async def test_best_effort_pod_in_the_idle_class_still_takes_updates(
         "burn", cri_images["burner"], args=("1",), resources=Resources(best_effort=True)
     )
     cid = await pod.start(burner)
-    info = await cri.container_info(cid)
+    info = await cri.containers.info(cid)
 
     # The pod's cgroup goes idle; the container's own cgroup keeps a weight runc may rewrite.
     idle.write_text("1")
     assert idle.read_text().strip() == "1"
     squeezed = Resources(cpu_limit_millis=200, best_effort=True)
-    await cri.update_container_resources(cid, linux_resources(squeezed))
+    await cri.containers.update_resources(cid, linux_resources(squeezed))
     assert knob_values(h, info.cgroups_path, squeezed) == cgroup_knobs(squeezed, v2=not h.v1)
 
     # Per task, SCHED_IDLE is allowed too.
@@ -121,14 +121,14 @@ async def test_best_effort_pod_in_the_idle_class_still_takes_updates(
 async def test_a_pod_freezes_and_thaws_through_its_v2_cgroup(
     cri: CriClient, pods: Pods, cri_images: dict[str, str]
 ) -> None:
-    await cri.pull_image(cri_images["burner"])
+    await cri.images.pull(cri_images["burner"])
     pod = await pods.run("frozen")
     h = cgroups.hierarchies()
     freeze = cgroups.freeze_file(h, pod.spec.cgroup_parent)
     if freeze is None:
         pytest.skip("no cgroup v2 freezer on this machine")
     cid = await pod.start(ContainerSpec("burn", cri_images["burner"]))
-    files = cgroups.usage_files(h, (await cri.container_info(cid)).cgroups_path)
+    files = cgroups.usage_files(h, (await cri.containers.info(cid)).cgroups_path)
 
     async def cpu_over(seconds: float) -> int:
         before = cgroups.read_usage(files)
@@ -141,6 +141,6 @@ async def test_a_pod_freezes_and_thaws_through_its_v2_cgroup(
     events = freeze.with_name("cgroup.events")
     await eventually(lambda: asyncio.to_thread(events.read_text), accept=lambda t: "frozen 1" in t)
     assert await cpu_over(0.3) == 0
-    assert (await cri.container_status(cid)).state == api_pb2.CONTAINER_RUNNING
+    assert (await cri.containers.status(cid)).state == api_pb2.CONTAINER_RUNNING
     freeze.write_text("0")
     assert await cpu_over(0.3) > 0

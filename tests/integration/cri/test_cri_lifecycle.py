@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 from cri_helpers import Pod, Pods, knob_values
 
-from sigma.cri import cgroups, images
-from sigma.cri.client import ContainerInfo, CriClient
+from sigma.cri import ContainerInfo, CriClient, cgroups, images
 from sigma.cri.resources import Resources, cgroup_knobs, linux_resources
 from sigma.cri.specs import ContainerSpec
 from sigma.cri.v1 import api_pb2
@@ -55,7 +54,7 @@ def _try_get(port: int) -> bytes:
 
 
 async def test_online_pod_lifecycle(cri: CriClient, pods: Pods, cri_images: dict[str, str]) -> None:
-    await cri.pull_image(cri_images["httpd"])
+    await cri.images.pull(cri_images["httpd"])
     pod = await pods.run("web")
     port = free_port()
     res = Resources(
@@ -70,19 +69,19 @@ async def test_online_pod_lifecycle(cri: CriClient, pods: Pods, cri_images: dict
     await _usage_from_the_cgroup_agrees_with_the_cri(cri, cid, info)
     await _a_rotated_log_is_reopened(cri, pod, cid, port)
     await _a_killed_process_shows_as_an_exit_code(cri, cid, info)
-    await cri.remove_container(cid)
+    await cri.containers.remove(cid)
     with pytest.raises(NotFound):
-        await cri.container_status(cid)
+        await cri.containers.status(cid)
 
 
 async def _runs_with_its_limits_in_the_cgroup(
     cri: CriClient, pod: Pod, cid: str, res: Resources
 ) -> ContainerInfo:
     """Running, logging where the pod says, in a cgroup under the pod's, with ``res`` applied."""
-    status = await cri.container_status(cid)
+    status = await cri.containers.status(cid)
     assert status.state == api_pb2.CONTAINER_RUNNING
     assert status.log_path == str(pod.log_dir / "server" / "0.log")
-    info = await cri.container_info(cid)
+    info = await cri.containers.info(cid)
     assert info.pid > 0
     assert info.cgroups_path.startswith(f"{pod.spec.cgroup_parent}/")
     h = cgroups.hierarchies()
@@ -105,22 +104,22 @@ async def _serves_on_loopback_and_logs_the_request(pod: Pod, port: int) -> None:
 
 async def _limits_change_in_place(cri: CriClient, cid: str, info: ContainerInfo) -> None:
     squeezed = Resources(200, 300, 32 << 20, "0-1" if TWO_CPUS else "0")
-    await cri.update_container_resources(cid, linux_resources(squeezed))
+    await cri.containers.update_resources(cid, linux_resources(squeezed))
     h = cgroups.hierarchies()
     assert knob_values(h, info.cgroups_path, squeezed) == cgroup_knobs(squeezed, v2=not h.v1)
 
 
 async def _a_probe_by_exec_returns_output_and_exit_code(cri: CriClient, cid: str) -> None:
-    probe = await cri.exec_sync(cid, ["cat", "/www/index.html"], timeout_seconds=5)
+    probe = await cri.containers.exec_sync(cid, ["cat", "/www/index.html"], timeout_seconds=5)
     assert (probe.exit_code, probe.stdout) == (0, images.PAGE)
-    assert (await cri.exec_sync(cid, ["sh", "-c", "echo no >&2; exit 3"])).exit_code == 3
+    assert (await cri.containers.exec_sync(cid, ["sh", "-c", "echo no >&2; exit 3"])).exit_code == 3
 
 
 async def _usage_from_the_cgroup_agrees_with_the_cri(
     cri: CriClient, cid: str, info: ContainerInfo
 ) -> None:
     used = cgroups.read_usage(cgroups.usage_files(cgroups.hierarchies(), info.cgroups_path))
-    stats = await cri.container_stats(cid)
+    stats = await cri.containers.stats(cid)
     assert used is not None and used.cpu_ns > 0 and used.memory_bytes > 0
     assert 0 < stats.cpu.usage_core_nano_seconds.value <= used.cpu_ns
     assert abs(stats.memory.working_set_bytes.value - used.working_set_bytes) < 4 << 20
@@ -130,7 +129,7 @@ async def _a_rotated_log_is_reopened(cri: CriClient, pod: Pod, cid: str, port: i
     """Moved aside, reopened, the next request lands in a new file."""
     log = pod.log_dir / "server" / "0.log"
     log.rename(log.with_suffix(".log.1"))
-    await cri.reopen_container_log(cid)
+    await cri.containers.reopen_log(cid)
     await asyncio.to_thread(get, port)
     await eventually(lambda: log_lines(log), accept=_answered)
 
@@ -141,7 +140,7 @@ async def _a_killed_process_shows_as_an_exit_code(
     """The server's process dies: the runtime reports how, and its cgroup is gone."""
     os.kill(info.pid, signal.SIGKILL)
     status = await eventually(
-        lambda: cri.container_status(cid),
+        lambda: cri.containers.status(cid),
         accept=lambda s: s.state == api_pb2.CONTAINER_EXITED,
         what="container exited",
     )

@@ -27,9 +27,9 @@ async def test_version_and_readiness(cri: CriClient) -> None:
 
 async def test_pull_from_the_loopback_registry(cri: CriClient, cri_images: dict[str, str]) -> None:
     ref = cri_images["burner"]
-    image_id = await cri.pull_image(ref)
+    image_id = await cri.images.pull(ref)
     assert image_id.startswith("sha256:")
-    image = await cri.image_status(ref)
+    image = await cri.images.status(ref)
     assert image is not None and image.id == image_id and ref in image.repo_tags
 
 
@@ -37,11 +37,11 @@ async def test_missing_image_and_container_are_not_found(
     cri: CriClient, registry_engine: RegistryEngine
 ) -> None:
     missing = f"{registry_engine.address}/sigma/no-such-image:1"
-    assert await cri.image_status(missing) is None
+    assert await cri.images.status(missing) is None
     with pytest.raises(NotFound, match="not found"):
-        await cri.pull_image(missing)
+        await cri.images.pull(missing)
     with pytest.raises(NotFound):
-        await cri.container_status("0" * 64)
+        await cri.containers.status("0" * 64)
 
 
 async def test_an_absent_runtime_is_unavailable_within_the_deadline(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ async def test_pod_cgroups_carry_weight_idle_and_limits(
     web = await rt.start(run("ns/web", cri_images["burner"], "sleep 30", cpu_request_millis=500,
                              memory_limit_bytes=64 << 20))  # fmt: skip
     be = await rt.start(run("ns/be", cri_images["burner"], "sleep 30", BE))
-    web_cg, be_cg = rt.cgroup("ns/web"), rt.cgroup("ns/be")
+    web_cg, be_cg = rt.controls.cgroup("ns/web"), rt.controls.cgroup("ns/be")
     assert web_cg and be_cg
     assert knob(web_cg, "cpu", "cpu.shares") == "512"
     assert knob(web_cg, "memory", "memory.limit_in_bytes") == str(64 << 20)
@@ -68,9 +68,9 @@ async def test_pod_cgroups_carry_weight_idle_and_limits(
         assert knob(be_cg, "cpu", "cpu.shares") == "2"  # the floor
     # A quota alone is written to the container's cgroup; a new CPU set goes through the CRI.
     cid = rt._pods["ns/be"].id_of(be.containers[0])
-    await rt.set_cpus("ns/be", frozenset({0}), 300)
+    await rt.controls.set_cpus("ns/be", frozenset({0}), 300)
     assert knob(f"{be_cg}/{cid}", "cpu", "cpu.cfs_quota_us") == "30000"
-    await rt.set_cpus("ns/be", frozenset({0}), 0)
+    await rt.controls.set_cpus("ns/be", frozenset({0}), 0)
     assert knob(f"{be_cg}/{cid}", "cpu", "cpu.cfs_quota_us") == "-1"
     assert web.running
     await rt.stop("ns/web", 0.2)

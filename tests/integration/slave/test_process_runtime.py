@@ -65,11 +65,11 @@ async def test_batch_is_idle_class_pinned_squeezed_and_frozen(runtimes: Runtimes
     for p in (pid, child):
         assert os.sched_getscheduler(p) == os.SCHED_IDLE
         assert os.sched_getaffinity(p) == ALL
-    await rt.set_cpus("ns/be", frozenset({max(ALL)}), 100)
+    await rt.controls.set_cpus("ns/be", frozenset({max(ALL)}), 100)
     assert os.sched_getaffinity(child) == {max(ALL)} == os.sched_getaffinity(pid)
-    await rt.freeze("ns/be")
+    await rt.controls.freeze("ns/be")
     await eventually(lambda: _frozen(rt, child), timeout=2, what="child frozen")
-    await rt.thaw("ns/be")
+    await rt.controls.thaw("ns/be")
     await eventually(lambda: not _frozen(rt, child), timeout=2, what="child thawed")
     await rt.stop("ns/be", grace=0.5)
     assert not running(child)

@@ -55,7 +55,7 @@ async def test_agent_on_etcd_and_kafka(engines: tuple[Store, KafkaBus], tmp_path
         # Registered: the node's record, and its heartbeat key under a live lease.
         async def registered() -> bool:
             beat = await store.get(heartbeat_key(node))
-            return beat is not None and beat.lease == slave.control.lease_id != 0
+            return beat is not None and beat.lease == slave.control.lease.id != 0
 
         await eventually(registered, timeout=10, what="heartbeat key")
         record = await Repository(store, NODE).get("", node)

@@ -58,7 +58,7 @@ async def test_five_thousand_virtual_nodes_report_usage() -> None:
     at = int(clock.now() * 1e9)
     for name, runtime in nodes.items():  # one reporting round: what each slave publishes
         runtime.poll()
-        r = report(name, runtime.sample(), runtime.pods(), capacity, at)
+        r = report(name, runtime.controls.sample(), runtime.pods(), capacity, at)
         await bus.publish(NODE_USAGE_TOPIC, name, r.SerializeToString())
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     async with await bus.consumer("t", [NODE_USAGE_TOPIC]) as consumer:

@@ -7,8 +7,9 @@ import json
 import grpc
 import pytest
 
-from sigma.cri.client import ContainerInfo, parse_info, translate
+from sigma.cri.channel import translate
 from sigma.cri.resources import Resources
+from sigma.cri.services import ContainerInfo, parse_info
 from sigma.cri.specs import ContainerSpec, SandboxSpec, container_config, sandbox_config
 from sigma.cri.v1 import api_pb2
 from sigma.errors import (

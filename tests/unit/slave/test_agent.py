@@ -23,11 +23,11 @@ async def test_registers_its_node_with_capacity_topology_and_heartbeat(r: Rig) -
     assert node.spec.topology.host == "n1" and node.meta.labels["zone"] == "a"
     assert node.status.phase == node_pb2.NODE_PHASE_READY
     beat = await r.store.get(heartbeat_key("n1"))
-    assert beat is not None and beat.lease == r.control.lease_id > 0
-    await r.store.revoke_lease(r.control.lease_id)  # the lease lapsed: the next beat renews
-    await r.control.heartbeat()
+    assert beat is not None and beat.lease == r.control.lease.id > 0
+    await r.store.revoke_lease(r.control.lease.id)  # the lease lapsed: the next beat renews
+    await r.control.lease.beat()
     beat = await r.store.get(heartbeat_key("n1"))
-    assert beat is not None and beat.lease == r.control.lease_id
+    assert beat is not None and beat.lease == r.control.lease.id
 
 
 async def test_places_by_qos_and_reports_running_with_cpusets(r: Rig) -> None:

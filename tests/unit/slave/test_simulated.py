@@ -48,15 +48,15 @@ async def test_usage_follows_the_model_and_suppression_caps_batch() -> None:
     await rt.start(run("ns/web", **{"sigma.io/usage-profile": "day"}))
     await rt.start(run("ns/job", meta_pb2.QOS_CLASS_BE))
     clock.advance(50)
-    s = rt.sample()
+    s = rt.controls.sample()
     assert s.pods["ns/web"].cpu_millis == 2000 and s.pods["ns/job"].cpu_millis == 1000
     assert s.cpu_millis == 200 + 2000 + 1000 and s.memory_bytes == 1000 + 2000 + 2000
-    await rt.set_cpus("ns/job", frozenset({3}), 300)
-    assert rt.sample().pods["ns/job"].cpu_millis == 300
-    await rt.freeze("ns/job")
-    assert rt.sample().pods["ns/job"].cpu_millis == 0
+    await rt.controls.set_cpus("ns/job", frozenset({3}), 300)
+    assert rt.controls.sample().pods["ns/job"].cpu_millis == 300
+    await rt.controls.freeze("ns/job")
+    assert rt.controls.sample().pods["ns/job"].cpu_millis == 0
     with pytest.raises(NotFound):
-        await rt.freeze("ns/none")
+        await rt.controls.freeze("ns/none")
 
 
 async def test_batch_finishes_after_its_duration_and_stop_kills() -> None:
