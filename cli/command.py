@@ -141,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             names = list(TIERS)
             settings = {n: _tier_settings(n, None, args.config) for n in names}
             listen = {n: (cfg_up.host, up.port(n, cfg_up.ports_from)) for n in names}
+            up.kube(settings, cfg_up.host, cfg_up.ports_from)
             store, bus, level = cfg_up.store, cfg_up.bus, cfg_up.log_level
             metrics = (cfg_up.host, cfg_up.metrics_port) if cfg_up.metrics_port else None
             demo = up.demo_manifests(cfg_up.demo, cfg_up.runtime)

@@ -56,6 +56,13 @@ class Context:
     # Where the tier's server listens ("host:port"), resolved by ``run`` once it does; None
     # where no server of ``run``'s serves the tier (a test building it by hand).
     address: asyncio.Future[str] | None = None
+    # The tokens and TLS files of the process (a tier serving a second port uses them too),
+    # and the guard its gRPC server admits calls with.
+    security: Security | None = None
+    guard: Any = None
+    # Further endpoints the tier serves beside its gRPC port ({"kube": "host:port"}), named
+    # to ``serve``'s ``on_ready`` with the tiers' own.
+    endpoints: dict[str, str] = field(default_factory=dict)
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         self.tasks.append(asyncio.ensure_future(coro))
@@ -162,7 +169,14 @@ async def serve(
         for tier in tiers:
             host, port = listen[tier.name]
             served = asyncio.get_running_loop().create_future()
-            ctx = Context(store, bus, (settings or {}).get(tier.name), address=served)
+            ctx = Context(
+                store,
+                bus,
+                (settings or {}).get(tier.name),
+                address=served,
+                security=security or Security(),
+                guard=secure["guard"],
+            )
             if apiserver:
                 clients.append(_client(apiserver, token, security or Security()))
                 ctx.api = clients[-1]
@@ -178,6 +192,7 @@ async def serve(
                 apiserver = _local(server.address)
         if on_ready is not None:
             ready = {name: server.address for name, server in servers}
+            ready |= {k: v for ctx in contexts for k, v in ctx.endpoints.items()}
             on_ready(ready | ({"metrics": exporter.address} if exporter is not None else {}))
         await stop.wait()
     finally:
