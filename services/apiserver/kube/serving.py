@@ -1,8 +1,9 @@
 """The Kubernetes door started beside the apiserver's gRPC port, over the same ``Api``.
 
 Plain HTTP on loopback by default; with the tier's ``--tls-cert``/``--tls-key`` it speaks TLS,
-and with ``--tls-ca`` it asks clients for a certificate as the gRPC port does. Bearer tokens
-are checked by the very guard the gRPC server admits calls with.
+and with ``--tls-ca`` it requires a client certificate that CA signed, as the gRPC port does.
+Bearer tokens are checked by the very guard the gRPC server admits calls with (kubectl sends a
+kubeconfig's ``token:`` only over TLS).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def tls_context(security: Security) -> ssl.SSLContext | None:
     context.load_cert_chain(security.tls_cert, security.tls_key)
     if security.tls_ca:
         context.load_verify_locations(security.tls_ca)
-        context.verify_mode = ssl.CERT_OPTIONAL
+        context.verify_mode = ssl.CERT_REQUIRED
     return context
 
 
