@@ -163,15 +163,16 @@ class KubeServer:
     """The door listening on ``host:port`` (port 0: a free one), until ``stop``."""
 
     def __init__(self, door: Door, host: str, port: int, tls: ssl.SSLContext | None) -> None:
-        self.runner = web.AppRunner(application(door), access_log=None, handle_signals=False)
+        # Open watches end at once on stop: a shutdown waits at most a second for them.
+        self.runner = web.AppRunner(
+            application(door), access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         self.host, self.port, self.tls = host, port, tls
         self.address = ""
 
     async def start(self) -> None:
         await self.runner.setup()
-        site = web.TCPSite(
-            self.runner, self.host, self.port, ssl_context=self.tls, shutdown_timeout=1.0
-        )
+        site = web.TCPSite(self.runner, self.host, self.port, ssl_context=self.tls)
         await site.start()
         host, port = self.runner.addresses[0][:2]
         self.address = f"{host}:{port}"
