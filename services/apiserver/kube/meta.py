@@ -115,3 +115,8 @@ def resource_version(value: Any, field: str = "metadata.resourceVersion") -> int
     if not text.isdigit():
         raise Invalid(field, f"{text!r} is not a resource version this server issued")
     return int(text)
+
+
+def body_version(body: Mapping[str, Any]) -> int:
+    """The ``metadata.resourceVersion`` a body sends: its write is conditional on it."""
+    return resource_version(mapping(body.get("metadata"), "metadata").get("resourceVersion"))

@@ -57,11 +57,7 @@ class Deployments(Served):
 
     async def create(self, call: Call, namespace: str, body: dict[str, Any], dry: bool) -> Any:
         app = self.read(body, namespace)
-        request = rpc.CreateAppRequest(namespace=namespace, app=app, dry_run=dry)
-        try:
-            return (await call.unary(call.backend.apps, "Create", request)).app
-        except Invalid as exc:
-            raise Invalid(self.rename(exc.field), exc.reason) from exc
+        return await self.create_whole(call, app, rpc.CreateAppRequest, "app", dry)
 
     async def replace(
         self, call: Call, namespace: str, name: str, body: dict[str, Any], dry: bool
@@ -72,13 +68,9 @@ class Deployments(Served):
             raise Invalid("metadata.name", f"must be {name!r}, the name in the path")
         self.keep_own(current, wanted)
         steps = plan(current, wanted)
-        version = M.resource_version(
-            M.mapping(body.get("metadata"), "metadata").get("resourceVersion")
-        )
-        try:
+        version = M.body_version(body)
+        with self.renamed():
             app = await carry_out(call, namespace, name, wanted, steps, version, dry)
-        except Invalid as exc:
-            raise Invalid(self.rename(exc.field), exc.reason) from exc
         return app or current
 
     def keep_own(self, current: app_pb2.App, wanted: app_pb2.App) -> None:
@@ -106,9 +98,7 @@ class Deployments(Served):
         if body is None:
             return deployments.scale(await self.get(call, namespace, name))
         replicas = deployments.replicas_from_scale(body)
-        version = M.resource_version(
-            M.mapping(body.get("metadata"), "metadata").get("resourceVersion")
-        )
+        version = M.body_version(body)
         request = rpc.ScaleAppRequest(
             namespace=namespace,
             name=name,
@@ -116,8 +106,6 @@ class Deployments(Served):
             resource_version=version,
             dry_run=dry,
         )
-        try:
+        with self.renamed():
             app = (await call.unary(call.backend.apps, "Scale", request)).app
-        except Invalid as exc:
-            raise Invalid(self.rename(exc.field), exc.reason) from exc
         return deployments.scale(app)

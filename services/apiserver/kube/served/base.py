@@ -9,15 +9,18 @@ shorter than ``limit``, with a ``continue``, as Kubernetes allows), and a list w
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from google.protobuf.message import Message
 
+from sigma.apiserver.kube import meta as M
 from sigma.apiserver.kube import selectors
 from sigma.apiserver.kube.calls import Call
 from sigma.apiserver.kube.status import method_not_allowed
+from sigma.errors import Invalid
 from sigma.resources.repository import MAX_PAGE
 from sigma.v1 import apiserver_pb2 as rpc
 from sigma.v1 import event_pb2, meta_pb2
@@ -144,6 +147,51 @@ class Served:
         async for event in call.stream(servicer, "Watch", request):
             yield event
 
+    def rename(self, field: str) -> str:
+        """A field of Sigma's message as this kind names it (for the causes of a 422)."""
+        return field
+
+    @contextlib.contextmanager
+    def renamed(self) -> Iterator[None]:
+        """Refusals of the servicer, their field named as this kind names it."""
+        try:
+            yield
+        except Invalid as exc:
+            raise Invalid(self.rename(exc.field), exc.reason) from exc
+
+    async def create_whole(
+        self, call: Call, obj: Message, request: type[Message], part: str, dry: bool
+    ) -> Any:
+        """Create ``obj`` through the servicer's Create (``part``: the request's object field,
+        also the answer's)."""
+        namespace = obj.meta.namespace  # type: ignore[attr-defined]
+        with self.renamed():
+            ask = request(namespace=namespace, dry_run=dry, **{part: obj})
+            answer = await call.unary(getattr(call.backend, self.servicer), "Create", ask)
+        return getattr(answer, part)
+
+    async def relabel(
+        self, call: Call, namespace: str, name: str, body: dict[str, Any], dry: bool, why: str
+    ) -> Any:
+        """A replace that changes labels and annotations only; any change to ``spec`` is
+        refused, ``why`` saying whose it is."""
+        current = await self.get(call, namespace, name)
+        fixed(self.render(current), body, "spec", why)
+        wanted = self.message()
+        M.read(body.get("metadata"), wanted.meta, namespace)  # type: ignore[attr-defined]
+        change = metadata_change(current.meta, wanted.meta)  # type: ignore[attr-defined]
+        if change is None:
+            return current
+        version = M.body_version(body)
+        request = self.metadata_request(
+            namespace=namespace, change=change, resource_version=version, dry_run=dry
+        )
+        setattr(request, self.name_field, name)
+        servicer = getattr(call.backend, self.servicer)
+        return await call.unary(servicer, "UpdateMetadata", request)
+
+    metadata_request: ClassVar[type[Message]]
+
     async def create(self, call: Call, namespace: str, body: dict[str, Any], dry: bool) -> Any:
         raise method_not_allowed(f"{self.names.plural} cannot be created through this API")
 
@@ -156,6 +204,12 @@ class Served:
         self, call: Call, namespace: str, name: str, options: dict[str, Any], dry: bool
     ) -> Any:
         raise method_not_allowed(f"{self.names.plural} cannot be deleted through this API")
+
+
+def fixed(before: dict[str, Any], after: dict[str, Any], part: str, why: str) -> None:
+    """Refuse a change to ``part`` of the object (it is not the client's to change)."""
+    if before.get(part) != after.get(part):
+        raise Invalid(part, why)
 
 
 def metadata_change(

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sigma.apiserver.kube import meta as M
 from sigma.apiserver.kube.calls import Call
 from sigma.apiserver.kube.kinds import jobs
 from sigma.apiserver.kube.served.apps import ALL, propagation
-from sigma.apiserver.kube.served.base import Names, Served, metadata_change
+from sigma.apiserver.kube.served.base import Names, Served
 from sigma.apiserver.kube.served.changes import deployment_field
-from sigma.apiserver.kube.served.core import fixed, precondition
-from sigma.errors import Invalid
+from sigma.apiserver.kube.served.core import precondition
 from sigma.v1 import apiserver_pb2 as rpc
 from sigma.v1 import batch_pb2
 
@@ -29,6 +27,7 @@ class Jobs(Served):
     names = Names("batch", "v1", "Job", "jobs", categories=("all",), verbs=ALL)
     servicer, event_field, message = "batchjobs", "batch_job", batch_pb2.BatchJob
     requests = (rpc.GetBatchJobRequest, rpc.ListBatchJobsRequest, rpc.WatchBatchJobsRequest)
+    metadata_request = rpc.UpdateBatchJobMetadataRequest
     render = staticmethod(jobs.job)
 
     def read(self, body: dict[str, Any], namespace: str) -> batch_pb2.BatchJob:
@@ -39,30 +38,14 @@ class Jobs(Served):
 
     async def create(self, call: Call, namespace: str, body: dict[str, Any], dry: bool) -> Any:
         job = self.read(body, namespace)
-        request = rpc.CreateBatchJobRequest(namespace=namespace, job=job, dry_run=dry)
-        try:
-            return (await call.unary(call.backend.batchjobs, "Create", request)).job
-        except Invalid as exc:
-            raise Invalid(self.rename(exc.field), exc.reason) from exc
+        return await self.create_whole(call, job, rpc.CreateBatchJobRequest, "job", dry)
 
     async def replace(
         self, call: Call, namespace: str, name: str, body: dict[str, Any], dry: bool
     ) -> Any:
         """Labels and annotations only: a job's work is fixed once it is submitted."""
-        current = await self.get(call, namespace, name)
-        fixed(self.render(current), body, "spec", "field is immutable once the job exists")
-        wanted = batch_pb2.BatchJob()
-        M.read(body.get("metadata"), wanted.meta, namespace)
-        change = metadata_change(current.meta, wanted.meta)
-        if change is None:
-            return current
-        version = M.resource_version(
-            M.mapping(body.get("metadata"), "metadata").get("resourceVersion")
-        )
-        request = rpc.UpdateBatchJobMetadataRequest(
-            namespace=namespace, name=name, change=change, resource_version=version, dry_run=dry
-        )
-        return await call.unary(call.backend.batchjobs, "UpdateMetadata", request)
+        why = "field is immutable once the job exists"
+        return await self.relabel(call, namespace, name, body, dry, why)
 
     async def delete(
         self, call: Call, namespace: str, name: str, options: dict[str, Any], dry: bool

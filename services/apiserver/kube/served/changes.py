@@ -10,7 +10,6 @@ time-sharing) is refused, named, before anything is written. ``plan`` is the pur
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,13 +62,6 @@ def policy(value: app_pb2.RollingUpgradePolicy) -> tuple[int, int, int, int]:
         value.max_surge_percent,
     )
     return bounds if any(bounds) else (0, 25, 0, 25)
-
-
-def fields_of(rename: Callable[[str], str]) -> Callable[[Invalid], Invalid]:
-    def translate(exc: Invalid) -> Invalid:
-        return Invalid(rename(exc.field), exc.reason)
-
-    return translate
 
 
 def deployment_field(field: str) -> str:

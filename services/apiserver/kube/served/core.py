@@ -17,19 +17,21 @@ from sigma.apiserver.kube import meta as M
 from sigma.apiserver.kube.calls import Call
 from sigma.apiserver.kube.containers import integer
 from sigma.apiserver.kube.kinds import events, nodes, pods
-from sigma.apiserver.kube.served.base import Names, Page, Query, Served, Sub, metadata_change
+from sigma.apiserver.kube.served.base import (
+    Names,
+    Page,
+    Query,
+    Served,
+    Sub,
+    fixed,
+    metadata_change,
+)
 from sigma.apiserver.kube.status import method_not_allowed
-from sigma.errors import Invalid, NotFound
+from sigma.errors import NotFound
 from sigma.v1 import apiserver_pb2 as rpc
 from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2, record_pb2
 
 WRITES = ("get", "list", "watch", "patch", "update", "delete")
-
-
-def fixed(before: dict[str, Any], after: dict[str, Any], part: str, why: str) -> None:
-    """Refuse a change to ``part`` of the object (it is not the client's to change)."""
-    if before.get(part) != after.get(part):
-        raise Invalid(part, why)
 
 
 def precondition(options: dict[str, Any]) -> int:
@@ -62,6 +64,7 @@ class Pods(Served):
     )
     servicer, event_field, message = "pods", "pod", pod_pb2.Pod
     requests = (rpc.GetPodRequest, rpc.ListPodsRequest, rpc.WatchPodsRequest)
+    metadata_request = rpc.UpdatePodMetadataRequest
     render = staticmethod(pods.pod)
     field_values = staticmethod(pods.fields)
 
@@ -73,20 +76,9 @@ class Pods(Served):
     async def replace(
         self, call: Call, namespace: str, name: str, body: dict[str, Any], dry: bool
     ) -> Any:
-        current = await self.get(call, namespace, name)
-        fixed(self.render(current), body, "spec", "a pod's spec is stamped by its owner")
-        wanted = pod_pb2.Pod()
-        M.read(body.get("metadata"), wanted.meta, namespace)
-        change = metadata_change(current.meta, wanted.meta)
-        if change is None:
-            return current
-        version = M.resource_version(
-            M.mapping(body.get("metadata"), "metadata").get("resourceVersion")
+        return await self.relabel(
+            call, namespace, name, body, dry, "a pod's spec is stamped by its owner"
         )
-        request = rpc.UpdatePodMetadataRequest(
-            namespace=namespace, name=name, change=change, resource_version=version, dry_run=dry
-        )
-        return await call.unary(call.backend.pods, "UpdateMetadata", request)
 
     async def delete(
         self, call: Call, namespace: str, name: str, options: dict[str, Any], dry: bool
