@@ -88,6 +88,7 @@ BENCHMARKS = {
     "pod-life": "sigma.cli.bench.podlife:main",
     "cri-start": "sigma.cli.bench.cri:main",
     "interference": "sigma.cli.bench.interference:main",
+    "kube": "sigma.cli.bench.kube:main",
 }
 
 
