@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,10 @@ from sigma.v1 import event_pb2
 JSON = "application/json"
 
 
+def _line(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode() + b"\n"
+
+
 def reply(body: Any, code: int = 200, content_type: str = JSON) -> web.Response:
     """``body`` as JSON; ``content_type`` may carry parameters (aggregated discovery's)."""
     return web.Response(
@@ -36,11 +41,31 @@ def reply(body: Any, code: int = 200, content_type: str = JSON) -> web.Response:
     )
 
 
+class Lines:
+    """The encoded watch lines of the latest changes, so that N watchers of one kind render
+    and encode each change once, not N times. A change is one store revision of one key: its
+    line never changes, so the cache needs no invalidation, only a bound."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.lines: OrderedDict[tuple[str, str, int], bytes] = OrderedDict()
+
+    def get(self, served: Any, event: event_pb2.Event, make: Callable[[], bytes]) -> bytes:
+        key = (served.names.plural, event.key, event.revision)
+        line = self.lines.get(key)
+        if line is None:
+            line = self.lines[key] = make()
+            if len(self.lines) > self.size:
+                self.lines.popitem(last=False)
+        return line
+
+
 class Reads:
     """GET of one object, of a collection, and watches; ``wall`` stamps ages in Tables."""
 
     def __init__(self, wall: Callable[[], float] = time.time) -> None:
         self.wall = wall
+        self.lines = Lines()
 
     async def get(self, request: web.Request, call: Call, target: Target) -> web.StreamResponse:
         served = target.served
@@ -104,11 +129,12 @@ class Reads:
         self, served: Any, event: event_pb2.Event, query: Any, table_of: str, bookmarks: bool
     ) -> bytes | None:
         if event.type == event_pb2.EVENT_TYPE_BOOKMARK:
-            if not bookmarks:
-                return None
-            body = answers.bookmark(served, event.revision)
-        else:
-            if not served.keep(getattr(event, served.event_field), query):
-                return None
-            body = answers.change(served, event, table_of, self.wall())
-        return json.dumps(body, separators=(",", ":")).encode() + b"\n"
+            return _line(answers.bookmark(served, event.revision)) if bookmarks else None
+        if not served.keep(getattr(event, served.event_field), query):
+            return None
+        if table_of:  # a Table row carries an age: made for each watcher
+            return self.encode(served, event, table_of)
+        return self.lines.get(served, event, lambda: self.encode(served, event, ""))
+
+    def encode(self, served: Any, event: event_pb2.Event, table_of: str) -> bytes:
+        return _line(answers.change(served, event, table_of, self.wall()))

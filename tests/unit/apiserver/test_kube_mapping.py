@@ -193,3 +193,22 @@ def test_kubeconfig_document() -> None:
     secure = document(CtlConfig(token="t", tls_ca="/c/ca.crt"))
     assert secure["clusters"][0]["cluster"]["server"].startswith("https://")
     assert secure["users"][0]["user"] == {"token": "t"}
+
+
+def test_watch_lines_are_encoded_once_per_change() -> None:
+    from sigma.apiserver.kube.reads import Lines
+    from sigma.v1 import event_pb2
+
+    lines, made = Lines(size=2), []
+    pods = next(s for s in SERVED if s.names.plural == "pods" and not s.names.group)
+
+    def make() -> bytes:
+        made.append(1)
+        return b"line\n"
+
+    change = event_pb2.Event(key="default/web-0", revision=7)
+    assert lines.get(pods, change, make) == lines.get(pods, change, make) == b"line\n"
+    assert len(made) == 1  # the second watcher's line came from the first's
+    for revision in (8, 9):
+        lines.get(pods, event_pb2.Event(key="default/web-0", revision=revision), make)
+    assert len(lines.lines) == 2 and len(made) == 3
