@@ -231,3 +231,46 @@ def test_server_side_apply(cluster: Cluster, tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("replicas: 1", "replicas: 2"))
     cluster.kubectl("apply", "--server-side", "-f", str(path))
     assert as_json(cluster, "get", "deploy", "ssa")["spec"]["replicas"] == 2
+
+
+def running_uids(cluster: Cluster, selector: str) -> dict[str, str]:
+    pods = as_json(cluster, "get", "pods", "-l", selector)["items"]
+    return {
+        p["metadata"]["uid"]: p["metadata"]["name"]
+        for p in pods
+        if p["status"]["phase"] == "Running" and not p["metadata"].get("deletionTimestamp")
+    }
+
+
+def test_eviction_and_what_is_not_served(cluster: Cluster, tmp_path: Path) -> None:
+    """``pods/eviction`` (policy/v1, what kubectl drain posts) goes through the App's budget
+    and the pod is replaced; a verb a kind does not take is a 405, an Orphan delete a 422."""
+    cluster.kubectl("apply", "-f", str(manifest(tmp_path, "evicted", replicas=2)))
+    before = eventually_sync(
+        lambda: (r := running_uids(cluster, "app=evicted")) and len(r) == 2 and r,
+        timeout=60,
+        what="two pods run",
+    )
+    uid, name = next(iter(before.items()))
+    eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name}}
+    request = urllib.request.Request(
+        f"{cluster.server}/api/v1/namespaces/default/pods/{name}/eviction",
+        data=json.dumps(eviction).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 201
+    eventually_sync(
+        lambda: (r := running_uids(cluster, "app=evicted")) and len(r) == 2 and uid not in r,
+        timeout=60,
+        what="the evicted pod is replaced",
+    )
+    refused = cluster.kubectl("run", "x", "--image=busybox", code=1)
+    assert "MethodNotAllowed" in refused.stderr
+    orphan = cluster.kubectl("delete", "deploy", "evicted", "--cascade=orphan", code=1)
+    assert "propagationPolicy" in orphan.stderr
+    cluster.kubectl("delete", "deploy", "evicted")
+    eventually_sync(
+        lambda: not running(cluster, "app=evicted"), timeout=60, what="its pods go with it"
+    )
