@@ -40,6 +40,16 @@ def wants_aggregated(accept: str) -> str:
     return AGGREGATED if "v=v2;" in accept.replace(" ", "") + ";" else AGGREGATED_BETA
 
 
+def _extras(s: Served) -> dict[str, Any]:
+    """Short names and categories, where the resource has them (both discovery forms)."""
+    n, out = s.names, {}
+    if n.short_names:
+        out["shortNames"] = list(n.short_names)
+    if n.categories:
+        out["categories"] = list(n.categories)
+    return out
+
+
 def _resource(s: Served) -> dict[str, Any]:
     n = s.names
     out: dict[str, Any] = {
@@ -49,10 +59,7 @@ def _resource(s: Served) -> dict[str, Any]:
         "kind": n.kind,
         "verbs": list(n.verbs),
     }
-    if n.short_names:
-        out["shortNames"] = list(n.short_names)
-    if n.categories:
-        out["categories"] = list(n.categories)
+    out |= _extras(s)
     return out
 
 
@@ -112,10 +119,7 @@ def _aggregated_resource(s: Served) -> dict[str, Any]:
         "singularResource": n.singular,
         "verbs": list(n.verbs),
     }
-    if n.short_names:
-        out["shortNames"] = list(n.short_names)
-    if n.categories:
-        out["categories"] = list(n.categories)
+    out |= _extras(s)
     if n.subresources:
         out["subresources"] = [
             {
