@@ -95,7 +95,7 @@ class Door:
         kind = target.served.names.kind
         try:
             return await self.handler(request.method, target)(request, call, target)
-        except SigmaError as exc:
+        except (SigmaError, KubeError) as exc:
             name = target.name or await created_name(request)
             body = from_error(exc, kind, name, target.served.names.group)
             return reply(body, body["code"])
@@ -143,7 +143,7 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return await handler(request)  # type: ignore[no-any-return]
     except web.HTTPException:
         raise
-    except SigmaError as exc:
+    except (SigmaError, KubeError) as exc:
         body = from_error(exc)
         return reply(body, body["code"])
     except Exception:

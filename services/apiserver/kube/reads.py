@@ -21,7 +21,7 @@ from aiohttp import web
 from sigma.apiserver.kube import answers, routes
 from sigma.apiserver.kube.calls import Call
 from sigma.apiserver.kube.routes import Target
-from sigma.apiserver.kube.status import from_error
+from sigma.apiserver.kube.status import KubeError, from_error
 from sigma.errors import SigmaError
 from sigma.v1 import event_pb2
 
@@ -113,7 +113,7 @@ class Reads:
                         await response.write(line)
         except TimeoutError:
             pass
-        except SigmaError as exc:  # a compacted version, a refusal: the last event says it
+        except (SigmaError, KubeError) as exc:  # compacted, refused: the last event says so
             error = {"type": "ERROR", "object": from_error(exc)}
             with contextlib.suppress(ConnectionError):
                 await response.write(json.dumps(error).encode() + b"\n")

@@ -26,13 +26,19 @@ from sigma.errors import (
 )
 
 
-class KubeError(SigmaError):
-    """A refusal that only the Kubernetes door makes (a verb or a kind it does not serve)."""
+class KubeError(Exception):
+    """A refusal that only the Kubernetes door makes (a verb or a kind it does not serve, a
+    request it cannot parse). It never crosses a gRPC edge, so it stays outside the project's
+    error tree and its table of gRPC codes; ``Refusal`` is either kind."""
 
     def __init__(self, code: int, reason: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
+        self.message = message
+
+
+Refusal = SigmaError | KubeError
 
 
 def method_not_allowed(message: str) -> KubeError:
@@ -98,7 +104,7 @@ def success(details: dict[str, Any] | None = None, code: int = 200) -> dict[str,
     return body
 
 
-def from_error(exc: SigmaError, kind: str = "", name: str = "", group: str = "") -> dict[str, Any]:
+def from_error(exc: Refusal, kind: str = "", name: str = "", group: str = "") -> dict[str, Any]:
     """The Status answering ``exc``; ``kind``/``name``/``group`` fill its details."""
     details: dict[str, Any] = {}
     if name:
