@@ -61,8 +61,8 @@ class UpConfig(Security):
     host: str = _opt("127.0.0.1", "address every tier listens on")
     ports_from: int = _opt(
         7070,
-        "the apiserver's port; the scheduler, colocator and slave take the next three "
-        "(0: each a free port)",
+        "the apiserver's port; the scheduler, colocator and slave take the next three, the "
+        "Kubernetes API the port ten above (0: each a free port)",
     )
     log_level: str = _opt("warning", "debug, info, warning or error")
     metrics_port: int = _opt(
