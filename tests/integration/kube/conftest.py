@@ -3,6 +3,7 @@ and Python-client tests, and a kubeconfig for it written by ``sigmactl config ku
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -45,6 +46,14 @@ class Cluster:
         )
 
 
+def web_runs(cluster: Cluster) -> bool:
+    listed = cluster.kubectl("get", "pods", "-l", "app=web", "-o", "json", code=None)
+    if listed.returncode != 0:  # not yet: the demo is still being applied
+        return False
+    pods = json.loads(listed.stdout)["items"]
+    return any(p["status"]["phase"] == "Running" for p in pods)
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     if KUBECTL is None:
@@ -57,9 +66,5 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         kubeconfig = home / "kubeconfig"
         ctl(env, "config", "kubeconfig", "--out", str(kubeconfig))
         cluster = Cluster(env, kubeconfig, f"http://{env['SIGMA_KUBE']}")
-        eventually_sync(
-            lambda: "Running" in cluster.kubectl("get", "pods", "-l", "app=web").stdout,
-            timeout=60,
-            what="the demo's web pods run",
-        )
+        eventually_sync(lambda: web_runs(cluster), timeout=90, what="the demo's web pods run")
         yield cluster

@@ -106,6 +106,27 @@ def test_apply_twice_scale_and_rollout(cluster: Cluster, tmp_path: Path) -> None
     assert deployment["status"]["availableReplicas"] == 3
 
 
+def test_a_template_change_rolls_out(cluster: Cluster, tmp_path: Path) -> None:
+    """``kubectl set env`` patches the template: the App is upgraded, every pod replaced, and
+    ``rollout status`` waits for it through the status the controller writes."""
+    cluster.kubectl("apply", "-f", str(manifest(tmp_path, "rolled", replicas=2)))
+    cluster.kubectl("rollout", "status", "deploy/rolled", "--timeout", "60s")
+    before = {
+        p["metadata"]["uid"] for p in as_json(cluster, "get", "pods", "-l", "app=rolled")["items"]
+    }
+    cluster.kubectl("set", "env", "deploy/rolled", "COLOR=blue")
+    done = cluster.kubectl("rollout", "status", "deploy/rolled", "--timeout", "60s")
+    assert "successfully rolled out" in done.stdout
+    pods = [
+        p
+        for p in as_json(cluster, "get", "pods", "-l", "app=rolled")["items"]
+        if p["status"]["phase"] == "Running" and not p["metadata"].get("deletionTimestamp")
+    ]
+    assert len(pods) == 2 and not before & {p["metadata"]["uid"] for p in pods}
+    for p in pods:
+        assert p["spec"]["containers"][0]["env"] == [{"name": "COLOR", "value": "blue"}]
+
+
 def test_deleted_pod_is_replaced(cluster: Cluster, tmp_path: Path) -> None:
     cluster.kubectl("apply", "-f", str(manifest(tmp_path, "keep")))
     before = eventually_sync(
