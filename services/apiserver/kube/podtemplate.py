@@ -74,6 +74,8 @@ def spec_into(data: Any, out: pod_pb2.PodTemplate, field: str, default_restart: 
     known(spec, SPEC_KEYS, field)
     if spec.get("dnsPolicy") not in (None, "ClusterFirst", "Default"):
         raise Invalid(f"{field}.dnsPolicy", "pods use their node's network and resolver")
+    if spec.get("schedulerName") not in (None, "", "default-scheduler"):
+        raise Invalid(f"{field}.schedulerName", "Sigma's scheduler places every pod")
     containers = spec.get("containers")
     if not isinstance(containers, list) or not containers:
         raise Invalid(f"{field}.containers", "at least one container")

@@ -109,7 +109,7 @@ POD_SPEC = obj(
     terminationGracePeriodSeconds=number("Seconds between the stop signal and the kill."),
     restartPolicy=text("Always (Deployments), OnFailure or Never (Jobs)."),
     priority=number("Scheduling priority."),
-    schedulerName=text("Accepted for compatibility: Sigma's scheduler places every pod."),
+    schedulerName=text("Only default-scheduler: Sigma's scheduler places every pod."),
     nodeName=text("The node the pod is placed on (the scheduler's)."),
 )
 TEMPLATE = obj(

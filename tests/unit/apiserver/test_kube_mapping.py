@@ -109,6 +109,8 @@ def test_a_deployment_reads_back_as_it_was_written() -> None:
         ({"replicaz": 2}, "spec.replicaz"),
         ({"selector": {"matchLabels": {"app": "other"}}}, "spec.template.metadata.labels"),
         ({"strategy": {"type": "Recreate"}}, "spec.strategy.type"),
+        ({"minReadySeconds": 10}, "spec.minReadySeconds"),
+        ({"paused": True}, "spec.paused"),
     ],
 )
 def test_what_cannot_be_mapped_is_refused_by_name(change: dict[str, Any], field: str) -> None:
@@ -116,6 +118,23 @@ def test_what_cannot_be_mapped_is_refused_by_name(change: dict[str, Any], field:
     with pytest.raises(Invalid) as refused:
         deployments.app_from(body, "shop")
     assert refused.value.field == field
+
+
+def test_a_template_field_sigma_has_no_place_for_is_refused_by_name() -> None:
+    template = DEPLOYMENT["spec"]["template"]
+    for key, value, field in (
+        ("schedulerName", "my-scheduler", "spec.template.spec.schedulerName"),
+        ("volumes", [{"name": "v"}], "spec.template.spec.volumes"),
+        ("dnsPolicy", "None", "spec.template.spec.dnsPolicy"),
+    ):
+        spec = {**template["spec"], key: value}
+        body = {
+            **DEPLOYMENT,
+            "spec": {**DEPLOYMENT["spec"], "template": {**template, "spec": spec}},
+        }
+        with pytest.raises(Invalid) as refused:
+            deployments.app_from(body, "shop")
+        assert refused.value.field == field
 
 
 def test_strategic_merge_merges_containers_by_name() -> None:

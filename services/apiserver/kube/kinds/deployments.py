@@ -18,7 +18,7 @@ from sigma.errors import Invalid
 from sigma.v1 import app_pb2, meta_pb2
 
 API_VERSION = "apps/v1"
-SPEC_KEYS = frozenset({"replicas", "selector", "template", "strategy", "minReadySeconds"})
+SPEC_KEYS = frozenset({"replicas", "selector", "template", "strategy"})
 
 
 def intstr(value: Any, field: str) -> tuple[int, int]:
