@@ -16,6 +16,7 @@ from sigma.apiserver.kube.served.registry import SERVED, groups, of_group
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 AGGREGATED_BETA = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
 KUBE_VERSION = ("1", "32")
+JSON = "application/json"
 
 
 def version() -> dict[str, Any]:
@@ -155,3 +156,24 @@ def aggregated(legacy: bool, content_type: str = AGGREGATED) -> dict[str, Any]:
         "metadata": {},
         "items": items,
     }
+
+
+def document(path: str, accept: str) -> tuple[dict[str, Any], str] | None:
+    """The discovery document at ``path`` and its content type; None for any other path
+    (``/api/v1/...`` below the resource lists is a resource's)."""
+    path = path.rstrip("/")
+    kind = wants_aggregated(accept)
+    if path in ("/api", "/apis") and kind:
+        return aggregated(path == "/api", kind), kind
+    fixed = {"/version": version, "/api": api_versions, "/apis": api_groups}
+    if path in fixed:
+        return fixed[path](), JSON
+    parts = path.split("/")[1:]
+    found = None
+    if parts == ["api", "v1"]:
+        found = resource_list("", "v1")
+    elif parts[:1] == ["apis"] and len(parts) == 2:
+        found = api_group(parts[1])
+    elif parts[:1] == ["apis"] and len(parts) == 3 and parts[1] in groups():
+        found = resource_list(parts[1], parts[2]) if parts[2] == "v1" else None
+    return (found, JSON) if found is not None else None

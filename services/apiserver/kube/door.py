@@ -101,30 +101,11 @@ class Door:
             return reply(body, body["code"])
 
     async def discovery(self, request: web.Request) -> web.StreamResponse:
-        path = request.path.rstrip("/")
-        accept = request.headers.get("Accept", "")
-        aggregated = discovery.wants_aggregated(accept)
-        if path in ("/api", "/apis") and aggregated:
-            body = discovery.aggregated(path == "/api", aggregated)
-            return reply(body, content_type=aggregated)
-        found: dict[str, Any] | None = {
-            "/version": discovery.version,
-            "/api": discovery.api_versions,
-            "/apis": discovery.api_groups,
-            "/api/v1": lambda: discovery.resource_list("", "v1"),
-        }.get(path, lambda: None)()
-        parts = path.split("/")
-        if found is None and len(parts) == 3 and parts[1] == "apis":
-            found = discovery.api_group(parts[2])
-        if found is None and len(parts) == 4 and parts[1] == "apis":
-            found = (
-                discovery.resource_list(parts[2], parts[3])
-                if parts[2] in (discovery.groups())
-                else None
-            )
+        found = discovery.document(request.path, request.headers.get("Accept", ""))
         if found is None:
             return await self.resource(request)
-        return reply(found)
+        body, content_type = found
+        return reply(body, content_type=content_type)
 
     async def openapi(self, request: web.Request) -> web.StreamResponse:
         found = openapi.document(request.path)
@@ -151,11 +132,25 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return reply(from_error(SigmaError("internal error")), 500)
 
 
+async def healthy(request: web.Request) -> web.StreamResponse:
+    """``/healthz``, ``/livez``, ``/readyz``: the door answers (as a Kubernetes API server's)."""
+    return web.Response(text="ok", content_type="text/plain")
+
+
+async def nowhere(request: web.Request) -> web.StreamResponse:
+    raise KubeError(
+        404, "NotFound", f"the server could not find the requested resource {request.path}"
+    )
+
+
 def application(door: Door) -> web.Application:
     app = web.Application(middlewares=[errors], client_max_size=8 * 1024 * 1024)
+    for path in ("/healthz", "/livez", "/readyz"):
+        app.router.add_route("GET", path, healthy)
     app.router.add_route("GET", "/openapi/{rest:.*}", door.openapi)
-    app.router.add_route("GET", "/{rest:(version|api|apis).*}", door.discovery)
+    app.router.add_route("GET", "/{rest:(version|api|apis)(/.*)?}", door.discovery)
     app.router.add_route("*", "/{rest:(api|apis)/.*}", door.resource)
+    app.router.add_route("*", "/{rest:.*}", nowhere)
     return app
 
 

@@ -105,3 +105,22 @@ async def test_a_compacted_version_is_410_expired(door: tuple[str, MemoryStore, 
         (error,) = await events(answer, 1)
     assert error["type"] == "ERROR"
     assert (error["object"]["code"], error["object"]["reason"]) == (410, "Expired")
+
+
+async def test_health_discovery_and_unknown_paths(door: tuple[str, MemoryStore, Any]) -> None:
+    base, _, session = door
+    async with session.get(base + "/healthz") as answer:
+        assert (answer.status, await answer.text()) == (200, "ok")
+    aggregated = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+    async with session.get(base + "/apis", headers={"Accept": aggregated}) as answer:
+        assert answer.headers["Content-Type"] == aggregated
+        assert "apps" in [g["metadata"]["name"] for g in (await answer.json())["items"]]
+    async with session.get(base + "/apis/apps/v1") as answer:
+        kinds = [r["kind"] for r in (await answer.json())["resources"]]
+        assert "Deployment" in kinds and "Scale" in kinds
+    for path in ("/nowhere", "/apis/apps/v2", "/api/v1/namespaces/default/services"):
+        async with session.get(base + path) as answer:
+            status = await answer.json(content_type=None)
+            assert (answer.status, status["kind"], status["code"]) == (404, "Status", 404), path
+    async with session.post(base + "/api/v1/namespaces/default/pods", json={}) as answer:
+        assert (answer.status, (await answer.json())["reason"]) == (405, "MethodNotAllowed")
