@@ -295,3 +295,33 @@ def test_eviction_and_what_is_not_served(cluster: Cluster, tmp_path: Path) -> No
     eventually_sync(
         lambda: not running(cluster, "app=evicted"), timeout=60, what="its pods go with it"
     )
+
+
+def test_drain_evicts_and_the_replacement_waits_for_uncordon(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """``kubectl drain`` cordons the node and evicts through ``pods/eviction``; the App's
+    replacement pod cannot be placed until the node is uncordoned."""
+    cluster.kubectl("apply", "-f", str(manifest(tmp_path, "drained", replicas=1)))
+    (before,) = eventually_sync(
+        lambda: running_uids(cluster, "app=drained"), timeout=60, what="its pod runs"
+    )
+    node = as_json(cluster, "get", "pods", "-l", "app=drained")["items"][0]["spec"]["nodeName"]
+    try:
+        drained = cluster.kubectl(
+            "drain", node, "--pod-selector", "app=drained", "--timeout", "60s"
+        )
+        assert "evicted" in drained.stdout and f"node/{node} drained" in drained.stdout
+        assert as_json(cluster, "get", "node", node)["spec"]["unschedulable"] is True
+        eventually_sync(
+            lambda: "Unschedulable" in cluster.kubectl("get", "pods", "-l", "app=drained").stdout,
+            timeout=30,
+            what="the replacement waits for room",
+        )
+    finally:
+        cluster.kubectl("uncordon", node)
+    eventually_sync(
+        lambda: (r := running_uids(cluster, "app=drained")) and before not in r,
+        timeout=60,
+        what="the replacement runs once the node is back",
+    )
