@@ -61,8 +61,8 @@ class UpConfig(Security):
     host: str = _opt("127.0.0.1", "address every tier listens on")
     ports_from: int = _opt(
         7070,
-        "the apiserver's port; the scheduler, colocator and slave take the next three "
-        "(0: each a free port)",
+        "the apiserver's port; the scheduler, colocator and slave take the next three, the "
+        "Kubernetes API the port ten above (0: each a free port)",
     )
     log_level: str = _opt("warning", "debug, info, warning or error")
     metrics_port: int = _opt(
@@ -88,6 +88,7 @@ BENCHMARKS = {
     "pod-life": "sigma.cli.bench.podlife:main",
     "cri-start": "sigma.cli.bench.cri:main",
     "interference": "sigma.cli.bench.interference:main",
+    "kube": "sigma.cli.bench.kube:main",
 }
 
 
@@ -141,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             names = list(TIERS)
             settings = {n: _tier_settings(n, None, args.config) for n in names}
             listen = {n: (cfg_up.host, up.port(n, cfg_up.ports_from)) for n in names}
+            up.kube(settings, cfg_up.host, cfg_up.ports_from)
             store, bus, level = cfg_up.store, cfg_up.bus, cfg_up.log_level
             metrics = (cfg_up.host, cfg_up.metrics_port) if cfg_up.metrics_port else None
             demo = up.demo_manifests(cfg_up.demo, cfg_up.runtime)

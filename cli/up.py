@@ -35,6 +35,21 @@ def port(tier: str, ports_from: int) -> int:
     return ports_from + TIERS[tier].port - TIERS["apiserver"].port
 
 
+KUBE_OFFSET = 10  # the Kubernetes door's port, above the apiserver's (7080 beside 7070)
+
+
+def kube(settings: dict[str, Any], host: str, ports_from: int) -> None:
+    """Point the apiserver's Kubernetes door at ``host`` and the port ``ports_from`` gives it
+    (0: a free one), unless its setting turned it off."""
+    own = settings["apiserver"]
+    if own.kube_listen in ("", "0"):
+        return
+    if ports_from > 65535 - KUBE_OFFSET:
+        raise Invalid("--ports-from", f"must be 0 or a port up to {65535 - KUBE_OFFSET}")
+    kube_port = ports_from + KUBE_OFFSET if ports_from else 0
+    settings["apiserver"] = replace(own, kube_listen=f"{host}:{kube_port}")
+
+
 async def serve(
     names: list[str],
     store: str,
@@ -60,6 +75,9 @@ async def serve(
         for name, address in addresses.items():
             if name == "metrics":
                 print(f"{name:<10} http://{_local(address)}/metrics", flush=True)
+            elif name == "kube":
+                scheme = "https" if security.tls else "http"
+                print(f"{name:<10} {scheme}://{_local(address)}  (kubectl)", flush=True)
             else:
                 print(f"{name:<10} grpc {address}", flush=True)
         print(f"store {store}  bus {bus}  (Ctrl-C stops)", flush=True)

@@ -3,7 +3,7 @@
 # broker resolved from Maven Central into .engines/kafka-<version>/libs (KRaft mode, no ZooKeeper),
 # and the container stack from Debian: containerd and runc (the CRI runtime), docker-registry (the
 # loopback image registry), skopeo (pushes the built images), busybox-static (what the demo
-# images are made of) and wrk (the load generator).
+# images are made of), wrk (the load generator) and, when none is on PATH, kubectl.
 # Idempotent: a second run downloads nothing and reports what is already there.
 # The Kafka version lives in one place, engines/kafka/pom.xml (<kafka.version>).
 set -euo pipefail
@@ -20,6 +20,9 @@ as_root() {
 
 # Debian packages. busybox-static rather than busybox: the demo images need a static binary.
 DEBIAN_PACKAGES=(etcd-server containerd runc docker-registry skopeo busybox-static wrk)
+# kubectl (the Kubernetes API's tests drive the real one): Debian's kubernetes-client when none
+# is on PATH yet.
+command -v kubectl >/dev/null 2>&1 || DEBIAN_PACKAGES+=(kubernetes-client)
 
 installed() {
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
@@ -77,3 +80,4 @@ echo "kafka: $(ls "$KAFKA_HOME/libs" | sed -n 's/^kafka_2\.13-\(.*\)\.jar$/kafka
 java -version 2>&1 | head -n1
 containerd --version
 runc --version | head -n1
+kubectl version --client 2>/dev/null | head -n1 || echo "kubectl: not found"

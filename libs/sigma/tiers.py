@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sigma.apiclient import ApiCalls, GrpcApi
-from sigma.auth import Security
+from sigma.auth import Guard, Security
 from sigma.bus import Bus, TopicSpec, open_bus
 from sigma.clock import Clock, SystemClock
 from sigma.errors import Invalid, SigmaError
@@ -56,6 +56,13 @@ class Context:
     # Where the tier's server listens ("host:port"), resolved by ``run`` once it does; None
     # where no server of ``run``'s serves the tier (a test building it by hand).
     address: asyncio.Future[str] | None = None
+    # The tokens and TLS files of the process (a tier serving a second port uses them too),
+    # and the guard its gRPC server admits calls with.
+    security: Security | None = None
+    guard: Guard | None = None
+    # Further endpoints the tier serves beside its gRPC port ({"kube": "host:port"}), named
+    # to ``serve``'s ``on_ready`` with the tiers' own.
+    endpoints: dict[str, str] = field(default_factory=dict)
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         self.tasks.append(asyncio.ensure_future(coro))
@@ -145,7 +152,8 @@ async def serve(
     process's certificate.
     """
     before = asyncio.all_tasks()
-    secure = _secure_config(security or Security())
+    security = security or Security()
+    secure = _secure_config(security)
     store = open_store(store_url)
     bus = open_bus(bus_url)
     contexts: list[Context] = []
@@ -162,9 +170,10 @@ async def serve(
         for tier in tiers:
             host, port = listen[tier.name]
             served = asyncio.get_running_loop().create_future()
-            ctx = Context(store, bus, (settings or {}).get(tier.name), address=served)
+            own, guard = (settings or {}).get(tier.name), secure["guard"]
+            ctx = Context(store, bus, own, address=served, security=security, guard=guard)
             if apiserver:
-                clients.append(_client(apiserver, token, security or Security()))
+                clients.append(_client(apiserver, token, security))
                 ctx.api = clients[-1]
             contexts.append(ctx)
             services = await tier.build(ctx) if tier.build is not None else []
@@ -178,6 +187,7 @@ async def serve(
                 apiserver = _local(server.address)
         if on_ready is not None:
             ready = {name: server.address for name, server in servers}
+            ready |= {k: v for ctx in contexts for k, v in ctx.endpoints.items()}
             on_ready(ready | ({"metrics": exporter.address} if exporter is not None else {}))
         await stop.wait()
     finally:

@@ -93,6 +93,14 @@ class ApiServerSettings:
             "the passes between visit only those whose object or pods changed"
         },
     )
+    kube_listen: str = field(
+        default="127.0.0.1:7080",
+        metadata={
+            "help": "host:port of the Kubernetes-compatible HTTP API (kubectl's door; TLS with "
+            "the tier's TLS flags); empty or 0: not served. Under sigma up its port follows "
+            "--ports-from (ten above the apiserver's)"
+        },
+    )
     change_stream_encoding: str = field(
         default="protobuf",
         metadata={"help": "value encoding of the object-change topics: protobuf or json"},

@@ -1,7 +1,8 @@
 """The apiserver tier: the six resource services over one shared ``Api``, and its loops.
 
 ``build`` is what ``sigma apiserver`` (via ``sigma.tiers``) calls; it only wires. Every replica
-runs the same three things: the gRPC services, the background work (task worker competing for
+runs the same four things: the gRPC services, the Kubernetes-compatible HTTP door over the
+same ``Api`` (``sigma.apiserver.kube``), the background work (task worker competing for
 tasks, controllers each under its own election) and the change stream (published by whichever
 replica holds its leadership).
 """
@@ -13,6 +14,7 @@ from sigma.apiserver.api._common import Api
 from sigma.apiserver.background import run_background
 from sigma.apiserver.changestream import elected
 from sigma.apiserver.controllers.runner import ControllerSettings
+from sigma.apiserver.kube import serving as kube
 from sigma.apiserver.settings import ApiServerSettings
 from sigma.apiserver.tasks.worker import TaskSettings
 from sigma.config import pick
@@ -29,7 +31,9 @@ def services(api: Api) -> list[Service]:
 
 
 async def build(ctx: Context) -> list[Service]:
-    settings = ctx.settings or ApiServerSettings()
+    # Built by hand (no settings): no Kubernetes door on a fixed port. The commands always
+    # pass settings, where it is on by default.
+    settings = ctx.settings or ApiServerSettings(kube_listen="")
     ctx.spawn(
         run_background(
             ctx.store,
@@ -54,4 +58,6 @@ async def build(ctx: Context) -> list[Service]:
         encoding=settings.change_stream_encoding,
     )
     ctx.spawn(stream.run(), "apiserver-changestream")
-    return services(Api(ctx.store, settings))
+    api = Api(ctx.store, settings)
+    await kube.start(ctx, api, settings.kube_listen)
+    return services(api)

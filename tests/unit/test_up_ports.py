@@ -27,3 +27,20 @@ def test_zero_is_a_free_port_for_every_tier() -> None:
 def test_a_first_port_without_room_for_every_tier_is_refused(first: int) -> None:
     with pytest.raises(Invalid, match="--ports-from"):
         _up_port("slave", first)
+
+
+def test_the_kubernetes_api_sits_ten_above_the_apiserver() -> None:
+    from sigma.apiserver.settings import ApiServerSettings
+    from sigma.cli.up import kube
+
+    def listen(first: int, setting: str = "127.0.0.1:7080") -> str:
+        settings = {"apiserver": ApiServerSettings(kube_listen=setting)}
+        kube(settings, "0.0.0.0", first)
+        return str(settings["apiserver"].kube_listen)
+
+    assert listen(7070) == "0.0.0.0:7080"
+    assert listen(17070) == "0.0.0.0:17080"
+    assert listen(0) == "0.0.0.0:0"  # a free port, printed when it listens
+    assert listen(7070, "") == ""  # turned off stays off
+    with pytest.raises(Invalid, match="--ports-from"):
+        listen(65530)

@@ -21,6 +21,7 @@ from sigma.ctl import _logs
 from sigma.ctl._client import Client
 from sigma.ctl._config import CtlConfig, load
 from sigma.ctl._get import get
+from sigma.ctl._kubeconfig import kubeconfig
 from sigma.ctl._labels import annotate, label
 from sigma.ctl._nodes import cordon, drain, uncordon
 from sigma.ctl._output import OUTPUT_HELP
@@ -220,6 +221,11 @@ def _config_commands(p: argparse.ArgumentParser) -> None:
     use = actions.add_parser("use-context", help="make NAME the current context")
     use.add_argument("name", metavar="NAME")
     use.set_defaults(func=contexts.use_context)
+    kube = actions.add_parser(
+        "kubeconfig", help="write a kubeconfig for kubectl (the apiserver's Kubernetes API)"
+    )
+    kube.add_argument("--out", default="", help="file to write (default: standard output)")
+    kube.set_defaults(func=kubeconfig)
 
 
 def _selector(p: argparse.ArgumentParser) -> None:

@@ -63,6 +63,9 @@ class CtlConfig:
     apiserver: str = _opt("127.0.0.1:7070", "apiserver address(es), host:port[,host:port]")
     scheduler: str = _opt("127.0.0.1:7071", "scheduler address, for `explain`")
     colocator: str = _opt("127.0.0.1:7072", "colocator address, for `budget`")
+    kube: str = _opt(
+        "127.0.0.1:7080", "the apiserver's Kubernetes API, for `config kubeconfig` (kubectl)"
+    )
     namespace: str = _opt("default", "the team namespace requests are made in")
     system_namespace: str = _opt("system", "the namespace node writes are made in")
     token: str = _opt("", "credential sent as 'authorization: Bearer <token>'", repr=False)

@@ -47,6 +47,8 @@ def sigma_up(env: dict[str, str], *flags: str) -> Iterator[subprocess.Popen[str]
             name, _, address = line.partition(" grpc ")
             if name.strip() in ENDPOINTS:
                 env[f"SIGMA_{name.strip().upper()}"] = address.strip()
+            if line.startswith("kube "):  # the Kubernetes API, when SIGMA_KUBE_LISTEN asks
+                env["SIGMA_KUBE"] = line.split("://")[1].split()[0]
         assert all(f"SIGMA_{e.upper()}" in env for e in ENDPOINTS), seen
         assert ":7070" not in env["SIGMA_APISERVER"]  # a free port, not the default
         yield proc

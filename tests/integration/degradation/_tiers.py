@@ -33,7 +33,9 @@ async def tiers(
     stop = asyncio.Event()
     ready: asyncio.Future[dict[str, str]] = asyncio.get_running_loop().create_future()
     settings = {
-        "apiserver": ApiServerSettings(namespaces=(NS, SYSTEM), watch_bookmark_interval=1.0),
+        "apiserver": ApiServerSettings(
+            namespaces=(NS, SYSTEM), watch_bookmark_interval=1.0, kube_listen=""
+        ),
         "slave": SlaveSettings(runtime="simulated", node="deg-node", usage_interval=1.0),
     }
     runner = asyncio.create_task(

@@ -159,7 +159,7 @@ async def test_a_tier_with_tokens_and_mtls(
             bus_url="memory://",
             listen={"apiserver": ("127.0.0.1", 0)},
             stop=stop,
-            settings={"apiserver": ApiServerSettings(namespaces=("a", "b"))},
+            settings={"apiserver": ApiServerSettings(namespaces=("a", "b"), kube_listen="")},
             on_ready=ready.set_result,
             security=security,
         )

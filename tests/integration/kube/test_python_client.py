@@ -1,0 +1,66 @@
+"""The official Kubernetes Python client (``kubernetes`` on PyPI) against ``sigma up``: it loads
+the kubeconfig sigmactl wrote, lists pods, creates a Deployment and watches its pods added."""
+
+from __future__ import annotations
+
+import pytest
+from kubernetes import client, config, watch
+from kubernetes.client.rest import ApiException
+
+from tests.integration.kube.conftest import Cluster
+
+
+@pytest.fixture
+def api(cluster: Cluster) -> client.ApiClient:
+    return config.new_client_from_config(config_file=str(cluster.kubeconfig))
+
+
+def deployment(name: str, replicas: int) -> client.V1Deployment:
+    container = client.V1Container(
+        name="main",
+        command=["python3", "-c", "import time; time.sleep(10**6)"],
+        resources=client.V1ResourceRequirements(requests={"cpu": "50m", "memory": "16Mi"}),
+    )
+    labels = {"app": name}
+    return client.V1Deployment(
+        metadata=client.V1ObjectMeta(name=name, labels=labels),
+        spec=client.V1DeploymentSpec(
+            replicas=replicas,
+            selector=client.V1LabelSelector(match_labels=labels),
+            template=client.V1PodTemplateSpec(
+                metadata=client.V1ObjectMeta(labels=labels),
+                spec=client.V1PodSpec(containers=[container]),
+            ),
+        ),
+    )
+
+
+def test_list_create_and_watch(api: client.ApiClient) -> None:
+    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+    listed = core.list_namespaced_pod("default", label_selector="app=web")
+    assert listed.items and all(p.metadata.labels["app"] == "web" for p in listed.items)
+    assert int(listed.metadata.resource_version) > 0
+    nodes = core.list_node()
+    assert any(n.status.conditions[0].type == "Ready" for n in nodes.items)
+
+    created = apps.create_namespaced_deployment("default", deployment("pyclient", 2))
+    assert created.spec.replicas == 2 and created.metadata.uid
+    added: set[str] = set()
+    stream = watch.Watch()
+    for event in stream.stream(
+        core.list_namespaced_pod,
+        "default",
+        label_selector="app=pyclient",
+        resource_version=listed.metadata.resource_version,
+        timeout_seconds=60,
+    ):
+        if event["type"] == "ADDED":
+            added.add(event["object"].metadata.name)
+        if len(added) == 2:
+            stream.stop()
+    assert len(added) == 2, added
+
+    with pytest.raises(ApiException) as refused:
+        apps.create_namespaced_deployment("default", deployment("pyclient", 2))
+    assert refused.value.status == 409
+    apps.delete_namespaced_deployment("pyclient", "default")
