@@ -1,0 +1,8 @@
+"""``sigma place``: plan a whole cluster's placement (Alibaba's 2018 scheduling contest format).
+
+``problem`` reads the four CSV files, ``check`` is the independent judge (cost and every
+violation), ``state`` and ``initial`` place every instance through the scheduler's own
+framework and plugins, ``search`` improves the placement, ``baseline`` gives the figures it
+is compared with, ``synth`` makes data sets of the contest's shape and ``command`` is the
+command line.
+"""
