@@ -88,6 +88,7 @@ BENCHMARKS = {
     "pod-life": "sigma.cli.bench.podlife:main",
     "cri-start": "sigma.cli.bench.cri:main",
     "interference": "sigma.cli.bench.interference:main",
+    "place": "sigma.cli.bench.place:main",
 }
 
 
@@ -115,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="the benchmark's own flags")
     sim = sub.add_parser("sim", help="replay the Alibaba 2018 trace: `sigma sim --help`")
     sim.add_argument("rest", nargs=argparse.REMAINDER, help="the replay's own flags")
+    place = sub.add_parser("place", help="plan a whole cluster's placement: `sigma place --help`")
+    place.add_argument("rest", nargs=argparse.REMAINDER, help="the planner's own flags")
     ca = sub.add_parser("dev-ca", help="make a development CA and a certificate per tier (mTLS)")
     ca.add_argument("--out", default="certs", help="folder to write into (default certs)")
     ca.add_argument("--hosts", default=",".join(devca.HOSTS), help="SANs every certificate gets")
@@ -128,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sigma.cli.sim.run import main as sim_main
 
         return sim_main(argv[1:])
+    if argv[:1] == ["place"]:
+        from sigma.cli.place.command import main as place_main
+
+        return place_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "dev-ca":
         return _dev_ca(args)

@@ -26,6 +26,7 @@ MACHINE_COLUMNS = ("machine_id", "cpu", "mem", "disk", "P", "M", "PM")
 APP_COLUMNS = ("app_id", "cpu_curve", "mem_curve", "disk", "P", "M", "PM")
 INSTANCE_COLUMNS = ("instance_id", "app_id", "machine_id")
 RULE_COLUMNS = ("app_a", "app_b", "k")
+PLACEMENT_COLUMNS = ("instance_id", "machine_id")
 SCALARS = ("disk", "P", "M", "PM")  # per-instance amounts and per-machine capacities
 
 
@@ -154,3 +155,17 @@ def _lookup(row, column: str, index: dict[str, int]) -> int:
     if name not in index:
         raise row.error(column, f"unknown id {name!r}")
     return index[name]
+
+
+def read_placement(path: Path, p: Problem) -> np.ndarray:
+    """A placement file (``instance_id,machine_id`` rows) as each instance's machine index;
+    an instance the file does not name is on no machine (-1), for the judge to report."""
+    instance_of = {name: i for i, name in enumerate(p.instance_ids)}
+    machine_of = {name: m for m, name in enumerate(p.machine_ids)}
+    assign = np.full(len(p.instance_ids), -1, dtype=np.int64)
+    for row in rows(path, PLACEMENT_COLUMNS, header=False):
+        i = _lookup(row, "instance_id", instance_of)
+        if assign[i] >= 0:
+            raise row.error("instance_id", f"{p.instance_ids[i]!r} placed twice")
+        assign[i] = _lookup(row, "machine_id", machine_of)
+    return assign

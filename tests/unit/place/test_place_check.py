@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from sigma.cli.place.check import check
-from sigma.cli.place.problem import Problem, load
+from sigma.cli.place.problem import Problem
+from tests.unit.place import _cases as cases
 
 T = 98
 HALF = T // 2
@@ -23,17 +24,12 @@ APPS = {
 }
 
 
+MACHINES = {"m1": (10, 20, 100, 1, 1, 1), "m2": (20, 20, 100, 1, 1, 1)}
+
+
 def problem(tmp_path: Path, apps: list[str], rules: list[tuple[str, str, int]]) -> Problem:
     """The two machines and three apps above, one instance per entry of ``apps``."""
-    (tmp_path / "m.csv").write_text("m1,10,20,100,1,1,1\nm2,20,20,100,1,1,1\n")
-    lines = []
-    for name, (cpu, mem, *scalars) in APPS.items():
-        curve = "|".join(f"{v:g}" for v in cpu)
-        lines.append(f"{name},{curve},{'|'.join([str(mem)] * T)},{','.join(map(str, scalars))}")
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n")
-    (tmp_path / "i.csv").write_text("".join(f"i{n},{a},\n" for n, a in enumerate(apps)))
-    (tmp_path / "r.csv").write_text("".join(f"{a},{b},{k}\n" for a, b, k in rules))
-    return load(*(tmp_path / f for f in ("m.csv", "a.csv", "i.csv", "r.csv")))
+    return cases.problem(tmp_path, MACHINES, APPS, apps, rules)
 
 
 RULE = [("a", "b", 1)]
