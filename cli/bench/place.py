@@ -9,8 +9,9 @@ generated, then placed four ways and every result judged by the independent chec
 - ``planner-first``: the planner's first placement (the scheduler's plugins, two passes);
 - ``planner``: the same followed by ``--seconds`` of local search.
 
-One line per placement: cost, machines used, violations by kind and seconds; with ``--json``
-one JSON object per line.
+One line per placement: cost, machines used, violations by kind and seconds, beside the set's
+size and ``bound``, a cost no placement can beat (``check.lower_bound``: CPU alone); with
+``--json`` one JSON object per line.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from sigma.cli.bench import emit
 from sigma.cli.place import baseline, synth
-from sigma.cli.place.check import check
+from sigma.cli.place.check import check, lower_bound
 from sigma.cli.place.command import figures, plan
 from sigma.cli.place.initial import framework
 from sigma.cli.place.problem import load
@@ -36,6 +37,7 @@ def run(scale: float, seconds: float, seed: int, keep: Path | None) -> list[dict
         folder = keep or Path(tmp)
         p = load(*synth.write(synth.generate(shape), folder).values())
     size = {"machines": p.machines, "instances": len(p.instance_ids), "rules": len(p.rule_a)}
+    size["bound"] = round(lower_bound(p), 2)
     out = []
 
     def judged(name: str, assign, started: float, **extra: object) -> None:  # type: ignore[no-untyped-def]

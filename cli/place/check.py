@@ -126,3 +126,20 @@ def _rule_breaches(p: Problem, machines: np.ndarray, apps: np.ndarray) -> list[s
         a, b, k = p.app_ids[p.rule_a[r]], p.app_ids[p.rule_b[r]], p.rule_k[r]
         out.append(f"machine {p.machine_ids[m]}: rule <{a}, {b}, {k}> holds {b_here[j]} of {b}")
     return out
+
+
+def lower_bound(p: Problem, *, alpha: float = ALPHA, beta: float = BETA) -> float:
+    """A cost no placement of ``p`` can beat, from CPU alone (memory, disk, slots and rules
+    ignored, instances divisible), to say how far a plan may still be from the best.
+
+    A used machine costs at least ``1 + alpha * mean_t max(0, u_t - beta)`` (as e^x - 1 >= x).
+    Over a set S of machines, sum_m max(0, u_mt - beta) >= max(0, L_t - beta * C_S) / c_max,
+    with L_t the whole cluster's CPU at point t, C_S the set's capacity and c_max the largest
+    machine's. For |S| = k, C_S is at most the k largest capacities summed; the bound is the
+    least over k of ``k + alpha / c_max * mean_t max(0, L_t - beta * C_k)``.
+    """
+    load = p.app_cpu[p.instance_app].sum(axis=0)
+    caps = np.sort(p.machine_cpu)[::-1]
+    room = beta * np.cumsum(caps)
+    over = np.maximum(load[None, :] - room[:, None], 0.0).mean(axis=1)
+    return float((np.arange(1, len(caps) + 1) + alpha / caps[0] * over).min())

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sigma.cli.place.check import check
+from sigma.cli.place.check import check, lower_bound
 from sigma.cli.place.problem import Problem
 from tests.unit.place import _cases as cases
 
@@ -104,3 +104,11 @@ def test_an_instance_on_no_machine_is_a_violation(tmp_path: Path) -> None:
     report = check(p, np.array([0, -1]))
     assert report.counts["unplaced"] == 1 and not report.valid
     assert report.violations == ["instance i1 is on no machine"]
+
+
+def test_the_lower_bound_by_hand_and_below_a_valid_placement(tmp_path: Path) -> None:
+    p = problem(tmp_path, ["a", "b", "c", "b", "a"], RULE)
+    # Load 16 then 26. k = 1 (m2, beta * 20 = 10): 1 + 10/20 * mean(6, 16) = 6.5;
+    # k = 2 (15): 2 + 10/20 * mean(1, 11) = 5. So 5, below the valid placement's 7.06.
+    assert lower_bound(p) == pytest.approx(5.0)
+    assert lower_bound(p) <= check(p, np.array([0, 0, 1, 1, 1])).cost
