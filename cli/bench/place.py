@@ -7,7 +7,7 @@ generated, then placed four ways and every result judged by the independent chec
   requests = each App's peaks (how the scheduler fares today: rules and disk not expressed);
 - ``first-fit``: file order, first feasible machine under the planner's filters;
 - ``planner-first``: the planner's first placement (the scheduler's plugins, two passes);
-- ``planner``: the same followed by ``--seconds`` of local search.
+- ``planner``: the same followed by ``--seconds`` of local search (its seconds count both).
 
 One line per placement: cost, machines used, violations by kind and seconds, beside the set's
 size and ``bound``, a cost no placement can beat (``check.lower_bound``: CPU alone); with
@@ -19,45 +19,47 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from sigma.cli.bench import emit
 from sigma.cli.place import baseline, synth
-from sigma.cli.place.check import check, lower_bound
-from sigma.cli.place.command import figures, plan
-from sigma.cli.place.initial import framework
+from sigma.cli.place.check import ALPHA, BETA, check, lower_bound
+from sigma.cli.place.command import figures
+from sigma.cli.place.initial import first_placement, framework
 from sigma.cli.place.problem import load
+from sigma.cli.place.search import Search
 from sigma.cli.place.state import PlanState
 
 
-def run(scale: float, seconds: float, seed: int, keep: Path | None) -> list[dict]:
+def run(scale: float, seconds: float, seed: int, keep: Path | None) -> Iterator[dict]:
+    """Each placement's row, as soon as it is judged."""
     shape = synth.Shape(seed=seed).scaled(scale)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = keep or Path(tmp)
-        p = load(*synth.write(synth.generate(shape), folder).values())
+        p = load(*synth.write(synth.generate(shape), keep or Path(tmp)).values())
     size = {"machines": p.machines, "instances": len(p.instance_ids), "rules": len(p.rule_a)}
     size["bound"] = round(lower_bound(p), 2)
-    out = []
+    clock = time.monotonic
 
-    def judged(name: str, assign, started: float, **extra: object) -> None:  # type: ignore[no-untyped-def]
-        took = round(time.monotonic() - started, 2)
-        out.append({"placement": name, **figures(check(p, assign)), "seconds": took, **extra})
+    def judged(name: str, assign: np.ndarray, started: float, **extra: object) -> dict:
+        took = round(clock() - started, 2)
+        return {**size, "placement": name, **figures(check(p, assign)), "seconds": took, **extra}
 
-    start = time.monotonic()
-    judged("default", baseline.default_scheduler(p, seed), start)
-    start = time.monotonic()
+    start = clock()
+    yield judged("default", baseline.default_scheduler(p, seed), start)
+    start = clock()
     state = PlanState(p)
-    baseline.first_fit(state, framework(10.0, 0.5, seed))
-    judged("first-fit", state.assign, start)
-    start = time.monotonic()
-    first = plan(p, 10.0, 0.5, 0.0, seed)
-    judged("planner-first", first["assign"], start)
-    start = time.monotonic()
-    full = plan(p, 10.0, 0.5, seconds, seed)
-    moves = {k: v for k, v in full.items() if k.startswith("search_")}
-    judged("planner", full["assign"], start, **moves)
-    return [{**size, **row} for row in out]
+    baseline.first_fit(state, framework(ALPHA, BETA, seed))
+    yield judged("first-fit", state.assign, start)
+    start = clock()
+    state, fw = PlanState(p), framework(ALPHA, BETA, seed)
+    first_placement(state, fw)
+    yield judged("planner-first", state.assign, start)
+    stats = Search(state, fw).run(clock() + seconds)
+    moves = {f"search_{k}": v for k, v in vars(stats).items()}
+    yield judged("planner", state.assign, start, **moves)
 
 
 def main(argv: Sequence[str]) -> int:
