@@ -4,7 +4,9 @@ The plan is the scheduler's own plugins placing every instance (``initial``), th
 search (``search``) until it stops improving or ``--seconds`` run out; the independent judge
 (``check``) then recomputes cost and violations from the files and the assignment alone. The
 placement file is written (whole, then renamed into place) only when the judge finds it
-valid. ``--check FILE`` judges an existing placement file instead of planning one.
+valid. ``--check FILE`` judges an existing placement file instead of planning one;
+``--from-current MOVES`` also writes the ordered moves from the instances' current machines
+(``migrate``).
 
 Exit status: 0 valid, 1 the judge found violations, 2 bad input (one line on stderr).
 """
@@ -23,6 +25,7 @@ import numpy as np
 
 from sigma.cli.place.check import ALPHA, BETA, Report, check
 from sigma.cli.place.initial import first_placement, framework
+from sigma.cli.place.migrate import plan_moves
 from sigma.cli.place.problem import Problem, load, read_placement
 from sigma.cli.place.search import Search
 from sigma.cli.place.state import PlanState
@@ -44,6 +47,12 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{name}", type=Path, help=f"the {name} file (overrides --problem)")
     p.add_argument("--out", type=Path, help="placement file to write: instance_id,machine_id rows")
     p.add_argument("--check", type=Path, help="judge this placement file instead of planning")
+    p.add_argument(
+        "--from-current",
+        type=Path,
+        metavar="MOVES",
+        help="also write the ordered moves (instance_id,from,to) from the current machines",
+    )
     p.add_argument("--seconds", type=float, default=60.0, help="local search budget (default 60)")
     p.add_argument("--alpha", type=float, default=ALPHA, help=f"cost alpha (default {ALPHA:g})")
     p.add_argument("--beta", type=float, default=BETA, help=f"cost beta (default {BETA:g})")
@@ -104,6 +113,19 @@ def write(path: Path, p: Problem, assign: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
+def write_moves(path: Path, p: Problem, assign: np.ndarray, seed: int) -> dict:
+    """The migration plan to ``assign`` as ``instance_id,from,to`` rows (from empty for an
+    instance on no machine); its figures."""
+    migration = plan_moves(p, assign, framework(ALPHA, BETA, seed))
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w") as f:
+        for i, source, to in migration.moves:
+            was = p.machine_ids[source] if source >= 0 else ""
+            f.write(f"{p.instance_ids[i]},{was},{p.machine_ids[to]}\n")
+    os.replace(tmp, path)
+    return {"moves": len(migration.moves), "moves_stuck": len(migration.stuck)}
+
+
 def _validate(args: argparse.Namespace) -> None:
     if args.alpha <= 0:
         raise Invalid("--alpha", f"must be positive, got {args.alpha:g}")
@@ -131,6 +153,8 @@ def main(argv: Sequence[str]) -> int:
         report = check(p, assign, alpha=args.alpha, beta=args.beta)
         if args.out is not None and args.check is None and report.valid:
             write(args.out, p, assign)
+            if args.from_current is not None:
+                out.update(write_moves(args.from_current, p, assign, args.seed))
     except (Invalid, OSError) as exc:
         print(f"sigma place: {exc}", file=sys.stderr)
         return 2

@@ -20,12 +20,20 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_place_writes_a_valid_placement_and_the_judge_agrees(
     folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "p.csv"
-    assert main(["place", "--problem", str(folder), "--out", str(out), "--seconds", "5"]) == 0
+    out, moves = tmp_path / "p.csv", tmp_path / "moves.csv"
+    flags = ["--problem", str(folder), "--out", str(out), "--seconds", "5"]
+    assert main(["place", *flags, "--from-current", str(moves)]) == 0
     said = capsys.readouterr().out
-    assert "violations=0" in said and "machines_used=" in said
+    assert "violations=0" in said and "machines_used=" in said and "moves_stuck=0" in said
     rows = out.read_text().splitlines()
     assert len(rows) == len((folder / "instances.csv").read_text().splitlines())
+    # The moves, applied in order to the current machines, end at the placement written.
+    at = dict(line.split(",")[::2] for line in (folder / "instances.csv").read_text().split())
+    for line in moves.read_text().splitlines():
+        instance, source, to = line.split(",")
+        assert at[instance] == source
+        at[instance] = to
+    assert at == dict(row.split(",") for row in rows)
     assert main(["place", "--problem", str(folder), "--check", str(out), "--json"]) == 0
     judged = json.loads(capsys.readouterr().out)
     assert judged["violations"] == 0 and judged["cost"] > 0
