@@ -150,3 +150,29 @@ def test_the_default_profile_runs_the_new_plugins_and_leaves_plain_pods_as_they_
     cache = cache_of(node("n0"), node("n1"))
     result = build(default_profile(seed=1)).schedule(pod("a/x"), cache.snapshot())
     assert result.node in ("n0", "n1")
+
+
+def test_an_apps_per_host_cap_holds_through_the_default_profile() -> None:
+    from sigma.scheduler.convert import pod_info
+    from sigma.v1 import app_pb2, pod_pb2
+
+    def replica(n: int) -> PodInfo:
+        pod = pod_pb2.Pod()
+        pod.meta.namespace, pod.meta.name = "shop", f"web-{n}"
+        pod.spec.owner_kind = pod_pb2.POD_OWNER_KIND_APP
+        pod.spec.owner_name = "web"
+        pod.spec.template.containers.add().resources.requests.cpu_millis = 100
+        return pod_info(pod, app_pb2.SpreadPolicy(max_per_host=2))
+
+    assert replica(0).max_per_host == 2 and replica(0).app == "shop/web"
+    cache = cache_of(node("n0"), node("n1"))
+    fw = build(default_profile(seed=0))
+    for n in range(4):
+        result = fw.schedule(replica(n), cache.snapshot())
+        cache.assume(replica(n), result.node)
+    assert sorted(np.bincount(cache.snapshot().app_nodes("shop/web")).tolist()) == [2, 2]
+    result = fw.schedule(replica(4), cache.snapshot())
+    assert result.node == ""
+    assert ("Interference", "2/2 nodes, e.g. per-host cap 2 of shop/web reached (2 here)") in (
+        result.status.reasons
+    )
