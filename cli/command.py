@@ -92,15 +92,17 @@ BENCHMARKS = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr, exit status 2."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="sigma", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="sigma", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"sigma {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     for name, tier in TIERS.items():
         p = sub.add_parser(name, help=f"run the {name} (default port {tier.port})")
         p.add_argument("--config", help=f"TOML file whose [{name}] table holds settings")

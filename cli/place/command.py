@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sigma.cli.command import OneLineParser
 from sigma.cli.place.check import ALPHA, BETA, Report, check
 from sigma.cli.place.initial import first_placement, framework
 from sigma.cli.place.migrate import plan_moves
@@ -41,7 +42,7 @@ INPUTS = {
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="sigma place", description=__doc__.splitlines()[0])
+    p = OneLineParser(prog="sigma place", description=__doc__.splitlines()[0])
     p.add_argument("--problem", type=Path, help="folder holding the four files (docs/placement.md)")
     for name in INPUTS:
         p.add_argument(f"--{name}", type=Path, help=f"the {name} file (overrides --problem)")

@@ -62,6 +62,7 @@ def test_a_placement_breaking_a_rule_is_judged_invalid(
     [
         (["--problem", "{missing}", "--out", "{out}"], "sigma place: machines.csv:0: file:"),
         (["--problem", "{folder}"], "sigma place: --out: required"),
+        (["--out", "{out}", "--seconds", "abc"], "sigma place: error: argument --seconds"),
         (["--problem", "{folder}", "--out", "{out}", "--beta", "0"], "sigma place: --beta:"),
         (["--problem", "{folder}", "--check", "{bad}"], "sigma place: bad.csv:1: machine_id:"),
     ],
