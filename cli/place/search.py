@@ -3,9 +3,11 @@
 Two moves, each asking the scheduler's own filters where an instance may go (so a move never
 breaks a rule or overflows a machine) and the ConvexCost plugin what it would add there:
 
-- **emptying**: take the used machine with the least CPU at its peak, try to move all its
-  instances onto other used machines; keep the moves when what they add costs less than the
-  machine did, put everything back otherwise;
+- **emptying**: take the used machines in order of their CPU at its peak, least first (in
+  cores, not as a share: a small machine costs as much as a large one, so emptying it pays
+  more per core moved; on the synthetic sets this order ends about 5% lower than by share),
+  and try to move all of a machine's instances onto other used machines; keep the moves when
+  what they add costs less than the machine did, put everything back otherwise;
 - **cooling**: on a machine above beta, move an instance wherever it adds less than its
   removal saves (an empty machine counts 1).
 
@@ -111,8 +113,7 @@ class Search:
                     return self.stats
                 changed += self.cool(int(m))
             used = np.flatnonzero(s.count > 0)
-            fill = s.cpu.peak[used] / s.cpu.capacity[used]
-            for m in used[np.argsort(fill, kind="stable")]:
+            for m in used[np.argsort(s.cpu.peak[used], kind="stable")]:
                 if clock() >= deadline:
                     return self.stats
                 if s.count[m] > 0:
