@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from sigma.cli.command import OneLineParser
-from sigma.cli.place.check import ALPHA, BETA, Report, check
+from sigma.cli.place.check import ALPHA, BETA, Report, check, lower_bound
 from sigma.cli.place.initial import first_placement, framework
 from sigma.cli.place.migrate import plan_moves
 from sigma.cli.place.problem import Problem, load, read_placement
@@ -159,7 +159,11 @@ def main(argv: Sequence[str]) -> int:
     except (Invalid, OSError) as exc:
         print(f"sigma place: {exc}", file=sys.stderr)
         return 2
-    result = {**figures(report), "instances": len(p.instance_ids), **out}
+    result = {
+        **figures(report),
+        "bound": round(lower_bound(p, alpha=args.alpha, beta=args.beta), 2),
+    }
+    result.update(instances=len(p.instance_ids), **out)
     if args.json:
         print(json.dumps({**result, "violation_lines": report.violations}))
     else:
