@@ -4,8 +4,10 @@ The planner is single-threaded and asks the framework one pod at a time, so it k
 ``Snapshot`` whose columns it updates between attempts instead of a cache that copies them:
 CPU and memory as ``CurveColumn`` (T slots per machine), disk, P, M and PM as
 ``ScalarColumn``, the rules as a ``RuleIndex`` and, per App, the rows of its instances. Each
-App is one ``PodInfo`` (its instances are alike), so the framework's plugins see exactly what
-they would see in the live scheduler.
+App is one ``PodInfo`` (its instances are alike). The plugins read only these snapshot
+fields and ``PodInfo``'s, so they run here unchanged, as they would on the live scheduler's
+snapshot. ``tight`` holds the same Apps with their CPU curve also counted against beta of
+each machine (see ``initial``).
 """
 
 from __future__ import annotations
