@@ -89,18 +89,21 @@ BENCHMARKS = {
     "cri-start": "sigma.cli.bench.cri:main",
     "interference": "sigma.cli.bench.interference:main",
     "kube": "sigma.cli.bench.kube:main",
+    "place": "sigma.cli.bench.place:main",
 }
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr, exit status 2."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="sigma", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="sigma", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"sigma {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     for name, tier in TIERS.items():
         p = sub.add_parser(name, help=f"run the {name} (default port {tier.port})")
         p.add_argument("--config", help=f"TOML file whose [{name}] table holds settings")
@@ -116,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="the benchmark's own flags")
     sim = sub.add_parser("sim", help="replay the Alibaba 2018 trace: `sigma sim --help`")
     sim.add_argument("rest", nargs=argparse.REMAINDER, help="the replay's own flags")
+    place = sub.add_parser("place", help="plan a whole cluster's placement: `sigma place --help`")
+    place.add_argument("rest", nargs=argparse.REMAINDER, help="the planner's own flags")
     ca = sub.add_parser("dev-ca", help="make a development CA and a certificate per tier (mTLS)")
     ca.add_argument("--out", default="certs", help="folder to write into (default certs)")
     ca.add_argument("--hosts", default=",".join(devca.HOSTS), help="SANs every certificate gets")
@@ -129,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sigma.cli.sim.run import main as sim_main
 
         return sim_main(argv[1:])
+    if argv[:1] == ["place"]:
+        from sigma.cli.place.command import main as place_main
+
+        return place_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "dev-ca":
         return _dev_ca(args)

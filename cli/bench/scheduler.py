@@ -121,12 +121,14 @@ def _high(n: int) -> Iterator[PodInfo]:
         yield PodInfo(f"bench/hi-{i}", cpu=2000, mem=24 * GiB, priority=100)
 
 
-def run(w: Workload, seed: int = 0) -> dict:
+def run(w: Workload, seed: int = 0, without: tuple[str, ...] = ()) -> dict:
+    """One workload through the default profile, less the plugins named in ``without``."""
     cache = Cache()
     _nodes(cache, w.nodes)
     if w.name == "preemption":
         _fill(cache, w.nodes)
-    fw = build(default_profile(seed=seed))
+    plugins = tuple(name for name in default_profile().plugins if name not in without)
+    fw = build(default_profile(plugins=plugins, seed=seed))
     for p in w.initial(w.initial_count):
         result = fw.schedule(p, cache.snapshot())
         if result.node:
@@ -195,16 +197,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--batch-size", type=int, default=bench_e2e.BATCH_SIZE, help="e2e: pods per round"
     )
+    parser.add_argument(
+        "--without",
+        default="",
+        help="in-process workloads: also run each without these plugins (comma separated), "
+        "so the default profile is measured with and without them in one run",
+    )
     args = parser.parse_args(argv)
+    without = tuple(n for n in args.without.split(",") if n)
+    unknown = [n for n in without if n not in default_profile().plugins]
+    if unknown:
+        parser.error(f"--without: unknown plugins {', '.join(unknown)}")
     names = [*WORKLOADS, "e2e"] if args.workload == "all" else [args.workload]
     for name in names:
         if name == "e2e":
             result = bench_e2e.run(
                 args.store or None, args.nodes, args.pods, args.replicas, args.batch_size
             )
-        else:
-            result = run(WORKLOADS[name](args.nodes, args.pods), args.seed)
-        emit(result, as_json=args.json)
+            emit(result, as_json=args.json)
+            continue
+        for skip in ((), without) if without else ((),):
+            result = run(WORKLOADS[name](args.nodes, args.pods), args.seed, skip)
+            result["profile"] = f"default without {','.join(skip)}" if skip else "default"
+            emit(result, as_json=args.json)
     return 0
 
 

@@ -55,6 +55,7 @@ def pod_info(pod: pod_pb2.Pod, spread: app_pb2.SpreadPolicy | None = None) -> Po
         tolerations=tuple(Toleration.of(t) for t in spec.template.tolerations),
         app=app,
         spread=spread_of(spread) if app else (),
+        max_per_host=spread.max_per_host if app and spread is not None else 0,
     )
 
 

@@ -28,7 +28,7 @@ from sigma.v1 import meta_pb2 as sigma_dot_v1_dot_meta__pb2
 from sigma.v1 import pod_pb2 as sigma_dot_v1_dot_pod__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12sigma/v1/app.proto\x12\x08sigma.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13sigma/v1/meta.proto\x1a\x12sigma/v1/pod.proto\"o\n\x03\x41pp\x12\"\n\x04meta\x18\x01 \x01(\x0b\x32\x14.sigma.v1.ObjectMeta\x12\x1f\n\x04spec\x18\x02 \x01(\x0b\x32\x11.sigma.v1.AppSpec\x12#\n\x06status\x18\x03 \x01(\x0b\x32\x13.sigma.v1.AppStatus\"p\n\x10SpreadConstraint\x12&\n\x05level\x18\x01 \x01(\x0e\x32\x17.sigma.v1.TopologyLevel\x12\"\n\x04mode\x18\x02 \x01(\x0e\x32\x14.sigma.v1.SpreadMode\x12\x10\n\x08max_skew\x18\x03 \x01(\x05\"?\n\x0cSpreadPolicy\x12/\n\x0b\x63onstraints\x18\x01 \x03(\x0b\x32\x1a.sigma.v1.SpreadConstraint\"~\n\x14RollingUpgradePolicy\x12\x17\n\x0fmax_unavailable\x18\x01 \x01(\x05\x12\x1f\n\x17max_unavailable_percent\x18\x02 \x01(\x05\x12\x11\n\tmax_surge\x18\x03 \x01(\x05\x12\x19\n\x11max_surge_percent\x18\x04 \x01(\x05\"4\n\x0eTrafficProfile\x12\x14\n\x0cslot_seconds\x18\x01 \x01(\x05\x12\x0c\n\x04load\x18\x02 \x03(\x01\"\x8f\x01\n\x11TimeSharingPolicy\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\x12)\n\x07profile\x18\x02 \x01(\x0b\x32\x18.sigma.v1.TrafficProfile\x12\x10\n\x08headroom\x18\x03 \x01(\x01\x12,\n\tlead_time\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xb6\x02\n\x07\x41ppSpec\x12\x10\n\x08replicas\x18\x01 \x01(\x05\x12\'\n\x08template\x18\x02 \x01(\x0b\x32\x15.sigma.v1.PodTemplate\x12%\n\tqos_class\x18\x03 \x01(\x0e\x32\x12.sigma.v1.QoSClass\x12\x10\n\x08priority\x18\x04 \x01(\x05\x12&\n\x06spread\x18\x05 \x01(\x0b\x32\x16.sigma.v1.SpreadPolicy\x12/\n\x07upgrade\x18\x06 \x01(\x0b\x32\x1e.sigma.v1.RollingUpgradePolicy\x12\x14\n\x0cmin_replicas\x18\x07 \x01(\x05\x12\x31\n\x0ctime_sharing\x18\x08 \x01(\x0b\x32\x1b.sigma.v1.TimeSharingPolicy\x12\x15\n\rmin_available\x18\t \x01(\x05\"\xe4\x03\n\tAppStatus\x12\x1b\n\x13observed_generation\x18\x01 \x01(\x03\x12\x10\n\x08replicas\x18\x02 \x01(\x05\x12\x16\n\x0eready_replicas\x18\x03 \x01(\x05\x12\x18\n\x10updated_replicas\x18\x04 \x01(\x05\x12\'\n\nconditions\x18\x05 \x03(\x0b\x32\x13.sigma.v1.Condition\x12\x1d\n\x15\x63urrent_template_hash\x18\x06 \x01(\t\x12\x1d\n\x15time_sharing_replicas\x18\x07 \x01(\x05\x12\x31\n\x0flearned_profile\x18\x08 \x01(\x0b\x32\x18.sigma.v1.TrafficProfile\x12\x1a\n\x12\x61vailable_replicas\x18\t \x01(\x05\x12\x17\n\x0ftarget_replicas\x18\n \x01(\x05\x12\x15\n\rmin_available\x18\x0b \x01(\x05\x12>\n\x0e\x64isrupted_pods\x18\x0c \x03(\x0b\x32&.sigma.v1.AppStatus.DisruptedPodsEntry\x1aP\n\x12\x44isruptedPodsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x02\x38\x01*\x84\x01\n\rTopologyLevel\x12\x1e\n\x1aTOPOLOGY_LEVEL_UNSPECIFIED\x10\x00\x12\x17\n\x13TOPOLOGY_LEVEL_HOST\x10\x01\x12\x1a\n\x16TOPOLOGY_LEVEL_CHASSIS\x10\x02\x12\x1e\n\x1aTOPOLOGY_LEVEL_CORE_SWITCH\x10\x03*U\n\nSpreadMode\x12\x1b\n\x17SPREAD_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10SPREAD_MODE_SOFT\x10\x01\x12\x14\n\x10SPREAD_MODE_HARD\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12sigma/v1/app.proto\x12\x08sigma.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13sigma/v1/meta.proto\x1a\x12sigma/v1/pod.proto\"o\n\x03\x41pp\x12\"\n\x04meta\x18\x01 \x01(\x0b\x32\x14.sigma.v1.ObjectMeta\x12\x1f\n\x04spec\x18\x02 \x01(\x0b\x32\x11.sigma.v1.AppSpec\x12#\n\x06status\x18\x03 \x01(\x0b\x32\x13.sigma.v1.AppStatus\"p\n\x10SpreadConstraint\x12&\n\x05level\x18\x01 \x01(\x0e\x32\x17.sigma.v1.TopologyLevel\x12\"\n\x04mode\x18\x02 \x01(\x0e\x32\x14.sigma.v1.SpreadMode\x12\x10\n\x08max_skew\x18\x03 \x01(\x05\"U\n\x0cSpreadPolicy\x12/\n\x0b\x63onstraints\x18\x01 \x03(\x0b\x32\x1a.sigma.v1.SpreadConstraint\x12\x14\n\x0cmax_per_host\x18\x02 \x01(\x05\"~\n\x14RollingUpgradePolicy\x12\x17\n\x0fmax_unavailable\x18\x01 \x01(\x05\x12\x1f\n\x17max_unavailable_percent\x18\x02 \x01(\x05\x12\x11\n\tmax_surge\x18\x03 \x01(\x05\x12\x19\n\x11max_surge_percent\x18\x04 \x01(\x05\"4\n\x0eTrafficProfile\x12\x14\n\x0cslot_seconds\x18\x01 \x01(\x05\x12\x0c\n\x04load\x18\x02 \x03(\x01\"\x8f\x01\n\x11TimeSharingPolicy\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\x12)\n\x07profile\x18\x02 \x01(\x0b\x32\x18.sigma.v1.TrafficProfile\x12\x10\n\x08headroom\x18\x03 \x01(\x01\x12,\n\tlead_time\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xb6\x02\n\x07\x41ppSpec\x12\x10\n\x08replicas\x18\x01 \x01(\x05\x12\'\n\x08template\x18\x02 \x01(\x0b\x32\x15.sigma.v1.PodTemplate\x12%\n\tqos_class\x18\x03 \x01(\x0e\x32\x12.sigma.v1.QoSClass\x12\x10\n\x08priority\x18\x04 \x01(\x05\x12&\n\x06spread\x18\x05 \x01(\x0b\x32\x16.sigma.v1.SpreadPolicy\x12/\n\x07upgrade\x18\x06 \x01(\x0b\x32\x1e.sigma.v1.RollingUpgradePolicy\x12\x14\n\x0cmin_replicas\x18\x07 \x01(\x05\x12\x31\n\x0ctime_sharing\x18\x08 \x01(\x0b\x32\x1b.sigma.v1.TimeSharingPolicy\x12\x15\n\rmin_available\x18\t \x01(\x05\"\xe4\x03\n\tAppStatus\x12\x1b\n\x13observed_generation\x18\x01 \x01(\x03\x12\x10\n\x08replicas\x18\x02 \x01(\x05\x12\x16\n\x0eready_replicas\x18\x03 \x01(\x05\x12\x18\n\x10updated_replicas\x18\x04 \x01(\x05\x12\'\n\nconditions\x18\x05 \x03(\x0b\x32\x13.sigma.v1.Condition\x12\x1d\n\x15\x63urrent_template_hash\x18\x06 \x01(\t\x12\x1d\n\x15time_sharing_replicas\x18\x07 \x01(\x05\x12\x31\n\x0flearned_profile\x18\x08 \x01(\x0b\x32\x18.sigma.v1.TrafficProfile\x12\x1a\n\x12\x61vailable_replicas\x18\t \x01(\x05\x12\x17\n\x0ftarget_replicas\x18\n \x01(\x05\x12\x15\n\rmin_available\x18\x0b \x01(\x05\x12>\n\x0e\x64isrupted_pods\x18\x0c \x03(\x0b\x32&.sigma.v1.AppStatus.DisruptedPodsEntry\x1aP\n\x12\x44isruptedPodsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x02\x38\x01*\x84\x01\n\rTopologyLevel\x12\x1e\n\x1aTOPOLOGY_LEVEL_UNSPECIFIED\x10\x00\x12\x17\n\x13TOPOLOGY_LEVEL_HOST\x10\x01\x12\x1a\n\x16TOPOLOGY_LEVEL_CHASSIS\x10\x02\x12\x1e\n\x1aTOPOLOGY_LEVEL_CORE_SWITCH\x10\x03*U\n\nSpreadMode\x12\x1b\n\x17SPREAD_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10SPREAD_MODE_SOFT\x10\x01\x12\x14\n\x10SPREAD_MODE_HARD\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,26 +37,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_APPSTATUS_DISRUPTEDPODSENTRY']._loaded_options = None
   _globals['_APPSTATUS_DISRUPTEDPODSENTRY']._serialized_options = b'8\001'
-  _globals['_TOPOLOGYLEVEL']._serialized_start=1559
-  _globals['_TOPOLOGYLEVEL']._serialized_end=1691
-  _globals['_SPREADMODE']._serialized_start=1693
-  _globals['_SPREADMODE']._serialized_end=1778
+  _globals['_TOPOLOGYLEVEL']._serialized_start=1581
+  _globals['_TOPOLOGYLEVEL']._serialized_end=1713
+  _globals['_SPREADMODE']._serialized_start=1715
+  _globals['_SPREADMODE']._serialized_end=1800
   _globals['_APP']._serialized_start=138
   _globals['_APP']._serialized_end=249
   _globals['_SPREADCONSTRAINT']._serialized_start=251
   _globals['_SPREADCONSTRAINT']._serialized_end=363
   _globals['_SPREADPOLICY']._serialized_start=365
-  _globals['_SPREADPOLICY']._serialized_end=428
-  _globals['_ROLLINGUPGRADEPOLICY']._serialized_start=430
-  _globals['_ROLLINGUPGRADEPOLICY']._serialized_end=556
-  _globals['_TRAFFICPROFILE']._serialized_start=558
-  _globals['_TRAFFICPROFILE']._serialized_end=610
-  _globals['_TIMESHARINGPOLICY']._serialized_start=613
-  _globals['_TIMESHARINGPOLICY']._serialized_end=756
-  _globals['_APPSPEC']._serialized_start=759
-  _globals['_APPSPEC']._serialized_end=1069
-  _globals['_APPSTATUS']._serialized_start=1072
-  _globals['_APPSTATUS']._serialized_end=1556
-  _globals['_APPSTATUS_DISRUPTEDPODSENTRY']._serialized_start=1476
-  _globals['_APPSTATUS_DISRUPTEDPODSENTRY']._serialized_end=1556
+  _globals['_SPREADPOLICY']._serialized_end=450
+  _globals['_ROLLINGUPGRADEPOLICY']._serialized_start=452
+  _globals['_ROLLINGUPGRADEPOLICY']._serialized_end=578
+  _globals['_TRAFFICPROFILE']._serialized_start=580
+  _globals['_TRAFFICPROFILE']._serialized_end=632
+  _globals['_TIMESHARINGPOLICY']._serialized_start=635
+  _globals['_TIMESHARINGPOLICY']._serialized_end=778
+  _globals['_APPSPEC']._serialized_start=781
+  _globals['_APPSPEC']._serialized_end=1091
+  _globals['_APPSTATUS']._serialized_start=1094
+  _globals['_APPSTATUS']._serialized_end=1578
+  _globals['_APPSTATUS_DISRUPTEDPODSENTRY']._serialized_start=1498
+  _globals['_APPSTATUS_DISRUPTEDPODSENTRY']._serialized_end=1578
 # @@protoc_insertion_point(module_scope)

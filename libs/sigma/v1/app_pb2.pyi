@@ -54,10 +54,12 @@ class SpreadConstraint(_message.Message):
     def __init__(self, level: _Optional[_Union[TopologyLevel, str]] = ..., mode: _Optional[_Union[SpreadMode, str]] = ..., max_skew: _Optional[int] = ...) -> None: ...
 
 class SpreadPolicy(_message.Message):
-    __slots__ = ("constraints",)
+    __slots__ = ("constraints", "max_per_host")
     CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_PER_HOST_FIELD_NUMBER: _ClassVar[int]
     constraints: _containers.RepeatedCompositeFieldContainer[SpreadConstraint]
-    def __init__(self, constraints: _Optional[_Iterable[_Union[SpreadConstraint, _Mapping]]] = ...) -> None: ...
+    max_per_host: int
+    def __init__(self, constraints: _Optional[_Iterable[_Union[SpreadConstraint, _Mapping]]] = ..., max_per_host: _Optional[int] = ...) -> None: ...
 
 class RollingUpgradePolicy(_message.Message):
     __slots__ = ("max_unavailable", "max_unavailable_percent", "max_surge", "max_surge_percent")

@@ -41,6 +41,7 @@ def spread(value: app_pb2.SpreadPolicy, field: str) -> None:
         levels.add(c.level)
         enum(c.mode, app_pb2.SpreadMode, f"{at}.mode")
         in_range(c.max_skew, 0, MAX_SKEW_MAX, f"{at}.max_skew")
+    in_range(value.max_per_host, 0, MAX_SKEW_MAX, f"{field}.max_per_host")
 
 
 def upgrade_policy(value: app_pb2.RollingUpgradePolicy, limits: Limits, field: str) -> None:

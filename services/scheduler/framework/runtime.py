@@ -65,10 +65,12 @@ class Framework:
         """The feasible mask, and each filter's own mask (for explanations and preemption)."""
         masks: dict[str, np.ndarray] = {}
         feasible = np.ones(snap.n, dtype=np.bool_)
+        everywhere = snap.everywhere()  # what a filter returns for a pod it does not concern
         for plugin in self.filters:
             mask = plugin.filter(state, pod, snap)
             masks[plugin.name] = mask
-            feasible &= mask
+            if mask is not everywhere:
+                feasible &= mask
         return feasible, masks
 
     def score(

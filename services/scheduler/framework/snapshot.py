@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sigma.resources.interference import RuleIndex
+
 # Node columns, with their dtypes. ``*_cpu`` in millicores, ``*_mem`` in bytes.
 NODE_COLUMNS: dict[str, type] = {
     "present": np.bool_,  # the row holds a node (rows of removed nodes stay, cleared)
@@ -57,6 +59,29 @@ POD_COLUMNS: dict[str, type] = {
 }
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ScalarColumn:
+    """A named integer resource (disk, counted slots): what each node offers and what its
+    pods take."""
+
+    allocatable: np.ndarray  # (n,)
+    used: np.ndarray  # (n,)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CurveColumn:
+    """A resource used along a daily curve of T slots: each node's capacity, the summed
+    curves of its pods and their peak (``used.max(axis=1)``, kept by the owner so fit and
+    score can rule most nodes in or out without looking at every slot)."""
+
+    capacity: np.ndarray  # (n,)
+    used: np.ndarray  # (n, T)
+    peak: np.ndarray  # (n,)
+
+
+NO_RULES = RuleIndex()
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """The cluster at one instant, as arrays. ``n`` rows; ``names[i]`` is row i's node."""
@@ -73,6 +98,9 @@ class Snapshot:
     apps: Mapping[str, np.ndarray]  # app → node row of each of its placed pods
     generation: int = 0
     cache: dict[str, object] = field(default_factory=dict, compare=False)
+    scalars: Mapping[str, ScalarColumn] = field(default_factory=dict)  # extended resources
+    curves: Mapping[str, CurveColumn] = field(default_factory=dict)  # time-aware resources
+    rules: RuleIndex = NO_RULES  # app interference rules
 
     def __getattr__(self, name: str) -> np.ndarray:
         # Columns read as attributes: snap.alloc_cpu. Only called for missing attributes.
@@ -89,6 +117,16 @@ class Snapshot:
 
     def app_nodes(self, app: str) -> np.ndarray:
         return self.apps.get(app, _EMPTY)
+
+    def everywhere(self) -> np.ndarray:
+        """A read-only mask passing every row: what a filter returns for a pod it does not
+        concern (no extended resources, no curves, no rules), made once per snapshot."""
+        mask = self.cache.get("everywhere")
+        if mask is None:
+            mask = np.ones(self.n, dtype=np.bool_)
+            mask.flags.writeable = False
+            self.cache["everywhere"] = mask
+        return mask  # type: ignore[return-value]
 
 
 _EMPTY = np.zeros(0, dtype=np.int32)

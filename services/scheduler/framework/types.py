@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from sigma.resources import qos as qos_class
 from sigma.resources.placement import Toleration
 
@@ -68,6 +70,19 @@ class Spread:
 DEFAULT_SPREAD = tuple(Spread(level, False, 1) for level in LEVELS)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Usage:
+    """An App's usage along the day: one curve of T slots per time-aware resource (cpu,
+    memory), with each curve's peak worked out once."""
+
+    curves: dict[str, np.ndarray]
+    peaks: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, curve in self.curves.items():
+            self.peaks.setdefault(name, float(curve.max()) if len(curve) else 0.0)
+
+
 @dataclass(frozen=True, slots=True)
 class PodInfo:
     """What placement needs to know about a pod, parsed once from the protobuf."""
@@ -82,6 +97,9 @@ class PodInfo:
     tolerations: tuple[Toleration, ...] = ()
     app: str = ""  # "namespace/app" for App replicas; "" for batch and bare pods
     spread: tuple[Spread, ...] = ()
+    scalars: tuple[tuple[str, int], ...] = ()  # extended resources requested, by name
+    usage: Usage | None = field(default=None, compare=False)  # daily curves (time-aware fit)
+    max_per_host: int = 0  # hard cap of the App's pods on one node (0: none)
 
     @property
     def batch(self) -> bool:

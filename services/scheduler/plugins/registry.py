@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 
 from sigma.scheduler.framework.runtime import Framework, Profile
 from sigma.scheduler.plugins import (
+    convex_cost,
+    interference,
     least_allocated,
     load_aware,
     most_allocated,
@@ -14,7 +16,9 @@ from sigma.scheduler.plugins import (
     preemption,
     qos,
     resource_fit,
+    scalar_fit,
     taint_toleration,
+    time_fit,
     topology_spread,
 )
 
@@ -26,11 +30,15 @@ REGISTRY: dict[str, Factory] = {
     node_selector.NAME: node_selector.new,
     taint_toleration.NAME: taint_toleration.new,
     resource_fit.NAME: resource_fit.new,
+    scalar_fit.NAME: scalar_fit.new,
     qos.NAME: qos.new,
+    interference.NAME: interference.new,
+    time_fit.NAME: time_fit.new,
     topology_spread.NAME: topology_spread.new,
     least_allocated.NAME: least_allocated.new,
     most_allocated.NAME: most_allocated.new,
     load_aware.NAME: load_aware.new,
+    convex_cost.NAME: convex_cost.new,
     preemption.NAME: preemption.new,
 }
 
@@ -40,6 +48,7 @@ DEFAULT_WEIGHTS = {
     most_allocated.NAME: 1.0,
     load_aware.NAME: 1.0,
     taint_toleration.NAME: 1.0,
+    convex_cost.NAME: 1.0,
 }
 
 

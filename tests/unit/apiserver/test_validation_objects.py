@@ -85,6 +85,12 @@ APPS: list[Case] = [
         "between",
     ),
     (
+        "negative per-host cap",
+        lambda: check_app(lambda a: setattr(a.spec.spread, "max_per_host", -1)),
+        "app.spec.spread.max_per_host",
+        "between",
+    ),
+    (
         "surge over 100%",
         lambda: check_app(lambda a: setattr(a.spec.upgrade, "max_surge_percent", 150)),
         "app.spec.upgrade.max_surge_percent",

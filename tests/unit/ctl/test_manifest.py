@@ -142,3 +142,13 @@ def test_to_document_uses_short_enum_names() -> None:
     app.meta.name = "x"
     [m] = [m for m in _examples() if m.kind.name == "App"]
     assert to_document(m.kind, app)["spec"] == {"qosClass": "LSE"}
+
+
+def test_an_apps_per_host_cap_reads_from_a_manifest_and_is_validated() -> None:
+    text = APP.replace("spec:\n", "spec:\n  spread: {maxPerHost: 2}\n", 1)
+    [m] = parse(text, "app.yaml", "", "team-a")
+    assert m.obj.spec.spread.max_per_host == 2
+    m.obj.spec.spread.max_per_host = -1
+    with pytest.raises(Invalid) as err:
+        validation.app(m.obj, "team-a", LIMITS)
+    assert err.value.field.endswith("spec.spread.max_per_host")

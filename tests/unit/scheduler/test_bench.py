@@ -17,3 +17,16 @@ def test_workload_places_every_measured_pod(workload: str, capsys: pytest.Captur
         assert out["hard_skew_violations"] == 0
     if workload == "preemption":
         assert out["preemptions"] == 400 and out["victims"] >= 400
+
+
+def test_without_measures_the_profile_with_and_without_plugins_in_one_run(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    argv = ["--workload", "basic", "--nodes", "200", "--pods", "100", "--json"]
+    assert bench.main([*argv, "--without", "ConvexCost,Interference"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["profile"] for r in rows] == ["default", "default without ConvexCost,Interference"]
+    assert all(r["placed"] == 100 for r in rows)
+    with pytest.raises(SystemExit) as exit_:
+        bench.main([*argv, "--without", "Nope"])
+    assert exit_.value.code == 2

@@ -96,7 +96,8 @@ def test_placement_skips_scores_that_are_alike_everywhere_and_picks_the_same(qos
     fast, some = fw.score(CycleState(), p, snap, rows, every=False)
     skipped = set(every) - set(some)
     packing = "MostAllocated" if qos == 3 else "LeastAllocated"
-    assert skipped == {"TaintToleration", "TopologySpread", packing}  # no taints, no App
+    # No taints, no App, no usage curves.
+    assert skipped == {"TaintToleration", "TopologySpread", "ConvexCost", packing}
     # Each skipped plugin added one constant to every node: the order of nodes is unchanged.
     assert np.allclose(full - fast, (full - fast)[0])
     assert int(np.argmax(full)) == int(np.argmax(fast))

@@ -43,3 +43,20 @@ def test_no_preemption_for_batch_or_equal_priority() -> None:
     assert fw.schedule(pod("b/x", cpu=100, mem=4 * GiB, qos=4), cache.snapshot()).preemption is None
     result = fw.schedule(pod("a/x", cpu=3000, mem=GiB, priority=1), cache.snapshot())
     assert result.preemption is None
+
+
+def test_preemption_skips_a_node_where_the_apps_per_host_cap_is_reached() -> None:
+    cache = cache_of(node("n1", mem=8 * GiB), node("n2", mem=8 * GiB))
+    # Both full of batch memory; n1's one big batch pod would be the fewest victims, but n1
+    # already holds the one replica of the App a node may have.
+    cache.assume(pod("b/big1", cpu=1000, mem=7 * GiB, qos=4), "n1")
+    cache.assume(pod("a/web-0", cpu=100, mem=GiB // 2, app="a/web", max_per_host=1), "n1")
+    for i in range(7):
+        cache.assume(pod(f"b/s{i}", cpu=100, mem=GiB, qos=4), "n2")
+    incoming = pod("a/web-1", cpu=100, mem=2 * GiB, priority=5, app="a/web", max_per_host=1)
+    result = build(default_profile(seed=0)).schedule(incoming, cache.snapshot())
+    assert result.node == "" and result.preemption is not None
+    assert result.preemption.node == "n2"
+    # Without the cap, n1 (one victim) would have been chosen.
+    free = pod("a/web-1", cpu=100, mem=2 * GiB, priority=5, app="a/web")
+    assert build(default_profile(seed=0)).schedule(free, cache.snapshot()).preemption.node == "n1"  # type: ignore[union-attr]

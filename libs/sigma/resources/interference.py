@@ -1,0 +1,106 @@
+"""App interference rules ``<A, B, k>``: a machine that hosts app A hosts at most k instances
+of app B; when A = B, at most k + 1 instances of A (Sigma's rule of an app with itself).
+
+Learned in production from cache, network and disk contention. A rule binds both ways: B may
+not join a machine whose A it would crowd, and A may not join a machine that already holds
+more than k of B. ``RuleIndex`` files every rule under both of its apps, so placing one pod
+looks at just the rules that name its App.
+
+A set of rules arrives as a cluster-scoped object's ``spec.rules`` (``appA``, ``appB``, ``k``);
+``parse_rules`` validates it and names the offending field in its ``Invalid``, which the
+error table turns into INVALID_ARGUMENT.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sigma.errors import Invalid
+
+# "namespace/app", each part as the apiserver names objects: lower-case letters, digits, '-'.
+APP_REF = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    a: str
+    b: str
+    k: int
+
+    @property
+    def limit(self) -> int:
+        """Most instances of B a machine holding A may hold."""
+        return self.k + 1 if self.a == self.b else self.k
+
+    def text(self) -> str:
+        return f"<{self.a}, {self.b}, {self.k}>"
+
+
+class RuleIndex:
+    """Rules by the App they name: ``crowds[x]``, the rules whose A is x (other B);
+    ``crowded[x]``, those whose B is x (other A); ``own[x]``, x's rule with itself."""
+
+    def __init__(self, rules: Iterable[Rule] = ()) -> None:
+        self.rules = tuple(rules)
+        self.crowds: dict[str, list[Rule]] = defaultdict(list)
+        self.crowded: dict[str, list[Rule]] = defaultdict(list)
+        self.own: dict[str, Rule] = {}
+        for rule in self.rules:
+            if rule.a == rule.b:
+                prev = self.own.get(rule.a)
+                if prev is None or rule.k < prev.k:
+                    self.own[rule.a] = rule
+            else:
+                self.crowds[rule.a].append(rule)
+                self.crowded[rule.b].append(rule)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def names(self, app: str) -> bool:
+        """Whether any rule names ``app``."""
+        return app in self.own or app in self.crowds or app in self.crowded
+
+
+def breaks(rule: Rule, app: str, count: dict[str, int]) -> bool:
+    """Whether adding one pod of ``app`` to a machine holding ``count`` (app → pods) breaks
+    ``rule``: the pure statement of the rule, for explanations and tests."""
+    after = dict(count)
+    after[app] = after.get(app, 0) + 1
+    return after.get(rule.a, 0) > 0 and after.get(rule.b, 0) > rule.limit
+
+
+def parse_rules(items: Sequence[Mapping[str, object]], field: str = "spec.rules") -> list[Rule]:
+    """Rules from their manifest form, each ``{appA, appB, k}``; raises ``Invalid`` naming
+    the first bad field (``spec.rules[2].k``). A pair named twice is an error: which of two
+    limits holds would otherwise depend on the order."""
+    if not isinstance(items, Sequence) or isinstance(items, str | bytes):
+        raise Invalid(field, "must be a list of {appA, appB, k}")
+    rules, seen = [], {}
+    for n, item in enumerate(items):
+        at = f"{field}[{n}]"
+        if not isinstance(item, Mapping):
+            raise Invalid(at, "must be a mapping with appA, appB and k")
+        unknown = sorted(set(item) - {"appA", "appB", "k"})
+        if unknown:
+            raise Invalid(f"{at}.{unknown[0]}", "unknown field")
+        a, b = (_app_ref(item.get(key), f"{at}.{key}") for key in ("appA", "appB"))
+        k = item.get("k")
+        if not isinstance(k, int) or isinstance(k, bool) or k < 0:
+            raise Invalid(f"{at}.k", f"must be a whole number, 0 or more, got {k!r}")
+        if (a, b) in seen:
+            raise Invalid(at, f"the pair ({a}, {b}) is already limited by {field}[{seen[a, b]}]")
+        seen[a, b] = n
+        rules.append(Rule(a, b, k))
+    return rules
+
+
+def _app_ref(value: object, field: str) -> str:
+    if value is None or value == "":
+        raise Invalid(field, "required")
+    if not isinstance(value, str) or not APP_REF.fullmatch(value):
+        raise Invalid(field, f"{value!r} must name an App as namespace/name")
+    return value
