@@ -7,8 +7,9 @@
 # The daemon's data root (the image and build cache, kept between runs) is .engines/docker/data;
 # its exec root, pid file and socket live in a temporary folder named in .engines/docker/run.
 # Flags for machines without bridges or iptables (containers then share the host network):
-# --iptables=false --bridge=none. The compose plugin is .engines/docker/config/cli-plugins
-# (scripts/install-engines.sh builds it); DOCKER_CONFIG points the CLI at it.
+# --iptables=false --bridge=none; SIGMA_DOCKER_BRIDGE=1 at start keeps bridges. The compose
+# plugin is .engines/docker/config/cli-plugins (scripts/install-engines.sh builds it);
+# DOCKER_CONFIG points the CLI at it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -39,10 +40,17 @@ start() {
   [ "$(id -u)" -eq 0 ] || { echo "dockerd: needs root" >&2; exit 1; }
   local dir
   dir="$(mktemp -d /tmp/sigma-docker-XXXX)"
+  # SIGMA_DOCKER_BRIDGE=1 keeps Docker's bridge networks (never its iptables rules); the
+  # docker0 bridge it makes goes again at stop.
+  local BRIDGE=(--bridge=none)
+  if [ "${SIGMA_DOCKER_BRIDGE:-0}" = 1 ]; then
+    BRIDGE=()
+    touch "$dir/bridge"
+  fi
   mkdir -p "$HOME_DIR/data" "$DOCKER_CONFIG"
   echo "$dir" >"$RUN_FILE"
   setsid dockerd --data-root "$HOME_DIR/data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
-    --host "unix://$dir/docker.sock" --iptables=false --bridge=none \
+    --host "unix://$dir/docker.sock" --iptables=false "${BRIDGE[@]}" \
     >"$dir/dockerd.log" 2>&1 </dev/null &
   for _ in $(seq 150); do
     answers && { echo "dockerd: started ($dir)"; return; }
@@ -65,7 +73,8 @@ stop() {
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   fi
   # What the daemon mounted and left (it does when killed): deepest first.
-  grep -oE " ($dir|$HOME_DIR/data)[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l
+  { grep -oE " ($dir|$HOME_DIR/data)[^ ]*" /proc/mounts || true; } | sort -r | xargs -r -n1 umount -l
+  [ ! -f "$dir/bridge" ] || ip link delete docker0 2>/dev/null || true
   rm -rf "$dir" "$RUN_FILE"
   echo "dockerd: stopped"
 }
