@@ -1,7 +1,8 @@
 """The compose cluster, run: a project-local dockerd, the images built from Debian packages and
 PyPI (cached between runs), `docker compose up` with two schedulers and three slaves on the host
 network, the demo applied with sigmactl from the host, a tier's container crashed and restarted
-by compose, and `down -v` leaving nothing behind.
+by compose, the engines' data kept on their volumes across `down` and `up`, and `down -v`
+leaving nothing behind.
 
 Skipped, with the one-line reason, only where the engine cannot run (not root, `make engines`
 not run). A first run builds the base images (minutes); later runs reuse them.
@@ -16,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,10 @@ class Compose:
         base = [*DOCKER, "compose", "-p", self.project, *env_file, *files]
         return run(*base, *args, timeout=timeout, env=self.env)
 
+    def up(self) -> None:
+        scale = [f"--scale={name}={count}" for name, count in SCALE.items()]
+        self("up", "--detach", "--wait", *scale, timeout=300)
+
     def containers(self) -> list[dict[str, str]]:
         lines = self("ps", "--all", "--format", "json").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
@@ -94,9 +99,8 @@ class Compose:
 @pytest.fixture(scope="module")
 def compose(dockerd: None) -> Iterator[Compose]:
     cluster = Compose()
-    scale = [f"--scale={name}={count}" for name, count in SCALE.items()]
     try:
-        cluster("up", "--detach", "--wait", *scale, timeout=300)
+        cluster.up()
         yield cluster
     finally:
         down = [*DOCKER, "compose", "-p", cluster.project, "down", "-v"]
@@ -121,23 +125,32 @@ def _web_running(compose: Compose) -> list[str]:
     return running if len(running) == target.get("targetReplicas", -1) > 0 else []
 
 
-async def _pod_change_keys(bootstrap: str, wanted: str, timeout: float = 30) -> set[str]:
-    """The keys on the Pod topic, read from its start until one holds ``wanted``."""
+Change = tuple[int, int, str, bytes]  # partition, offset, key, value
+
+
+async def _pod_changes(
+    bootstrap: str, enough: Callable[[set[Change]], bool], timeout: float = 30
+) -> set[Change]:
+    """The records on the Pod topic, read from its start until ``enough`` holds for them."""
     consumer = AIOKafkaConsumer(
         topic_for("Pod"), bootstrap_servers=bootstrap, auto_offset_reset="earliest"
     )
     await consumer.start()
-    keys: set[str] = set()
+    changes: set[Change] = set()
     try:
         async with asyncio.timeout(timeout):
-            while not any(wanted in key for key in keys):
-                batches = await consumer.getmany(timeout_ms=1000)
-                keys |= {m.key.decode() for rs in batches.values() for m in rs if m.key}
+            while not enough(changes):
+                for records in (await consumer.getmany(timeout_ms=1000)).values():
+                    changes |= {(m.partition, m.offset, m.key.decode(), m.value) for m in records}
     except TimeoutError:
-        pass  # the assertion below says what was read
+        pass  # the caller's assertion says what was read
     finally:
         await consumer.stop()
-    return keys
+    return changes
+
+
+def _web_changes(changes: set[Change]) -> bool:
+    return any(key.startswith("default/web-") for _, _, key, _ in changes)
 
 
 def test_the_scaled_cluster_runs_the_demo_survives_a_crash_and_goes_down_clean(
@@ -153,8 +166,8 @@ def test_the_scaled_cluster_runs_the_demo_survives_a_crash_and_goes_down_clean(
 
     compose.ctl("apply", "-f", "examples/web-app.yaml")
     eventually_sync(lambda: _web_running(compose), timeout=90, what="web pods Running")
-    keys = asyncio.run(_pod_change_keys(compose.kafka, "default/web-"))
-    assert any(key.startswith("default/web-") for key in keys), keys
+    changes = asyncio.run(_pod_changes(compose.kafka, _web_changes))
+    assert _web_changes(changes), changes
 
     apiserver = next(c for c in containers if c["Service"] == "apiserver")
     pid = run(*DOCKER, "inspect", "-f", "{{.State.Pid}}", apiserver["ID"]).strip()
@@ -170,6 +183,13 @@ def test_the_scaled_cluster_runs_the_demo_survives_a_crash_and_goes_down_clean(
     # The restarted apiserver serves the App again, at its target (the colocator's time-sharing
     # may have moved the target meanwhile, so the pods are not compared one by one).
     eventually_sync(lambda: _web_running(compose), timeout=60, what="web Running after the crash")
+
+    # New containers on the same volumes: etcd still holds the App, Kafka the changes so far.
+    compose("down")
+    compose.up()
+    eventually_sync(lambda: _web_running(compose), timeout=60, what="web Running after down, up")
+    kept = asyncio.run(_pod_changes(compose.kafka, lambda now: changes <= now))
+    assert changes <= kept, "the Pod topic lost records across down and up"
 
     compose("down", "-v")
     label = f"label=com.docker.compose.project={compose.project}"
