@@ -113,6 +113,10 @@ def _nodes(compose: Compose) -> set[str]:
     }
 
 
+def _app_uid(compose: Compose) -> str:
+    return str(json.loads(compose.ctl("get", "apps", "web", "-o", "json"))["meta"]["uid"])
+
+
 def _web_running(compose: Compose) -> list[str]:
     """The web pods Running, once as many run as the App targets (time-sharing may shrink it)."""
     target = json.loads(compose.ctl("get", "apps", "web", "-o", "json"))["status"]
@@ -182,12 +186,14 @@ def test_the_scaled_cluster_runs_the_demo_survives_a_crash_and_goes_down_clean(
     )
     # The restarted apiserver serves the App again, at its target (the colocator's time-sharing
     # may have moved the target meanwhile, so the pods are not compared one by one).
-    eventually_sync(lambda: _web_running(compose), timeout=60, what="web Running after the crash")
+    eventually_sync(lambda: _web_running(compose), timeout=90, what="web Running after the crash")
 
     # New containers on the same volumes: etcd still holds the App, Kafka the changes so far.
+    # (The slaves come back as new nodes, new containers being new machines to the cluster.)
+    app = _app_uid(compose)
     compose("down")
     compose.up()
-    eventually_sync(lambda: _web_running(compose), timeout=60, what="web Running after down, up")
+    assert _app_uid(compose) == app
     kept = asyncio.run(_pod_changes(compose.kafka, lambda now: changes <= now))
     assert changes <= kept, "the Pod topic lost records across down and up"
 
