@@ -64,3 +64,21 @@ chaos: $(STAMP) engines
 fuzz: $(STAMP)
 	SIGMA_FUZZ_EXAMPLES=$${SIGMA_FUZZ_EXAMPLES:-500} \
 		$(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider
+
+# The cluster under docker compose on a project-local Docker Engine (README "Under docker
+# compose"): images built from Debian packages and PyPI, every container on the host network,
+# two schedulers and three slaves; sigmactl reaches the apiserver at 127.0.0.1:7070.
+COMPOSE := compose/images/docker.sh docker compose --env-file compose/images/local.env \
+	-f compose/docker-compose.yml -f compose/docker-compose.host.yml
+.PHONY: compose-images compose-up compose-down
+compose-images: engines
+	compose/images/docker.sh start
+	bash compose/images/build.sh
+
+compose-up: compose-images
+	$(COMPOSE) up --detach --wait --scale scheduler=2 --scale slave=3
+	$(COMPOSE) ps
+
+compose-down:
+	$(COMPOSE) down -v
+	compose/images/docker.sh stop

@@ -3,7 +3,9 @@
 # broker resolved from Maven Central into .engines/kafka-<version>/libs (KRaft mode, no ZooKeeper),
 # and the container stack from Debian: containerd and runc (the CRI runtime), docker-registry (the
 # loopback image registry), skopeo (pushes the built images), busybox-static (what the demo
-# images are made of), wrk (the load generator) and, when none is on PATH, kubectl.
+# images are made of), wrk (the load generator) and, when none is on PATH, kubectl; for the compose
+# cluster, Docker Engine (docker.io), mmdebstrap (its base images) and the Compose CLI plugin, built
+# with Go.
 # Idempotent: a second run downloads nothing and reports what is already there.
 # The Kafka version lives in one place, engines/kafka/pom.xml (<kafka.version>).
 set -euo pipefail
@@ -19,10 +21,13 @@ as_root() {
 }
 
 # Debian packages. busybox-static rather than busybox: the demo images need a static binary.
-DEBIAN_PACKAGES=(etcd-server containerd runc docker-registry skopeo busybox-static wrk)
+DEBIAN_PACKAGES=(etcd-server containerd runc docker-registry skopeo busybox-static wrk docker.io mmdebstrap)
 # kubectl (the Kubernetes API's tests drive the real one): Debian's kubernetes-client when none
 # is on PATH yet.
 command -v kubectl >/dev/null 2>&1 || DEBIAN_PACKAGES+=(kubernetes-client)
+# The Compose CLI (v2 line, Go module major version 5), a plugin of the project's docker CLI.
+COMPOSE_VERSION=v5.6.0
+COMPOSE_PLUGIN="$ROOT/.engines/docker/config/cli-plugins/docker-compose"
 
 installed() {
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
@@ -71,8 +76,23 @@ install_kafka() {
   echo "kafka: installed $(ls "$KAFKA_HOME/libs" | wc -l) jars into $KAFKA_HOME/libs"
 }
 
+install_compose() {
+  if [ -x "$COMPOSE_PLUGIN" ] && "$COMPOSE_PLUGIN" version | grep -q "$COMPOSE_VERSION"; then
+    echo "docker compose: $COMPOSE_VERSION already installed"
+    return
+  fi
+  command -v go >/dev/null 2>&1 || { echo "docker compose: go is required" >&2; exit 1; }
+  echo "docker compose: building $COMPOSE_VERSION from the Go module proxy"
+  local module="github.com/docker/compose/v5" dir
+  dir="$(go mod download -json "$module@$COMPOSE_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+  mkdir -p "$(dirname "$COMPOSE_PLUGIN")"
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -o "$COMPOSE_PLUGIN" \
+    -ldflags "-s -w -X $module/internal.Version=$COMPOSE_VERSION" ./cmd)
+}
+
 install_debian
 install_kafka
+install_compose
 
 echo "--- versions"
 etcd --version 2>/dev/null | head -n2 || echo "etcd: not found"
@@ -81,3 +101,5 @@ java -version 2>&1 | head -n1
 containerd --version
 runc --version | head -n1
 kubectl version --client 2>/dev/null | head -n1 || echo "kubectl: not found"
+dockerd --version
+"$COMPOSE_PLUGIN" version

@@ -9,6 +9,7 @@ import yaml
 from sigma import config
 from sigma.cli.command import TierConfig, build_parser
 from sigma.cli.tiers import TIERS
+from sigma.engines.kafka import kafka_version
 from sigma.tiers import parse_listen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,3 +68,54 @@ def test_the_engines_keep_their_data_on_the_volumes() -> None:
     etcd = SERVICES["etcd"]
     data_dir = next(a.split("=", 1)[1] for a in etcd["command"] if a.startswith("--data-dir="))
     assert data_dir in {v.split(":", 1)[1] for v in etcd["volumes"]}
+
+
+class _ComposeLoader(yaml.SafeLoader):
+    """YAML as compose reads it: ``!reset`` drops what the file below set (here: None)."""
+
+
+_ComposeLoader.add_constructor("!reset", lambda loader, node: None)
+HOST = yaml.load((ROOT / "compose" / "docker-compose.host.yml").read_text(), _ComposeLoader)
+LOCAL_ENV = dict(
+    line.split("=", 1)
+    for line in (ROOT / "compose" / "images" / "local.env").read_text().splitlines()
+    if line and not line.startswith("#")
+)
+
+
+def test_the_host_override_moves_every_service_and_each_tier_probes_its_own_port() -> None:
+    services = HOST["services"]
+    assert set(services) == set(SERVICES)
+    assert {s["network_mode"] for s in services.values()} == {"host"}
+    for tier in TIERS:
+        assert services[tier]["healthcheck"]["test"][1:] == [
+            "python",
+            "-m",
+            "sigma.rpc.probe",
+            "pid:1",
+        ]
+        env = {**SERVICES[tier]["environment"], **services[tier]["environment"]}
+        assert set(env) <= TIER_ENV, f"unknown variables {set(env) - TIER_ENV}"
+
+
+def test_on_the_host_network_the_tiers_dial_the_ports_the_engines_listen_on() -> None:
+    env = HOST["x-host-tier-env"]
+    kafka = HOST["services"]["kafka"]["environment"]
+    assert env["SIGMA_BUS"] == "kafka://" + kafka["KAFKA_ADVERTISED_LISTENERS"].split("//")[1]
+    assert (
+        env["SIGMA_STORE"].replace("etcd://", "--listen-client-urls=http://")
+        in (HOST["services"]["etcd"]["command"])
+    )
+    apiserver = HOST["services"]["apiserver"]["environment"]["SIGMA_LISTEN"]
+    assert HOST["services"]["colocator"]["environment"]["SIGMA_APISERVER"] == apiserver
+
+
+def test_the_local_images_stand_in_for_the_public_ones_at_the_same_versions() -> None:
+    images = {name: SERVICES[name]["image"] for name in ("etcd", "kafka")}
+    base = COMPOSE["x-tier"]["build"]["args"]["BASE"]
+    for reference in (*images.values(), base):
+        variable = reference.removeprefix("${").split(":-")[0]
+        assert variable in LOCAL_ENV, f"{variable} has no local image in local.env"
+    public_kafka = images["kafka"].split(":-")[1].rstrip("}")
+    assert LOCAL_ENV["SIGMA_KAFKA_IMAGE"].split(":")[1] == public_kafka.split(":")[1]
+    assert public_kafka.split(":")[1] == kafka_version()
