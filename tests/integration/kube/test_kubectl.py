@@ -325,3 +325,56 @@ def test_drain_evicts_and_the_replacement_waits_for_uncordon(
         timeout=60,
         what="the replacement runs once the node is back",
     )
+
+
+RULE_SET = """\
+apiVersion: sigma.io/v1
+kind: InterferenceRuleSet
+metadata: {{name: {name}, labels: {{owner: sre}}}}
+spec:
+  rules:
+    - {{appA: default/web, appB: default/etl, k: {k}}}
+    - {{appA: default/web, appB: default/web, k: 9}}
+"""
+
+
+def test_interference_rule_sets_through_kubectl(cluster: Cluster, tmp_path: Path) -> None:
+    resources = cluster.kubectl("api-resources", "--api-group", "sigma.io").stdout
+    row = next(line for line in resources.splitlines() if line.startswith("interferencerulesets"))
+    assert row.split()[:4] == ["interferencerulesets", "irs", "sigma.io/v1", "false"]
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULE_SET.format(name="kube-rules", k=5))
+    created = cluster.kubectl("create", "-f", str(path)).stdout
+    assert created == "interferenceruleset.sigma.io/kube-rules created\n"
+    table = cluster.kubectl("get", "interferencerulesets.sigma.io").stdout.splitlines()
+    assert table[0].split() == ["NAME", "RULES", "AGE"]
+    assert table[1].split()[:2] == ["kube-rules", "2"]
+    got = as_json(cluster, "get", "irs", "kube-rules")
+    assert got["metadata"]["labels"] == {"owner": "sre"} and "namespace" not in got["metadata"]
+    assert got["spec"]["rules"][0] == {"appA": "default/web", "appB": "default/etl", "k": 5}
+
+    path.write_text(RULE_SET.format(name="kube-rules", k=2))
+    cluster.kubectl("apply", "-f", str(path))  # a replace of the stored set
+    assert as_json(cluster, "get", "irs", "kube-rules")["spec"]["rules"][0]["k"] == 2
+
+    path.write_text(RULE_SET.format(name="bad-rules", k=-1))
+    refused = cluster.kubectl("create", "-f", str(path), code=1)
+    assert refused.stderr.startswith(
+        'The InterferenceRuleSet "bad-rules" is invalid: spec.rules[0].k: must be a whole number'
+    )
+
+    watch = cluster.popen("get", "irs", "-w", "--output-watch-events")
+    try:
+        lines = [_line(watch, 20)]  # the listing first
+        cluster.kubectl("delete", "irs", "kube-rules")
+        deadline = time.monotonic() + 30
+        while not any("DELETED" in line and "kube-rules" in line for line in lines):
+            assert time.monotonic() < deadline, lines
+            lines.append(_line(watch, deadline - time.monotonic()))
+    finally:
+        watch.kill()
+        watch.wait()
+        assert watch.stdout is not None
+        watch.stdout.close()
+    gone = cluster.kubectl("get", "irs", "kube-rules", code=1)
+    assert "NotFound" in gone.stderr or "not found" in gone.stderr

@@ -115,3 +115,9 @@ def test_the_cap_is_stated_and_a_full_set_fits_the_store() -> None:
     assert info.value.field == "rule_set.spec.rules"
     assert f"at most {MAX_RULES} rules per set" in info.value.reason
     assert f"got {MAX_RULES + 1}" in info.value.reason
+
+
+def test_the_sample_passes() -> None:
+    from sigma.apiserver import samples
+
+    v.interference_rule_set(samples.interference_rule_set(), ("team-a",))

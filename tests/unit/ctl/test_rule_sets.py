@@ -10,6 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sigma.apiserver import validation
 from sigma.ctl import _tables as T
 from sigma.ctl._apply import plan
+from sigma.ctl._describe import describe
 from sigma.ctl._kinds import lookup
 from sigma.ctl._manifest import ManifestError, manifest_field, parse, to_document
 from sigma.ctl._output import columns
@@ -76,3 +77,10 @@ def test_table_counts_the_rules_and_wide_lists_the_apps() -> None:
     headers, row = columns("InterferenceRuleSet", wide=True, namespaces=False)
     assert headers[-2:] == ("APPS", "LABELS")
     assert row(m.obj, 0)[-2:] == ["default/etl,default/web", "owner=sre"]
+
+
+def test_describe_shows_the_rules_of_a_set_without_status() -> None:
+    (m,) = parse(RULES, "rules.yaml")
+    text = describe("InterferenceRuleSet", m.obj, now_ns=0)
+    assert "Kind:        InterferenceRuleSet" in text and "Status:" not in text
+    assert "  - appA: default/web\n    appB: default/etl\n    k: 2" in text
