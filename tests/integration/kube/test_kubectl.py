@@ -159,14 +159,28 @@ def test_cordon_and_uncordon(cluster: Cluster) -> None:
 
 def test_watch_sees_a_change(cluster: Cluster, tmp_path: Path) -> None:
     cluster.kubectl("apply", "-f", str(manifest(tmp_path, "watched", replicas=1)))
-    watch = cluster.popen("get", "deploy", "watched", "-w", "--output-watch-events")
+    watch_until(
+        cluster,
+        ("deploy", "watched"),
+        lambda: cluster.kubectl("scale", "deploy", "watched", "--replicas", "2"),
+        lambda line: "MODIFIED" in line and "/2" in line,
+    )
+
+
+def watch_until(
+    cluster: Cluster, what: tuple[str, ...], act: Any, seen: Any, timeout: float = 30
+) -> list[str]:
+    """``kubectl get WHAT -w``: after its listing, ``act()``, then read until a line is
+    ``seen``; the lines read."""
+    watch = cluster.popen("get", *what, "-w", "--output-watch-events")
     try:
         lines = [_line(watch, 20)]  # the listing first
-        cluster.kubectl("scale", "deploy", "watched", "--replicas", "2")
-        deadline = time.monotonic() + 30
-        while not any("MODIFIED" in line and "/2" in line for line in lines):
+        act()
+        deadline = time.monotonic() + timeout
+        while not any(seen(line) for line in lines):
             assert time.monotonic() < deadline, lines
             lines.append(_line(watch, deadline - time.monotonic()))
+        return lines
     finally:
         watch.kill()
         watch.wait()
@@ -363,18 +377,11 @@ def test_interference_rule_sets_through_kubectl(cluster: Cluster, tmp_path: Path
         'The InterferenceRuleSet "bad-rules" is invalid: spec.rules[0].k: must be a whole number'
     )
 
-    watch = cluster.popen("get", "irs", "-w", "--output-watch-events")
-    try:
-        lines = [_line(watch, 20)]  # the listing first
-        cluster.kubectl("delete", "irs", "kube-rules")
-        deadline = time.monotonic() + 30
-        while not any("DELETED" in line and "kube-rules" in line for line in lines):
-            assert time.monotonic() < deadline, lines
-            lines.append(_line(watch, deadline - time.monotonic()))
-    finally:
-        watch.kill()
-        watch.wait()
-        assert watch.stdout is not None
-        watch.stdout.close()
+    watch_until(
+        cluster,
+        ("irs",),
+        lambda: cluster.kubectl("delete", "irs", "kube-rules"),
+        lambda line: "DELETED" in line and "kube-rules" in line,
+    )
     gone = cluster.kubectl("get", "irs", "kube-rules", code=1)
     assert "NotFound" in gone.stderr or "not found" in gone.stderr
