@@ -362,7 +362,8 @@ def test_interference_rule_sets_through_kubectl(cluster: Cluster, tmp_path: Path
     assert created == "interferenceruleset.sigma.io/kube-rules created\n"
     table = cluster.kubectl("get", "interferencerulesets.sigma.io").stdout.splitlines()
     assert table[0].split() == ["NAME", "RULES", "AGE"]
-    assert table[1].split()[:2] == ["kube-rules", "2"]
+    rows = {line.split()[0]: line.split()[1] for line in table[1:]}
+    assert rows == {"demo-rules": "1", "kube-rules": "2"}  # the demo's set, and this one
     got = as_json(cluster, "get", "irs", "kube-rules")
     assert got["metadata"]["labels"] == {"owner": "sre"} and "namespace" not in got["metadata"]
     assert got["spec"]["rules"][0] == {"appA": "default/web", "appB": "default/etl", "k": 5}
