@@ -6,7 +6,7 @@ breaks exactly one field of it and expects exactly that field named in the error
 
 from __future__ import annotations
 
-from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2, pod_pb2
+from sigma.v1 import app_pb2, batch_pb2, interference_pb2, meta_pb2, node_pb2, pod_pb2
 
 
 def template(qos: int = meta_pb2.QOS_CLASS_LS, cpu_millis: int = 500) -> pod_pb2.PodTemplate:
@@ -65,3 +65,13 @@ def node(name: str = "node-1", cpu_millis: int = 8000) -> node_pb2.Node:
             cpu_count=cpu_millis // 1000,
         ),
     )
+
+
+def interference_rule_set(
+    name: str = "web", team: str = "team-a"
+) -> interference_pb2.InterferenceRuleSet:
+    """Two rules on ``team``'s Apps: web beside etl at most 2, web with itself at most 2."""
+    out = interference_pb2.InterferenceRuleSet(meta=meta_pb2.ObjectMeta(name=name))
+    out.spec.rules.add(app_a=f"{team}/web", app_b=f"{team}/etl", k=2)
+    out.spec.rules.add(app_a=f"{team}/web", app_b=f"{team}/web", k=1)
+    return out

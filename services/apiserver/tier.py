@@ -1,4 +1,4 @@
-"""The apiserver tier: the six resource services over one shared ``Api``, and its loops.
+"""The apiserver tier: the seven resource services over one shared ``Api``, and its loops.
 
 ``build`` is what ``sigma apiserver`` (via ``sigma.tiers``) calls; it only wires. Every replica
 runs the same four things: the gRPC services, the Kubernetes-compatible HTTP door over the
@@ -9,7 +9,7 @@ replica holds its leadership).
 
 from __future__ import annotations
 
-from sigma.apiserver.api import apps, batchjobs, events, nodes, pods, tasks
+from sigma.apiserver.api import apps, batchjobs, events, interference, nodes, pods, tasks
 from sigma.apiserver.api._common import Api
 from sigma.apiserver.background import run_background
 from sigma.apiserver.changestream import elected
@@ -22,7 +22,7 @@ from sigma.events import topic_specs
 from sigma.rpc import Service
 from sigma.tiers import Context
 
-SERVICES = (apps, batchjobs, pods, nodes, tasks, events)
+SERVICES = (apps, batchjobs, pods, nodes, tasks, events, interference)
 
 
 def services(api: Api) -> list[Service]:

@@ -1,10 +1,12 @@
 """What the scheduler learns from the store: informers turned into cache and queue updates.
 
-Pods, nodes, allocation records and Apps are watched; each change becomes what the decisions
-need: a pending pod queued (or dropped when bound, finished or deleted), a node's row in the
-cache, a record's pods assumed or released, and the cluster events that wake pods waiting for
-room. A finished or deleted pod's room is released through ``release`` (an I/O the loop owns);
-``wake`` tells the loop there is something to decide.
+Pods, nodes, allocation records, Apps and interference rule sets are watched; each change
+becomes what the decisions need: a pending pod queued (or dropped when bound, finished or
+deleted), a node's row in the cache, a record's pods assumed or released, the rule index every
+snapshot carries (rebuilt from the union of the sets whenever one changes), and the cluster
+events that wake pods waiting for room or for a rule to go. A finished or deleted pod's room
+is released through ``release`` (an I/O the loop owns); ``wake`` tells the loop there is
+something to decide.
 """
 
 from __future__ import annotations
@@ -13,13 +15,20 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from sigma.resources.kinds import APP, NODE, NODE_ALLOCATION, POD
+from sigma.resources.kinds import APP, INTERFERENCE_RULE_SET, NODE, NODE_ALLOCATION, POD
 from sigma.resources.pods import TERMINAL
-from sigma.scheduler.convert import allocated_pod, app_key, node_row, pod_info, pod_key
+from sigma.scheduler.convert import (
+    allocated_pod,
+    app_key,
+    node_row,
+    pod_info,
+    pod_key,
+    rule_index,
+)
 from sigma.scheduler.framework import Cache, ClusterEvent, NodeRow, PodInfo, SchedulingQueue
 from sigma.store import Store
 from sigma.store.informer import Handler, Informer
-from sigma.v1 import app_pb2, node_pb2, pod_pb2
+from sigma.v1 import app_pb2, interference_pb2, node_pb2, pod_pb2
 
 
 class Feed:
@@ -44,6 +53,9 @@ class Feed:
         self.nodes = Informer(store, NODE.prefix, node_pb2.Node)
         self.allocations = Informer(store, NODE_ALLOCATION.prefix, node_pb2.NodeAllocation)
         self.apps = Informer(store, APP.prefix, app_pb2.App)
+        self.rule_sets = Informer(
+            store, INTERFERENCE_RULE_SET.prefix, interference_pb2.InterferenceRuleSet
+        )
         self._rows: dict[str, NodeRow] = {}
 
     async def start(self) -> list[asyncio.Task[None]]:
@@ -53,8 +65,11 @@ class Feed:
             Handler(self._on_allocation, self._on_allocation, self._on_allocation_delete)
         )
         await self.apps.add_handler(Handler(self._on_app, self._on_app))
+        rules = Handler(self._on_rule_set, self._on_rule_set, self._on_rule_set)
+        await self.rule_sets.add_handler(rules)
         await self.pods.add_handler(Handler(self._on_pod, self._on_pod, self._on_pod_delete))
-        informers = (self.apps, self.nodes, self.allocations, self.pods)
+        # Rule sets before pods: the first decision must already see every rule.
+        informers = (self.apps, self.rule_sets, self.nodes, self.allocations, self.pods)
         tasks = [asyncio.ensure_future(i.run()) for i in informers]
         for informer in informers:
             await informer.wait_synced()
@@ -139,6 +154,12 @@ class Feed:
 
     def _on_app(self, key: str, app: app_pb2.App, new: app_pb2.App | None = None) -> None:
         self._event(ClusterEvent.APP_UPDATE)
+
+    def _on_rule_set(self, key: str, *_: interference_pb2.InterferenceRuleSet) -> None:
+        """Any change to any set: the index again from every set the informer holds (a few
+        thousand rules at most, and sets change rarely), so it never drifts from the store."""
+        self.cache.set_rules(rule_index(obj for _, obj in self.rule_sets.items()))
+        self._event(ClusterEvent.RULES_UPDATE)
 
     def _event(self, event: ClusterEvent) -> None:
         if self.queue.on_event(event):

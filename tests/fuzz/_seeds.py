@@ -67,6 +67,16 @@ def _specific() -> dict[str, Message]:
         "UpdateNodeMetadataRequest": api.UpdateNodeMetadataRequest(
             namespace=SYSTEM, node_name="node-1", change=relabel
         ),
+        # Cluster-scoped rule sets: written by the system team, the one seeded is "web".
+        "CreateInterferenceRuleSetRequest": api.CreateInterferenceRuleSetRequest(
+            namespace=SYSTEM, rule_set=samples.interference_rule_set("shop", TEAM)
+        ),
+        "UpdateInterferenceRuleSetRequest": api.UpdateInterferenceRuleSetRequest(
+            namespace=SYSTEM, rule_set=samples.interference_rule_set("web", TEAM)
+        ),
+        "DeleteInterferenceRuleSetRequest": api.DeleteInterferenceRuleSetRequest(
+            namespace=SYSTEM, name="web"
+        ),
     }
 
 

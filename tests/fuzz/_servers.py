@@ -215,6 +215,12 @@ def _seed(fleet: Fleet) -> None:
     stubs.BatchJobsStub(channel).Create(
         apiserver_pb2.CreateBatchJobRequest(namespace=TEAM, job=samples.batch_job()), timeout=5
     )
+    stubs.InterferenceRuleSetsStub(channel).Create(
+        apiserver_pb2.CreateInterferenceRuleSetRequest(
+            namespace=SYSTEM, rule_set=samples.interference_rule_set("web", TEAM)
+        ),
+        timeout=5,
+    )
     node = stubs.NodesStub(channel).Register(
         apiserver_pb2.RegisterNodeRequest(namespace=SYSTEM, node=samples.node()), timeout=5
     )

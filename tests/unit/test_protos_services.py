@@ -14,7 +14,7 @@ from tests.unit._protos import all_proto_modules
 
 # The services each tier serves, by the proto file that declares them.
 SERVICES = {
-    "apiserver": ["Apps", "BatchJobs", "Pods", "Nodes", "Tasks", "Events"],
+    "apiserver": ["Apps", "BatchJobs", "Pods", "Nodes", "Tasks", "Events", "InterferenceRuleSets"],
     "scheduler": ["Scheduler"],
     "colocator": ["Colocator"],
     "slave": ["Slave"],

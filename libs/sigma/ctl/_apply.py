@@ -27,6 +27,8 @@ from sigma.v1 import app_pb2
 # so values the server filled in do not count as differences.
 _APP_FIXED = ("qos_class", "priority", "spread", "min_replicas", "time_sharing")
 SYSTEM_PREFIX = "sigma.io/"  # labels the system owns: UpdateMetadata refuses to change them
+# Kinds one call changes whole (spec and labels): Nodes.Register, InterferenceRuleSets.Update.
+_WHOLE = ("Node", "InterferenceRuleSet")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,7 @@ def plan(desired: Message, current: Message | None) -> Plan:
     if current is None:
         return Plan("create")
     labels = _label_changes(desired, current)
-    if desired.DESCRIPTOR.name == "Node":  # Register sets the spec and the labels together
+    if desired.DESCRIPTOR.name in _WHOLE:  # one call sets the spec and the labels together
         changed = [*(["spec"] if desired.spec != current.spec else []), *_said(labels)]  # type: ignore[attr-defined]
         return Plan("configure", changes=changed) if changed else Plan("unchanged")
     if isinstance(desired, app_pb2.App):
@@ -67,7 +69,7 @@ def _label_changes(desired: Message, current: Message) -> dict[str, str]:
     held = current.meta.labels  # type: ignore[attr-defined]
     out = {k: v for k, v in desired.meta.labels.items() if held.get(k) != v}  # type: ignore[attr-defined]
     fixed = sorted(k for k in out if k.startswith(SYSTEM_PREFIX))
-    if fixed and desired.DESCRIPTOR.name != "Node":
+    if fixed and desired.DESCRIPTOR.name not in _WHOLE:
         raise Invalid(
             f"metadata.labels.{fixed[0]}", "the system's labels cannot change; delete it first"
         )
@@ -117,6 +119,8 @@ async def apply(writer: Writer, m: Manifest, system_namespace: str) -> str:
         await writer.send(
             "Nodes", "Register", api.RegisterNodeRequest(namespace=req_ns, node=m.obj)
         )
+    elif m.kind.name == "InterferenceRuleSet":
+        await _apply_rule_set(writer, req_ns, m.obj, current)
     elif p.action == "create":
         if m.kind.name == "App":
             await writer.send("Apps", "Create", api.CreateAppRequest(namespace=req_ns, app=m.obj))
@@ -140,3 +144,21 @@ async def apply(writer: Writer, m: Manifest, system_namespace: str) -> str:
     verb = "created" if p.action == "create" else "configured"
     detail = f" ({', '.join(p.changes)})" if p.changes else ""
     return f"{label} {verb}{detail}{writer.suffix}"
+
+
+async def _apply_rule_set(writer: Writer, namespace: str, obj: Any, current: Any) -> None:
+    """Create the set, or Update it to the manifest's rules; labels and annotations the
+    manifest does not mention stay (Update replaces them, so the stored ones are sent too)."""
+    if current is None:
+        request = api.CreateInterferenceRuleSetRequest(namespace=namespace, rule_set=obj)
+        await writer.send("InterferenceRuleSets", "Create", request)
+        return
+    wanted = type(obj)()
+    wanted.CopyFrom(obj)
+    for part in ("labels", "annotations"):
+        merged = {**getattr(current.meta, part), **getattr(obj.meta, part)}
+        getattr(wanted.meta, part).update(merged)
+    update = api.UpdateInterferenceRuleSetRequest(
+        namespace=namespace, rule_set=wanted, resource_version=current.meta.resource_version
+    )
+    await writer.send("InterferenceRuleSets", "Update", update)

@@ -31,7 +31,7 @@ from sigma.errors import Invalid, SigmaError
 
 Command = Callable[[Client, CtlConfig, argparse.Namespace], Awaitable[int]]
 Local = Callable[[argparse.Namespace], int]  # a command that calls no tier
-KINDS = "apps|batchjobs|pods|nodes|tasks|events"
+KINDS = "apps|batchjobs|pods|nodes|tasks|events|interferencerulesets"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -155,8 +155,8 @@ def _write_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     _name(p)
     p.add_argument("--replicas", type=int, required=True)
     _dry_run(p)
-    p = command("delete", C.delete, "delete an app, batch job, pod or node")
-    _kind(p, "apps|batchjobs|pods|nodes")
+    p = command("delete", C.delete, "delete an app, batch job, pod, node or rule set")
+    _kind(p, "apps|batchjobs|pods|nodes|interferencerulesets")
     _name(p)
     _dry_run(p)
     p = command("evict", C.evict, "stop a pod within its App's disruption budget")

@@ -92,6 +92,9 @@ async def describe(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> 
         events += D.task_events(tasks)
     if kind.name in ("Pod", "Node", "App"):
         events += D.condition_events(f"{kind.name.lower()}/{args.name}", obj.status.conditions)
+    if kind.name == "InterferenceRuleSet":  # no pods, records or decisions are about a rule set
+        print(D.describe(kind.name, obj, now_ns=now, events=events))
+        return 0
     records, _ = await list_all(client, EVENTS, "" if kind.name == "Node" else namespace, {})
     about = {(kind.name, args.name)} | {("Pod", p.meta.name) for p in pods}
     events += D.record_events(r for r in records if (r.regarding.kind, r.regarding.name) in about)

@@ -106,7 +106,7 @@ def describe(
         f"Generation:  {meta.generation}   Version: {meta.resource_version}",
     ]
     for part in ("spec", "status"):
-        if obj.HasField(part):
+        if part in obj.DESCRIPTOR.fields_by_name and obj.HasField(part):  # a rule set: no status
             lines.append(f"{part.title()}:")
             lines.append(_indent(_yaml(_as_tables_say(to_data(getattr(obj, part))))))
     if pods_table:

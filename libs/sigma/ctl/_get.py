@@ -74,6 +74,7 @@ async def get(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
     if not args.watch:
         if not items and out.tabular:
             where = "any namespace" if not ns else f"namespace {ns}"
+            where = where if kind.namespaced else "the cluster"
             print(f"No {kind.aliases[0]} in {where}.", file=sys.stderr)
             return 0
         sys.stdout.write(

@@ -12,7 +12,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from sigma.errors import Invalid
-from sigma.resources.kinds import APP, BATCH_JOB, NODE, POD, TASK, Kind
+from sigma.resources.kinds import APP, BATCH_JOB, INTERFERENCE_RULE_SET, NODE, POD, TASK, Kind
 from sigma.resources.records import RECORD
 from sigma.v1 import apiserver_pb2 as api
 from sigma.v1 import meta_pb2
@@ -70,9 +70,14 @@ PODS = KindInfo(POD, "Pods", ("pods", "pod", "po"))
 NODES = KindInfo(NODE, "Nodes", ("nodes", "node", "no"), name_field="node_name")
 TASKS = KindInfo(TASK, "Tasks", ("tasks", "task"), deletable=False)
 EVENTS = KindInfo(RECORD, "Events", ("events", "event", "ev"), deletable=False, readable=False)
+RULE_SETS = KindInfo(
+    INTERFERENCE_RULE_SET,
+    "InterferenceRuleSets",
+    ("interferencerulesets", "interferenceruleset", "irs"),
+)
 
-ALL = (APPS, BATCH_JOBS, PODS, NODES, TASKS, EVENTS)
-APPLICABLE = {k.name: k for k in (APPS, BATCH_JOBS, NODES)}  # kinds a manifest may declare
+ALL = (APPS, BATCH_JOBS, PODS, NODES, TASKS, EVENTS, RULE_SETS)
+APPLICABLE = {k.name: k for k in (APPS, BATCH_JOBS, NODES, RULE_SETS)}  # a manifest's kinds
 _BY_ALIAS = {alias: k for k in ALL for alias in (*k.aliases, k.name.lower())}
 
 

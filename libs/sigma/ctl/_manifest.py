@@ -3,7 +3,7 @@
 A document is::
 
     apiVersion: sigma.io/v1
-    kind: App            # App, BatchJob or Node
+    kind: App            # App, BatchJob, Node or InterferenceRuleSet
     metadata: {name: web, namespace: default, labels: {team: shop}}
     spec: {...}          # the kind's spec message (AppSpec, BatchJobSpec, NodeSpec)
     status: {...}        # optional and ignored: lets `get -o yaml` output be applied again
@@ -141,7 +141,7 @@ def manifest_field(server_field: str) -> str:
     """A field path the apiserver reported (``app.spec.time_sharing.lead_time``), as the
     manifest spells it (``spec.timeSharing.leadTime``)."""
     head, _, rest = server_field.partition(".")
-    path = rest if head in ("app", "job", "node") and rest else server_field
+    path = rest if head in ("app", "job", "node", "rule_set") and rest else server_field
     parts = path.split(".")
     if parts[0] == "meta":
         parts[0] = "metadata"

@@ -171,6 +171,11 @@ def _wide_record(record: Any, now: int) -> list[str]:
     return [T.age(record.first_at, now), record.source or "-"]
 
 
+def _wide_rule_set(rule_set: Any, now: int) -> list[str]:
+    apps = sorted({ref for r in rule_set.spec.rules for ref in (r.app_a, r.app_b)})
+    return [",".join(apps) or "<none>", _labels(rule_set.meta.labels)]
+
+
 WIDE: dict[str, tuple[tuple[str, ...], Row]] = {
     "App": (("CONTAINERS", "IMAGES", "SELECTOR"), _wide_app),
     "BatchJob": (("QOS", "TASK-NAMES"), _wide_job),
@@ -178,4 +183,5 @@ WIDE: dict[str, tuple[tuple[str, ...], Row]] = {
     "Node": (("CAPACITY", "CHASSIS", "CORE-SWITCH", "TAINTS", "LABELS"), _wide_node),
     "Task": (("MESSAGE",), _wide_task),
     "EventRecord": (("FIRST-SEEN", "SOURCE"), _wide_record),
+    "InterferenceRuleSet": (("APPS", "LABELS"), _wide_rule_set),
 }

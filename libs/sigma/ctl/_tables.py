@@ -14,7 +14,16 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sigma.ctl._convert import enum_name
 from sigma.resources.apps import target_replicas
 from sigma.resources.pods import TERMINAL
-from sigma.v1 import app_pb2, batch_pb2, meta_pb2, node_pb2, pod_pb2, record_pb2, task_pb2
+from sigma.v1 import (
+    app_pb2,
+    batch_pb2,
+    interference_pb2,
+    meta_pb2,
+    node_pb2,
+    pod_pb2,
+    record_pb2,
+    task_pb2,
+)
 
 Row = list[str]
 Columns = tuple[tuple[str, ...], Callable[[Any, int], Row]]
@@ -224,6 +233,14 @@ def _record(record: record_pb2.EventRecord, now: int) -> Row:
     ]
 
 
+def _rule_set(rule_set: interference_pb2.InterferenceRuleSet, now: int) -> Row:
+    return [
+        rule_set.meta.name,
+        str(len(rule_set.spec.rules)),
+        age(rule_set.meta.creation_timestamp, now),
+    ]
+
+
 GET: dict[str, Columns] = {
     "App": (
         (
@@ -248,6 +265,7 @@ GET: dict[str, Columns] = {
     "Node": (("NAME", "STATUS", "CPU", "MEMORY", "BATCH-CAPACITY", "AGE"), _node),
     "Task": (("NAME", "KIND", "TARGET", "STATE", "PROGRESS", "AGE"), _task),
     "EventRecord": (("LAST-SEEN", "TYPE", "REASON", "OBJECT", "COUNT", "MESSAGE"), _record),
+    "InterferenceRuleSet": (("NAME", "RULES", "AGE"), _rule_set),
 }
 
 

@@ -3,6 +3,7 @@
 from sigma.resources.kinds import (
     APP,
     BATCH_JOB,
+    INTERFERENCE_RULE_SET,
     KINDS,
     NODE,
     NODE_ALLOCATION,
@@ -18,6 +19,7 @@ from sigma.resources.writes import Writes
 __all__ = [
     "APP",
     "BATCH_JOB",
+    "INTERFERENCE_RULE_SET",
     "KINDS",
     "NODE",
     "NODE_ALLOCATION",

@@ -15,13 +15,20 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sigma.errors import Invalid
 
 # "namespace/app", each part as the apiserver names objects: lower-case letters, digits, '-'.
 APP_REF = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+# Rules per set. A rule with two 127-character App names and the largest k encodes in 267
+# bytes (measured: ``InterferenceRuleSet.ByteSize()`` grows by 267.0 a rule), so 2000 rules
+# are about 0.51 MiB: with the largest labels and annotations a set still stays under Kafka's
+# default 1 MiB message and far below etcd's 1.5 MiB request limit.
+MAX_RULES = 2000
+RULE_BYTES_MAX = 267
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +36,7 @@ class Rule:
     a: str
     b: str
     k: int
+    origin: str = field(default="", compare=False)  # the rule set that declares it, if any
 
     @property
     def limit(self) -> int:
@@ -37,6 +45,10 @@ class Rule:
 
     def text(self) -> str:
         return f"<{self.a}, {self.b}, {self.k}>"
+
+    def said(self) -> str:
+        """The rule as explanations name it, with the set it comes from."""
+        return f"{self.text()} of InterferenceRuleSet {self.origin}" if self.origin else self.text()
 
 
 class RuleIndex:
@@ -75,22 +87,49 @@ def breaks(rule: Rule, app: str, count: dict[str, int]) -> bool:
 
 def parse_rules(items: Sequence[Mapping[str, object]], field: str = "spec.rules") -> list[Rule]:
     """Rules from their manifest form, each ``{appA, appB, k}``; raises ``Invalid`` naming
-    the first bad field (``spec.rules[2].k``). A pair named twice is an error: which of two
-    limits holds would otherwise depend on the order."""
+    the first bad field (``spec.rules[2].k``)."""
     if not isinstance(items, Sequence) or isinstance(items, str | bytes):
         raise Invalid(field, "must be a list of {appA, appB, k}")
-    rules, seen = [], {}
-    for n, item in enumerate(items):
+
+    def fields() -> Iterator[tuple[object, object, object]]:
+        for n, item in enumerate(items):
+            at = f"{field}[{n}]"
+            if not isinstance(item, Mapping):
+                raise Invalid(at, "must be a mapping with appA, appB and k")
+            unknown = sorted(set(item) - {"appA", "appB", "k"})
+            if unknown:
+                raise Invalid(f"{at}.{unknown[0]}", "unknown field")
+            yield item.get("appA"), item.get("appB"), item.get("k")
+
+    return check_rules(fields(), field, len(items))
+
+
+def check_rules(
+    items: Iterable[tuple[object, object, object]],
+    field: str,
+    count: int,
+    names: tuple[str, str, str] = ("appA", "appB", "k"),
+) -> list[Rule]:
+    """The rules ``(a, b, k)`` of one set (``count`` of them), checked in order; ``Invalid``
+    names the first bad field as ``{field}[n].{name}`` with ``names`` spelling a, b and k.
+
+    A set holds at most ``MAX_RULES``. A pair named twice is an error: which of two limits
+    holds would otherwise depend on the order."""
+    if count > MAX_RULES:
+        raise Invalid(
+            field,
+            f"at most {MAX_RULES} rules per set (about {RULE_BYTES_MAX} bytes each, so a set "
+            f"stays far below the store's 1.5 MiB request limit), got {count}; "
+            "split them over several sets",
+        )
+    rules: list[Rule] = []
+    seen: dict[tuple[str, str], int] = {}
+    for n, (a_value, b_value, k) in enumerate(items):
         at = f"{field}[{n}]"
-        if not isinstance(item, Mapping):
-            raise Invalid(at, "must be a mapping with appA, appB and k")
-        unknown = sorted(set(item) - {"appA", "appB", "k"})
-        if unknown:
-            raise Invalid(f"{at}.{unknown[0]}", "unknown field")
-        a, b = (_app_ref(item.get(key), f"{at}.{key}") for key in ("appA", "appB"))
-        k = item.get("k")
+        a = _app_ref(a_value, f"{at}.{names[0]}")
+        b = _app_ref(b_value, f"{at}.{names[1]}")
         if not isinstance(k, int) or isinstance(k, bool) or k < 0:
-            raise Invalid(f"{at}.k", f"must be a whole number, 0 or more, got {k!r}")
+            raise Invalid(f"{at}.{names[2]}", f"must be a whole number, 0 or more, got {k!r}")
         if (a, b) in seen:
             raise Invalid(at, f"the pair ({a}, {b}) is already limited by {field}[{seen[a, b]}]")
         seen[a, b] = n

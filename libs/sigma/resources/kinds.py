@@ -8,6 +8,7 @@ Layout (one prefix per kind, so an informer watches exactly one kind)::
     /sigma/v1/tasks/<namespace>/<name>         Task
     /sigma/v1/nodes/<name>                     Node            (cluster-scoped)
     /sigma/v1/allocations/<name>               NodeAllocation  (cluster-scoped; scheduler CAS)
+    /sigma/v1/interferencerulesets/<name>      InterferenceRuleSet (cluster-scoped)
 
 Every tier reads this table instead of spelling keys itself.
 """
@@ -20,7 +21,7 @@ from typing import Generic, TypeVar
 from google.protobuf.message import Message
 
 from sigma.errors import Invalid
-from sigma.v1 import app_pb2, batch_pb2, node_pb2, pod_pb2, task_pb2
+from sigma.v1 import app_pb2, batch_pb2, interference_pb2, node_pb2, pod_pb2, task_pb2
 
 M = TypeVar("M", bound=Message)
 ROOT = "/sigma/v1/"
@@ -62,10 +63,17 @@ NODE_ALLOCATION = Kind(
     namespaced=False,
     event_field="node_allocation",
 )
+INTERFERENCE_RULE_SET = Kind(
+    "InterferenceRuleSet",
+    "interferencerulesets",
+    interference_pb2.InterferenceRuleSet,
+    namespaced=False,
+    event_field="interference_rule_set",
+)
 
 KINDS: dict[str, Kind[Message]] = {
     k.name: k  # type: ignore[misc]
-    for k in (APP, BATCH_JOB, POD, TASK, NODE, NODE_ALLOCATION)
+    for k in (APP, BATCH_JOB, POD, TASK, NODE, NODE_ALLOCATION, INTERFERENCE_RULE_SET)
 }
 
 

@@ -47,8 +47,10 @@ if TYPE_CHECKING:
     from sigma.v1.apiserver_pb2 import CordonNodeRequest as CordonNodeRequest
     from sigma.v1.apiserver_pb2 import CreateAppRequest as CreateAppRequest
     from sigma.v1.apiserver_pb2 import CreateBatchJobRequest as CreateBatchJobRequest
+    from sigma.v1.apiserver_pb2 import CreateInterferenceRuleSetRequest as CreateInterferenceRuleSetRequest
     from sigma.v1.apiserver_pb2 import DeleteAppRequest as DeleteAppRequest
     from sigma.v1.apiserver_pb2 import DeleteBatchJobRequest as DeleteBatchJobRequest
+    from sigma.v1.apiserver_pb2 import DeleteInterferenceRuleSetRequest as DeleteInterferenceRuleSetRequest
     from sigma.v1.apiserver_pb2 import DeleteNodeRequest as DeleteNodeRequest
     from sigma.v1.apiserver_pb2 import DeletePodRequest as DeletePodRequest
     from sigma.v1.slave_pb2 import DrainRequest as DrainRequest
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
     from sigma.v1.apiserver_pb2 import GetAppRequest as GetAppRequest
     from sigma.v1.apiserver_pb2 import GetBatchJobRequest as GetBatchJobRequest
     from sigma.v1.colocator_pb2 import GetClusterUtilizationRequest as GetClusterUtilizationRequest
+    from sigma.v1.apiserver_pb2 import GetInterferenceRuleSetRequest as GetInterferenceRuleSetRequest
     from sigma.v1.colocator_pb2 import GetNodeBudgetRequest as GetNodeBudgetRequest
     from sigma.v1.apiserver_pb2 import GetNodeRequest as GetNodeRequest
     from sigma.v1.slave_pb2 import GetNodeStatusRequest as GetNodeStatusRequest
@@ -80,6 +83,11 @@ if TYPE_CHECKING:
     from sigma.v1.apiserver_pb2 import GetTaskRequest as GetTaskRequest
     from sigma.v1.apiserver_pb2 import HeartbeatRequest as HeartbeatRequest
     from sigma.v1.apiserver_pb2 import HeartbeatResponse as HeartbeatResponse
+    from sigma.v1.interference_pb2 import InterferenceRule as InterferenceRule
+    from sigma.v1.interference_pb2 import InterferenceRuleSet as InterferenceRuleSet
+    from sigma.v1.interference_pb2 import InterferenceRuleSetSpec as InterferenceRuleSetSpec
+    from sigma.v1.apiserver_pb2_grpc import InterferenceRuleSetsServicer as InterferenceRuleSetsServicer
+    from sigma.v1.apiserver_pb2_grpc import InterferenceRuleSetsStub as InterferenceRuleSetsStub
     from sigma.v1.meta_pb2 import LabelSelector as LabelSelector
     from sigma.v1.apiserver_pb2 import ListAppsRequest as ListAppsRequest
     from sigma.v1.apiserver_pb2 import ListAppsResponse as ListAppsResponse
@@ -89,6 +97,8 @@ if TYPE_CHECKING:
     from sigma.v1.colocator_pb2 import ListDecisionsResponse as ListDecisionsResponse
     from sigma.v1.apiserver_pb2 import ListEventsRequest as ListEventsRequest
     from sigma.v1.apiserver_pb2 import ListEventsResponse as ListEventsResponse
+    from sigma.v1.apiserver_pb2 import ListInterferenceRuleSetsRequest as ListInterferenceRuleSetsRequest
+    from sigma.v1.apiserver_pb2 import ListInterferenceRuleSetsResponse as ListInterferenceRuleSetsResponse
     from sigma.v1.slave_pb2 import ListLocalPodsRequest as ListLocalPodsRequest
     from sigma.v1.slave_pb2 import ListLocalPodsResponse as ListLocalPodsResponse
     from sigma.v1.apiserver_pb2 import ListNodesRequest as ListNodesRequest
@@ -168,6 +178,7 @@ if TYPE_CHECKING:
     from sigma.v1.app_pb2 import TrafficProfile as TrafficProfile
     from sigma.v1.apiserver_pb2 import UpdateAppMetadataRequest as UpdateAppMetadataRequest
     from sigma.v1.apiserver_pb2 import UpdateBatchJobMetadataRequest as UpdateBatchJobMetadataRequest
+    from sigma.v1.apiserver_pb2 import UpdateInterferenceRuleSetRequest as UpdateInterferenceRuleSetRequest
     from sigma.v1.apiserver_pb2 import UpdateNodeMetadataRequest as UpdateNodeMetadataRequest
     from sigma.v1.apiserver_pb2 import UpdateNodeStatusRequest as UpdateNodeStatusRequest
     from sigma.v1.apiserver_pb2 import UpdatePodMetadataRequest as UpdatePodMetadataRequest
@@ -177,6 +188,7 @@ if TYPE_CHECKING:
     from sigma.v1.colocator_pb2 import UtilizationShares as UtilizationShares
     from sigma.v1.apiserver_pb2 import WatchAppsRequest as WatchAppsRequest
     from sigma.v1.apiserver_pb2 import WatchBatchJobsRequest as WatchBatchJobsRequest
+    from sigma.v1.apiserver_pb2 import WatchInterferenceRuleSetsRequest as WatchInterferenceRuleSetsRequest
     from sigma.v1.apiserver_pb2 import WatchNodesRequest as WatchNodesRequest
     from sigma.v1.apiserver_pb2 import WatchPodsRequest as WatchPodsRequest
     from sigma.v1.apiserver_pb2 import WatchTasksRequest as WatchTasksRequest
@@ -184,6 +196,7 @@ if TYPE_CHECKING:
     from sigma.v1.apiserver_pb2_grpc import add_BatchJobsServicer_to_server as add_BatchJobsServicer_to_server
     from sigma.v1.colocator_pb2_grpc import add_ColocatorServicer_to_server as add_ColocatorServicer_to_server
     from sigma.v1.apiserver_pb2_grpc import add_EventsServicer_to_server as add_EventsServicer_to_server
+    from sigma.v1.apiserver_pb2_grpc import add_InterferenceRuleSetsServicer_to_server as add_InterferenceRuleSetsServicer_to_server
     from sigma.v1.apiserver_pb2_grpc import add_NodesServicer_to_server as add_NodesServicer_to_server
     from sigma.v1.apiserver_pb2_grpc import add_PodsServicer_to_server as add_PodsServicer_to_server
     from sigma.v1.scheduler_pb2_grpc import add_SchedulerServicer_to_server as add_SchedulerServicer_to_server
@@ -224,8 +237,10 @@ _EXPORTS: dict[str, str] = {
     "CordonNodeRequest": "apiserver_pb2",
     "CreateAppRequest": "apiserver_pb2",
     "CreateBatchJobRequest": "apiserver_pb2",
+    "CreateInterferenceRuleSetRequest": "apiserver_pb2",
     "DeleteAppRequest": "apiserver_pb2",
     "DeleteBatchJobRequest": "apiserver_pb2",
+    "DeleteInterferenceRuleSetRequest": "apiserver_pb2",
     "DeleteNodeRequest": "apiserver_pb2",
     "DeletePodRequest": "apiserver_pb2",
     "DrainRequest": "slave_pb2",
@@ -247,6 +262,7 @@ _EXPORTS: dict[str, str] = {
     "GetAppRequest": "apiserver_pb2",
     "GetBatchJobRequest": "apiserver_pb2",
     "GetClusterUtilizationRequest": "colocator_pb2",
+    "GetInterferenceRuleSetRequest": "apiserver_pb2",
     "GetNodeBudgetRequest": "colocator_pb2",
     "GetNodeRequest": "apiserver_pb2",
     "GetNodeStatusRequest": "slave_pb2",
@@ -257,6 +273,11 @@ _EXPORTS: dict[str, str] = {
     "GetTaskRequest": "apiserver_pb2",
     "HeartbeatRequest": "apiserver_pb2",
     "HeartbeatResponse": "apiserver_pb2",
+    "InterferenceRule": "interference_pb2",
+    "InterferenceRuleSet": "interference_pb2",
+    "InterferenceRuleSetSpec": "interference_pb2",
+    "InterferenceRuleSetsServicer": "apiserver_pb2_grpc",
+    "InterferenceRuleSetsStub": "apiserver_pb2_grpc",
     "LabelSelector": "meta_pb2",
     "ListAppsRequest": "apiserver_pb2",
     "ListAppsResponse": "apiserver_pb2",
@@ -266,6 +287,8 @@ _EXPORTS: dict[str, str] = {
     "ListDecisionsResponse": "colocator_pb2",
     "ListEventsRequest": "apiserver_pb2",
     "ListEventsResponse": "apiserver_pb2",
+    "ListInterferenceRuleSetsRequest": "apiserver_pb2",
+    "ListInterferenceRuleSetsResponse": "apiserver_pb2",
     "ListLocalPodsRequest": "slave_pb2",
     "ListLocalPodsResponse": "slave_pb2",
     "ListNodesRequest": "apiserver_pb2",
@@ -345,6 +368,7 @@ _EXPORTS: dict[str, str] = {
     "TrafficProfile": "app_pb2",
     "UpdateAppMetadataRequest": "apiserver_pb2",
     "UpdateBatchJobMetadataRequest": "apiserver_pb2",
+    "UpdateInterferenceRuleSetRequest": "apiserver_pb2",
     "UpdateNodeMetadataRequest": "apiserver_pb2",
     "UpdateNodeStatusRequest": "apiserver_pb2",
     "UpdatePodMetadataRequest": "apiserver_pb2",
@@ -354,6 +378,7 @@ _EXPORTS: dict[str, str] = {
     "UtilizationShares": "colocator_pb2",
     "WatchAppsRequest": "apiserver_pb2",
     "WatchBatchJobsRequest": "apiserver_pb2",
+    "WatchInterferenceRuleSetsRequest": "apiserver_pb2",
     "WatchNodesRequest": "apiserver_pb2",
     "WatchPodsRequest": "apiserver_pb2",
     "WatchTasksRequest": "apiserver_pb2",
@@ -361,6 +386,7 @@ _EXPORTS: dict[str, str] = {
     "add_BatchJobsServicer_to_server": "apiserver_pb2_grpc",
     "add_ColocatorServicer_to_server": "colocator_pb2_grpc",
     "add_EventsServicer_to_server": "apiserver_pb2_grpc",
+    "add_InterferenceRuleSetsServicer_to_server": "apiserver_pb2_grpc",
     "add_NodesServicer_to_server": "apiserver_pb2_grpc",
     "add_PodsServicer_to_server": "apiserver_pb2_grpc",
     "add_SchedulerServicer_to_server": "scheduler_pb2_grpc",

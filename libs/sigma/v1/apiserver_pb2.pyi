@@ -5,6 +5,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from sigma.v1 import app_pb2 as _app_pb2
 from sigma.v1 import batch_pb2 as _batch_pb2
 from sigma.v1 import event_pb2 as _event_pb2
+from sigma.v1 import interference_pb2 as _interference_pb2
 from sigma.v1 import meta_pb2 as _meta_pb2
 from sigma.v1 import node_pb2 as _node_pb2
 from sigma.v1 import pod_pb2 as _pod_pb2
@@ -565,3 +566,77 @@ class ListEventsResponse(_message.Message):
     next_page_token: str
     resource_version: int
     def __init__(self, items: _Optional[_Iterable[_Union[_record_pb2.EventRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., resource_version: _Optional[int] = ...) -> None: ...
+
+class CreateInterferenceRuleSetRequest(_message.Message):
+    __slots__ = ("namespace", "rule_set", "dry_run")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    rule_set: _interference_pb2.InterferenceRuleSet
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., rule_set: _Optional[_Union[_interference_pb2.InterferenceRuleSet, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class GetInterferenceRuleSetRequest(_message.Message):
+    __slots__ = ("namespace", "name")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ListInterferenceRuleSetsRequest(_message.Message):
+    __slots__ = ("namespace", "label_selector", "page_size", "page_token")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    label_selector: _meta_pb2.LabelSelector
+    page_size: int
+    page_token: str
+    def __init__(self, namespace: _Optional[str] = ..., label_selector: _Optional[_Union[_meta_pb2.LabelSelector, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListInterferenceRuleSetsResponse(_message.Message):
+    __slots__ = ("items", "next_page_token", "resource_version")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[_interference_pb2.InterferenceRuleSet]
+    next_page_token: str
+    resource_version: int
+    def __init__(self, items: _Optional[_Iterable[_Union[_interference_pb2.InterferenceRuleSet, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., resource_version: _Optional[int] = ...) -> None: ...
+
+class WatchInterferenceRuleSetsRequest(_message.Message):
+    __slots__ = ("namespace", "label_selector", "resource_version")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    label_selector: _meta_pb2.LabelSelector
+    resource_version: int
+    def __init__(self, namespace: _Optional[str] = ..., label_selector: _Optional[_Union[_meta_pb2.LabelSelector, _Mapping]] = ..., resource_version: _Optional[int] = ...) -> None: ...
+
+class UpdateInterferenceRuleSetRequest(_message.Message):
+    __slots__ = ("namespace", "rule_set", "resource_version", "dry_run")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    rule_set: _interference_pb2.InterferenceRuleSet
+    resource_version: int
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., rule_set: _Optional[_Union[_interference_pb2.InterferenceRuleSet, _Mapping]] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class DeleteInterferenceRuleSetRequest(_message.Message):
+    __slots__ = ("namespace", "name", "resource_version", "dry_run")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    resource_version: int
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...

@@ -7,6 +7,7 @@ from sigma.v1 import apiserver_pb2 as sigma_dot_v1_dot_apiserver__pb2
 from sigma.v1 import app_pb2 as sigma_dot_v1_dot_app__pb2
 from sigma.v1 import batch_pb2 as sigma_dot_v1_dot_batch__pb2
 from sigma.v1 import event_pb2 as sigma_dot_v1_dot_event__pb2
+from sigma.v1 import interference_pb2 as sigma_dot_v1_dot_interference__pb2
 from sigma.v1 import node_pb2 as sigma_dot_v1_dot_node__pb2
 from sigma.v1 import pod_pb2 as sigma_dot_v1_dot_pod__pb2
 from sigma.v1 import task_pb2 as sigma_dot_v1_dot_task__pb2
@@ -1879,6 +1880,321 @@ class Events:
             '/sigma.v1.Events/List',
             sigma_dot_v1_dot_apiserver__pb2.ListEventsRequest.SerializeToString,
             sigma_dot_v1_dot_apiserver__pb2.ListEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class InterferenceRuleSetsStub:
+    """---------------------------------------------------------------------------------------
+    InterferenceRuleSets
+    ---------------------------------------------------------------------------------------
+
+    App interference rules <A, B, k> (see interference.proto): cluster-scoped sets the
+    scheduler enforces as soon as they change. Reads for any known team; writes for the
+    system namespace only.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Create = channel.unary_unary(
+                '/sigma.v1.InterferenceRuleSets/Create',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.CreateInterferenceRuleSetRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
+                _registered_method=True)
+        self.Get = channel.unary_unary(
+                '/sigma.v1.InterferenceRuleSets/Get',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.GetInterferenceRuleSetRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
+                _registered_method=True)
+        self.List = channel.unary_unary(
+                '/sigma.v1.InterferenceRuleSets/List',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.ListInterferenceRuleSetsRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_apiserver__pb2.ListInterferenceRuleSetsResponse.FromString,
+                _registered_method=True)
+        self.Watch = channel.unary_stream(
+                '/sigma.v1.InterferenceRuleSets/Watch',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.WatchInterferenceRuleSetsRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_event__pb2.Event.FromString,
+                _registered_method=True)
+        self.Update = channel.unary_unary(
+                '/sigma.v1.InterferenceRuleSets/Update',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.UpdateInterferenceRuleSetRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
+                _registered_method=True)
+        self.Delete = channel.unary_unary(
+                '/sigma.v1.InterferenceRuleSets/Delete',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.DeleteInterferenceRuleSetRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
+                _registered_method=True)
+
+
+class InterferenceRuleSetsServicer:
+    """---------------------------------------------------------------------------------------
+    InterferenceRuleSets
+    ---------------------------------------------------------------------------------------
+
+    App interference rules <A, B, k> (see interference.proto): cluster-scoped sets the
+    scheduler enforces as soon as they change. Reads for any known team; writes for the
+    system namespace only.
+    """
+
+    def Create(self, request, context):
+        """Persists a new rule set; ALREADY_EXISTS if the name is taken.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Get(self, request, context):
+        """The rule set as stored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def List(self, request, context):
+        """Rule sets matching the selector, one page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Watch(self, request, context):
+        """Changes to rule sets, from a revision on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Update(self, request, context):
+        """Replaces the set's spec, labels and annotations (keys under "sigma.io/" stay the
+        system's); a spec change bumps generation. Sending what is stored writes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Delete(self, request, context):
+        """Removes the rule set; the scheduler stops enforcing its rules at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_InterferenceRuleSetsServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Create': grpc.unary_unary_rpc_method_handler(
+                    servicer.Create,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.CreateInterferenceRuleSetRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.SerializeToString,
+            ),
+            'Get': grpc.unary_unary_rpc_method_handler(
+                    servicer.Get,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.GetInterferenceRuleSetRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.SerializeToString,
+            ),
+            'List': grpc.unary_unary_rpc_method_handler(
+                    servicer.List,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.ListInterferenceRuleSetsRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_apiserver__pb2.ListInterferenceRuleSetsResponse.SerializeToString,
+            ),
+            'Watch': grpc.unary_stream_rpc_method_handler(
+                    servicer.Watch,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.WatchInterferenceRuleSetsRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_event__pb2.Event.SerializeToString,
+            ),
+            'Update': grpc.unary_unary_rpc_method_handler(
+                    servicer.Update,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.UpdateInterferenceRuleSetRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.SerializeToString,
+            ),
+            'Delete': grpc.unary_unary_rpc_method_handler(
+                    servicer.Delete,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.DeleteInterferenceRuleSetRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'sigma.v1.InterferenceRuleSets', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('sigma.v1.InterferenceRuleSets', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class InterferenceRuleSets:
+    """---------------------------------------------------------------------------------------
+    InterferenceRuleSets
+    ---------------------------------------------------------------------------------------
+
+    App interference rules <A, B, k> (see interference.proto): cluster-scoped sets the
+    scheduler enforces as soon as they change. Reads for any known team; writes for the
+    system namespace only.
+    """
+
+    @staticmethod
+    def Create(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.InterferenceRuleSets/Create',
+            sigma_dot_v1_dot_apiserver__pb2.CreateInterferenceRuleSetRequest.SerializeToString,
+            sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Get(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.InterferenceRuleSets/Get',
+            sigma_dot_v1_dot_apiserver__pb2.GetInterferenceRuleSetRequest.SerializeToString,
+            sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def List(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.InterferenceRuleSets/List',
+            sigma_dot_v1_dot_apiserver__pb2.ListInterferenceRuleSetsRequest.SerializeToString,
+            sigma_dot_v1_dot_apiserver__pb2.ListInterferenceRuleSetsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Watch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/sigma.v1.InterferenceRuleSets/Watch',
+            sigma_dot_v1_dot_apiserver__pb2.WatchInterferenceRuleSetsRequest.SerializeToString,
+            sigma_dot_v1_dot_event__pb2.Event.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Update(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.InterferenceRuleSets/Update',
+            sigma_dot_v1_dot_apiserver__pb2.UpdateInterferenceRuleSetRequest.SerializeToString,
+            sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Delete(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.InterferenceRuleSets/Delete',
+            sigma_dot_v1_dot_apiserver__pb2.DeleteInterferenceRuleSetRequest.SerializeToString,
+            sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
             options,
             channel_credentials,
             insecure,

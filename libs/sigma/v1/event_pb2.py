@@ -25,31 +25,32 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from sigma.v1 import app_pb2 as sigma_dot_v1_dot_app__pb2
 from sigma.v1 import batch_pb2 as sigma_dot_v1_dot_batch__pb2
+from sigma.v1 import interference_pb2 as sigma_dot_v1_dot_interference__pb2
 from sigma.v1 import meta_pb2 as sigma_dot_v1_dot_meta__pb2
 from sigma.v1 import node_pb2 as sigma_dot_v1_dot_node__pb2
 from sigma.v1 import pod_pb2 as sigma_dot_v1_dot_pod__pb2
 from sigma.v1 import task_pb2 as sigma_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14sigma/v1/event.proto\x12\x08sigma.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12sigma/v1/app.proto\x1a\x14sigma/v1/batch.proto\x1a\x13sigma/v1/meta.proto\x1a\x13sigma/v1/node.proto\x1a\x12sigma/v1/pod.proto\x1a\x13sigma/v1/task.proto\"\x81\x03\n\x05\x45vent\x12!\n\x04type\x18\x01 \x01(\x0e\x32\x13.sigma.v1.EventType\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\x10\n\x08revision\x18\x04 \x01(\x03\x12\x15\n\rprev_revision\x18\x05 \x01(\x03\x12-\n\ttimestamp\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x04node\x18\n \x01(\x0b\x32\x0e.sigma.v1.NodeH\x00\x12\x1c\n\x03pod\x18\x0b \x01(\x0b\x32\r.sigma.v1.PodH\x00\x12\x1c\n\x03\x61pp\x18\x0c \x01(\x0b\x32\r.sigma.v1.AppH\x00\x12\'\n\tbatch_job\x18\r \x01(\x0b\x32\x12.sigma.v1.BatchJobH\x00\x12\x1e\n\x04task\x18\x0e \x01(\x0b\x32\x0e.sigma.v1.TaskH\x00\x12\x33\n\x0fnode_allocation\x18\x0f \x01(\x0b\x32\x18.sigma.v1.NodeAllocationH\x00\x42\x08\n\x06object\"l\n\x08PodUsage\x12\x0f\n\x07pod_key\x18\x01 \x01(\t\x12%\n\tqos_class\x18\x02 \x01(\x0e\x32\x12.sigma.v1.QoSClass\x12\x12\n\ncpu_millis\x18\x03 \x01(\x03\x12\x14\n\x0cmemory_bytes\x18\x04 \x01(\x03\"\xc4\x01\n\x0fNodeUsageReport\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12.\n\nsampled_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x05usage\x18\x03 \x01(\x0b\x32\x13.sigma.v1.NodeUsage\x12 \n\x04pods\x18\x04 \x03(\x0b\x32\x12.sigma.v1.PodUsage\x12(\n\x08\x63\x61pacity\x18\x05 \x01(\x0b\x32\x16.sigma.v1.ResourceList\"\x92\x02\n\x0b\x42udgetTerms\x12(\n\x08\x63\x61pacity\x18\x01 \x01(\x0b\x32\x16.sigma.v1.ResourceList\x12\x15\n\rcpu_threshold\x18\x02 \x01(\x01\x12\x18\n\x10memory_threshold\x18\x03 \x01(\x01\x12/\n\x0fonline_estimate\x18\x04 \x01(\x0b\x32\x16.sigma.v1.ResourceList\x12&\n\x06system\x18\x05 \x01(\x0b\x32\x16.sigma.v1.ResourceList\x12\'\n\x07reserve\x18\x06 \x01(\x0b\x32\x16.sigma.v1.ResourceList\x12&\n\x06result\x18\x07 \x01(\x0b\x32\x16.sigma.v1.ResourceList\"\x9e\x02\n\x12\x43olocationDecision\x12\n\n\x02id\x18\x01 \x01(\t\x12.\n\x04kind\x18\x02 \x01(\x0e\x32 .sigma.v1.ColocationDecisionKind\x12\x11\n\tnode_name\x18\x03 \x01(\t\x12\x0e\n\x06target\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12$\n\x05terms\x18\x06 \x01(\x0b\x32\x15.sigma.v1.BudgetTerms\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rfrom_replicas\x18\x08 \x01(\x05\x12\x13\n\x0bto_replicas\x18\t \x01(\x05\x12\x0e\n\x06source\x18\n \x01(\t\x12\x0f\n\x07message\x18\x0b \x01(\t*\x87\x01\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_TYPE_ADDED\x10\x01\x12\x17\n\x13\x45VENT_TYPE_MODIFIED\x10\x02\x12\x16\n\x12\x45VENT_TYPE_DELETED\x10\x03\x12\x17\n\x13\x45VENT_TYPE_BOOKMARK\x10\x04*\x89\x02\n\x16\x43olocationDecisionKind\x12(\n$COLOCATION_DECISION_KIND_UNSPECIFIED\x10\x00\x12\"\n\x1e\x43OLOCATION_DECISION_KIND_EVICT\x10\x01\x12\'\n#COLOCATION_DECISION_KIND_SCALE_DOWN\x10\x02\x12%\n!COLOCATION_DECISION_KIND_SCALE_UP\x10\x03\x12%\n!COLOCATION_DECISION_KIND_SUPPRESS\x10\x04\x12*\n&COLOCATION_DECISION_KIND_BUDGET_CHANGE\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14sigma/v1/event.proto\x12\x08sigma.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12sigma/v1/app.proto\x1a\x14sigma/v1/batch.proto\x1a\x1bsigma/v1/interference.proto\x1a\x13sigma/v1/meta.proto\x1a\x13sigma/v1/node.proto\x1a\x12sigma/v1/pod.proto\x1a\x13sigma/v1/task.proto\"\xc1\x03\n\x05\x45vent\x12!\n\x04type\x18\x01 \x01(\x0e\x32\x13.sigma.v1.EventType\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\x10\n\x08revision\x18\x04 \x01(\x03\x12\x15\n\rprev_revision\x18\x05 \x01(\x03\x12-\n\ttimestamp\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x04node\x18\n \x01(\x0b\x32\x0e.sigma.v1.NodeH\x00\x12\x1c\n\x03pod\x18\x0b \x01(\x0b\x32\r.sigma.v1.PodH\x00\x12\x1c\n\x03\x61pp\x18\x0c \x01(\x0b\x32\r.sigma.v1.AppH\x00\x12\'\n\tbatch_job\x18\r \x01(\x0b\x32\x12.sigma.v1.BatchJobH\x00\x12\x1e\n\x04task\x18\x0e \x01(\x0b\x32\x0e.sigma.v1.TaskH\x00\x12\x33\n\x0fnode_allocation\x18\x0f \x01(\x0b\x32\x18.sigma.v1.NodeAllocationH\x00\x12>\n\x15interference_rule_set\x18\x10 \x01(\x0b\x32\x1d.sigma.v1.InterferenceRuleSetH\x00\x42\x08\n\x06object\"l\n\x08PodUsage\x12\x0f\n\x07pod_key\x18\x01 \x01(\t\x12%\n\tqos_class\x18\x02 \x01(\x0e\x32\x12.sigma.v1.QoSClass\x12\x12\n\ncpu_millis\x18\x03 \x01(\x03\x12\x14\n\x0cmemory_bytes\x18\x04 \x01(\x03\"\xc4\x01\n\x0fNodeUsageReport\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12.\n\nsampled_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x05usage\x18\x03 \x01(\x0b\x32\x13.sigma.v1.NodeUsage\x12 \n\x04pods\x18\x04 \x03(\x0b\x32\x12.sigma.v1.PodUsage\x12(\n\x08\x63\x61pacity\x18\x05 \x01(\x0b\x32\x16.sigma.v1.ResourceList\"\x92\x02\n\x0b\x42udgetTerms\x12(\n\x08\x63\x61pacity\x18\x01 \x01(\x0b\x32\x16.sigma.v1.ResourceList\x12\x15\n\rcpu_threshold\x18\x02 \x01(\x01\x12\x18\n\x10memory_threshold\x18\x03 \x01(\x01\x12/\n\x0fonline_estimate\x18\x04 \x01(\x0b\x32\x16.sigma.v1.ResourceList\x12&\n\x06system\x18\x05 \x01(\x0b\x32\x16.sigma.v1.ResourceList\x12\'\n\x07reserve\x18\x06 \x01(\x0b\x32\x16.sigma.v1.ResourceList\x12&\n\x06result\x18\x07 \x01(\x0b\x32\x16.sigma.v1.ResourceList\"\x9e\x02\n\x12\x43olocationDecision\x12\n\n\x02id\x18\x01 \x01(\t\x12.\n\x04kind\x18\x02 \x01(\x0e\x32 .sigma.v1.ColocationDecisionKind\x12\x11\n\tnode_name\x18\x03 \x01(\t\x12\x0e\n\x06target\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12$\n\x05terms\x18\x06 \x01(\x0b\x32\x15.sigma.v1.BudgetTerms\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rfrom_replicas\x18\x08 \x01(\x05\x12\x13\n\x0bto_replicas\x18\t \x01(\x05\x12\x0e\n\x06source\x18\n \x01(\t\x12\x0f\n\x07message\x18\x0b \x01(\t*\x87\x01\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_TYPE_ADDED\x10\x01\x12\x17\n\x13\x45VENT_TYPE_MODIFIED\x10\x02\x12\x16\n\x12\x45VENT_TYPE_DELETED\x10\x03\x12\x17\n\x13\x45VENT_TYPE_BOOKMARK\x10\x04*\x89\x02\n\x16\x43olocationDecisionKind\x12(\n$COLOCATION_DECISION_KIND_UNSPECIFIED\x10\x00\x12\"\n\x1e\x43OLOCATION_DECISION_KIND_EVICT\x10\x01\x12\'\n#COLOCATION_DECISION_KIND_SCALE_DOWN\x10\x02\x12%\n!COLOCATION_DECISION_KIND_SCALE_UP\x10\x03\x12%\n!COLOCATION_DECISION_KIND_SUPPRESS\x10\x04\x12*\n&COLOCATION_DECISION_KIND_BUDGET_CHANGE\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sigma.v1.event_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_EVENTTYPE']._serialized_start=1456
-  _globals['_EVENTTYPE']._serialized_end=1591
-  _globals['_COLOCATIONDECISIONKIND']._serialized_start=1594
-  _globals['_COLOCATIONDECISIONKIND']._serialized_end=1859
-  _globals['_EVENT']._serialized_start=193
-  _globals['_EVENT']._serialized_end=578
-  _globals['_PODUSAGE']._serialized_start=580
-  _globals['_PODUSAGE']._serialized_end=688
-  _globals['_NODEUSAGEREPORT']._serialized_start=691
-  _globals['_NODEUSAGEREPORT']._serialized_end=887
-  _globals['_BUDGETTERMS']._serialized_start=890
-  _globals['_BUDGETTERMS']._serialized_end=1164
-  _globals['_COLOCATIONDECISION']._serialized_start=1167
-  _globals['_COLOCATIONDECISION']._serialized_end=1453
+  _globals['_EVENTTYPE']._serialized_start=1549
+  _globals['_EVENTTYPE']._serialized_end=1684
+  _globals['_COLOCATIONDECISIONKIND']._serialized_start=1687
+  _globals['_COLOCATIONDECISIONKIND']._serialized_end=1952
+  _globals['_EVENT']._serialized_start=222
+  _globals['_EVENT']._serialized_end=671
+  _globals['_PODUSAGE']._serialized_start=673
+  _globals['_PODUSAGE']._serialized_end=781
+  _globals['_NODEUSAGEREPORT']._serialized_start=784
+  _globals['_NODEUSAGEREPORT']._serialized_end=980
+  _globals['_BUDGETTERMS']._serialized_start=983
+  _globals['_BUDGETTERMS']._serialized_end=1257
+  _globals['_COLOCATIONDECISION']._serialized_start=1260
+  _globals['_COLOCATIONDECISION']._serialized_end=1546
 # @@protoc_insertion_point(module_scope)

@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from sigma.v1 import app_pb2 as _app_pb2
 from sigma.v1 import batch_pb2 as _batch_pb2
+from sigma.v1 import interference_pb2 as _interference_pb2
 from sigma.v1 import meta_pb2 as _meta_pb2
 from sigma.v1 import node_pb2 as _node_pb2
 from sigma.v1 import pod_pb2 as _pod_pb2
@@ -45,7 +46,7 @@ COLOCATION_DECISION_KIND_SUPPRESS: ColocationDecisionKind
 COLOCATION_DECISION_KIND_BUDGET_CHANGE: ColocationDecisionKind
 
 class Event(_message.Message):
-    __slots__ = ("type", "kind", "key", "revision", "prev_revision", "timestamp", "node", "pod", "app", "batch_job", "task", "node_allocation")
+    __slots__ = ("type", "kind", "key", "revision", "prev_revision", "timestamp", "node", "pod", "app", "batch_job", "task", "node_allocation", "interference_rule_set")
     TYPE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +59,7 @@ class Event(_message.Message):
     BATCH_JOB_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     NODE_ALLOCATION_FIELD_NUMBER: _ClassVar[int]
+    INTERFERENCE_RULE_SET_FIELD_NUMBER: _ClassVar[int]
     type: EventType
     kind: str
     key: str
@@ -70,7 +72,8 @@ class Event(_message.Message):
     batch_job: _batch_pb2.BatchJob
     task: _task_pb2.Task
     node_allocation: _node_pb2.NodeAllocation
-    def __init__(self, type: _Optional[_Union[EventType, str]] = ..., kind: _Optional[str] = ..., key: _Optional[str] = ..., revision: _Optional[int] = ..., prev_revision: _Optional[int] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., node: _Optional[_Union[_node_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_pod_pb2.Pod, _Mapping]] = ..., app: _Optional[_Union[_app_pb2.App, _Mapping]] = ..., batch_job: _Optional[_Union[_batch_pb2.BatchJob, _Mapping]] = ..., task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ..., node_allocation: _Optional[_Union[_node_pb2.NodeAllocation, _Mapping]] = ...) -> None: ...
+    interference_rule_set: _interference_pb2.InterferenceRuleSet
+    def __init__(self, type: _Optional[_Union[EventType, str]] = ..., kind: _Optional[str] = ..., key: _Optional[str] = ..., revision: _Optional[int] = ..., prev_revision: _Optional[int] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., node: _Optional[_Union[_node_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_pod_pb2.Pod, _Mapping]] = ..., app: _Optional[_Union[_app_pb2.App, _Mapping]] = ..., batch_job: _Optional[_Union[_batch_pb2.BatchJob, _Mapping]] = ..., task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ..., node_allocation: _Optional[_Union[_node_pb2.NodeAllocation, _Mapping]] = ..., interference_rule_set: _Optional[_Union[_interference_pb2.InterferenceRuleSet, _Mapping]] = ...) -> None: ...
 
 class PodUsage(_message.Message):
     __slots__ = ("pod_key", "qos_class", "cpu_millis", "memory_bytes")

@@ -15,10 +15,17 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.apiserver import validation
-from sigma.apiserver.api._common import Api, Reads, change, replace_status, update_metadata
+from sigma.apiserver.api._common import (
+    Api,
+    ClusterReads,
+    Reads,
+    change,
+    replace_status,
+    update_metadata,
+)
 from sigma.apiserver.api._common import service as common_service
 from sigma.auth import WRITE
-from sigma.errors import Conflict, Invalid, NotFound
+from sigma.errors import Invalid, NotFound
 from sigma.resources import NODE
 from sigma.rpc import Service
 from sigma.v1 import apiserver_pb2, apiserver_pb2_grpc, node_pb2
@@ -37,7 +44,7 @@ def _lease_ttl(api: Api, request: apiserver_pb2.RegisterNodeRequest) -> int:
     return min(math.ceil(asked), api.settings.max_node_lease_ttl)
 
 
-class NodesServicer(Reads[node_pb2.Node], apiserver_pb2_grpc.NodesServicer):
+class NodesServicer(ClusterReads[node_pb2.Node], apiserver_pb2_grpc.NodesServicer):
     kind = NODE
     list_response = apiserver_pb2.ListNodesResponse
     # Writes need write in the request's namespace, which the servicer requires be the system one.
@@ -48,10 +55,6 @@ class NodesServicer(Reads[node_pb2.Node], apiserver_pb2_grpc.NodesServicer):
         ),
     }
     name_field = "node_name"
-
-    def scope(self, request: Any) -> str:
-        self.api.namespace(request.namespace)
-        return ""
 
     def object_name(self, request: Any) -> str:
         validation.node_name(request.node_name, "node_name")
@@ -186,15 +189,7 @@ class NodesServicer(Reads[node_pb2.Node], apiserver_pb2_grpc.NodesServicer):
         """Removes the node record (conditional on resource_version when given)."""
         self.api.system(request.namespace)
         name = self.object_name(request)
-        validation.resource_version(request.resource_version)
-        node = await self.repo.get("", name)
-        version = request.resource_version or node.meta.resource_version
-        if request.dry_run:
-            if version != node.meta.resource_version:
-                raise Conflict(f"Node {name} is not at version {version}")
-            return node
-        await self.repo.delete("", name, resource_version=version)
-        return node
+        return await self.remove(name, request.resource_version, request.dry_run)
 
     async def UpdateMetadata(
         self, request: apiserver_pb2.UpdateNodeMetadataRequest, context: Any

@@ -19,6 +19,7 @@ from sigma.apiserver.api._common import Api
 from sigma.apiserver.api.apps import AppsServicer
 from sigma.apiserver.api.batchjobs import BatchJobsServicer
 from sigma.apiserver.api.events import EventsServicer
+from sigma.apiserver.api.interference import InterferenceRuleSetsServicer
 from sigma.apiserver.api.nodes import NodesServicer
 from sigma.apiserver.api.pods import PodsServicer
 from sigma.apiserver.api.tasks import TasksServicer
@@ -37,6 +38,7 @@ class Backend:
         self.nodes = NodesServicer(api)
         self.tasks = TasksServicer(api)
         self.events = EventsServicer(api)
+        self.rulesets = InterferenceRuleSetsServicer(api)
 
     @property
     def namespaces(self) -> tuple[str, ...]:
@@ -54,6 +56,7 @@ _SERVICES = {
     NodesServicer: "Nodes",
     TasksServicer: "Tasks",
     EventsServicer: "Events",
+    InterferenceRuleSetsServicer: "InterferenceRuleSets",
 }
 
 

@@ -194,12 +194,21 @@ def _task(t: Any, now: float) -> list[Any]:
     ]
 
 
+def _rule_set(r: Any, now: float) -> list[Any]:
+    return [r.meta.name, len(r.spec.rules), age(_created(r), now)]
+
+
 def _namespace(name: str, now: float) -> list[Any]:
     return [name, "Active", "<unknown>"]
 
 
 def _cols(*names: str, wide: Sequence[str] = ()) -> tuple[Column, ...]:
-    types = {"Restarts": "integer", "Up-to-date": "integer", "Available": "integer"}
+    types = {
+        "Restarts": "integer",
+        "Up-to-date": "integer",
+        "Available": "integer",
+        "Rules": "integer",
+    }
     return tuple(Column(n, types.get(n, "string")) for n in names) + tuple(
         Column(n, priority=1) for n in wide
     )
@@ -277,6 +286,7 @@ LAYOUTS: dict[str, Layout] = {
         _sigma_node,
     ),
     "Task": Layout(_cols("Name", "Kind", "Target", "State", "Age"), _task),
+    "InterferenceRuleSet": Layout(_cols("Name", "Rules", "Age"), _rule_set),
 }
 
 

@@ -82,6 +82,7 @@ from sigma.apiserver.validation._requests import (
     upgrade_app,
     watch_request,
 )
+from sigma.apiserver.validation._rules import interference_rule_set
 
 __all__ = [
     "ANNOTATIONS_BYTES_MAX",
@@ -122,6 +123,7 @@ __all__ = [
     "enum",
     "image",
     "in_range",
+    "interference_rule_set",
     "label_key",
     "labels",
     "meta",

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import replace
 
+from sigma.resources.interference import RuleIndex
 from sigma.scheduler.framework.nodes import NodeRow, NodeTable
 from sigma.scheduler.framework.placements import Placements
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import NO_RULES, Snapshot
 from sigma.scheduler.framework.types import PodInfo
 
 __all__ = ["Cache", "NodeRow"]
@@ -31,6 +32,7 @@ class Cache:
         self._pods = Placements(self._nodes.cols, self._touch)
         self.generation = 0
         self._snap: Snapshot | None = None
+        self._rules = NO_RULES
 
     # -- nodes --------------------------------------------------------------------------------
     def upsert_node(self, row: NodeRow) -> None:
@@ -115,6 +117,16 @@ class Cache:
         placed = self._pods.placed.get(pod_key)
         return bool(placed and placed.assumed)
 
+    # -- rules --------------------------------------------------------------------------------
+    def set_rules(self, rules: RuleIndex) -> None:
+        """The interference rules every later snapshot carries."""
+        self._rules = rules
+        self._touch()
+
+    @property
+    def rules(self) -> RuleIndex:
+        return self._rules
+
     # -- views --------------------------------------------------------------------------------
     def _touch(self) -> None:
         self.generation += 1
@@ -124,7 +136,7 @@ class Cache:
         """The cluster now, immutable; the same object until the cache changes."""
         if self._snap is None:
             nodes, pods = self._nodes.view(), self._pods.view()
-            self._snap = Snapshot(**nodes, **pods, generation=self.generation)
+            self._snap = Snapshot(**nodes, **pods, generation=self.generation, rules=self._rules)
         return self._snap
 
     def __len__(self) -> int:

@@ -25,6 +25,7 @@ class ClusterEvent(enum.Enum):
     NODE_DELETE = "NodeDelete"
     ROOM_FREED = "RoomFreed"  # a pod left a node (deleted, finished, evicted)
     APP_UPDATE = "AppUpdate"
+    RULES_UPDATE = "RulesUpdate"  # the interference rule sets changed
 
 
 @runtime_checkable

@@ -25,6 +25,10 @@ from sigma.clock import Clock
 from sigma.scheduler.framework.interfaces import ClusterEvent
 from sigma.scheduler.framework.types import Code, PodInfo, Status
 
+# Events that may turn an unresolvable verdict (no node, whatever room is freed) around: a
+# changed App (its per-host cap) or changed interference rules.
+_REOPENS = frozenset({ClusterEvent.APP_UPDATE, ClusterEvent.RULES_UPDATE})
+
 
 class Where(enum.IntEnum):
     ACTIVE = 1
@@ -201,11 +205,7 @@ class SchedulingQueue:
         moved = 0
         for entry in list(self._unschedulable.values()):
             plugins = entry.last.plugins if entry.last else frozenset()
-            if (
-                entry.last
-                and entry.last.code is Code.UNRESOLVABLE
-                and event is not (ClusterEvent.APP_UPDATE)
-            ):
+            if entry.last and entry.last.code is Code.UNRESOLVABLE and event not in _REOPENS:
                 continue
             if not plugins or self._wakes(plugins, event):
                 self._to_backoff(entry)

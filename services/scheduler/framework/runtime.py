@@ -86,6 +86,8 @@ class Framework:
         ``every`` False leaves out plugins that would score every node alike (placement)."""
         total = np.zeros(len(rows))
         parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if len(rows) == 0:  # nothing to score (Explain of a pod no node takes)
+            return total, parts
         for plugin in self.scores:
             weight = self.weights[plugin.name]
             if weight == 0:

@@ -61,7 +61,14 @@ def _count_on(snap: Snapshot, app: str, i: int) -> int:
 class Interference:
     name = NAME
     resource = False  # evicting other Apps' pods is not how preemption frees a rule
-    events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.ROOM_FREED, ClusterEvent.APP_UPDATE})
+    events = frozenset(
+        {
+            ClusterEvent.NODE_ADD,
+            ClusterEvent.ROOM_FREED,
+            ClusterEvent.APP_UPDATE,
+            ClusterEvent.RULES_UPDATE,
+        }
+    )
 
     def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
         rows = blocked(pod, snap)
@@ -85,7 +92,7 @@ class Interference:
             b = mine + 1 if rule.b == pod.app else _count_on(snap, rule.b, i)
             if a > 0 and b > rule.limit:
                 return (
-                    f"interference rule {rule.text()}: the node would hold {a} of {rule.a} "
+                    f"interference rule {rule.said()}: the node would hold {a} of {rule.a} "
                     f"and {b} of {rule.b} (at most {rule.limit})"
                 )
         return "no rule broken"

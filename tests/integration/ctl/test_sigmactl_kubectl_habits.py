@@ -223,3 +223,45 @@ def test_contexts_and_completing_object_names(env: dict[str, str], tmp_path: Pat
     assert tab("sigmactl -n ads get apps a", env, answer) == ["api"]
     down = {**env, "SIGMA_APISERVER": "127.0.0.1:1"}
     assert tab("sigmactl describe pod api-", down, answer) == []  # nothing, and no trace
+
+
+RULES = """\
+apiVersion: sigma.io/v1
+kind: InterferenceRuleSet
+metadata: {name: noisy, labels: {owner: sre}}
+spec:
+  rules:
+    - {appA: default/api, appB: ads/api, k: 4}
+    - {appA: default/api, appB: default/api, k: 3}
+"""
+
+
+def test_interference_rule_sets_apply_get_describe_and_delete(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES)
+    assert ctl(env, "apply", "-f", str(path)).stdout == "interferenceruleset/noisy created\n"
+    assert ctl(env, "apply", "-f", str(path)).stdout == "interferenceruleset/noisy unchanged\n"
+    table = ctl(env, "get", "irs").stdout.splitlines()
+    assert table[0].split() == ["NAME", "RULES", "AGE"] and table[1].split()[:2] == ["noisy", "2"]
+    path.write_text(RULES.replace("k: 4", "k: 1"))
+    assert (
+        ctl(env, "apply", "-f", str(path)).stdout == "interferenceruleset/noisy configured (spec)\n"
+    )
+    data = json.loads(ctl(env, "get", "interferencerulesets", "noisy", "-o", "json").stdout)
+    assert data["meta"]["generation"] == "2"
+    assert data["spec"]["rules"][0] == {"appA": "default/api", "appB": "ads/api", "k": 1}
+    yaml_out = ctl(env, "get", "irs", "noisy", "-o", "yaml").stdout
+    assert "appB: ads/api" in yaml_out
+    described = ctl(env, "describe", "irs", "noisy").stdout
+    assert "Kind:        InterferenceRuleSet" in described and "appA: default/api" in described
+
+    path.write_text(RULES.replace("k: 3", "k: -3"))
+    refused = ctl(env, "apply", "-f", str(path), code=2)
+    assert "document 1 (InterferenceRuleSet noisy): spec.rules[1].k" in refused.stderr
+    assert "0 or more" in refused.stderr
+    kept = ctl(env, "get", "irs", "noisy", "-o", "jsonpath={.spec.rules[1].k}").stdout
+    assert kept == "3"  # nothing half-written
+    assert ctl(env, "delete", "irs", "noisy").stdout == "interferenceruleset/noisy deleted\n"
+    assert ctl(env, "get", "irs").stderr == "No interferencerulesets in the cluster.\n"

@@ -59,6 +59,7 @@ def _apply_the_examples(env: dict[str, str]) -> None:
     assert sorted(applied) == [
         "app/web created",
         "batchjob/etl created",
+        "interferenceruleset/demo-rules created",
         "node/rack1-host7 created",
     ]
     again = ctl(env, "apply", "-f", str(EXAMPLES / "etl-job.yaml")).stdout

@@ -159,14 +159,28 @@ def test_cordon_and_uncordon(cluster: Cluster) -> None:
 
 def test_watch_sees_a_change(cluster: Cluster, tmp_path: Path) -> None:
     cluster.kubectl("apply", "-f", str(manifest(tmp_path, "watched", replicas=1)))
-    watch = cluster.popen("get", "deploy", "watched", "-w", "--output-watch-events")
+    watch_until(
+        cluster,
+        ("deploy", "watched"),
+        lambda: cluster.kubectl("scale", "deploy", "watched", "--replicas", "2"),
+        lambda line: "MODIFIED" in line and "/2" in line,
+    )
+
+
+def watch_until(
+    cluster: Cluster, what: tuple[str, ...], act: Any, seen: Any, timeout: float = 30
+) -> list[str]:
+    """``kubectl get WHAT -w``: after its listing, ``act()``, then read until a line is
+    ``seen``; the lines read."""
+    watch = cluster.popen("get", *what, "-w", "--output-watch-events")
     try:
         lines = [_line(watch, 20)]  # the listing first
-        cluster.kubectl("scale", "deploy", "watched", "--replicas", "2")
-        deadline = time.monotonic() + 30
-        while not any("MODIFIED" in line and "/2" in line for line in lines):
+        act()
+        deadline = time.monotonic() + timeout
+        while not any(seen(line) for line in lines):
             assert time.monotonic() < deadline, lines
             lines.append(_line(watch, deadline - time.monotonic()))
+        return lines
     finally:
         watch.kill()
         watch.wait()
@@ -325,3 +339,50 @@ def test_drain_evicts_and_the_replacement_waits_for_uncordon(
         timeout=60,
         what="the replacement runs once the node is back",
     )
+
+
+RULE_SET = """\
+apiVersion: sigma.io/v1
+kind: InterferenceRuleSet
+metadata: {{name: {name}, labels: {{owner: sre}}}}
+spec:
+  rules:
+    - {{appA: default/web, appB: default/etl, k: {k}}}
+    - {{appA: default/web, appB: default/web, k: 9}}
+"""
+
+
+def test_interference_rule_sets_through_kubectl(cluster: Cluster, tmp_path: Path) -> None:
+    resources = cluster.kubectl("api-resources", "--api-group", "sigma.io").stdout
+    row = next(line for line in resources.splitlines() if line.startswith("interferencerulesets"))
+    assert row.split()[:4] == ["interferencerulesets", "irs", "sigma.io/v1", "false"]
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULE_SET.format(name="kube-rules", k=5))
+    created = cluster.kubectl("create", "-f", str(path)).stdout
+    assert created == "interferenceruleset.sigma.io/kube-rules created\n"
+    table = cluster.kubectl("get", "interferencerulesets.sigma.io").stdout.splitlines()
+    assert table[0].split() == ["NAME", "RULES", "AGE"]
+    rows = {line.split()[0]: line.split()[1] for line in table[1:]}
+    assert rows == {"demo-rules": "1", "kube-rules": "2"}  # the demo's set, and this one
+    got = as_json(cluster, "get", "irs", "kube-rules")
+    assert got["metadata"]["labels"] == {"owner": "sre"} and "namespace" not in got["metadata"]
+    assert got["spec"]["rules"][0] == {"appA": "default/web", "appB": "default/etl", "k": 5}
+
+    path.write_text(RULE_SET.format(name="kube-rules", k=2))
+    cluster.kubectl("apply", "-f", str(path))  # a replace of the stored set
+    assert as_json(cluster, "get", "irs", "kube-rules")["spec"]["rules"][0]["k"] == 2
+
+    path.write_text(RULE_SET.format(name="bad-rules", k=-1))
+    refused = cluster.kubectl("create", "-f", str(path), code=1)
+    assert refused.stderr.startswith(
+        'The InterferenceRuleSet "bad-rules" is invalid: spec.rules[0].k: must be a whole number'
+    )
+
+    watch_until(
+        cluster,
+        ("irs",),
+        lambda: cluster.kubectl("delete", "irs", "kube-rules"),
+        lambda line: "DELETED" in line and "kube-rules" in line,
+    )
+    gone = cluster.kubectl("get", "irs", "kube-rules", code=1)
+    assert "NotFound" in gone.stderr or "not found" in gone.stderr

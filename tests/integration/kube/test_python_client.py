@@ -64,3 +64,35 @@ def test_list_create_and_watch(api: client.ApiClient) -> None:
         apps.create_namespaced_deployment("default", deployment("pyclient", 2))
     assert refused.value.status == 409
     apps.delete_namespaced_deployment("pyclient", "default")
+
+
+def test_interference_rule_sets_as_custom_objects(api: client.ApiClient) -> None:
+    custom = client.CustomObjectsApi(api)
+    where = {"group": "sigma.io", "version": "v1", "plural": "interferencerulesets"}
+    body = {
+        "apiVersion": "sigma.io/v1",
+        "kind": "InterferenceRuleSet",
+        "metadata": {"name": "py-rules"},
+        "spec": {"rules": [{"appA": "default/web", "appB": "default/web", "k": 7}]},
+    }
+    made = custom.create_cluster_custom_object(body=body, **where)
+    assert made["metadata"]["name"] == "py-rules" and made["spec"] == body["spec"]
+    listed = custom.list_cluster_custom_object(**where)
+    assert "py-rules" in [i["metadata"]["name"] for i in listed["items"]]
+    got = custom.get_cluster_custom_object(name="py-rules", **where)
+    assert got["metadata"]["uid"] == made["metadata"]["uid"]
+    w = watch.Watch()
+    seen = []
+    version = listed["metadata"]["resourceVersion"]
+    stream = w.stream(
+        custom.list_cluster_custom_object, resource_version=version, timeout_seconds=20, **where
+    )
+    custom.delete_cluster_custom_object(name="py-rules", **where)
+    for event in stream:
+        seen.append((event["type"], event["object"]["metadata"]["name"]))
+        if event["type"] == "DELETED":
+            w.stop()
+    assert ("DELETED", "py-rules") in seen
+    with pytest.raises(ApiException) as gone:
+        custom.get_cluster_custom_object(name="py-rules", **where)
+    assert gone.value.status == 404

@@ -123,6 +123,15 @@ async def _seed(c: Cluster) -> None:
         pods = Repository(c.api_store, POD)
         for name in ("p", "p-del", "p-evict"):
             await pods.create(pod_pb2.Pod(meta=meta_pb2.ObjectMeta(namespace=ns, name=name)))
+    for name in ("rules", "rules-del"):
+        made = await c.call(
+            "sigma.v1.InterferenceRuleSets/Create",
+            api.CreateInterferenceRuleSetRequest(
+                namespace="system", rule_set=samples.interference_rule_set(name, "a")
+            ),
+            "system",
+        )
+        assert made[0] == grpc.StatusCode.OK, made
     for name in ("n1", "n-del"):
         reg = api.RegisterNodeRequest(namespace="system", node=samples.node(name))
         registered = await c.call("sigma.v1.Nodes/Register", reg, "system")
@@ -246,6 +255,26 @@ CASES: dict[str, Case] = {
     "sigma.v1.Nodes/Delete": Case(req(api.DeleteNodeRequest, node_name="n-del"), **SYSTEM_WRITE),
     "sigma.v1.Nodes/UpdateMetadata": Case(
         req(api.UpdateNodeMetadataRequest, node_name="n1", change=LABEL), **SYSTEM_WRITE
+    ),
+    "sigma.v1.InterferenceRuleSets/Create": Case(
+        req(
+            api.CreateInterferenceRuleSetRequest,
+            rule_set=samples.interference_rule_set("fresh", "a"),
+        ),
+        **SYSTEM_WRITE,
+    ),
+    "sigma.v1.InterferenceRuleSets/Get": Case(req(api.GetInterferenceRuleSetRequest, name="rules")),
+    "sigma.v1.InterferenceRuleSets/List": Case(req(api.ListInterferenceRuleSetsRequest)),
+    "sigma.v1.InterferenceRuleSets/Watch": Case(req(api.WatchInterferenceRuleSetsRequest)),
+    "sigma.v1.InterferenceRuleSets/Update": Case(
+        req(
+            api.UpdateInterferenceRuleSetRequest,
+            rule_set=samples.interference_rule_set("rules", "a"),
+        ),
+        **SYSTEM_WRITE,
+    ),
+    "sigma.v1.InterferenceRuleSets/Delete": Case(
+        req(api.DeleteInterferenceRuleSetRequest, name="rules-del"), **SYSTEM_WRITE
     ),
     "sigma.v1.Tasks/Get": Case(req(api.GetTaskRequest, name=_task)),
     "sigma.v1.Tasks/List": Case(req(api.ListTasksRequest)),

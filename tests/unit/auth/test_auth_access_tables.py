@@ -11,7 +11,7 @@ import pkgutil
 import pytest
 
 import sigma.v1
-from sigma.apiserver.api import apps, batchjobs, events, nodes, pods, tasks
+from sigma.apiserver.api import apps, batchjobs, events, interference, nodes, pods, tasks
 from sigma.auth import CLUSTER_READ, CONTROL, READ, WRITE, Access
 from sigma.colocator import api as colocator_api
 from sigma.rpc import Service
@@ -26,6 +26,7 @@ TABLES: dict[str, Access] = {
     "sigma.v1.Nodes": nodes.NodesServicer.access,
     "sigma.v1.Tasks": tasks.TasksServicer.access,
     "sigma.v1.Events": events.EventsServicer.access,
+    "sigma.v1.InterferenceRuleSets": interference.InterferenceRuleSetsServicer.access,
     "sigma.v1.Scheduler": scheduler_api.ACCESS,
     "sigma.v1.Colocator": colocator_api.ACCESS,
     "sigma.v1.Slave": slave_api.ACCESS,
@@ -48,7 +49,7 @@ METHODS = proto_methods()
 
 def test_every_proto_service_has_a_table() -> None:
     assert set(METHODS) == set(TABLES)
-    assert sum(len(m) for m in METHODS.values()) == 47  # the RPCs the integration test covers
+    assert sum(len(m) for m in METHODS.values()) == 53  # the RPCs the integration test covers
 
 
 @pytest.mark.parametrize("service", sorted(METHODS))
@@ -75,6 +76,7 @@ def test_writes_and_control_are_where_expected() -> None:
             f"sigma.v1.Nodes/{m}"
             for m in ("Register", "Heartbeat", "UpdateStatus", "Cordon", "Delete", "UpdateMetadata")
         ),
+        *(f"sigma.v1.InterferenceRuleSets/{m}" for m in ("Create", "Update", "Delete")),
         "sigma.v1.Slave/Drain",
     }
     assert TABLES["sigma.v1.Slave"]["Drain"] is CONTROL

@@ -35,12 +35,13 @@ def _examples() -> list:
     return [m for name, text in sources([str(EXAMPLES)]) for m in parse(text, name, "", "default")]
 
 
-def test_examples_declare_an_app_a_job_and_a_node_the_apiserver_accepts() -> None:
+def test_examples_declare_an_app_a_job_a_node_and_rules_the_apiserver_accepts() -> None:
     manifests = {m.kind.name: m for m in _examples()}
-    assert sorted(manifests) == ["App", "BatchJob", "Node"]
+    assert sorted(manifests) == ["App", "BatchJob", "InterferenceRuleSet", "Node"]
     validation.app(manifests["App"].obj, "default", LIMITS)
     validation.batch_job(manifests["BatchJob"].obj, "default", LIMITS)
     validation.node(manifests["Node"].obj, LIMITS)
+    validation.interference_rule_set(manifests["InterferenceRuleSet"].obj, ("default",))
     app = manifests["App"].obj
     assert app.spec.qos_class == meta_pb2.QOS_CLASS_LS
     assert app.spec.time_sharing.enabled and len(app.spec.time_sharing.profile.load) == 24
@@ -62,7 +63,8 @@ def test_camel_and_proto_names_short_enums_and_durations() -> None:
 
 def test_get_output_applies_again() -> None:
     for m in _examples():
-        m.obj.status.SetInParent()
+        if "status" in m.obj.DESCRIPTOR.fields_by_name:  # a rule set has none
+            m.obj.status.SetInParent()
         text = yaml.safe_dump(to_document(m.kind, m.obj))
         [again] = parse(text, "out.yaml", "", "default")
         assert again.obj.meta == m.obj.meta and again.obj.spec == m.obj.spec

@@ -155,3 +155,16 @@ def test_pods_without_a_shape_each_wait_on_their_own() -> None:
         q.add(pod(f"a/p{i}"))
     assert _fail_all(q) == 5
     assert q.on_event(ClusterEvent.ROOM_FREED) == 5
+
+
+def test_changed_rules_wake_a_pod_the_interference_filter_ruled_out_everywhere() -> None:
+    from sigma.scheduler.plugins.registry import build, wakes
+
+    q = SchedulingQueue(ManualClock(), wakes=wakes(build(None)), initial_backoff=0.1)
+    q.add(pod("a/p"))
+    q.failed(q.pop(), Status.fail("Interference", "x", Code.UNRESOLVABLE))  # type: ignore[arg-type]
+    assert q.on_event(ClusterEvent.ROOM_FREED) == 0  # no node would do, whatever room frees
+    assert q.on_event(ClusterEvent.RULES_UPDATE) == 1
+    q.add(pod("a/q"))
+    q.failed(q.pop(), Status.fail("ResourceFit", "x", Code.UNRESOLVABLE))  # type: ignore[arg-type]
+    assert q.on_event(ClusterEvent.RULES_UPDATE) == 0  # not a pod a rule held back

@@ -6,7 +6,13 @@ from sigma.apiserver.kube.served.apps import Deployments
 from sigma.apiserver.kube.served.base import Served
 from sigma.apiserver.kube.served.batch import Jobs
 from sigma.apiserver.kube.served.core import Events, Namespaces, Nodes, Pods
-from sigma.apiserver.kube.served.sigmaio import SigmaApps, SigmaBatchJobs, SigmaNodes, SigmaTasks
+from sigma.apiserver.kube.served.sigmaio import (
+    SigmaApps,
+    SigmaBatchJobs,
+    SigmaInterferenceRuleSets,
+    SigmaNodes,
+    SigmaTasks,
+)
 
 SERVED: tuple[Served, ...] = (
     Namespaces(),
@@ -19,6 +25,7 @@ SERVED: tuple[Served, ...] = (
     SigmaBatchJobs(),
     SigmaNodes(),
     SigmaTasks(),
+    SigmaInterferenceRuleSets(),
 )
 BY_PATH: dict[tuple[str, str, str], Served] = {
     (s.names.group, s.names.version, s.names.plural): s for s in SERVED
