@@ -22,7 +22,7 @@ from sigma.cli import up
 from sigma.cli.tiers import TIERS
 from sigma.ctl._config import CtlConfig
 from sigma.errors import SigmaError
-from sigma.tiers import parse_listen
+from sigma.tiers import Crashed, parse_listen
 
 
 def _opt(default: Any, help_text: str) -> Any:
@@ -182,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         served = (names, store, bus, listen, settings, metrics)
         with runtime:
             asyncio.run(up.serve(*served, (demo, client), security, caller))
+    except Crashed as exc:  # logged with its traceback; exit 1 so a supervisor restarts it
+        print(f"sigma {args.command}: {exc}", file=sys.stderr)
+        return 1
     except SigmaError as exc:
         print(f"sigma {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -64,9 +64,26 @@ class Context:
     # to ``serve``'s ``on_ready`` with the tiers' own.
     endpoints: dict[str, str] = field(default_factory=dict)
 
+    # Set when a spawned loop ends with an error; ``failure`` says which and why.
+    failed: asyncio.Event = field(default_factory=asyncio.Event)
+    failure: str = ""
+
     def spawn(self, coro: Awaitable[None], name: str) -> None:
-        self.tasks.append(asyncio.ensure_future(coro))
-        self.tasks[-1].set_name(name)
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        task.add_done_callback(self._ended)
+        self.tasks.append(task)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """A loop that dies leaves its tier half alive: serving RPCs while nothing behind them
+        acts. Say so at once, with the traceback, and let ``serve`` stop the process (crash
+        only: its supervisor restarts it whole, the way compose's restart policy does)."""
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        log.error("background loop failed", extra={"loop": task.get_name()}, exc_info=exc)
+        self.failure = self.failure or f"{task.get_name()} failed: {exc!r}"
+        self.failed.set()
 
     async def ensure_topics(self, topics: Sequence[TopicSpec]) -> None:
         """Create ``topics`` now if the bus answers; if it does not, the tier serves anyway
@@ -143,7 +160,8 @@ async def serve(
     apiserver: str = "",
     token: str = "",
 ) -> None:
-    """Serve ``tiers`` until ``stop`` is set; ``on_ready`` gets each tier's address (and
+    """Serve ``tiers`` until ``stop`` is set, or until a loop of theirs fails: then every tier
+    is torn down all the same and ``Crashed`` raised. ``on_ready`` gets each tier's address (and
     under ``"metrics"`` the Prometheus endpoint's, when ``metrics`` asks for one).
 
     ``security`` (tokens, TLS) applies to every tier served here; without a token file they
@@ -189,7 +207,7 @@ async def serve(
             ready = {name: server.address for name, server in servers}
             ready |= {k: v for ctx in contexts for k, v in ctx.endpoints.items()}
             on_ready(ready | ({"metrics": exporter.address} if exporter is not None else {}))
-        await stop.wait()
+        failures = await _until_stopped(stop, contexts)
     finally:
         for remove in removals:
             remove()
@@ -206,6 +224,24 @@ async def serve(
         await bus.close()
         await store.close()
         await _report_leftovers(before)
+    if failures:
+        raise Crashed("; ".join(failures))
+
+
+class Crashed(Exception):
+    """A tier's background loop ended with an error; ``serve`` stopped every tier it served."""
+
+
+async def _until_stopped(stop: asyncio.Event, contexts: Sequence[Context]) -> list[str]:
+    """Wait for ``stop`` or a failed loop; return the failures (none on a requested stop)."""
+    waits = [asyncio.ensure_future(e.wait()) for e in (stop, *(c.failed for c in contexts))]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+    return [ctx.failure for ctx in contexts if ctx.failure]
 
 
 def _client(target: str, token: str, security: Security) -> GrpcApi:

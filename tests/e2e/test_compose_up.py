@@ -32,7 +32,7 @@ IMAGES = ROOT / "compose" / "images"
 DOCKER = [str(IMAGES / "docker.sh"), "docker"]
 PLUGIN = ROOT / ".engines" / "docker" / "config" / "cli-plugins" / "docker-compose"
 SCALE = {"scheduler": 2, "slave": 3}
-PORTS = ("ETCD", "ETCD_PEER", "KAFKA", "KAFKA_CONTROLLER", "APISERVER")
+PORTS = ("ETCD", "ETCD_PEER", "KAFKA", "KAFKA_CONTROLLER", "APISERVER", "KUBE")
 
 pytestmark = pytest.mark.timeout(900)
 

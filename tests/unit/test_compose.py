@@ -18,6 +18,12 @@ SERVICES = COMPOSE["services"]
 TIER_ENV = {config.env_name(f) for f in TierConfig.__dataclass_fields__}
 
 
+def known_env(tier: str) -> set[str]:
+    """The variables ``sigma <tier>`` reads: the common ones and the tier's own settings."""
+    own = TIERS[tier].settings
+    return TIER_ENV | {config.env_name(f) for f in getattr(own, "__dataclass_fields__", ())}
+
+
 def test_every_tier_has_a_service_and_nothing_unknown_runs_sigma() -> None:
     sigma_services = {n for n, s in SERVICES.items() if s.get("command", [""])[0] == "sigma"}
     assert sigma_services == set(TIERS)
@@ -33,7 +39,7 @@ def test_tier_command_parses_with_the_real_cli(tier: str) -> None:
 @pytest.mark.parametrize("tier", sorted(TIERS))
 def test_tier_environment_names_are_config_fields(tier: str) -> None:
     env = SERVICES[tier]["environment"]
-    assert set(env) <= TIER_ENV, f"unknown variables {set(env) - TIER_ENV}"
+    assert set(env) <= known_env(tier), f"unknown variables {set(env) - known_env(tier)}"
     loaded = config.load(TierConfig, env={k: str(v) for k, v in env.items()})
     assert loaded.store.startswith("etcd://etcd:")
     assert loaded.bus.startswith("kafka://kafka:")
@@ -44,7 +50,12 @@ def test_tier_port_is_the_one_it_listens_on_and_probes(tier: str) -> None:
     service = SERVICES[tier]
     _, port = parse_listen(service["environment"]["SIGMA_LISTEN"], TIERS[tier].port)
     assert port == TIERS[tier].port
-    assert [str(p) for p in service["ports"]] == [str(port)]
+    published = [str(port)]
+    if tier == "apiserver":  # and the Kubernetes API beside it, at the tier's default port
+        _, kube = parse_listen(service["environment"]["SIGMA_KUBE_LISTEN"], 0)
+        assert f"127.0.0.1:{kube}" == TIERS[tier].settings().kube_listen
+        published.append(str(kube))
+    assert [str(p) for p in service["ports"]] == published
     probe = service["healthcheck"]["test"]
     assert probe[1:4] == ["python", "-m", "sigma.rpc.probe"]
     assert probe[4].endswith(f":{port}")
@@ -88,14 +99,12 @@ def test_the_host_override_moves_every_service_and_each_tier_probes_its_own_port
     assert set(services) == set(SERVICES)
     assert {s["network_mode"] for s in services.values()} == {"host"}
     for tier in TIERS:
-        assert services[tier]["healthcheck"]["test"][1:] == [
-            "python",
-            "-m",
-            "sigma.rpc.probe",
-            "pid:1",
-        ]
+        # The apiserver's port is fixed by SIGMA_APISERVER_PORT; the replicas' the OS picks.
+        port = "127.0.0.1:${SIGMA_APISERVER_PORT:-7070}" if tier == "apiserver" else "pid:1"
+        probe = ["python", "-m", "sigma.rpc.probe", port]
+        assert services[tier]["healthcheck"]["test"][1:] == probe
         env = {**SERVICES[tier]["environment"], **services[tier]["environment"]}
-        assert set(env) <= TIER_ENV, f"unknown variables {set(env) - TIER_ENV}"
+        assert set(env) <= known_env(tier), f"unknown variables {set(env) - known_env(tier)}"
 
 
 def test_on_the_host_network_the_tiers_dial_the_ports_the_engines_listen_on() -> None:

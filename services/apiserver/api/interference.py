@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from sigma.apiserver import validation
-from sigma.apiserver.api._common import KEEP, Api, ClusterReads, change
+from sigma.apiserver.api._cluster import ClusterReads
+from sigma.apiserver.api._common import KEEP, Api, change
 from sigma.apiserver.api._common import service as common_service
 from sigma.apiserver.metadata import SYSTEM_PREFIX
 from sigma.auth import WRITE

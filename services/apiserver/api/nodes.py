@@ -15,9 +15,9 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.apiserver import validation
+from sigma.apiserver.api._cluster import ClusterReads
 from sigma.apiserver.api._common import (
     Api,
-    ClusterReads,
     Reads,
     change,
     replace_status,

@@ -148,5 +148,5 @@ class ReplicaController:
         if added or removed:
             log.info(
                 "replicas converged",
-                extra={"app": app.meta.name, "created": added, "removed": removed},
+                extra={"app": app.meta.name, "added": added, "removed": removed},
             )

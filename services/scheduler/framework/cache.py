@@ -32,7 +32,7 @@ class Cache:
         self._pods = Placements(self._nodes.cols, self._touch)
         self.generation = 0
         self._snap: Snapshot | None = None
-        self._rules = NO_RULES
+        self.rules = NO_RULES  # read here; replaced through set_rules
 
     # -- nodes --------------------------------------------------------------------------------
     def upsert_node(self, row: NodeRow) -> None:
@@ -113,19 +113,11 @@ class Cache:
         placed = self._pods.placed.get(pod_key)
         return placed.pod.app if placed else None
 
-    def is_assumed(self, pod_key: str) -> bool:
-        placed = self._pods.placed.get(pod_key)
-        return bool(placed and placed.assumed)
-
     # -- rules --------------------------------------------------------------------------------
     def set_rules(self, rules: RuleIndex) -> None:
         """The interference rules every later snapshot carries."""
-        self._rules = rules
+        self.rules = rules
         self._touch()
-
-    @property
-    def rules(self) -> RuleIndex:
-        return self._rules
 
     # -- views --------------------------------------------------------------------------------
     def _touch(self) -> None:
@@ -136,7 +128,7 @@ class Cache:
         """The cluster now, immutable; the same object until the cache changes."""
         if self._snap is None:
             nodes, pods = self._nodes.view(), self._pods.view()
-            self._snap = Snapshot(**nodes, **pods, generation=self.generation, rules=self._rules)
+            self._snap = Snapshot(**nodes, **pods, generation=self.generation, rules=self.rules)
         return self._snap
 
     def __len__(self) -> int:
