@@ -20,20 +20,19 @@ are defined here as well (``ATTEMPT_SECONDS``, ``CONFLICTS``), so that loop only
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 
 from google.protobuf.message import DecodeError
 
 from sigma.bus import Consumer, Message
-from sigma.errors import SigmaError
 from sigma.events import DECISIONS_TOPIC, read_checkpoint
 from sigma.log import get_logger
 from sigma.metrics import REGISTRY
 from sigma.resources.kinds import NODE, POD
 from sigma.resources.pods import TERMINAL
 from sigma.resources.qos import short_name
+from sigma.retry import keep_running
 from sigma.store.informer import Handler, Informer
 from sigma.tiers import Context
 from sigma.v1 import event_pb2, node_pb2, pod_pb2
@@ -210,20 +209,18 @@ def slave(ctx: Context) -> list[Removal]:
 async def follow_decisions(ctx: Context, tier: str) -> None:
     """Count ``tier``'s decisions published from now on (a counter lives as long as its
     process). Replicas share the consumer group, so their counters add up to the whole."""
-    while True:
-        try:
-            group = f"sigma-metrics-{tier}"
-            consumer = await ctx.bus.consumer(group, [DECISIONS_TOPIC], start="latest")
-            async with consumer:
-                while True:
-                    messages = await consumer.fetch(timeout=1.0)
-                    for message in messages:
-                        _count(message, tier)
-                    if messages:
-                        await consumer.commit(messages)
-        except SigmaError as exc:
-            log.warning("decision metrics paused", extra={"error": str(exc)})
-            await asyncio.sleep(1.0)
+
+    async def follow() -> None:
+        group = f"sigma-metrics-{tier}"
+        async with await ctx.bus.consumer(group, [DECISIONS_TOPIC], start="latest") as consumer:
+            while True:
+                messages = await consumer.fetch(timeout=1.0)
+                for message in messages:
+                    _count(message, tier)
+                if messages:
+                    await consumer.commit(messages)
+
+    await keep_running(follow, f"{tier} decision metrics")
 
 
 def _count(message: Message, tier: str) -> None:

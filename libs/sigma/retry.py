@@ -17,6 +17,7 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
+    stop_never,
     wait_random_exponential,
 )
 
@@ -35,14 +36,15 @@ class RetryPolicy:
 
     initial: float = 0.05
     maximum: float = 2.0
-    attempts: int = 8
+    attempts: int = 8  # 0: no bound (nor a deadline): until it succeeds
     deadline: float = 15.0
 
     def retrying(self) -> AsyncRetrying:
+        bounded = stop_after_attempt(self.attempts) | stop_after_delay(self.deadline)
         return AsyncRetrying(
             retry=retry_if_exception(is_retriable),
             wait=wait_random_exponential(multiplier=self.initial, max=self.maximum),
-            stop=stop_after_attempt(self.attempts) | stop_after_delay(self.deadline),
+            stop=bounded if self.attempts else stop_never,
             reraise=True,
             before_sleep=_log_retry,
         )
@@ -57,6 +59,26 @@ class RetryPolicy:
 
 DEFAULT = RetryPolicy()
 NO_RETRY = RetryPolicy(attempts=1)
+LOOPS = RetryPolicy(initial=0.5, maximum=30.0, attempts=0)
+
+
+async def keep_running(fn: Callable[[], Awaitable[None]], what: str) -> None:
+    """Run ``fn``, a loop meant to live as long as its process, again each time it fails in a
+    way waiting can fix (the bus or the store away): a tier started while Kafka is down serves
+    at once, and the loop resumes when the broker answers. Any other error ends it, and the
+    tier with it (``sigma.tiers.serve``)."""
+
+    def paused(state: RetryCallState) -> None:
+        from sigma.log import get_logger
+
+        exc = state.outcome.exception() if state.outcome else None
+        get_logger("sigma.retry").warning(
+            "loop paused", extra={"loop": what, "attempt": state.attempt_number, "error": str(exc)}
+        )
+
+    async for attempt in LOOPS.retrying().copy(before_sleep=paused):
+        with attempt:
+            await fn()
 
 
 def _log_retry(state: RetryCallState) -> None:

@@ -18,6 +18,7 @@ from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.timesharing.loop import TimeSharing
 from sigma.colocator.timesharing.profiles import ProfileLearner
 from sigma.election import Elector, default_identity
+from sigma.retry import keep_running
 from sigma.rpc import Service
 from sigma.tiers import Context
 
@@ -31,7 +32,7 @@ async def build(ctx: Context) -> Sequence[Service]:
     engine = Colocator(ctx.store, ctx.bus, settings, clock=clock, wall=ctx.wall, api=api)
     await ctx.ensure_topics([TopicSpec(settings.usage_topic), TopicSpec(settings.decision_topic)])
     stop = asyncio.Event()
-    ctx.spawn(engine.consume(stop), "colocator-consume")
+    ctx.spawn(keep_running(lambda: engine.consume(stop), "colocator-consume"), "colocator-consume")
     sharing = TimeSharing(ctx.store, api, engine.decide, ctx.wall)
     learner = ProfileLearner(
         ctx.store,
@@ -43,7 +44,11 @@ async def build(ctx: Context) -> Sequence[Service]:
     pending = PendingArbiter(engine)
     elector = Elector(ctx.store, ELECTION, settings.identity or default_identity(), clock=clock)
     ctx.spawn(
-        elector.run(lambda: lead(ctx.bus, settings, learner, sharing, clock, pending)),
+        elector.run(
+            lambda: keep_running(
+                lambda: lead(ctx.bus, settings, learner, sharing, clock, pending), "colocator-lead"
+            )
+        ),
         "colocator-leader",
     )
     return [service(engine)]
