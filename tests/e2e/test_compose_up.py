@@ -1,8 +1,8 @@
 """The compose cluster, run: a project-local dockerd, the images built from Debian packages and
 PyPI (cached between runs), `docker compose up` with two schedulers and three slaves on the host
-network, the demo applied with sigmactl from the host, a tier's container crashed and restarted
-by compose, the engines' data kept on their volumes across `down` and `up`, and `down -v`
-leaving nothing behind.
+network, the demo applied with sigmactl from the host and seen through the Kubernetes API, a
+tier's container crashed and restarted by compose, the engines' data kept on their volumes
+across `down` and `up`, and `down -v` leaving nothing behind.
 
 Skipped, with the one-line reason, only where the engine cannot run (not root, `make engines`
 not run). A first run builds the base images (minutes); later runs reuse them.
@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -169,7 +170,10 @@ def test_the_scaled_cluster_runs_the_demo_survives_a_crash_and_goes_down_clean(
     assert all(name.startswith("slave-") for name in _nodes(compose))
 
     compose.ctl("apply", "-f", "examples/web-app.yaml")
-    eventually_sync(lambda: _web_running(compose), timeout=90, what="web pods Running")
+    running = eventually_sync(lambda: _web_running(compose), timeout=90, what="web pods Running")
+    kube = f"http://127.0.0.1:{compose.env['SIGMA_KUBE_PORT']}/api/v1/namespaces/default/pods"
+    with urllib.request.urlopen(kube, timeout=10) as reply:  # kubectl's door, from the host
+        assert set(running) <= {p["metadata"]["name"] for p in json.load(reply)["items"]}
     changes = asyncio.run(_pod_changes(compose.kafka, _web_changes))
     assert _web_changes(changes), changes
 
