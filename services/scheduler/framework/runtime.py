@@ -65,11 +65,12 @@ class Framework:
         """The feasible mask, and each filter's own mask (for explanations and preemption)."""
         masks: dict[str, np.ndarray] = {}
         feasible = np.ones(snap.n, dtype=np.bool_)
-        everywhere = snap.everywhere()  # what a filter returns for a pod it does not concern
         for plugin in self.filters:
             mask = plugin.filter(state, pod, snap)
             masks[plugin.name] = mask
-            if mask is not everywhere:
+            # A filter that does not concern the pod returns the snapshot's shared all-pass
+            # mask (made on first use only): nothing to combine.
+            if mask is not snap.cache.get("everywhere"):
                 feasible &= mask
         return feasible, masks
 
