@@ -11,6 +11,7 @@ not run). A first run builds the base images (minutes); later runs reuse them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -96,6 +97,21 @@ class Compose:
     def ctl(self, *args: str) -> str:
         return run(sys.executable, "-m", "sigma.ctl", "--apiserver", self.apiserver, *args)
 
+    @contextlib.contextmanager
+    def explained(self, lines: int = 25) -> Iterator[None]:
+        """On a failed check, add each tier's last log lines (JSON lines only) and restart
+        count to the assertion: all a CI report keeps of a cluster that is gone by then."""
+        try:
+            yield
+        except AssertionError as exc:
+            tails = []
+            for service in ("apiserver", "scheduler", "colocator", "slave"):
+                logs = self("logs", "--no-log-prefix", "--tail", str(lines * 4), service)
+                json_lines = [line for line in logs.splitlines() if line.startswith("{")]
+                tails.append(f"--- {service}\n" + "\n".join(json_lines[-lines:]))
+            restarts = self("ps", "--all", "--format", "{{.Name}} {{.Status}}")
+            raise AssertionError(f"{exc}\n{restarts}\n" + "\n".join(tails)) from exc
+
 
 @pytest.fixture(scope="module")
 def compose(dockerd: None) -> Iterator[Compose]:
@@ -161,6 +177,11 @@ def _web_changes(changes: set[Change]) -> bool:
 def test_the_scaled_cluster_runs_the_demo_survives_a_crash_and_goes_down_clean(
     compose: Compose,
 ) -> None:
+    with compose.explained():
+        _run_the_demo_crash_a_tier_and_go_down(compose)
+
+
+def _run_the_demo_crash_a_tier_and_go_down(compose: Compose) -> None:
     containers = compose.containers()
     by_service = {s: [c for c in containers if c["Service"] == s] for s in SCALE}
     assert {s: len(c) for s, c in by_service.items()} == SCALE
