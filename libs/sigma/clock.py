@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from typing import Protocol, runtime_checkable
 
 
@@ -37,10 +38,16 @@ async def sleep_or(clock: Clock, seconds: float, event: asyncio.Event) -> None:
     Both waits are cancelled before returning, also when the caller is cancelled, so neither
     outlives it.
     """
-    sleeper = asyncio.ensure_future(clock.sleep(seconds))
-    woken = asyncio.ensure_future(event.wait())
+    await first_of(clock.sleep(seconds), event.wait())
+
+
+async def first_of(*waits: Awaitable[object]) -> None:
+    """Return once any of ``waits`` is done. The others are cancelled and reaped before
+    returning, also when the caller is cancelled, so none outlives it."""
+    futures = [asyncio.ensure_future(w) for w in waits]
     try:
-        await asyncio.wait([sleeper, woken], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        sleeper.cancel()
-        woken.cancel()
+        for future in futures:
+            future.cancel()
+        await asyncio.gather(*futures, return_exceptions=True)

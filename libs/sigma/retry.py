@@ -7,6 +7,7 @@ would only hide bugs. Jitter keeps many replicas from retrying in lock step afte
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -68,23 +69,23 @@ async def keep_running(fn: Callable[[], Awaitable[None]], what: str) -> None:
     at once, and the loop resumes when the broker answers. Any other error ends it, and the
     tier with it (``sigma.tiers.serve``)."""
 
-    def paused(state: RetryCallState) -> None:
-        from sigma.log import get_logger
-
-        exc = state.outcome.exception() if state.outcome else None
-        get_logger("sigma.retry").warning(
-            "loop paused", extra={"loop": what, "attempt": state.attempt_number, "error": str(exc)}
-        )
-
+    paused = _logger("loop paused", logging.WARNING, loop=what)
     async for attempt in LOOPS.retrying().copy(before_sleep=paused):
         with attempt:
             await fn()
 
 
-def _log_retry(state: RetryCallState) -> None:
-    from sigma.log import get_logger
+def _logger(message: str, level: int, **extra: object) -> Callable[[RetryCallState], None]:
+    """A ``before_sleep`` that logs ``message`` with the attempt and the error it retries."""
 
-    exc = state.outcome.exception() if state.outcome else None
-    get_logger("sigma.retry").info(
-        "retrying", extra={"attempt": state.attempt_number, "error": repr(exc)}
-    )
+    def log(state: RetryCallState) -> None:
+        from sigma.log import get_logger
+
+        exc = state.outcome.exception() if state.outcome else None
+        error = {"attempt": state.attempt_number, "error": repr(exc)}
+        get_logger("sigma.retry").log(level, message, extra={**extra, **error})
+
+    return log
+
+
+_log_retry = _logger("retrying", logging.INFO)

@@ -19,7 +19,7 @@ from typing import Any
 from sigma.apiclient import ApiCalls, GrpcApi
 from sigma.auth import Guard, Security
 from sigma.bus import Bus, TopicSpec, open_bus
-from sigma.clock import Clock, SystemClock
+from sigma.clock import Clock, SystemClock, first_of
 from sigma.errors import Invalid, SigmaError
 from sigma.log import get_logger
 from sigma.metrics import REGISTRY, MetricsServer
@@ -234,13 +234,7 @@ class Crashed(Exception):
 
 async def _until_stopped(stop: asyncio.Event, contexts: Sequence[Context]) -> list[str]:
     """Wait for ``stop`` or a failed loop; return the failures (none on a requested stop)."""
-    waits = [asyncio.ensure_future(e.wait()) for e in (stop, *(c.failed for c in contexts))]
-    try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for wait in waits:
-            wait.cancel()
-        await asyncio.gather(*waits, return_exceptions=True)
+    await first_of(*(e.wait() for e in (stop, *(c.failed for c in contexts))))
     return [ctx.failure for ctx in contexts if ctx.failure]
 
 

@@ -10,7 +10,6 @@ the claim deleted in the same transaction) can happen once only.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from sigma.apiserver.tasks import plan as planner
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.settings import TaskSettings
 from sigma.apiserver.tasks.writes import FenceLost, check_fence, create_pod, fenced, remove_pod
-from sigma.clock import Clock
+from sigma.clock import Clock, first_of
 from sigma.errors import SigmaError
 from sigma.log import get_logger
 from sigma.resources import APP, BATCH_JOB, POD
@@ -142,16 +141,7 @@ class TaskAttempt:
                 async for _ in events:
                     return
 
-        waits = [
-            asyncio.ensure_future(first_event()),
-            asyncio.ensure_future(self.clock.sleep(self.settings.poll)),
-        ]
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waits:
-                w.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
+        await first_of(first_event(), self.clock.sleep(self.settings.poll))
 
     # -- writing the task -------------------------------------------------------------------
     async def _record(self, progress: tuple[int, int], message: str) -> None:
