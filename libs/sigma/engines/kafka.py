@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from sigma.engines._process import EngineProcess, free_port, tail
@@ -96,12 +97,11 @@ class KafkaEngine(EngineProcess):
         if self._dir is None:
             self._dir = Path(tempfile.mkdtemp(prefix="sigma-kafka-"))
             self._write_config()
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
             self._java(
                 "kafka.tools.StorageTool",
                 "format",
                 "-t",
-                cluster_id,
+                cluster_id(),
                 "-c",
                 str(self.config),
                 run=True,
@@ -208,3 +208,12 @@ class KafkaEngine(EngineProcess):
 
     def _tail(self, lines: int = 40) -> str:
         return tail([self.data_dir / "stdout.log", self.data_dir / "server.log"], lines)
+
+
+def cluster_id(draw: Callable[[], uuid.UUID] = uuid.uuid4) -> str:
+    """A KRaft cluster id: a random UUID in URL-safe base64, drawn again when it starts with
+    "-" (as Kafka's own ``Uuid.randomUuid`` does), since the storage tool would read such an id
+    as an option and refuse to format."""
+    while (text := base64.urlsafe_b64encode(draw().bytes).rstrip(b"=").decode()).startswith("-"):
+        pass
+    return text
