@@ -203,16 +203,24 @@ class Cluster:
         """Engines up, every tier up; on exit everything stops, the engines' data goes."""
         logs = logs or Path(tempfile.mkdtemp(prefix="sigma-chaos-"))
         etcd, kafka = EtcdEngine(), KafkaEngine(heap="384m")
-        await asyncio.gather(asyncio.to_thread(etcd.start), asyncio.to_thread(kafka.start))
-        cluster = cls(shape, etcd, kafka, logs)
         try:
-            cluster.build()
-            await cluster.start_tiers()
-            yield cluster
+            # Both starts run to their end (a thread cannot be cancelled), so an engine that
+            # came up beside one that failed is stopped below instead of outliving the test.
+            starts = (asyncio.to_thread(etcd.start), asyncio.to_thread(kafka.start))
+            results = await asyncio.gather(*starts, return_exceptions=True)
+            errors = [r for r in results if isinstance(r, BaseException)]
+            if errors:
+                raise errors[0]
+            cluster = cls(shape, etcd, kafka, logs)
+            try:
+                cluster.build()
+                await cluster.start_tiers()
+                yield cluster
+            finally:
+                await cluster.stop_tiers()
+                for proc in cluster.every:  # a tier that failed its start may still linger
+                    await proc.kill()
         finally:
-            await cluster.stop_tiers()
-            for proc in cluster.every:  # a tier that failed its start may still linger
-                await proc.kill()
             await asyncio.gather(asyncio.to_thread(etcd.stop), asyncio.to_thread(kafka.stop))
 
 
