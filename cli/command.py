@@ -62,11 +62,13 @@ class UpConfig(Security):
     ports_from: int = _opt(
         7070,
         "the apiserver's port; the scheduler, colocator and slave take the next three, the "
-        "Kubernetes API the port ten above (0: each a free port)",
+        "Kubernetes API the port ten above, /metrics 2030 above (0: each a free port)",
     )
     log_level: str = _opt("warning", "debug, info, warning or error")
     metrics_port: int = _opt(
-        9100, "port of the Prometheus /metrics endpoint of all tiers (0: none)"
+        -1,
+        "port of the Prometheus /metrics endpoint of all tiers (0: none; by default it follows "
+        "--ports-from, 2030 above it: 9100 beside 7070, a free one with --ports-from 0)",
     )
     demo: str = _opt("", "once the tiers answer, apply the manifests in this file or directory")
     runtime: str = _opt("process", "how the slave runs pods: process, containerd or simulated")
@@ -153,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             listen = {n: (cfg_up.host, up.port(n, cfg_up.ports_from)) for n in names}
             up.kube(settings, cfg_up.host, cfg_up.ports_from)
             store, bus, level = cfg_up.store, cfg_up.bus, cfg_up.log_level
-            metrics = (cfg_up.host, cfg_up.metrics_port) if cfg_up.metrics_port else None
+            metrics = up.metrics(cfg_up.host, cfg_up.ports_from, cfg_up.metrics_port)
             demo = up.demo_manifests(cfg_up.demo, cfg_up.runtime)
             security, client = cfg_up, up.demo_client(cfg_up)
             caller = ("", cfg_up.token)  # the apiserver served here, as the demo's token

@@ -25,17 +25,19 @@ if TYPE_CHECKING:
     from sigma.cli.command import UpConfig
 
 
+KUBE_OFFSET = 10  # the Kubernetes door's port, above the apiserver's (7080 beside 7070)
+METRICS_OFFSET = 2030  # the /metrics port, above the apiserver's (9100 beside 7070)
+PORTS_FROM_MAX = 65535 - METRICS_OFFSET  # the highest --ports-from whose ports all exist
+
+
 def port(tier: str, ports_from: int) -> int:
     """A tier's port under ``sigma up``: its default's offset from the apiserver's, from
     ``ports_from``; 0 (a free port, printed when the tier listens) for every tier with 0."""
     if not ports_from:
         return 0
-    if not 0 < ports_from <= 65535 - len(TIERS):
-        raise Invalid("--ports-from", f"must be 0 or a port up to {65535 - len(TIERS)}")
+    if not 0 < ports_from <= PORTS_FROM_MAX:
+        raise Invalid("--ports-from", f"must be 0 or a port up to {PORTS_FROM_MAX}")
     return ports_from + TIERS[tier].port - TIERS["apiserver"].port
-
-
-KUBE_OFFSET = 10  # the Kubernetes door's port, above the apiserver's (7080 beside 7070)
 
 
 def kube(settings: dict[str, Any], host: str, ports_from: int) -> None:
@@ -44,10 +46,18 @@ def kube(settings: dict[str, Any], host: str, ports_from: int) -> None:
     own = settings["apiserver"]
     if own.kube_listen in ("", "0"):
         return
-    if ports_from > 65535 - KUBE_OFFSET:
-        raise Invalid("--ports-from", f"must be 0 or a port up to {65535 - KUBE_OFFSET}")
     kube_port = ports_from + KUBE_OFFSET if ports_from else 0
     settings["apiserver"] = replace(own, kube_listen=f"{host}:{kube_port}")
+
+
+def metrics(host: str, ports_from: int, metrics_port: int) -> tuple[str, int] | None:
+    """Where ``sigma up`` serves /metrics: ``metrics_port`` when given (0: nowhere), else the
+    port ``ports_from`` gives it, so a second cluster on other ports does not collide on it."""
+    if not -1 <= metrics_port <= 65535:
+        raise Invalid("--metrics-port", f"must be 0 or a port up to 65535, got {metrics_port}")
+    if metrics_port >= 0:
+        return (host, metrics_port) if metrics_port else None
+    return host, ports_from + METRICS_OFFSET if ports_from else 0
 
 
 async def serve(
