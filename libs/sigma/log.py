@@ -88,11 +88,28 @@ class JsonFormatter(logging.Formatter):
 FOREIGN = ("aiokafka", "kafka", "aetcd", "grpc", "asyncio")
 
 
+class RetriedIsWarning(logging.Filter):
+    """aiokafka logs a group-coordinator lookup that it retries (a broker still electing one,
+    ``[Error 15] CoordinatorNotAvailable``) at error level; here it is a warning, as it is
+    transient and retried, so errors in a tier's log stay the ones that need a look."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.levelno == logging.ERROR
+            and record.name.startswith("aiokafka")
+            and record.msg == "Group Coordinator Request failed: %s"
+            and getattr(record.args[0] if record.args else None, "retriable", False)
+        ):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def configure(level: str = "info", *, tier: str = "", stream: Any = None) -> None:
     """Route every ``sigma`` logger, and the ``FOREIGN`` libraries' loggers at warning and
     above, to one JSON handler, so stderr is JSON lines only (idempotent)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter(tier))
+    handler.addFilter(RetriedIsWarning())
     ours = logging.getLevelName(level.upper())
     foreign = max(ours, logging.WARNING)
     for name, floor in (("sigma", ours), *((f, foreign) for f in FOREIGN)):
