@@ -42,5 +42,18 @@ def test_the_kubernetes_api_sits_ten_above_the_apiserver() -> None:
     assert listen(17070) == "0.0.0.0:17080"
     assert listen(0) == "0.0.0.0:0"  # a free port, printed when it listens
     assert listen(7070, "") == ""  # turned off stays off
+
+
+def test_metrics_follow_the_first_port_unless_given() -> None:
+    from sigma.cli.up import PORTS_FROM_MAX, metrics
+
+    assert metrics("h", 7070, -1) == ("h", 9100)
+    assert metrics("h", 17070, -1) == ("h", 19100)
+    assert metrics("h", 0, -1) == ("h", 0)  # a free port, printed when it listens
+    assert metrics("h", 17070, 9200) == ("h", 9200)
+    assert metrics("h", 7070, 0) is None
+    assert PORTS_FROM_MAX + 2030 == 65535
     with pytest.raises(Invalid, match="--ports-from"):
-        listen(65530)
+        _up_port("apiserver", PORTS_FROM_MAX + 1)
+    with pytest.raises(Invalid, match="--metrics-port"):
+        metrics("h", 7070, 70000)
