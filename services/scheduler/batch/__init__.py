@@ -7,14 +7,18 @@ that the online half places like any pod. The parts here are pure (no I/O, no cl
 tier's loop, the replay and ``sigma bench batch`` drive the same code:
 
 - ``spec``: what a master needs of a BatchJob (tasks in dependency order);
-- ``master``: the JobMaster, instance state in a few bytes per instance, events in and
-  dispatches out, retries, blacklisting, at-least-once delivery with exactly-once accounting;
+- ``ledger``: every instance's state in a few bytes, the queue, the counts per task;
+- ``master``: the JobMaster, events in and dispatches out, dependencies, retries,
+  blacklisting, at-least-once delivery with exactly-once accounting;
+- ``report``: per-task figures and the job's status for the API;
 - ``checkpoint``: per-task progress records at a bounded rate, and the resume from them;
 - ``sizing``: how many workers of what size per node, from the room and the backlog.
 """
 
 from sigma.scheduler.batch.checkpoint import Checkpointer, load, resume, save
-from sigma.scheduler.batch.master import Dispatch, JobMaster, Phase, Restored, TaskProgress
+from sigma.scheduler.batch.ledger import Ledger, Restored
+from sigma.scheduler.batch.master import Dispatch, JobMaster, Phase
+from sigma.scheduler.batch.report import TaskProgress, progress, status
 from sigma.scheduler.batch.sizing import HeldWorker, NodeRoom, Sizing, size_workers
 from sigma.scheduler.batch.spec import JobSpec, TaskSpec
 
@@ -24,6 +28,7 @@ __all__ = [
     "HeldWorker",
     "JobMaster",
     "JobSpec",
+    "Ledger",
     "NodeRoom",
     "Phase",
     "Restored",
@@ -31,7 +36,9 @@ __all__ = [
     "TaskProgress",
     "TaskSpec",
     "load",
+    "progress",
     "resume",
     "save",
     "size_workers",
+    "status",
 ]

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sigma.errors import Invalid
-from sigma.scheduler.batch.master import DONE, FINAL, JobMaster, Restored
+from sigma.scheduler.batch.ledger import DONE, Restored
+from sigma.scheduler.batch.master import FINAL, JobMaster
 from sigma.scheduler.batch.spec import JobSpec
 from sigma.store import Store
 
@@ -80,7 +81,7 @@ def _unpack(text: str) -> np.ndarray:
 def encode(master: JobMaster, t: int) -> bytes:
     """Task number ``t``'s record."""
     spec, n = master.spec, master.spec.tasks[t].instances
-    state, failures = master.arrays(t)
+    state, failures = master.ledger.arrays(t)
     retried = np.flatnonzero((failures > 0) & (state != DONE))
     pairs = np.empty(2 * len(retried), dtype="<u4")
     pairs[0::2], pairs[1::2] = retried, failures[retried]

@@ -6,12 +6,8 @@ or failed); actions come out (``dispatch``: which instance to run on which worke
 the workers' streams and acts on what it is told, and the benchmark and the tests drive the
 same object directly.
 
-Memory is a few bytes per instance, never an object per instance (jobs reach ~100k): all
-instances of the job share one flat numbering (task ``t``'s instance ``i`` is
-``offset[t] + i``); ``state`` is one byte each, ``failures`` two. Queued work is a cursor per
-task over never-run instances plus a deque of the few that came back (retries, lost workers);
-only in-flight instances sit in a set, on the worker that holds them, so the structures that
-grow with the job are the two arrays.
+Instance state is the ``Ledger``'s, a few bytes per instance; only in-flight instances sit in
+a set, on the worker that holds them.
 
 Delivery is at least once, accounting exactly once:
 
@@ -34,21 +30,14 @@ is not.
 from __future__ import annotations
 
 import bisect
-from array import array
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import NamedTuple
 
-import numpy as np
-
 from sigma.errors import Invalid
+from sigma.scheduler.batch.ledger import DONE, FAILED, QUEUED, RUNNING, Ledger, Restored
 from sigma.scheduler.batch.spec import JobSpec
-from sigma.v1 import batch_pb2
-
-# Instance states, one byte each.
-QUEUED, RUNNING, DONE, FAILED = 0, 1, 2, 3
 
 
 class Phase(IntEnum):
@@ -63,14 +52,6 @@ class Phase(IntEnum):
 
 
 FINAL = frozenset({Phase.SUCCEEDED, Phase.FAILED, Phase.CANCELLED})
-# A job's phase is kept in the same enum; the proto numbers jobs' phases apart.
-JOB_PHASE = {
-    Phase.PENDING: batch_pb2.BATCH_JOB_PHASE_PENDING,
-    Phase.RUNNING: batch_pb2.BATCH_JOB_PHASE_RUNNING,
-    Phase.SUCCEEDED: batch_pb2.BATCH_JOB_PHASE_SUCCEEDED,
-    Phase.FAILED: batch_pb2.BATCH_JOB_PHASE_FAILED,
-    Phase.CANCELLED: batch_pb2.BATCH_JOB_PHASE_CANCELLED,
-}
 
 
 class Dispatch(NamedTuple):
@@ -83,14 +64,6 @@ class Dispatch(NamedTuple):
     attempt: int
 
 
-class Restored(NamedTuple):
-    """A task's progress as a checkpoint kept it: which instances are done, and the failures
-    so far of those that are not (their re-runs stay used across a resume)."""
-
-    done: np.ndarray  # bool, one per instance
-    failures: Mapping[int, int]  # instance index -> failures
-
-
 @dataclass(slots=True)
 class Worker:
     """A leased worker pod: ``slots`` instances at once, ``held`` the ones it runs now."""
@@ -101,23 +74,9 @@ class Worker:
     held: set[int] = field(default_factory=set)
 
 
-@dataclass(frozen=True, slots=True)
-class TaskProgress:
-    """One task's figures, what its status and the change stream carry."""
-
-    name: str
-    phase: Phase
-    total: int
-    pending: int
-    running: int
-    done: int
-    failed: int
-    retries: int
-    workers: int  # workers holding one of its instances now
-
-
 class JobMaster:
-    """One job's master. ``blacklist_after`` 0 never blacklists a node."""
+    """One job's master. ``blacklist_after`` 0 never blacklists a node; ``restored``: per
+    task number, what its last checkpoint recorded (a resume)."""
 
     def __init__(
         self,
@@ -126,42 +85,34 @@ class JobMaster:
         blacklist_after: int = 3,
         restored: Mapping[int, Restored] | None = None,
     ) -> None:
-        """``restored``: per task number, what its last checkpoint recorded (a resume)."""
         self.spec = spec
         self.blacklist_after = blacklist_after
+        self.ledger = books = Ledger(spec)
+        # The books' arrays and counts, read often enough to be named here too.
+        self.state, self.failures = books.state, books.failures
+        self.done, self.running, self.failed, self.retries = (
+            books.done,
+            books.running,
+            books.failed,
+            books.retries,
+        )
         tasks = spec.tasks
-        self._n = [t.instances for t in tasks]
-        self._off = [0] * len(tasks)
-        for t in range(1, len(tasks)):
-            self._off[t] = self._off[t - 1] + self._n[t - 1]
-        self._budget = [t.max_retries for t in tasks]
         self._dependents: list[list[int]] = [[] for _ in tasks]
         for t, task in enumerate(tasks):
             for d in task.depends_on:
                 self._dependents[d].append(t)
-        total = spec.instances
-        self.state = bytearray(total)
-        self.failures = array("H", bytes(2 * total))
-        self._cursor = [0] * len(tasks)
-        self._requeue: list[deque[int]] = [deque() for _ in tasks]
         self._ready: list[int] = []  # released tasks that may have queued work, in order
         self.phase = [Phase.WAITING] * len(tasks)
-        self.done = [0] * len(tasks)
-        self.running = [0] * len(tasks)
-        self.failed = [0] * len(tasks)
-        self.retries = [0] * len(tasks)
         self.workers: dict[str, Worker] = {}
-        self._room: dict[str, None] = {}  # workers with a free slot, in grant order
+        self._room: dict[str, None] = {}  # usable workers with a free slot, in grant order
         self._streak: dict[str, int] = {}  # failures in a row per node
         self.blacklisted: set[str] = set()
         self.dirty: set[int] = set()  # tasks changed since their last checkpoint
-        self.dispatched = 0
-        self.duplicates = 0
-        self.stale = 0
+        self.dispatched = self.duplicates = self.stale = 0
         self.job_phase = Phase.PENDING
         self.message = ""
         for t, record in (restored or {}).items():
-            self._restore(t, record)
+            books.restore(t, record)
         for t in range(len(tasks)):
             self._release_if_ready(t)
         for t in range(len(tasks)):
@@ -183,13 +134,17 @@ class JobMaster:
             w = self.workers[worker] = Worker(worker, node, slots)
         w.slots = slots
         for task, index in running:
-            key = self._key(task, index)
+            key = self.ledger.key(task, index)
             if self.state[key] == QUEUED:
                 self.state[key] = RUNNING
                 self.running[task] += 1
                 w.held.add(key)
                 self._started(task)
-        self._update_room(w)
+        usable = w.node not in self.blacklisted and self.job_phase not in FINAL
+        if usable and len(w.held) < w.slots:
+            self._room[w.id] = None
+        else:
+            self._room.pop(w.id, None)
 
     def revoke(self, worker: str) -> None:
         """The worker is gone (released, evicted, or its node lost): its in-flight instances
@@ -200,14 +155,11 @@ class JobMaster:
         self._room.pop(worker, None)
         for key in sorted(w.held):
             if self.state[key] == RUNNING:
-                t = self._task_of(key)
-                self.state[key] = QUEUED
-                self.running[t] -= 1
-                self._requeue_key(t, key)
+                self._requeue(self.ledger.task_of(key), key)
 
     def finished(self, worker: str, task: int, index: int, ok: bool) -> None:
         """Instance ``index`` of task number ``task`` ended on ``worker``."""
-        key = self._key(task, index)
+        key = self.ledger.key(task, index)
         w = self.workers.get(worker)
         holder = w if w is not None and key in w.held else None
         if holder is not None:
@@ -226,29 +178,28 @@ class JobMaster:
             self.dirty.add(task)
             if holder is not None:
                 self._streak[holder.node] = 0
-            if self.done[task] == self._n[task]:
+            if self.done[task] == self.ledger.n[task]:
                 self._succeeded(task)
             return
         if holder is None:
             self.stale += 1
             return
         self._failed_on(holder.node)
-        self.running[task] -= 1
         self.retries[task] += 1
         self.dirty.add(task)
         failures = self.failures[key] + 1
         self.failures[key] = min(failures, 0xFFFF)
-        if failures > self._budget[task]:
-            self.state[key] = FAILED
-            self.failed[task] += 1
-            name, budget = self.spec.tasks[task].name, self._budget[task]
-            self._fail(
-                task,
-                f"instance {index} of task {name} failed {failures} times (max_retries {budget})",
-            )
-        else:
-            self.state[key] = QUEUED
-            self._requeue_key(task, key)
+        budget = self.ledger.budget[task]
+        if failures <= budget:
+            self._requeue(task, key)
+            return
+        self.state[key] = FAILED
+        self.running[task] -= 1
+        self.failed[task] += 1
+        name = self.spec.tasks[task].name
+        self._fail(
+            task, f"instance {index} of task {name} failed {failures} times (max_retries {budget})"
+        )
 
     # ---- actions ------------------------------------------------------------------------
 
@@ -259,22 +210,26 @@ class JobMaster:
         room = self._room
         if not room or not self._ready:
             return out
-        state, failures, off = self.state, self.failures, self._off
+        state, failures, off, take = self.state, self.failures, self.ledger.off, self.ledger.take
         for wid in list(room):
             w = self.workers[wid]
             free = w.slots - len(w.held)
             while free > 0:
                 t = self._next_task()
                 if t < 0:
-                    return out
-                key = self._take(t)
+                    break
+                key, first = take(t)
                 if key < 0:
                     continue
+                if first:
+                    self._started(t)
                 state[key] = RUNNING
                 w.held.add(key)
                 self.running[t] += 1
                 out.append(Dispatch(wid, t, key - off[t], failures[key]))
                 free -= 1
+            if free > 0:
+                break  # no queued work left
             del room[wid]
         self.dispatched += len(out)
         return out
@@ -294,138 +249,38 @@ class JobMaster:
     @property
     def backlog(self) -> int:
         """Instances of released tasks still to run (queued or running)."""
-        return sum(
-            self._n[t] - self.done[t] - self.failed[t]
-            for t in range(len(self._n))
-            if self.phase[t] in (Phase.PENDING, Phase.RUNNING)
-        )
+        live = (Phase.PENDING, Phase.RUNNING)
+        return sum(self.ledger.left(t) for t, p in enumerate(self.phase) if p in live)
 
     @property
     def queued(self) -> int:
         """Instances of released tasks waiting for a slot."""
-        return sum(
-            self._n[t] - self.done[t] - self.failed[t] - self.running[t]
-            for t in range(len(self._n))
-            if self.phase[t] in (Phase.PENDING, Phase.RUNNING)
+        return self.backlog - sum(
+            self.running[t] for t, p in enumerate(self.phase) if p in (Phase.PENDING, Phase.RUNNING)
         )
 
-    def arrays(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """Task number ``t``'s instance states and failures, as views (no copy)."""
-        off, n = self._off[t], self._n[t]
-        state = np.frombuffer(self.state, dtype=np.uint8)[off : off + n]
-        return state, np.frombuffer(self.failures, dtype=np.uint16)[off : off + n]
-
-    def progress(self) -> list[TaskProgress]:
-        holders = [0] * len(self._n)
-        for w in self.workers.values():
-            for t in {self._task_of(k) for k in w.held}:
-                holders[t] += 1
-        return [
-            TaskProgress(
-                task.name,
-                self.phase[t],
-                self._n[t],
-                self._n[t] - self.done[t] - self.failed[t] - self.running[t],
-                self.running[t],
-                self.done[t],
-                self.failed[t],
-                self.retries[t],
-                holders[t],
-            )
-            for t, task in enumerate(self.spec.tasks)
-        ]
-
-    def status(self) -> batch_pb2.BatchJobStatus:
-        """The job's status as the API shows it (times are the caller's to stamp)."""
-        out = batch_pb2.BatchJobStatus(phase=JOB_PHASE[self.job_phase], message=self.message)
-        for p in self.progress():
-            out.tasks.add(
-                name=p.name,
-                phase=int(p.phase),
-                pending=p.pending,
-                running=p.running,
-                succeeded=p.done,
-                failed=p.failed,
-                retries=p.retries,
-            )
-        return out
-
     # ---- internals ----------------------------------------------------------------------
-
-    def _restore(self, t: int, record: Restored) -> None:
-        off, n = self._off[t], self._n[t]
-        if len(record.done) != n:
-            raise Invalid(
-                "checkpoint",
-                f"task {self.spec.tasks[t].name}: {len(record.done)} "
-                f"instances recorded, the spec has {n}",
-            )
-        view = np.frombuffer(self.state, dtype=np.uint8)[off : off + n]
-        view[record.done] = DONE
-        self.done[t] = int(np.count_nonzero(record.done))
-        for index, count in record.failures.items():
-            self.failures[off + index] = min(count, 0xFFFF)
-            self.retries[t] += count
-            if count > self._budget[t] and view[index] != DONE:
-                view[index] = FAILED
-                self.failed[t] += 1
-
-    def _key(self, task: int, index: int) -> int:
-        if not 0 <= task < len(self._n):
-            raise Invalid("task", f"job {self.spec.name} has no task number {task}")
-        if not 0 <= index < self._n[task]:
-            raise Invalid("index", f"task {self.spec.tasks[task].name} has no instance {index}")
-        return self._off[task] + index
-
-    def _task_of(self, key: int) -> int:
-        return bisect.bisect_right(self._off, key) - 1 if self._n else -1
 
     def _next_task(self) -> int:
         """The first released task with queued work (-1: none); drops exhausted ones."""
         ready = self._ready
         while ready:
             t = ready[0]
-            if self._requeue[t] or self._cursor[t] < self._n[t]:
+            if self.ledger.has_work(t):
                 return t
             ready.pop(0)
         return -1
 
-    def _take(self, t: int) -> int:
-        """The next queued instance of task ``t``, or -1 if what was left was not queued
-        (adopted, or finished by a late report)."""
-        requeue, state = self._requeue[t], self.state
-        while requeue:
-            key = requeue.popleft()
-            if state[key] == QUEUED:
-                return key
-        off, n = self._off[t], self._n[t]
-        c = self._cursor[t]
-        while c < n:
-            key = off + c
-            c += 1
-            if state[key] == QUEUED:
-                self._cursor[t] = c
-                self._started(t)
-                return key
-        self._cursor[t] = c
-        return -1
-
-    def _requeue_key(self, t: int, key: int) -> None:
-        self._requeue[t].append(key)
+    def _requeue(self, t: int, key: int) -> None:
+        self.ledger.give_back(t, key)
         if self.phase[t] not in FINAL and t not in self._ready:
             bisect.insort(self._ready, t)
 
     def _started(self, t: int) -> None:
         if self.phase[t] == Phase.PENDING:
             self.phase[t] = Phase.RUNNING
-            self.job_phase = Phase.RUNNING if self.job_phase == Phase.PENDING else self.job_phase
-
-    def _update_room(self, w: Worker) -> None:
-        usable = w.node not in self.blacklisted and self.job_phase not in FINAL
-        if usable and len(w.held) < w.slots:
-            self._room[w.id] = None
-        else:
-            self._room.pop(w.id, None)
+            if self.job_phase == Phase.PENDING:
+                self.job_phase = Phase.RUNNING
 
     def _release_if_ready(self, t: int) -> None:
         if self.phase[t] != Phase.WAITING:
@@ -433,7 +288,7 @@ class JobMaster:
         if any(self.phase[d] != Phase.SUCCEEDED for d in self.spec.tasks[t].depends_on):
             return
         self.phase[t] = Phase.PENDING
-        if self.done[t] == self._n[t]:
+        if self.done[t] == self.ledger.n[t]:
             self._succeeded(t)  # nothing to run (empty, or all done before a resume)
             return
         if self.done[t] or self.retries[t]:
@@ -451,11 +306,11 @@ class JobMaster:
             self._room.clear()
 
     def _fail(self, t: int, why: str) -> None:
-        """Task ``t`` is out of re-runs: it and the job fail, what waits on it is cancelled,
-        and nothing more is dispatched."""
+        """Task ``t`` is out of re-runs: it and the job fail, every other unfinished task is
+        cancelled, and nothing more is dispatched."""
         self.phase[t] = Phase.FAILED
-        for other in range(len(self._n)):
-            if self.phase[other] not in FINAL and other != t:
+        for other, phase in enumerate(self.phase):
+            if phase not in FINAL:
                 self.phase[other] = Phase.CANCELLED
         self.job_phase = Phase.FAILED
         self.message = why

@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from sigma.errors import Invalid
-from sigma.scheduler.batch import Checkpointer, JobMaster, JobSpec, Phase, load, resume, save
+from sigma.scheduler.batch import (
+    Checkpointer,
+    Dispatch,
+    JobMaster,
+    JobSpec,
+    Phase,
+    load,
+    resume,
+    save,
+)
 from sigma.scheduler.batch import checkpoint as C
 from sigma.store.memory import MemoryStore
 from tests.unit.scheduler.batch._drive import drive
@@ -43,7 +52,7 @@ def test_record_round_trip_keeps_done_and_failures() -> None:
     assert len(value) < 300  # compact: ranges and a sparse failure list
     t, restored = C.decode(value, _spec())  # type: ignore[misc]
     assert t == 0
-    assert np.array_equal(restored.done, m.arrays(0)[0] == C.DONE)
+    assert np.array_equal(restored.done, m.ledger.arrays(0)[0] == C.DONE)
     assert restored.failures == {i: 1 for i in range(0, 50, 3)}
 
 
@@ -82,17 +91,22 @@ def test_writes_are_per_task_and_bounded_in_rate() -> None:
     assert cp.take(m, now + 10) == []  # nothing changed: nothing written
 
 
+def _round(m: JobMaster) -> list[Dispatch]:
+    """One dispatch, every instance of it finished ok."""
+    made = m.dispatch()
+    for d in made:
+        m.finished(d.worker, d.task, d.index, ok=True)
+    return made
+
+
 async def test_a_resumed_master_reruns_at_most_the_in_flight_instances() -> None:
-    store = MemoryStore()
-    spec = _spec()
+    store, spec = MemoryStore(), _spec()
     first = JobMaster(spec)
-    cp = Checkpointer(interval=0.0)
     first.grant("w1", "n1", 8)
     first.grant("w2", "n2", 8)
     for _ in range(20):  # some rounds: finish all but what is dispatched last
-        for d in first.dispatch():
-            first.finished(d.worker, d.task, d.index, ok=True)
-    await save(store, cp.take(first, 1.0))
+        _round(first)
+    await save(store, Checkpointer(interval=0.0).take(first, 1.0))
     in_flight = {(d.task, d.index) for d in first.dispatch()}
     assert len(in_flight) == 16 and first.done[0] == 320
     # The master dies; w2's node with it. A new master resumes from the store.
@@ -100,25 +114,20 @@ async def test_a_resumed_master_reruns_at_most_the_in_flight_instances() -> None
     assert second.done[0] == 320 and second.phase[0] == Phase.RUNNING
     second.grant("w3", "n3", 8)
     rerun = {(d.task, d.index) for d in drive(second)}
-    done_before = {(0, i) for i in np.flatnonzero(first.arrays(0)[0] == C.DONE).tolist()}
+    done_before = {(0, i) for i in np.flatnonzero(first.ledger.arrays(0)[0] == C.DONE).tolist()}
     assert rerun & (done_before | in_flight) == in_flight  # of what ran, only the in-flight
     assert len(rerun) == 1010 - 320  # every instance not done, in flight ones included, once
     assert second.job_phase == Phase.SUCCEEDED
 
 
 async def test_workers_rejoining_a_resumed_master_lose_nothing() -> None:
-    store = MemoryStore()
-    spec = _spec()
+    store, spec = MemoryStore(), _spec()
     first = JobMaster(spec)
     cp = Checkpointer(interval=60.0)
     first.grant("w1", "n1", 4)
-    for d in first.dispatch():
-        first.finished("w1", d.task, d.index, ok=True)
+    _round(first)
     await save(store, cp.take(first, 0.0))  # 4 done on record
-    unacked = []
-    for d in first.dispatch():  # 4 more done after the last write: w1 keeps their reports
-        first.finished("w1", d.task, d.index, ok=True)
-        unacked.append(d)
+    unacked = _round(first)  # 4 more done after the last write: w1 keeps their reports
     running = [(d.task, d.index) for d in first.dispatch()]  # 4 in flight on w1
     assert cp.take(first, 1.0) == []  # not due: the records still say 4
     second = await resume(store, spec)

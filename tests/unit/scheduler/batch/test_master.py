@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from sigma.errors import Invalid
-from sigma.scheduler.batch import JobMaster, JobSpec, Phase
+from sigma.scheduler.batch import JobMaster, JobSpec, Phase, progress, status
 from sigma.v1 import batch_pb2
 from tests.unit.scheduler.batch._drive import drive
 
@@ -35,7 +35,7 @@ def test_a_task_runs_only_after_every_task_it_depends_on_succeeded() -> None:
     started_at = {n: names.index(n) for n in "abcd"}
     assert started_at["b"] > finished_at["a"] and started_at["c"] > finished_at["a"]
     assert started_at["d"] > max(finished_at["b"], finished_at["c"])
-    assert len(order) == 10 and m.job_phase == Phase.SUCCEEDED
+    assert len(order) == m.dispatched == 10 and m.job_phase == Phase.SUCCEEDED
     assert m.done == [4, 3, 1, 2] and m.duplicates == 0
     assert set(m.release()) == {"w1", "w2"}  # over: every worker goes back
 
@@ -177,7 +177,7 @@ def test_status_carries_per_task_counts() -> None:
     (d1, d2) = m.dispatch()
     m.finished("w", 0, d1.index, ok=True)
     m.finished("w", 0, d2.index, ok=False)
-    st = m.status()
+    st = status(m)
     assert st.phase == batch_pb2.BATCH_JOB_PHASE_RUNNING
     a = st.tasks[0]
     assert (a.name, a.phase, a.succeeded, a.running, a.pending, a.retries) == (
@@ -189,7 +189,7 @@ def test_status_carries_per_task_counts() -> None:
         1,
     )
     assert st.tasks[3].phase == batch_pb2.BATCH_TASK_PHASE_WAITING
-    assert m.progress()[0].workers == 0 and m.backlog == 3 and m.queued == 3
+    assert progress(m)[0].workers == 0 and m.backlog == 3 and m.queued == 3
 
 
 def test_an_empty_task_succeeds_at_once_and_releases_its_dependents() -> None:
