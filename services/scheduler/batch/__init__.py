@@ -19,7 +19,7 @@ from sigma.scheduler.batch.checkpoint import Checkpointer, load, resume, save
 from sigma.scheduler.batch.ledger import Ledger, Restored
 from sigma.scheduler.batch.master import Dispatch, JobMaster, Phase
 from sigma.scheduler.batch.report import TaskProgress, progress, status
-from sigma.scheduler.batch.sizing import HeldWorker, NodeRoom, Sizing, size_workers
+from sigma.scheduler.batch.sizing import HeldWorker, NodeRoom, Sizing, for_master, size_workers
 from sigma.scheduler.batch.spec import JobSpec, TaskSpec
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "Sizing",
     "TaskProgress",
     "TaskSpec",
+    "for_master",
     "load",
     "progress",
     "resume",

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sigma.scheduler.batch.master import JobMaster
+
 
 @dataclass(frozen=True, slots=True)
 class NodeRoom:
@@ -115,3 +117,29 @@ def _converge(node: str, workers: list[HeldWorker], goal: int, max_slots: int, o
             keep = max(w.busy, w.slots - cut)
             out.resize.append((w.worker, keep))
             cut -= w.slots - keep
+
+
+def slot_request(master: JobMaster) -> tuple[int, int]:
+    """One slot's (cpu_millis, memory_bytes): the largest request over the job's tasks, so a
+    worker sized once fits any of the job's instances in any slot. (Per-task worker pools,
+    as Fuxi keeps, would waste less room on a job whose tasks differ much; not yet.)"""
+    tasks = master.spec.tasks
+    return max((t.cpu_millis for t in tasks), default=0), max(
+        (t.memory_bytes for t in tasks), default=0
+    )
+
+
+def for_master(master: JobMaster, rooms: Iterable[NodeRoom], *, max_slots: int = 8) -> Sizing:
+    """``size_workers`` for a master's job as it stands: its workers and what they run, its
+    backlog and its blacklist, slots of ``slot_request``."""
+    cpu, mem = slot_request(master)
+    held = [HeldWorker(w.id, w.node, w.slots, len(w.held)) for w in master.workers.values()]
+    return size_workers(
+        rooms,
+        held,
+        cpu_millis=cpu,
+        memory_bytes=mem,
+        backlog=master.backlog,
+        max_slots=max_slots,
+        blacklisted=master.blacklisted,
+    )

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sigma.scheduler.batch import HeldWorker, NodeRoom, size_workers
+from sigma.scheduler.batch import HeldWorker, JobMaster, JobSpec, NodeRoom, for_master, size_workers
+from sigma.scheduler.batch.sizing import slot_request
+from sigma.v1 import batch_pb2
 
 GiB = 1 << 30
 # One instance: half a core, 1 GiB.
@@ -59,3 +61,31 @@ def test_a_blacklisted_node_gets_nothing_and_its_idle_workers_go() -> None:
     rooms = [_room("bad", 8, 64), _room("ok", 1, 64)]
     out = size_workers(rooms, held, backlog=5, blacklisted={"bad"}, **INSTANCE)
     assert out.release == ["w1"] and out.ask == [("ok", 2)]
+
+
+def _job_with_requests() -> JobMaster:
+    job = batch_pb2.BatchJob()
+    for name, instances, cpu, deps in (("small", 6, 250, ()), ("big", 4, 1000, ("small",))):
+        task = job.spec.tasks.add(name=name, instances=instances, depends_on=deps)
+        requests = task.template.containers.add(name="c").resources.requests
+        requests.cpu_millis, requests.memory_bytes = cpu, GiB
+    return JobMaster(JobSpec.from_proto(job))
+
+
+def test_a_masters_sizing_follows_its_backlog_and_workers_with_job_wide_slots() -> None:
+    m = _job_with_requests()
+    assert slot_request(m) == (1000, GiB)  # the largest task's request: any instance fits
+    assert for_master(m, [_room("n1", 3, 64)]).ask == [("n1", 3)]  # 3 cores: 3 slots
+    m.grant("w1", "n1", 3)
+    for d in m.dispatch():
+        m.finished("w1", d.task, d.index, ok=True)
+    assert m.backlog == 3  # "small" has 3 left; "big" waits for it
+    for d in m.dispatch()[:1]:
+        m.finished("w1", d.task, d.index, ok=True)
+    out = for_master(m, [_room("n1", 0, 64)])
+    assert (
+        out.resize == [("w1", 2)] and out.release == []
+    )  # backlog 2, all on w1: its idle slot goes
+    m.grant("w2", "n1", 2)
+    out = for_master(m, [_room("n1", 0, 64)])
+    assert out.release == ["w2"] and out.resize == [("w1", 2)]  # the idle worker goes first
