@@ -22,6 +22,7 @@ bench: $(STAMP) engines
 	$(BIN)/sigma bench scheduler --json
 	$(BIN)/sigma bench pod-life --json
 	$(BIN)/sigma bench kube --json
+	$(BIN)/sigma bench batch --json
 	$(BIN)/sigma sim --machines 20 --hours 2 --out sim-bench
 
 # The replay's target: the whole 4,034-machine topology over one simulated day.

@@ -92,6 +92,7 @@ BENCHMARKS = {
     "interference": "sigma.cli.bench.interference:main",
     "kube": "sigma.cli.bench.kube:main",
     "place": "sigma.cli.bench.place:main",
+    "batch": "sigma.cli.bench.batch:main",
 }
 
 
