@@ -15,6 +15,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from sigma.resources.interference import rule_index
 from sigma.resources.kinds import APP, INTERFERENCE_RULE_SET, NODE, NODE_ALLOCATION, POD
 from sigma.resources.pods import TERMINAL
 from sigma.scheduler.convert import (
@@ -23,7 +24,6 @@ from sigma.scheduler.convert import (
     node_row,
     pod_info,
     pod_key,
-    rule_index,
 )
 from sigma.scheduler.framework import Cache, ClusterEvent, NodeRow, PodInfo, SchedulingQueue
 from sigma.store import Store

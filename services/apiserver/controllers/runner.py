@@ -17,6 +17,7 @@ from sigma.apiserver.controllers import batchjob, gc, nodelifecycle
 from sigma.apiserver.controllers.cache import APP_OWNER, ControllerCache
 from sigma.apiserver.controllers.compactor import Compactor
 from sigma.apiserver.controllers.replicas import ReplicaController
+from sigma.apiserver.controllers.rescheduler import Rescheduler, RescheduleSettings
 from sigma.apiserver.tasks.writes import Fence
 from sigma.clock import Clock, SystemClock, sleep_or
 from sigma.election import Elector
@@ -37,12 +38,16 @@ class ControllerSettings:
     election_ttl: int = 10
     history_revisions: int = 100_000  # store revisions kept behind the current one (0: all)
     resync: float = 300.0  # seconds between passes that visit every owner, changed or not
+    reschedule: bool = False  # run the rescheduler: propose moves (events, metrics)
+    reschedule_apply: bool = False  # and apply them (budgeted evictions)
+    reschedule_max_moves: int = 5  # moves per decision
+    reschedule_interval: float = 60.0  # seconds between decisions
 
 
 def passes(settings: ControllerSettings, cache: ControllerCache | None = None) -> dict[str, Pass]:
     """The controllers by name, each reading ``cache`` (without one: a fresh listing of the
     store per pass)."""
-    return {
+    out: dict[str, Pass] = {
         "replicas": ReplicaController(cache).reconcile,
         "nodelifecycle": lambda s, now, f: nodelifecycle.reconcile(
             s, now, grace=settings.node_grace, fence=f, cache=cache
@@ -58,6 +63,14 @@ def passes(settings: ControllerSettings, cache: ControllerCache | None = None) -
         ),
         "compactor": Compactor(settings.history_revisions).reconcile,
     }
+    if settings.reschedule or settings.reschedule_apply:
+        resched = RescheduleSettings(
+            apply=settings.reschedule_apply,
+            max_moves=settings.reschedule_max_moves,
+            interval=settings.reschedule_interval,
+        )
+        out["rescheduler"] = Rescheduler(resched, cache).reconcile
+    return out
 
 
 async def run_controllers(
