@@ -165,9 +165,17 @@ class Feed:
     def _on_app(self, key: str, app: app_pb2.App, new: app_pb2.App | None = None) -> None:
         self._event(ClusterEvent.APP_UPDATE)
 
-    def _on_rule_set(self, key: str, *_: interference_pb2.InterferenceRuleSet) -> None:
-        """Any change to any set: the index again from every set the informer holds (a few
-        thousand rules at most, and sets change rarely), so it never drifts from the store."""
+    def _on_rule_set(
+        self,
+        key: str,
+        old: interference_pb2.InterferenceRuleSet,
+        new: interference_pb2.InterferenceRuleSet | None = None,
+    ) -> None:
+        """Any change to any set's rules: the index again from every set the informer holds
+        (a few thousand rules at most, and sets change rarely), so it never drifts from the
+        store. A change of status or labels alone leaves the rules, and held pods, be."""
+        if new is not None and new.spec == old.spec:
+            return
         self.cache.set_rules(rule_index(obj for _, obj in self.rule_sets.items()))
         self._event(ClusterEvent.RULES_UPDATE)
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sigma.apiserver.controllers import batchjob, gc, nodelifecycle
+from sigma.apiserver.controllers import batchjob, gc, nodelifecycle, rulestatus
 from sigma.apiserver.controllers.cache import APP_OWNER, ControllerCache
 from sigma.apiserver.controllers.compactor import Compactor
 from sigma.apiserver.controllers.replicas import ReplicaController
@@ -62,6 +62,7 @@ def passes(settings: ControllerSettings, cache: ControllerCache | None = None) -
             cache=cache,
         ),
         "compactor": Compactor(settings.history_revisions).reconcile,
+        "rulestatus": lambda s, now, f: rulestatus.reconcile(s, now, fence=f, cache=cache),
     }
     if settings.reschedule or settings.reschedule_apply:
         resched = RescheduleSettings(

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sigma.apiserver.controllers.cache import ControllerCache
 from sigma.apiserver.controllers.replicas import ReplicaController
-from sigma.resources.kinds import INTERFERENCE_RULE_SET
+from sigma.resources.kinds import INTERFERENCE_RULE_SET, POD
 from sigma.resources.pods import ready, terminating
 from sigma.scheduler.loop import Scheduler
 from sigma.store import Compare, Delete, EventType, Put, Store
@@ -34,7 +34,7 @@ def web_app(replicas: int, min_available: int, image: str = "web:1") -> app_pb2.
 
 async def put_rule(store: Store, name: str, a: str, b: str, k: int) -> None:
     rules = interference_pb2.InterferenceRuleSet()
-    rules.meta.name = name
+    rules.meta.name, rules.meta.generation = name, 1  # as the apiserver stamps a new set
     rules.spec.rules.add(app_a=a, app_b=b, k=k)
     await store.put(INTERFERENCE_RULE_SET.key("", name), encode(rules))
 
@@ -113,3 +113,14 @@ async def live_cluster(
             loop.cancel()
             feed.cancel()
             await asyncio.gather(loop, feed, return_exceptions=True)
+
+
+async def placed_pod(store: Store, app: app_pb2.App, name: str, node: str) -> None:
+    """A running pod of ``app`` on ``node``, written as the scheduler and slave would leave it."""
+    pod = pod_pb2.Pod()
+    pod.meta.namespace, pod.meta.name, pod.meta.uid = "t", name, f"u-{name}"
+    pod.meta.owner_references.add(kind="App", name=app.meta.name, uid=app.meta.uid)
+    pod.spec.template.CopyFrom(app.spec.template)
+    pod.spec.owner_kind, pod.spec.owner_name = pod_pb2.POD_OWNER_KIND_APP, app.meta.name
+    pod.spec.node_name, pod.status.phase = node, pod_pb2.POD_PHASE_RUNNING
+    await store.put(POD.key("t", name), encode(pod))

@@ -9,16 +9,15 @@ import asyncio
 import time
 
 from sigma.apiserver.controllers.rescheduler import Rescheduler, RescheduleSettings
-from sigma.resources.kinds import POD
 from sigma.resources.pods import ready, terminating
 from sigma.resources.records import RECORD
-from sigma.store import Store
-from sigma.store.codec import decode, encode
+from sigma.store.codec import decode
 from sigma.store.memory import MemoryStore
 from sigma.testing.wait import eventually
-from sigma.v1 import app_pb2, pod_pb2, record_pb2
+from sigma.v1 import record_pb2
 from tests.integration.apiserver._live import (
     live_cluster,
+    placed_pod,
     put_rule,
     slave_stand_in,
     web_app,
@@ -79,16 +78,6 @@ async def test_a_tightened_rule_is_repaired_one_budgeted_eviction_at_a_time() ->
     assert resched.plan is not None and resched.plan.moves == ()  # nothing left to repair
     assert (resched.plan.breaches_before, resched.plan.cost_before) == (0, 3.0)
     await store.close()
-
-
-async def placed_pod(store: Store, app: app_pb2.App, name: str, node: str) -> None:
-    pod = pod_pb2.Pod()
-    pod.meta.namespace, pod.meta.name, pod.meta.uid = "t", name, f"u-{name}"
-    pod.meta.owner_references.add(kind="App", name=app.meta.name, uid=app.meta.uid)
-    pod.spec.template.CopyFrom(app.spec.template)
-    pod.spec.owner_kind, pod.spec.owner_name = pod_pb2.POD_OWNER_KIND_APP, app.meta.name
-    pod.spec.node_name, pod.status.phase = node, pod_pb2.POD_PHASE_RUNNING
-    await store.put(POD.key("t", name), encode(pod))
 
 
 async def test_proposals_only_are_events_and_evict_nothing() -> None:
