@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sigma.apiserver.controllers.cache import ControllerCache
-from sigma.apiserver.tasks.writes import Fence
+from sigma.apiserver.tasks.writes import Fence, check_fence
 from sigma.errors import Conflict, NotFound, ResourceExhausted
 from sigma.log import get_logger
 from sigma.metrics import REGISTRY
@@ -172,8 +172,17 @@ class Rescheduler:
             if not self.settings.apply:
                 continue
             try:
-                await evict(store, namespace, name, REASON, int(now * 1e9), recorder=self.recorder)
+                await evict(
+                    store,
+                    namespace,
+                    name,
+                    REASON,
+                    int(now * 1e9),
+                    recorder=self.recorder,
+                    fence=fence,
+                )
             except (ResourceExhausted, NotFound, Conflict) as exc:
+                await check_fence(store, fence)  # a deposed leader stops here
                 MOVES.labels(move.why, "refused").inc()
                 log.info("reschedule refused", extra={"pod": move.pod, "error": str(exc)})
                 continue

@@ -8,9 +8,13 @@ from __future__ import annotations
 import asyncio
 import time
 
-from sigma.apiserver.controllers.rescheduler import Rescheduler, RescheduleSettings
+import pytest
+
+from sigma.apiserver.controllers.rescheduler import MOVES, Rescheduler, RescheduleSettings
+from sigma.apiserver.tasks.writes import FenceLost
 from sigma.resources.pods import ready, terminating
 from sigma.resources.records import RECORD
+from sigma.store import Compare
 from sigma.store.codec import decode
 from sigma.store.memory import MemoryStore
 from sigma.testing.wait import eventually
@@ -31,6 +35,7 @@ async def test_a_tightened_rule_is_repaired_one_budgeted_eviction_at_a_time() ->
     await put_node(store, make_node("n1", 8000, 8192 * MiB))
     await put_app(store, web_app(replicas=3, min_available=2))
     resched = Rescheduler(RescheduleSettings(apply=True, max_moves=5, interval=0.0))
+    evicted_before = MOVES.labels("rule", "evicted")._value.get()
     evictions: list[int] = []
     ready_seen: list[int] = []
     on = asyncio.Event()
@@ -70,10 +75,9 @@ async def test_a_tightened_rule_is_repaired_one_budgeted_eviction_at_a_time() ->
             what="the cache saw the last replacement start",
         )
         assert await resched.reconcile(store, time.time()) == 0
-    assert evictions == [
-        1,
-        1,
-    ]  # two pods over the rule; the budget (3 ready, 2 min) pays one a pass
+    # Two pods over the rule; the budget (3 ready, 2 min available) pays for one a pass.
+    assert evictions == [1, 1]
+    assert MOVES.labels("rule", "evicted")._value.get() - evicted_before == 2
     assert min(ready_seen) >= 2  # never below the App's floor
     assert resched.plan is not None and resched.plan.moves == ()  # nothing left to repair
     assert (resched.plan.breaches_before, resched.plan.cost_before) == (0, 3.0)
@@ -106,4 +110,23 @@ async def test_proposals_only_are_events_and_evict_nothing() -> None:
             "InterferenceRuleSet one-web",
         )
     ]
+    await store.close()
+
+
+async def test_a_deposed_leader_evicts_nothing() -> None:
+    store = MemoryStore()
+    for name in ("n1", "n2"):
+        await put_node(store, make_node(name, 8000, 8192 * MiB))
+    app = web_app(replicas=2, min_available=1)
+    await put_app(store, app)
+    for name in ("web-0", "web-1"):
+        await placed_pod(store, app, name, "n1")
+    await put_rule(store, "one-web", "t/web", "t/web", 0)
+    leader = "/sigma/v1/leaders/apiserver-rescheduler"
+    held = await store.put(leader, b"me")
+    await store.put(leader, b"someone else")  # the lease moved on: this replica lost it
+    resched = Rescheduler(RescheduleSettings(apply=True, interval=0.0))
+    with pytest.raises(FenceLost):
+        await resched.reconcile(store, time.time(), fence=[Compare(leader, held)])
+    assert all(not terminating(p) for p in await pods(store))
     await store.close()
