@@ -5,7 +5,8 @@ Off by default (``--reschedule``). A pass, run by one leader-elected apiserver r
 ``interval`` seconds, waits until the cluster is settled (no online pod of an App pending,
 unready or stopping: a move in flight is never planned over), then:
 
-- **decides** (pure, ``sigma.placement.reschedule.decide``, the planner's search): the board is
+- **decides** (pure, ``sigma.placement.reschedule.decide``, the planner's search, its plan
+  replayed by the independent judge ``sigma.placement.judge`` before anything is done): the board is
   built from the controller cache (ready schedulable nodes, bound online pods, the Apps'
   per-host caps and budgets, the union of the InterferenceRuleSets); each App may lose at most
   its budget's ``allowed`` pods;
@@ -32,6 +33,7 @@ from sigma.apiserver.tasks.writes import Fence, check_fence
 from sigma.errors import Conflict, NotFound, ResourceExhausted
 from sigma.log import get_logger
 from sigma.metrics import REGISTRY
+from sigma.placement.judge import judge
 from sigma.placement.live import LiveBoard, LiveNode, LivePod, over_by_rule
 from sigma.placement.reschedule import Plan, decide
 from sigma.resources.apps import target_replicas
@@ -159,6 +161,11 @@ class Rescheduler:
         board = board_of([n for _, n in cache.nodes.items()], pods, apps, rules)
         over = sum(over_by_rule(board).values())
         plan = self.plan = decide(board, self.settings.max_moves)
+        moves = [(m.pod, m.source, m.target) for m in plan.moves]
+        unsound = judge(board.nodes, board.pods, board.rules.rules, moves, board.caps)
+        if unsound:  # a defect, not a state of the cluster: act on nothing, say what was wrong
+            log.error("rescheduler plan refused by its judge", extra={"problems": unsound[:5]})
+            return 0
         OVER.set(over)
         COST.labels("now").set(plan.cost_before)
         COST.labels("planned").set(plan.cost_after)

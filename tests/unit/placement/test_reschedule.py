@@ -1,14 +1,15 @@
 """The live rescheduler's pure decision on hand-built clusters: repairs of broken rules within
 each App's allowance, cost moves from the shared search, and every plan replayed move by move
-against an independent reading of capacity and rules (``interference.breaks``)."""
+by the independent judge; the judge itself against hand-made bad moves."""
 
 from __future__ import annotations
 
 import math
 
+from sigma.placement.judge import cost, judge
 from sigma.placement.live import LiveBoard, LiveNode, LivePod, over_by_rule
 from sigma.placement.reschedule import COST, REPAIR, Plan, decide
-from sigma.resources.interference import Rule, RuleIndex, breaks
+from sigma.resources.interference import Rule, RuleIndex
 
 GiB = float(1 << 30)
 
@@ -22,33 +23,12 @@ def pod(name: str, app: str, node: str, cpu: float = 100.0, mem: float = GiB) ->
 
 
 def replay(ns: list[LiveNode], ps: list[LivePod], rules: list[Rule], plan: Plan) -> dict[str, str]:
-    """Apply ``plan`` in order; assert each move lands where capacity and rules hold."""
+    """Have the independent judge replay ``plan``; each pod's node after it."""
+    moves = [(m.pod, m.source, m.target) for m in plan.moves]
+    assert judge(ns, ps, rules, moves) == []
     where = {p.key: p.node for p in ps}
-    by_key = {p.key: p for p in ps}
-    caps = {n.name: n for n in ns}
-    for move in plan.moves:
-        assert where[move.pod] == move.source, move
-        where[move.pod] = move.target
-        here = [by_key[k] for k, n in where.items() if n == move.target]
-        assert sum(p.cpu for p in here) <= caps[move.target].cpu, move
-        assert sum(p.mem for p in here) <= caps[move.target].mem, move
-        count: dict[str, int] = {}
-        for p in here:
-            if p.key != move.pod and p.app:
-                count[p.app] = count.get(p.app, 0) + 1
-        for rule in rules:
-            assert not breaks(rule, by_key[move.pod].app, count), (move, rule)
+    where.update({m.pod: m.target for m in plan.moves})
     return where
-
-
-def cost(ns: list[LiveNode], ps: list[LivePod], where: dict[str, str]) -> float:
-    """The contest's cost on one slot, computed here from scratch."""
-    total = 0.0
-    for n in ns:
-        used = [p.cpu for p in ps if where[p.key] == n.name]
-        if used:
-            total += 1 + 10 * (math.exp(max(0.0, sum(used) / n.cpu - 0.5)) - 1)
-    return total
 
 
 ONE_WEB = [Rule("t/web", "t/web", 0, origin="one-web")]
@@ -154,3 +134,43 @@ def test_a_per_host_cap_is_repaired_like_a_rule() -> None:
     assert [(m.target, m.why) for m in plan.moves] == [("n2", REPAIR)]
     assert plan.moves[0].detail == "repairs the per-host cap of t/web (at most 2 a node)"
     assert plan.breaches_after == 0
+
+
+def test_the_judge_names_each_unsound_move() -> None:
+    ns = [
+        LiveNode("n1", 1000, 8 * GiB),
+        LiveNode("n2", 1000, 8 * GiB),
+        LiveNode("n3", 1000, 8 * GiB, open=False),
+    ]
+    ps = [
+        pod("web-0", "web", "n1", 600),
+        pod("web-1", "web", "n2", 600),
+        pod("db-0", "db", "n1", 100),
+    ]
+    rules = [Rule("t/db", "t/web", 0)]
+    assert judge(ns, ps, rules, [("t/db-0", "n1", "n2")]) == [
+        "move 0 (t/db-0 n1 -> n2): n2 would break <t/db, t/web, 0>"
+    ]
+    assert judge(ns, ps, [], [("t/web-0", "n1", "n2")]) == [
+        f"move 0 (t/web-0 n1 -> n2): n2 would hold 1200 CPU, {2 * GiB:g} memory"
+    ]
+    assert judge(ns, ps, [], [("t/web-0", "n2", "n1")]) == [
+        "move 0 (t/web-0 n2 -> n1): the pod is on n1"
+    ]
+    assert judge(ns, ps, [], [("t/db-0", "n1", "n3")]) == [
+        "move 0 (t/db-0 n1 -> n3): n3 takes no pods"
+    ]
+    capped = judge(ns, ps, [], [("t/web-1", "n2", "n1")], caps={"t/web": 1})
+    assert capped[-1] == "move 0 (t/web-1 n2 -> n1): n1 would hold 2 of t/web"
+    # In order: once db-0 has left n1, web-1 may join web-0 there under a cap of 2.
+    moves = [("t/db-0", "n1", "n2"), ("t/web-1", "n2", "n1")]
+    assert judge(ns, [*ps[:1], pod("web-1", "web", "n2", 300), ps[2]], [], moves) == []
+
+
+def test_the_judge_prices_a_placement_by_hand() -> None:
+    ns = nodes(1000, 1000)
+    ps = [pod("a", "a", "n1", 800), pod("b", "b", "n2", 100)]
+    where = {"t/a": "n1", "t/b": "n2"}
+    assert math.isclose(cost(ns, ps, where), 1 + 10 * (math.exp(0.3) - 1) + 1)
+    packed = cost(ns, ps, {"t/a": "n1", "t/b": "n1"})  # one node at 0.9: dearer than two
+    assert math.isclose(packed, 1 + 10 * (math.exp(0.4) - 1))
