@@ -97,8 +97,16 @@ class ApiServerSettings:
     reschedule_apply: bool = field(
         default=False,
         metadata={
-            "help": "and apply them: evict each moved pod within its App's disruption budget "
-            "for the scheduler to place again (implies --reschedule)"
+            "help": "and apply its repairs: evict each pod over an interference rule or a "
+            "per-host cap within its App's disruption budget, for the scheduler to place again "
+            "(implies --reschedule)"
+        },
+    )
+    reschedule_apply_cost: bool = field(
+        default=False,
+        metadata={
+            "help": "and its cost moves too: the scheduler places their replacements by its own "
+            "scores, which may undo a move (implies --reschedule-apply)"
         },
     )
     reschedule_max_moves: int = field(

@@ -12,10 +12,13 @@ unready or stopping: a move in flight is never planned over), then:
   its budget's ``allowed`` pods;
 - **proposes**: each move as an event on its pod (``RescheduleProposed``, read with ``sigmactl
   describe pod`` or ``get events``) and the ``sigma_rescheduler_*`` metrics;
-- **applies** (``--reschedule-apply``): evicts each moved pod through the same budgeted eviction
-  as ``Pods.Evict`` (``sigma.resources.disruption.evict``; a refusal is counted and left for the
-  next pass). The replica controller replaces the pod and the scheduler places the replacement
-  through its whole filter chain, so a pod over a rule never lands back where the rule forbids.
+- **applies** (``--reschedule-apply``): evicts each pod a repair moves through the same budgeted
+  eviction as ``Pods.Evict`` (``sigma.resources.disruption.evict``, fenced on the leader key; a
+  refusal is counted and left for the next pass). The replica controller replaces the pod and
+  the scheduler places the replacement through its whole filter chain, so a pod over a rule
+  never lands back where the rule forbids. Cost moves are evicted too only with
+  ``--reschedule-apply-cost``: the scheduler places their replacements by its own scores, which
+  may undo the move (and a later pass would propose it again).
 
 The live cost is on requests (pods carry no usage curves yet), and the scheduler, not the
 rescheduler, picks the replacement's node: a cost move is a proposal the scheduler may place
@@ -35,7 +38,7 @@ from sigma.log import get_logger
 from sigma.metrics import REGISTRY
 from sigma.placement.judge import judge
 from sigma.placement.live import LiveBoard, LiveNode, LivePod, over_by_rule
-from sigma.placement.reschedule import Plan, decide
+from sigma.placement.reschedule import COST, Plan, decide
 from sigma.resources.apps import target_replicas
 from sigma.resources.disruption import budget, evict
 from sigma.resources.interference import RuleIndex, rule_index
@@ -58,7 +61,7 @@ OVER = REGISTRY.gauge(
     "online pods over an interference rule or a per-host cap, at the last decision",
     tier="apiserver",
 )
-COST = REGISTRY.gauge(
+PLAN_COST = REGISTRY.gauge(
     "sigma_rescheduler_cost",
     "the cluster's convex cost on requests at the last decision, now and once the moves are made",
     ("when",),
@@ -68,7 +71,8 @@ COST = REGISTRY.gauge(
 
 @dataclass(frozen=True, slots=True)
 class RescheduleSettings:
-    apply: bool = False  # evict the pods it moves (otherwise: proposals only)
+    apply: bool = False  # evict the pods that repair a rule (otherwise: proposals only)
+    apply_cost: bool = False  # and those of cost moves
     max_moves: int = 5  # moves per decision
     interval: float = 60.0  # seconds between decisions
 
@@ -167,8 +171,8 @@ class Rescheduler:
             log.error("rescheduler plan refused by its judge", extra={"problems": unsound[:5]})
             return 0
         OVER.set(over)
-        COST.labels("now").set(plan.cost_before)
-        COST.labels("planned").set(plan.cost_after)
+        PLAN_COST.labels("now").set(plan.cost_before)
+        PLAN_COST.labels("planned").set(plan.cost_after)
         self.recorder = self.recorder or Recorder(store, "apiserver/rescheduler", wall=self.wall)
         evicted, by_key = 0, {f"{p.meta.namespace}/{p.meta.name}": p for p in pods}
         for move in plan.moves:
@@ -176,7 +180,7 @@ class Rescheduler:
             ref = regarding("Pod", by_key[move.pod].meta)
             MOVES.labels(move.why, "proposed").inc()
             self.recorder.emit(ref, "RescheduleProposed", move.text())
-            if not self.settings.apply:
+            if not self.settings.apply or (move.why == COST and not self.settings.apply_cost):
                 continue
             try:
                 await evict(

@@ -39,7 +39,8 @@ class ControllerSettings:
     history_revisions: int = 100_000  # store revisions kept behind the current one (0: all)
     resync: float = 300.0  # seconds between passes that visit every owner, changed or not
     reschedule: bool = False  # run the rescheduler: propose moves (events, metrics)
-    reschedule_apply: bool = False  # and apply them (budgeted evictions)
+    reschedule_apply: bool = False  # and apply its repairs (budgeted evictions)
+    reschedule_apply_cost: bool = False  # and its cost moves
     reschedule_max_moves: int = 5  # moves per decision
     reschedule_interval: float = 60.0  # seconds between decisions
 
@@ -64,9 +65,10 @@ def passes(settings: ControllerSettings, cache: ControllerCache | None = None) -
         "compactor": Compactor(settings.history_revisions).reconcile,
         "rulestatus": lambda s, now, f: rulestatus.reconcile(s, now, fence=f, cache=cache),
     }
-    if settings.reschedule or settings.reschedule_apply:
+    if settings.reschedule or settings.reschedule_apply or settings.reschedule_apply_cost:
         resched = RescheduleSettings(
-            apply=settings.reschedule_apply,
+            apply=settings.reschedule_apply or settings.reschedule_apply_cost,
+            apply_cost=settings.reschedule_apply_cost,
             max_moves=settings.reschedule_max_moves,
             interval=settings.reschedule_interval,
         )

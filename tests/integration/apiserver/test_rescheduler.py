@@ -130,3 +130,26 @@ async def test_a_deposed_leader_evicts_nothing() -> None:
         await resched.reconcile(store, time.time(), fence=[Compare(leader, held)])
     assert all(not terminating(p) for p in await pods(store))
     await store.close()
+
+
+async def test_cost_moves_are_evicted_only_when_asked() -> None:
+    store = MemoryStore()
+    for name in ("n1", "n2"):
+        await put_node(store, make_node(name, 1000, 8192 * MiB))
+    app = web_app(replicas=2, min_available=1)  # 500 millicores a pod
+    await put_app(store, app)
+    for name in ("web-0", "web-1"):
+        await placed_pod(store, app, name, "n1")  # n1 at its whole CPU: far above beta
+
+    repairs_only = Rescheduler(RescheduleSettings(apply=True, interval=0.0))
+    assert await repairs_only.reconcile(store, time.time()) == 0
+    assert repairs_only.plan is not None
+    (move,) = repairs_only.plan.moves
+    assert (move.why, move.target) == ("cost", "n2")
+    assert repairs_only.plan.cost_after < repairs_only.plan.cost_before
+    assert all(not terminating(p) for p in await pods(store))
+
+    with_cost = Rescheduler(RescheduleSettings(apply=True, apply_cost=True, interval=0.0))
+    assert await with_cost.reconcile(store, time.time()) == 1
+    assert sum(terminating(p) for p in await pods(store)) == 1
+    await store.close()
