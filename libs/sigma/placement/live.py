@@ -82,14 +82,19 @@ class LiveBoard:
         self.app_ids = sorted({p.app for p in self.pods if p.app})
         self.app_of = {a: j for j, a in enumerate(self.app_ids)}
         self.pod_app = np.array([self.app_of.get(p.app, -1) for p in self.pods], dtype=np.int64)
-        self.cpu = np.zeros(n)
-        self.mem = np.zeros(n)
-        self.count = np.zeros(n, dtype=np.int64)
+        # The starting placement, summed at once (a pass reads every online pod).
+        self.assign = np.array([index[p.node] for p in self.pods], dtype=np.int64)
+        cpu = np.array([p.cpu for p in self.pods], dtype=np.float64)
+        mem = np.array([p.mem for p in self.pods], dtype=np.float64)
+        self.cpu = np.bincount(self.assign, cpu, minlength=n).astype(np.float64)
+        self.mem = np.bincount(self.assign, mem, minlength=n).astype(np.float64)
+        self.count = np.bincount(self.assign, minlength=n).astype(np.int64)
         self.per_app = np.zeros((len(self.app_ids), n), dtype=np.int64)
+        owned = self.pod_app >= 0
+        np.add.at(self.per_app, (self.pod_app[owned], self.assign[owned]), 1)
         self.on: list[set[int]] = [set() for _ in range(n)]
-        self.assign = np.full(len(self.pods), -1, dtype=np.int64)
-        for i, p in enumerate(self.pods):
-            self.place(i, index[p.node])
+        for i, m in enumerate(self.assign.tolist()):
+            self.on[m].add(i)
         self.origin = self.assign.copy()
 
     # -- the Board protocol ----------------------------------------------------------------------

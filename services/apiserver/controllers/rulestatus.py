@@ -59,6 +59,21 @@ def _same(stored: Status, counted: Status) -> bool:
     return bare == counted
 
 
+class RuleStatus:
+    """The controller pass, at most once every ``interval`` seconds: a count reads every online
+    pod (about 0.3 s for 10,000 pods on a loaded machine), and rules change rarely."""
+
+    def __init__(self, interval: float, cache: ControllerCache | None = None) -> None:
+        self.interval, self.cache = interval, cache
+        self.last: float | None = None
+
+    async def reconcile(self, store: Store, now: float, fence: Fence = ()) -> int:
+        if self.last is not None and now - self.last < self.interval:
+            return 0
+        self.last = now
+        return await reconcile(store, now, fence, self.cache)
+
+
 async def reconcile(
     store: Store, now: float, fence: Fence = (), cache: ControllerCache | None = None
 ) -> int:

@@ -38,6 +38,7 @@ class ControllerSettings:
     election_ttl: int = 10
     history_revisions: int = 100_000  # store revisions kept behind the current one (0: all)
     resync: float = 300.0  # seconds between passes that visit every owner, changed or not
+    rule_status_interval: float = 10.0  # seconds between counts of the pods over each rule set
     reschedule: bool = False  # run the rescheduler: propose moves (events, metrics)
     reschedule_apply: bool = False  # and apply its repairs (budgeted evictions)
     reschedule_apply_cost: bool = False  # and its cost moves
@@ -63,7 +64,7 @@ def passes(settings: ControllerSettings, cache: ControllerCache | None = None) -
             cache=cache,
         ),
         "compactor": Compactor(settings.history_revisions).reconcile,
-        "rulestatus": lambda s, now, f: rulestatus.reconcile(s, now, fence=f, cache=cache),
+        "rulestatus": rulestatus.RuleStatus(settings.rule_status_interval, cache).reconcile,
     }
     if settings.reschedule or settings.reschedule_apply or settings.reschedule_apply_cost:
         resched = RescheduleSettings(
