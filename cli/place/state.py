@@ -17,11 +17,11 @@ from types import MappingProxyType
 import numpy as np
 
 from sigma.cli.place.problem import SCALARS, Problem
+from sigma.placement.cost import ALPHA, BETA, excess
 from sigma.resources.interference import Rule, RuleIndex
 from sigma.scheduler.framework import PodInfo, Snapshot
 from sigma.scheduler.framework.snapshot import CurveColumn, ScalarColumn
 from sigma.scheduler.framework.types import Usage
-from sigma.scheduler.plugins.convex_cost import ALPHA, BETA, excess
 
 HEADROOM = "cpu_under_beta"
 

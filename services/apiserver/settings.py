@@ -86,6 +86,37 @@ class ApiServerSettings:
             "removed and the job keeps its status"
         },
     )
+    reschedule: bool = field(
+        default=False,
+        metadata={
+            "help": "run the rescheduler: propose moves of online pods that repair broken "
+            "interference rules and lower the convex cost (events RescheduleProposed, "
+            "sigma_rescheduler_* metrics)"
+        },
+    )
+    reschedule_apply: bool = field(
+        default=False,
+        metadata={
+            "help": "and apply its repairs: evict each pod over an interference rule or a "
+            "per-host cap within its App's disruption budget, for the scheduler to place again "
+            "(implies --reschedule)"
+        },
+    )
+    reschedule_apply_cost: bool = field(
+        default=False,
+        metadata={
+            "help": "and its cost moves too: the scheduler places their replacements by its own "
+            "scores, which may undo a move (implies --reschedule-apply)"
+        },
+    )
+    reschedule_max_moves: int = field(
+        default=default(ControllerSettings, "reschedule_max_moves"),
+        metadata={"help": "most moves the rescheduler proposes or applies per decision"},
+    )
+    reschedule_interval: float = field(
+        default=default(ControllerSettings, "reschedule_interval"),
+        metadata={"help": "seconds between the rescheduler's decisions"},
+    )
     controller_resync: float = field(
         default=default(ControllerSettings, "resync"),
         metadata={

@@ -6,13 +6,10 @@ and ``NodeRow`` here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from sigma.resources.interference import Rule, RuleIndex
 from sigma.resources.placement import Toleration
 from sigma.scheduler.framework.cache import NodeRow
 from sigma.scheduler.framework.types import DEFAULT_SPREAD, PodInfo, Spread
-from sigma.v1 import app_pb2, interference_pb2, node_pb2, pod_pb2
+from sigma.v1 import app_pb2, node_pb2, pod_pb2
 
 READY = node_pb2.NODE_PHASE_READY
 
@@ -98,16 +95,4 @@ def node_row(node: node_pb2.Node, *, batch_fresh: bool = True) -> NodeRow:
         labels=tuple(sorted(node.meta.labels.items())),
         taints=tuple((t.key, t.value, t.effect) for t in spec.taints),
         topology=(topo.host or node.meta.name, topo.chassis, topo.core_switch),
-    )
-
-
-def rule_index(sets: Iterable[interference_pb2.InterferenceRuleSet]) -> RuleIndex:
-    """The union of every rule set's rules, each knowing its set (for explanations).
-
-    Sets are taken in name order, so the index, and which of two equal limits an explanation
-    names, does not depend on the order the informer met them in. Where two sets limit the
-    same pair the stricter rule holds (``RuleIndex`` enforces every rule it holds)."""
-    ordered = sorted(sets, key=lambda s: s.meta.name)
-    return RuleIndex(
-        Rule(r.app_a, r.app_b, r.k, origin=s.meta.name) for s in ordered for r in s.spec.rules
     )

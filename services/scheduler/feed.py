@@ -15,6 +15,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from sigma.resources.interference import rule_index
 from sigma.resources.kinds import APP, INTERFERENCE_RULE_SET, NODE, NODE_ALLOCATION, POD
 from sigma.resources.pods import TERMINAL
 from sigma.scheduler.convert import (
@@ -23,12 +24,21 @@ from sigma.scheduler.convert import (
     node_row,
     pod_info,
     pod_key,
-    rule_index,
 )
 from sigma.scheduler.framework import Cache, ClusterEvent, NodeRow, PodInfo, SchedulingQueue
 from sigma.store import Store
 from sigma.store.informer import Handler, Informer
-from sigma.v1 import app_pb2, interference_pb2, node_pb2, pod_pb2
+from sigma.v1 import app_pb2, interference_pb2, meta_pb2, node_pb2, pod_pb2
+
+
+def stopping_online(pod: pod_pb2.Pod) -> bool:
+    """An online pod asked to stop that has not ended still runs through its grace period: it
+    keeps its room and its count under the interference rules until it ends or its record is
+    deleted, so a rollout's new pod never lands beside an old one a rule forbids (nor on room
+    still in use). A stopping batch pod gives its room back at once, so online pods waiting
+    for evicted batch are placed without delay."""
+    qos = pod.spec.qos_class or pod.spec.template.qos_class
+    return pod.status.phase not in TERMINAL and qos != meta_pb2.QOS_CLASS_BE
 
 
 class Feed:
@@ -111,7 +121,7 @@ class Feed:
                 app = self.cache.app_of(name)
                 if app is not None and app != app_key(pod):
                     self.cache.note_pod(self.pod_info(pod))
-                if gone:
+                if gone and not stopping_online(pod):
                     self.release(pod.spec.node_name, name)
         elif pod.spec.scheduler_name in ("", self.scheduler_name):
             self.queue.add(self.pod_info(pod))
@@ -155,9 +165,17 @@ class Feed:
     def _on_app(self, key: str, app: app_pb2.App, new: app_pb2.App | None = None) -> None:
         self._event(ClusterEvent.APP_UPDATE)
 
-    def _on_rule_set(self, key: str, *_: interference_pb2.InterferenceRuleSet) -> None:
-        """Any change to any set: the index again from every set the informer holds (a few
-        thousand rules at most, and sets change rarely), so it never drifts from the store."""
+    def _on_rule_set(
+        self,
+        key: str,
+        old: interference_pb2.InterferenceRuleSet,
+        new: interference_pb2.InterferenceRuleSet | None = None,
+    ) -> None:
+        """Any change to any set's rules: the index again from every set the informer holds
+        (a few thousand rules at most, and sets change rarely), so it never drifts from the
+        store. A change of status or labels alone leaves the rules, and held pods, be."""
+        if new is not None and new.spec == old.spec:
+            return
         self.cache.set_rules(rule_index(obj for _, obj in self.rule_sets.items()))
         self._event(ClusterEvent.RULES_UPDATE)
 

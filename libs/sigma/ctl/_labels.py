@@ -19,7 +19,7 @@ from sigma.ctl._writes import Writer, mode
 from sigma.errors import FailedPrecondition, Invalid
 from sigma.v1 import apiserver_pb2 as api
 
-LABELLED = ("App", "BatchJob", "Pod", "Node")
+LABELLED = ("App", "BatchJob", "Pod", "Node", "InterferenceRuleSet")
 
 
 def parse_changes(words: list[str], what: str) -> tuple[dict[str, str], list[str]]:
@@ -57,7 +57,11 @@ def _target(args: argparse.Namespace) -> tuple[KindInfo, str, list[str]]:
             raise Invalid("NAME", "required: KIND NAME or KIND/NAME")
         kind, name = split_target(args.kind, rest.pop(0))
     if kind.name not in LABELLED:
-        raise Invalid("kind", "labels and annotations are set on apps, batchjobs, pods and nodes")
+        raise Invalid(
+            "kind",
+            "labels and annotations are set on apps, batchjobs, pods, nodes and "
+            "interferencerulesets",
+        )
     assert name is not None
     return kind, name, rest
 

@@ -233,10 +233,18 @@ def _record(record: record_pb2.EventRecord, now: int) -> Row:
     ]
 
 
+def _over(status: interference_pb2.InterferenceRuleSetStatus) -> str:
+    """Running pods over the set's rules: "-" until the status controller has counted them."""
+    if not status.observed_generation:
+        return "-"
+    return str(status.pods_over)
+
+
 def _rule_set(rule_set: interference_pb2.InterferenceRuleSet, now: int) -> Row:
     return [
         rule_set.meta.name,
         str(len(rule_set.spec.rules)),
+        _over(rule_set.status),
         age(rule_set.meta.creation_timestamp, now),
     ]
 
@@ -265,7 +273,7 @@ GET: dict[str, Columns] = {
     "Node": (("NAME", "STATUS", "CPU", "MEMORY", "BATCH-CAPACITY", "AGE"), _node),
     "Task": (("NAME", "KIND", "TARGET", "STATE", "PROGRESS", "AGE"), _task),
     "EventRecord": (("LAST-SEEN", "TYPE", "REASON", "OBJECT", "COUNT", "MESSAGE"), _record),
-    "InterferenceRuleSet": (("NAME", "RULES", "AGE"), _rule_set),
+    "InterferenceRuleSet": (("NAME", "RULES", "PODS-OVER", "AGE"), _rule_set),
 }
 
 

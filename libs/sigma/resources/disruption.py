@@ -84,12 +84,15 @@ async def evict(
     *,
     grace: float | None = None,
     recorder: Recorder | None = None,
+    fence: Sequence[Compare] = (),
 ) -> pod_pb2.Pod:
     """Ask the pod to stop if its App's budget allows; the pod as written.
 
     Raises ``NotFound`` for an unknown pod and ``ResourceExhausted`` (naming the budget) when
     the App would drop below its floor: the caller retries later, and ``recorder`` tells the
-    App's readers why. A pod being stopped already is returned as it is.
+    App's readers why. A pod being stopped already is returned as it is. ``fence`` (a
+    controller's leader key at its revision) joins the write's compares, so a deposed leader's
+    eviction is refused (``Conflict`` once the attempts run out).
     """
     for _ in range(_ATTEMPTS):
         pkey = POD.key(namespace, name)
@@ -100,13 +103,15 @@ async def evict(
         if terminating(pod) or finished(pod):
             return pod
         if not bound(pod):  # nothing runs it: removing the key is the whole eviction
-            if (await store.txn([Compare(pkey, kv.mod_revision)], [Delete(pkey)])).succeeded:
+            if (
+                await store.txn([Compare(pkey, kv.mod_revision), *fence], [Delete(pkey)])
+            ).succeeded:
                 return pod
             continue
         stopping = mark_stopping(pod, reason, f"evicted: {reason}", now_ns)
         if grace is not None:
             stopping.spec.template.termination_grace_period.FromNanoseconds(int(grace * 1e9))
-        compares, ops = [Compare(pkey, kv.mod_revision)], [Put(pkey, encode(stopping))]
+        compares, ops = [Compare(pkey, kv.mod_revision), *fence], [Put(pkey, encode(stopping))]
         app = await _owning_app(store, pod)
         if app is not None:
             app_obj, app_rev = app

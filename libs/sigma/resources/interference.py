@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sigma.errors import Invalid
+from sigma.v1.interference_pb2 import InterferenceRuleSet
 
 # "namespace/app", each part as the apiserver names objects: lower-case letters, digits, '-'.
 APP_REF = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -143,3 +144,15 @@ def _app_ref(value: object, field: str) -> str:
     if not isinstance(value, str) or not APP_REF.fullmatch(value):
         raise Invalid(field, f"{value!r} must name an App as namespace/name")
     return value
+
+
+def rule_index(sets: Iterable[InterferenceRuleSet]) -> RuleIndex:
+    """The union of every rule set's rules, each knowing its set (for explanations).
+
+    Sets are taken in name order, so the index, and which of two equal limits an explanation
+    names, does not depend on the order the informer met them in. Where two sets limit the
+    same pair the stricter rule holds (``RuleIndex`` enforces every rule it holds)."""
+    ordered = sorted(sets, key=lambda s: s.meta.name)
+    return RuleIndex(
+        Rule(r.app_a, r.app_b, r.k, origin=s.meta.name) for s in ordered for r in s.spec.rules
+    )

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sigma.v1.batch_pb2 import BatchTask as BatchTask
     from sigma.v1.batch_pb2 import BatchTaskPhase as BatchTaskPhase
     from sigma.v1.batch_pb2 import BatchTaskStatus as BatchTaskStatus
+    from sigma.v1.interference_pb2 import BrokenInterferenceRule as BrokenInterferenceRule
     from sigma.v1.colocator_pb2 import BudgetChange as BudgetChange
     from sigma.v1.event_pb2 import BudgetTerms as BudgetTerms
     from sigma.v1.apiserver_pb2 import CancelBatchJobRequest as CancelBatchJobRequest
@@ -86,6 +87,7 @@ if TYPE_CHECKING:
     from sigma.v1.interference_pb2 import InterferenceRule as InterferenceRule
     from sigma.v1.interference_pb2 import InterferenceRuleSet as InterferenceRuleSet
     from sigma.v1.interference_pb2 import InterferenceRuleSetSpec as InterferenceRuleSetSpec
+    from sigma.v1.interference_pb2 import InterferenceRuleSetStatus as InterferenceRuleSetStatus
     from sigma.v1.apiserver_pb2_grpc import InterferenceRuleSetsServicer as InterferenceRuleSetsServicer
     from sigma.v1.apiserver_pb2_grpc import InterferenceRuleSetsStub as InterferenceRuleSetsStub
     from sigma.v1.meta_pb2 import LabelSelector as LabelSelector
@@ -178,6 +180,7 @@ if TYPE_CHECKING:
     from sigma.v1.app_pb2 import TrafficProfile as TrafficProfile
     from sigma.v1.apiserver_pb2 import UpdateAppMetadataRequest as UpdateAppMetadataRequest
     from sigma.v1.apiserver_pb2 import UpdateBatchJobMetadataRequest as UpdateBatchJobMetadataRequest
+    from sigma.v1.apiserver_pb2 import UpdateInterferenceRuleSetMetadataRequest as UpdateInterferenceRuleSetMetadataRequest
     from sigma.v1.apiserver_pb2 import UpdateInterferenceRuleSetRequest as UpdateInterferenceRuleSetRequest
     from sigma.v1.apiserver_pb2 import UpdateNodeMetadataRequest as UpdateNodeMetadataRequest
     from sigma.v1.apiserver_pb2 import UpdateNodeStatusRequest as UpdateNodeStatusRequest
@@ -220,6 +223,7 @@ _EXPORTS: dict[str, str] = {
     "BatchTask": "batch_pb2",
     "BatchTaskPhase": "batch_pb2",
     "BatchTaskStatus": "batch_pb2",
+    "BrokenInterferenceRule": "interference_pb2",
     "BudgetChange": "colocator_pb2",
     "BudgetTerms": "event_pb2",
     "CancelBatchJobRequest": "apiserver_pb2",
@@ -276,6 +280,7 @@ _EXPORTS: dict[str, str] = {
     "InterferenceRule": "interference_pb2",
     "InterferenceRuleSet": "interference_pb2",
     "InterferenceRuleSetSpec": "interference_pb2",
+    "InterferenceRuleSetStatus": "interference_pb2",
     "InterferenceRuleSetsServicer": "apiserver_pb2_grpc",
     "InterferenceRuleSetsStub": "apiserver_pb2_grpc",
     "LabelSelector": "meta_pb2",
@@ -368,6 +373,7 @@ _EXPORTS: dict[str, str] = {
     "TrafficProfile": "app_pb2",
     "UpdateAppMetadataRequest": "apiserver_pb2",
     "UpdateBatchJobMetadataRequest": "apiserver_pb2",
+    "UpdateInterferenceRuleSetMetadataRequest": "apiserver_pb2",
     "UpdateInterferenceRuleSetRequest": "apiserver_pb2",
     "UpdateNodeMetadataRequest": "apiserver_pb2",
     "UpdateNodeStatusRequest": "apiserver_pb2",

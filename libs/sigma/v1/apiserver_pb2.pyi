@@ -567,6 +567,20 @@ class ListEventsResponse(_message.Message):
     resource_version: int
     def __init__(self, items: _Optional[_Iterable[_Union[_record_pb2.EventRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., resource_version: _Optional[int] = ...) -> None: ...
 
+class UpdateInterferenceRuleSetMetadataRequest(_message.Message):
+    __slots__ = ("namespace", "name", "change", "resource_version", "dry_run")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    change: MetadataChange
+    resource_version: int
+    dry_run: bool
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., change: _Optional[_Union[MetadataChange, _Mapping]] = ..., resource_version: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
 class CreateInterferenceRuleSetRequest(_message.Message):
     __slots__ = ("namespace", "rule_set", "dry_run")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]

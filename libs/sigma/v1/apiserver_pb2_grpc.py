@@ -1937,6 +1937,11 @@ class InterferenceRuleSetsStub:
                 request_serializer=sigma_dot_v1_dot_apiserver__pb2.DeleteInterferenceRuleSetRequest.SerializeToString,
                 response_deserializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
                 _registered_method=True)
+        self.UpdateMetadata = channel.unary_unary(
+                '/sigma.v1.InterferenceRuleSets/UpdateMetadata',
+                request_serializer=sigma_dot_v1_dot_apiserver__pb2.UpdateInterferenceRuleSetMetadataRequest.SerializeToString,
+                response_deserializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
+                _registered_method=True)
 
 
 class InterferenceRuleSetsServicer:
@@ -1992,6 +1997,13 @@ class InterferenceRuleSetsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateMetadata(self, request, context):
+        """Sets and removes the set's labels and annotations (the system namespace only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InterferenceRuleSetsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -2023,6 +2035,11 @@ def add_InterferenceRuleSetsServicer_to_server(servicer, server):
             'Delete': grpc.unary_unary_rpc_method_handler(
                     servicer.Delete,
                     request_deserializer=sigma_dot_v1_dot_apiserver__pb2.DeleteInterferenceRuleSetRequest.FromString,
+                    response_serializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.SerializeToString,
+            ),
+            'UpdateMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMetadata,
+                    request_deserializer=sigma_dot_v1_dot_apiserver__pb2.UpdateInterferenceRuleSetMetadataRequest.FromString,
                     response_serializer=sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.SerializeToString,
             ),
     }
@@ -2194,6 +2211,33 @@ class InterferenceRuleSets:
             target,
             '/sigma.v1.InterferenceRuleSets/Delete',
             sigma_dot_v1_dot_apiserver__pb2.DeleteInterferenceRuleSetRequest.SerializeToString,
+            sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sigma.v1.InterferenceRuleSets/UpdateMetadata',
+            sigma_dot_v1_dot_apiserver__pb2.UpdateInterferenceRuleSetMetadataRequest.SerializeToString,
             sigma_dot_v1_dot_interference__pb2.InterferenceRuleSet.FromString,
             options,
             channel_credentials,

@@ -22,20 +22,25 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from sigma.v1 import meta_pb2 as sigma_dot_v1_dot_meta__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bsigma/v1/interference.proto\x12\x08sigma.v1\x1a\x13sigma/v1/meta.proto\";\n\x10InterferenceRule\x12\r\n\x05\x61pp_a\x18\x01 \x01(\t\x12\r\n\x05\x61pp_b\x18\x02 \x01(\t\x12\t\n\x01k\x18\x03 \x01(\x05\"D\n\x17InterferenceRuleSetSpec\x12)\n\x05rules\x18\x01 \x03(\x0b\x32\x1a.sigma.v1.InterferenceRule\"j\n\x13InterferenceRuleSet\x12\"\n\x04meta\x18\x01 \x01(\x0b\x32\x14.sigma.v1.ObjectMeta\x12/\n\x04spec\x18\x02 \x01(\x0b\x32!.sigma.v1.InterferenceRuleSetSpecb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bsigma/v1/interference.proto\x12\x08sigma.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13sigma/v1/meta.proto\";\n\x10InterferenceRule\x12\r\n\x05\x61pp_a\x18\x01 \x01(\t\x12\r\n\x05\x61pp_b\x18\x02 \x01(\t\x12\t\n\x01k\x18\x03 \x01(\x05\"D\n\x17InterferenceRuleSetSpec\x12)\n\x05rules\x18\x01 \x03(\x0b\x32\x1a.sigma.v1.InterferenceRule\"c\n\x16\x42rokenInterferenceRule\x12\r\n\x05\x61pp_a\x18\x01 \x01(\t\x12\r\n\x05\x61pp_b\x18\x02 \x01(\t\x12\t\n\x01k\x18\x03 \x01(\x05\x12\x11\n\tpods_over\x18\x04 \x01(\x05\x12\r\n\x05nodes\x18\x05 \x01(\x05\"\xad\x01\n\x19InterferenceRuleSetStatus\x12\x1b\n\x13observed_generation\x18\x01 \x01(\x03\x12\x11\n\tpods_over\x18\x02 \x01(\x05\x12\x30\n\x06\x62roken\x18\x03 \x03(\x0b\x32 .sigma.v1.BrokenInterferenceRule\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9f\x01\n\x13InterferenceRuleSet\x12\"\n\x04meta\x18\x01 \x01(\x0b\x32\x14.sigma.v1.ObjectMeta\x12/\n\x04spec\x18\x02 \x01(\x0b\x32!.sigma.v1.InterferenceRuleSetSpec\x12\x33\n\x06status\x18\x03 \x01(\x0b\x32#.sigma.v1.InterferenceRuleSetStatusb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sigma.v1.interference_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_INTERFERENCERULE']._serialized_start=62
-  _globals['_INTERFERENCERULE']._serialized_end=121
-  _globals['_INTERFERENCERULESETSPEC']._serialized_start=123
-  _globals['_INTERFERENCERULESETSPEC']._serialized_end=191
-  _globals['_INTERFERENCERULESET']._serialized_start=193
-  _globals['_INTERFERENCERULESET']._serialized_end=299
+  _globals['_INTERFERENCERULE']._serialized_start=95
+  _globals['_INTERFERENCERULE']._serialized_end=154
+  _globals['_INTERFERENCERULESETSPEC']._serialized_start=156
+  _globals['_INTERFERENCERULESETSPEC']._serialized_end=224
+  _globals['_BROKENINTERFERENCERULE']._serialized_start=226
+  _globals['_BROKENINTERFERENCERULE']._serialized_end=325
+  _globals['_INTERFERENCERULESETSTATUS']._serialized_start=328
+  _globals['_INTERFERENCERULESETSTATUS']._serialized_end=501
+  _globals['_INTERFERENCERULESET']._serialized_start=504
+  _globals['_INTERFERENCERULESET']._serialized_end=663
 # @@protoc_insertion_point(module_scope)

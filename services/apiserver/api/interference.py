@@ -12,7 +12,7 @@ from typing import Any
 
 from sigma.apiserver import validation
 from sigma.apiserver.api._cluster import ClusterReads
-from sigma.apiserver.api._common import KEEP, Api, change
+from sigma.apiserver.api._common import KEEP, Api, change, update_metadata
 from sigma.apiserver.api._common import service as common_service
 from sigma.apiserver.metadata import SYSTEM_PREFIX
 from sigma.auth import WRITE
@@ -29,7 +29,10 @@ class InterferenceRuleSetsServicer(
 ):
     kind = INTERFERENCE_RULE_SET
     list_response = apiserver_pb2.ListInterferenceRuleSetsResponse
-    access = {**ClusterReads.access, **dict.fromkeys(("Create", "Update", "Delete"), WRITE)}
+    access = {
+        **ClusterReads.access,
+        **dict.fromkeys(("Create", "Update", "Delete", "UpdateMetadata"), WRITE),
+    }
 
     def object_name(self, request: Any) -> str:
         validation.subdomain(request.name, "name")
@@ -46,6 +49,7 @@ class InterferenceRuleSetsServicer(
         self._checked(request.namespace, request.rule_set)
         obj = RuleSet()
         obj.CopyFrom(request.rule_set)
+        obj.ClearField("status")  # the status controller's alone
         self.api.stamp_new(obj, "")
         if request.dry_run:
             if await self.repo.find("", obj.meta.name) is not None:
@@ -93,6 +97,14 @@ class InterferenceRuleSetsServicer(
         self.api.system(request.namespace)
         name = self.object_name(request)
         return await self.remove(name, request.resource_version, request.dry_run)
+
+    async def UpdateMetadata(
+        self, request: apiserver_pb2.UpdateInterferenceRuleSetMetadataRequest, context: Any
+    ) -> RuleSet:
+        """Sets and removes labels and annotations, as for every other kind."""
+        self.api.system(request.namespace)
+        name = self.object_name(request)
+        return await update_metadata(self.api, INTERFERENCE_RULE_SET, "", name, request)
 
 
 def service(api: Api) -> Service:

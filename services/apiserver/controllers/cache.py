@@ -21,9 +21,10 @@ from collections.abc import Callable
 from google.protobuf.message import Message
 
 from sigma.resources import APP, BATCH_JOB, NODE, POD, TASK
+from sigma.resources.kinds import INTERFERENCE_RULE_SET
 from sigma.store import Store
 from sigma.store.informer import Handler, Informer
-from sigma.v1 import app_pb2, batch_pb2, node_pb2, pod_pb2, task_pb2
+from sigma.v1 import app_pb2, batch_pb2, interference_pb2, node_pb2, pod_pb2, task_pb2
 
 APP_OWNER, JOB_OWNER = pod_pb2.POD_OWNER_KIND_APP, pod_pb2.POD_OWNER_KIND_BATCH_JOB
 _TASK_OWNER = {
@@ -122,7 +123,8 @@ class Changes:
 
 
 class ControllerCache:
-    """Pods (indexed by owner and by node), Apps, BatchJobs, Nodes and Tasks, kept current."""
+    """Pods (indexed by owner and by node), Apps, BatchJobs, Nodes, Tasks and
+    InterferenceRuleSets, kept current."""
 
     def __init__(self, store: Store, *, resync: float = 300.0) -> None:
         self.pods = Informer(store, POD.prefix, pod_pb2.Pod)
@@ -134,7 +136,10 @@ class ControllerCache:
         self.nodes = Informer(store, NODE.prefix, node_pb2.Node)
         self.tasks = Informer(store, TASK.prefix, task_pb2.Task)
         self.tasks.add_index("open_target", _open_task_target)
-        self._all = (self.pods, self.apps, self.jobs, self.nodes, self.tasks)
+        self.rule_sets = Informer(
+            store, INTERFERENCE_RULE_SET.prefix, interference_pb2.InterferenceRuleSet
+        )
+        self._all = (self.pods, self.apps, self.jobs, self.nodes, self.tasks, self.rule_sets)
         self.changes = Changes(resync)
         self._handlers = False
 

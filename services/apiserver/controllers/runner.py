@@ -13,10 +13,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sigma.apiserver.controllers import batchjob, gc, nodelifecycle
+from sigma.apiserver.controllers import batchjob, gc, nodelifecycle, rulestatus
 from sigma.apiserver.controllers.cache import APP_OWNER, ControllerCache
 from sigma.apiserver.controllers.compactor import Compactor
 from sigma.apiserver.controllers.replicas import ReplicaController
+from sigma.apiserver.controllers.rescheduler import Rescheduler, RescheduleSettings
 from sigma.apiserver.tasks.writes import Fence
 from sigma.clock import Clock, SystemClock, sleep_or
 from sigma.election import Elector
@@ -37,12 +38,18 @@ class ControllerSettings:
     election_ttl: int = 10
     history_revisions: int = 100_000  # store revisions kept behind the current one (0: all)
     resync: float = 300.0  # seconds between passes that visit every owner, changed or not
+    rule_status_interval: float = 10.0  # seconds between counts of the pods over each rule set
+    reschedule: bool = False  # run the rescheduler: propose moves (events, metrics)
+    reschedule_apply: bool = False  # and apply its repairs (budgeted evictions)
+    reschedule_apply_cost: bool = False  # and its cost moves
+    reschedule_max_moves: int = 5  # moves per decision
+    reschedule_interval: float = 60.0  # seconds between decisions
 
 
 def passes(settings: ControllerSettings, cache: ControllerCache | None = None) -> dict[str, Pass]:
     """The controllers by name, each reading ``cache`` (without one: a fresh listing of the
     store per pass)."""
-    return {
+    out: dict[str, Pass] = {
         "replicas": ReplicaController(cache).reconcile,
         "nodelifecycle": lambda s, now, f: nodelifecycle.reconcile(
             s, now, grace=settings.node_grace, fence=f, cache=cache
@@ -57,7 +64,17 @@ def passes(settings: ControllerSettings, cache: ControllerCache | None = None) -
             cache=cache,
         ),
         "compactor": Compactor(settings.history_revisions).reconcile,
+        "rulestatus": rulestatus.RuleStatus(settings.rule_status_interval, cache).reconcile,
     }
+    if settings.reschedule or settings.reschedule_apply or settings.reschedule_apply_cost:
+        resched = RescheduleSettings(
+            apply=settings.reschedule_apply or settings.reschedule_apply_cost,
+            apply_cost=settings.reschedule_apply_cost,
+            max_moves=settings.reschedule_max_moves,
+            interval=settings.reschedule_interval,
+        )
+        out["rescheduler"] = Rescheduler(resched, cache).reconcile
+    return out
 
 
 async def run_controllers(

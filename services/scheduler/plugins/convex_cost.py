@@ -1,12 +1,13 @@
 """ConvexCost: place a pod where it adds least to the cluster's convex CPU cost.
 
 A used node costs, over the slots of the day, the mean of ``1 + alpha * (exp(max(0, u_t -
-beta)) - 1)`` with u_t its CPU curve over its capacity (Sigma's cost, as in Alibaba's 2018
-scheduling contest: alpha 10, beta 0.5); an empty node costs nothing. The score is 100 times
-(1 - the marginal cost of the pod's curve), so a node whose curve stays under beta at every
-slot with the pod added scores 100, a node that must be opened 0 or less, and Apps whose peaks
-fall at different hours share nodes. Among equal costs, the fullest used node wins (best fit)
-and, among empty ones, the largest: the tie-break is worth at most 0.01 of a point.
+beta)) - 1)`` with u_t its CPU curve over its capacity (``sigma.placement.cost``: Sigma's
+cost as in Alibaba's 2018 scheduling contest, alpha 10, beta 0.5); an empty node costs
+nothing. The score is 100 times (1 - the marginal cost of the pod's curve), so a node whose
+curve stays under beta at every slot with the pod added scores 100, a node that must be
+opened 0 or less, and Apps whose peaks fall at different hours share nodes. Among equal
+costs, the fullest used node wins (best fit) and, among empty ones, the largest: the
+tie-break is worth at most 0.01 of a point.
 
 Nodes whose peak plus the pod's peak stays under beta are decided without looking at every
 slot; only the others are computed slot by slot.
@@ -16,18 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from sigma.placement.cost import ALPHA, BETA, excess
 from sigma.scheduler.framework.interfaces import ClusterEvent
 from sigma.scheduler.framework.snapshot import Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
 
 NAME = "ConvexCost"
-ALPHA, BETA = 10.0, 0.5
-
-
-def excess(used: np.ndarray, capacity: np.ndarray, alpha: float, beta: float) -> np.ndarray:
-    """Each row's mean cost above 1 (rows of ``used``: curves; ``capacity``: per row)."""
-    over = np.maximum(used / capacity[:, None] - beta, 0.0)
-    return alpha * np.expm1(over).mean(axis=1)
+__all__ = ["ALPHA", "BETA", "NAME", "ConvexCost", "excess", "new"]
 
 
 class ConvexCost:

@@ -198,3 +198,33 @@ async def test_changes_reach_their_own_topic() -> None:
     finally:
         await bus.close()
         await store.close()
+
+
+async def test_labels_change_through_update_metadata_and_a_sent_status_is_dropped(
+    memory_cluster: Cluster,
+) -> None:
+    c, s = memory_cluster, stub(memory_cluster)
+    sent = rule_set("tagged", c.ns)
+    sent.status.pods_over = 7  # the status controller's: not the client's to set
+    made = await rpc.unary(
+        s.Create, api.CreateInterferenceRuleSetRequest(namespace=SYSTEM, rule_set=sent)
+    )
+    assert not made.HasField("status")
+    change = api.MetadataChange(set_labels={"tier": "cache"}, remove_labels=["owner"])
+    labelled = await rpc.unary(
+        s.UpdateMetadata,
+        api.UpdateInterferenceRuleSetMetadataRequest(
+            namespace=SYSTEM, name="tagged", change=change
+        ),
+    )
+    assert dict(labelled.meta.labels) == {"tier": "cache"}
+    assert labelled.meta.generation == made.meta.generation  # metadata never moves generation
+    assert labelled.spec == made.spec
+    code, _ = await refused(
+        s.UpdateMetadata(
+            api.UpdateInterferenceRuleSetMetadataRequest(
+                namespace=c.ns, name="tagged", change=change
+            )
+        )
+    )
+    assert code == grpc.StatusCode.PERMISSION_DENIED

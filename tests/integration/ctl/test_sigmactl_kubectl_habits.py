@@ -244,7 +244,8 @@ def test_interference_rule_sets_apply_get_describe_and_delete(
     assert ctl(env, "apply", "-f", str(path)).stdout == "interferenceruleset/noisy created\n"
     assert ctl(env, "apply", "-f", str(path)).stdout == "interferenceruleset/noisy unchanged\n"
     table = ctl(env, "get", "irs").stdout.splitlines()
-    assert table[0].split() == ["NAME", "RULES", "AGE"] and table[1].split()[:2] == ["noisy", "2"]
+    assert table[0].split() == ["NAME", "RULES", "PODS-OVER", "AGE"]
+    assert table[1].split()[:2] == ["noisy", "2"]
     path.write_text(RULES.replace("k: 4", "k: 1"))
     assert (
         ctl(env, "apply", "-f", str(path)).stdout == "interferenceruleset/noisy configured (spec)\n"
@@ -256,6 +257,9 @@ def test_interference_rule_sets_apply_get_describe_and_delete(
     assert "appB: ads/api" in yaml_out
     described = ctl(env, "describe", "irs", "noisy").stdout
     assert "Kind:        InterferenceRuleSet" in described and "appA: default/api" in described
+    labelled = ctl(env, "label", "irs", "noisy", "tier=cache")
+    assert labelled.stdout == "interferenceruleset/noisy labeled\n"
+    assert "tier=cache" in ctl(env, "label", "irs", "noisy", "--list").stdout
 
     path.write_text(RULES.replace("k: 3", "k: -3"))
     refused = ctl(env, "apply", "-f", str(path), code=2)

@@ -276,6 +276,10 @@ CASES: dict[str, Case] = {
     "sigma.v1.InterferenceRuleSets/Delete": Case(
         req(api.DeleteInterferenceRuleSetRequest, name="rules-del"), **SYSTEM_WRITE
     ),
+    "sigma.v1.InterferenceRuleSets/UpdateMetadata": Case(
+        req(api.UpdateInterferenceRuleSetMetadataRequest, name="rules", change=LABEL),
+        **SYSTEM_WRITE,
+    ),
     "sigma.v1.Tasks/Get": Case(req(api.GetTaskRequest, name=_task)),
     "sigma.v1.Tasks/List": Case(req(api.ListTasksRequest)),
     "sigma.v1.Tasks/Watch": Case(req(api.WatchTasksRequest)),

@@ -68,12 +68,19 @@ def test_plan_creates_updates_a_changed_set_and_leaves_an_equal_one() -> None:
     assert plan(m.obj, stored).changes == ["metadata.labels.owner=sre"]
 
 
-def test_table_counts_the_rules_and_wide_lists_the_apps() -> None:
+def test_table_counts_the_rules_and_the_pods_over_them_and_wide_lists_the_apps() -> None:
     (m,) = parse(RULES, "rules.yaml")
     created = Timestamp(seconds=1_000)
     m.obj.meta.creation_timestamp.CopyFrom(created)
     text = T.get_table("InterferenceRuleSet", [m.obj], 1_060 * 10**9)
-    assert text.splitlines() == ["NAME         RULES   AGE", "shop-rules   2       1m"]
+    assert text.splitlines() == [
+        "NAME         RULES   PODS-OVER   AGE",
+        "shop-rules   2       -           1m",
+    ]
+    m.obj.status.observed_generation, m.obj.status.pods_over = 1, 3
+    text = T.get_table("InterferenceRuleSet", [m.obj], 1_060 * 10**9)
+    assert text.splitlines()[1].split() == ["shop-rules", "2", "3", "1m"]
+    m.obj.ClearField("status")
     headers, row = columns("InterferenceRuleSet", wide=True, namespaces=False)
     assert headers[-2:] == ("APPS", "LABELS")
     assert row(m.obj, 0)[-2:] == ["default/etl,default/web", "owner=sre"]
@@ -84,3 +91,15 @@ def test_describe_shows_the_rules_of_a_set_without_status() -> None:
     text = describe("InterferenceRuleSet", m.obj, now_ns=0)
     assert "Kind:        InterferenceRuleSet" in text and "Status:" not in text
     assert "  - appA: default/web\n    appB: default/etl\n    k: 2" in text
+
+
+def test_describe_shows_the_rules_broken_by_running_pods() -> None:
+    (m,) = parse(RULES, "rules.yaml")
+    m.obj.status.observed_generation, m.obj.status.pods_over = 1, 2
+    m.obj.status.broken.add(app_a="default/web", app_b="default/etl", k=2, pods_over=2, nodes=1)
+    text = describe("InterferenceRuleSet", m.obj, now_ns=0)
+    assert "Status:" in text and "podsOver: 2" in text
+    assert (
+        "  - appA: default/web\n    appB: default/etl\n    k: 2\n    podsOver: 2\n    nodes: 1"
+        in text
+    )

@@ -3,7 +3,7 @@ cache carries it into every later snapshot, and the Interference filter reads it
 
 from __future__ import annotations
 
-from sigma.scheduler.convert import rule_index
+from sigma.resources.interference import rule_index
 from sigma.scheduler.framework import CycleState
 from sigma.scheduler.framework.snapshot import NO_RULES
 from sigma.scheduler.plugins import interference
