@@ -57,12 +57,14 @@ async def test_regrown_pods_are_capped_by_a_rule() -> None:
         await rewrite_app(store, regrow)
 
         async def held() -> list[pod_pb2.Pod]:
+            """The held pod, once the second one's binding is in too (they commit apart)."""
+            if sorted((await web_nodes(store)).values()) != ["n1", "n1"]:
+                return []
             return [p for p in await web_pods(store) if not p.spec.node_name and p.status.message]
 
-        (pending,) = await eventually(held, what="the third pod held back")
+        (pending,) = await eventually(held, what="two pods on n1 and the third held back")
         assert "Interference" in pending.status.message
         assert "<t/web, t/web, 1> of InterferenceRuleSet two-web" in pending.status.message
-        assert sorted((await web_nodes(store)).values()) == ["n1", "n1"]
 
         await put_node(store, make_node("n2", 8000, 8192 * MiB))
 
