@@ -126,6 +126,10 @@ async def test_racing_replicas_conflict_and_every_pod_is_bound_once() -> None:
         for i in range(40):
             await put_pod(store, make_pod(f"p{i}", 400, 400 * MiB))
         await wait_bound(store, 40)
+        # A replica counts a binding once its write returns, a moment after the store has it.
+        await eventually(
+            lambda: sum(r.stats.bound for r in replicas) >= 40, what="every binding counted"
+        )
     assert sum(r.binder.conflicts for r in replicas) > 0  # the CAS did turn writes away
     assert sum(r.stats.bound for r in replicas) == 40
     # The tier's metrics saw the same attempts and lost bindings the loops counted.
