@@ -10,14 +10,16 @@ nothing of it is written, and the replica forgets and re-queues.
 
 from __future__ import annotations
 
-from sigma.resources.kinds import POD
+from sigma.resources.kinds import NODE, POD
 from sigma.scheduler.binding import RecordLookup, StoreBinder
 from sigma.scheduler.convert import node_row, pod_info
 from sigma.scheduler.framework.types import Code
+from sigma.scheduler.loop import Scheduler
 from sigma.store import Store, update
 from sigma.store.codec import decode, encode
 from sigma.store.memory import MemoryStore
-from sigma.v1 import pod_pb2
+from sigma.testing.wait import eventually
+from sigma.v1 import node_pb2, pod_pb2
 from tests.integration.scheduler._seed import (
     MiB,
     allocations,
@@ -25,6 +27,8 @@ from tests.integration.scheduler._seed import (
     make_pod,
     put_node,
     put_pod,
+    running,
+    wait_bound,
 )
 
 
@@ -91,3 +95,34 @@ async def test_room_taken_on_the_node_meanwhile_refuses_the_stale_binding_whole(
     assert refused.code is Code.CONFLICT
     assert (await _read(store, "p")).spec.node_name == ""
     assert [a.pod_key for a in (await allocations(store))["n1"].pods] == ["t/q"]
+
+
+async def test_a_pod_unbound_from_a_lost_node_is_placed_before_its_record_is_released() -> None:
+    """The node lifecycle controller unbinds a lost node's pods before it releases the node's
+    allocation record; a scheduler that still places the pod there from the record must not
+    drop it as bound meanwhile (the record is left unreleased here: the pod alone says so)."""
+    store = MemoryStore()
+    for n in ("n1", "n2"):
+        await put_node(store, make_node(n, 4000, 4096 * MiB))
+    await put_pod(store, make_pod("p", 1000, 512 * MiB))
+    async with running(Scheduler(store)):
+        first = (await wait_bound(store, 1))["p"]
+        lost = make_node(first, 4000, 4096 * MiB)
+        lost.status.phase = node_pb2.NODE_PHASE_UNKNOWN
+        kv = await store.get(NODE.key("", first))
+        assert kv is not None
+        await update(store, kv.key, encode(lost), expected_mod_revision=kv.mod_revision)
+        p = await _read(store, "p")
+        again = pod_pb2.Pod()
+        again.CopyFrom(p)
+        again.spec.node_name = ""
+        again.status.Clear()
+        again.status.phase = pod_pb2.POD_PHASE_PENDING
+        again.status.reason = "NodeLost"
+        key = POD.key("t", "p")
+        await update(store, key, encode(again), expected_mod_revision=p.meta.resource_version)
+
+        async def placed_elsewhere() -> bool:
+            return (await _read(store, "p")).spec.node_name not in ("", first)
+
+        await eventually(placed_elsewhere, what="p placed on the other node", timeout=10)
