@@ -39,6 +39,7 @@ from sigma.resources import NODE, POD, disruption, heartbeats
 from sigma.resources.pods import key as pod_key
 from sigma.resources.records import Recorder
 from sigma.resources.repository import Repository
+from sigma.retry import RetryPolicy
 from sigma.store import Store
 from sigma.store.informer import Handler, Informer
 from sigma.v1 import event_pb2, node_pb2, pod_pb2, record_pb2
@@ -175,7 +176,10 @@ class StoreControlPlane:
         self.decision_topic = decision_topic
         self.nodes = Repository(store, NODE)
         self.pods = Repository(store, POD)
-        self.informer = Informer(store, POD.prefix, pod_pb2.Pod)
+        # The view waits out a store outage however long it lasts: an agent that exited on a
+        # partition would leave its pods running unfenced (``sigma.slave.fence``).
+        forever = RetryPolicy(initial=0.05, maximum=2.0, attempts=0)
+        self.informer = Informer(store, POD.prefix, pod_pb2.Pod, backoff=forever)
         self.informer.add_index(BY_NODE, node_of)
         self.recorder = Recorder(store, f"slave/{node}", wall=wall)
         self.lease = StoreLease(store, node, wall)
