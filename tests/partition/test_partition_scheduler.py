@@ -27,6 +27,7 @@ from sigma.store.codec import decode
 from sigma.v1 import apiserver_pb2 as api
 from sigma.v1 import apiserver_pb2_grpc as stubs
 from sigma.v1 import node_pb2, pod_pb2
+from tests.chaos._cluster import TierProcess
 from tests.partition._figures import record
 from tests.partition._netns import Netns, netns, skip_reason
 from tests.partition._stack import FULL, Stack, stack, until
@@ -95,6 +96,14 @@ async def _bound_once(s: Stack) -> int:
     return len(bound)
 
 
+def _fault(on: bool, target: TierProcess, ns: Netns | None) -> None:
+    """Begin (``on``) or end the fault: cut or heal ``ns``'s link, else pause or resume."""
+    if ns is not None:
+        ns.cut() if on else ns.heal()
+    elif target.proc is not None:
+        target.proc.send_signal(signal.SIGSTOP if on else signal.SIGCONT)
+
+
 async def _run(fault: str, began: float) -> dict[str, object]:
     with netns() as ns:
         async with stack() as s:
@@ -108,21 +117,13 @@ async def _run(fault: str, began: float) -> dict[str, object]:
 
             before = await asyncio.to_thread(_conflicts, metrics)  # races of two live replicas
             await _create(address, "during")  # the faulted replica may decide some of these
-            if cut_off:
-                ns.cut()
-            else:
-                assert target.proc is not None
-                target.proc.send_signal(signal.SIGSTOP)
+            _fault(True, target, ns if cut_off else None)
             faulted_at = time.monotonic()
             taken_over = await until(
                 lambda: _all_bound(s, {"before", "during"}), "'during' bound by the other", 60
             )
             await asyncio.sleep(max(0.0, FAULT - (time.monotonic() - faulted_at)))
-            if cut_off:
-                ns.heal()
-            else:
-                assert target.proc is not None
-                target.proc.send_signal(signal.SIGCONT)
+            _fault(False, target, ns if cut_off else None)
             healed_at = time.monotonic()
             await _create(address, "after")
             apps = {"before", "during", "after"}
