@@ -8,7 +8,10 @@ down, which is a partition (packets are dropped both ways, connections hang rath
 close), and ``heal()`` sets it up again. Servers this machine runs for such a process must
 listen on ``host_ip`` or on every address (``0.0.0.0``).
 
-Needs root and iproute2; ``skip_reason()`` says in one line why a test cannot run here.
+``block(port)`` cuts the namespace off one server only (an iptables rule inside it).
+
+Needs root and iproute2 (and iptables for ``block``); ``skip_reason()`` says in one line why
+a test cannot run here.
 """
 
 from __future__ import annotations
@@ -59,6 +62,15 @@ class Netns:
 
     def heal(self) -> None:
         _ip("link", "set", self.host_if, "up")
+
+    def block(self, port: int, *, on: bool = True) -> None:
+        """Drop (``on``) or pass again what the namespace sends to ``host_ip:port`` alone:
+        a partition from one server while the rest of the link stays up."""
+        rule = ["OUTPUT", "-p", "tcp", "-d", self.host_ip, "--dport", str(port), "-j", "DROP"]
+        argv = self.wrap(["iptables", "-A" if on else "-D", *rule])
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)}: {done.stderr.strip()}")
 
     def reaches(self, port: int, timeout: float = 0.5) -> bool:
         """Whether a TCP connection from inside the namespace to ``host_ip:port`` opens (a

@@ -4,7 +4,8 @@ network namespaces, and ``sigma <tier>`` subprocesses on this machine or inside 
 The tier processes are ``tests.chaos._cluster.TierProcess`` (start, kill, stop, log tails);
 one started inside a namespace is the same command under ``ip netns exec``, pointed at the
 etcd member through the namespace's veth pair. Buses stay in-process (``memory://``): these
-tests take the store away, and no tier here needs another tier's events.
+tests take the store away, and no tier here needs another tier's events; a test that needs
+them sets ``Stack.bus`` to a Kafka it starts on the namespace's veth address.
 """
 
 from __future__ import annotations
@@ -40,19 +41,26 @@ class Stack:
     store: Store
     logs: Path
     procs: list[TierProcess] = field(default_factory=list)
+    bus: str = "memory://"  # every tier's bus (a Kafka on a veth address: the same URL for all)
 
     def etcd_url(self, ns: Netns | None = None) -> str:
         host = ns.host_ip if ns is not None else "127.0.0.1"
         return f"etcd://{host}:{self.etcd.client_port}"
 
     async def tier(
-        self, tier: str, name: str, args: Sequence[str], ns: Netns | None = None
+        self,
+        tier: str,
+        name: str,
+        args: Sequence[str],
+        ns: Netns | None = None,
+        *,
+        host: str = "127.0.0.1",
     ) -> tuple[TierProcess, str]:
-        """Start ``sigma <tier>`` (inside ``ns`` if given, listening on the namespace's
-        address, which this machine reaches while the link is up); the process and its
-        address."""
-        listen = f"{ns.ns_ip if ns is not None else '127.0.0.1'}:{free_port()}"
-        common = ["--store", self.etcd_url(ns), "--bus", "memory://", "--log-level", "info"]
+        """Start ``sigma <tier>`` listening on ``host`` (inside ``ns`` if given: on the
+        namespace's address, which this machine reaches while the link is up); the process
+        and its address."""
+        listen = f"{ns.ns_ip if ns is not None else host}:{free_port()}"
+        common = ["--store", self.etcd_url(ns), "--bus", self.bus, "--log-level", "info"]
         proc = TierProcess(name, tier, [*common, "--listen", listen, *args], self.logs)
         if ns is not None:
             proc.args = ns.wrap(proc.args)

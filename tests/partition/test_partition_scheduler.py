@@ -37,8 +37,8 @@ pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() 
 
 NS = "default"
 # Seconds the fault lasts (longer than every lease here: nodes 3 s, tasks 3 s), and pods per App.
-FAULT, PODS = (30.0, 200) if FULL else (8.0, 24)
-NODES = 3
+FAULT, PODS = (30.0, 200) if FULL else (5.0, 24)
+NODES = 2
 TERMINAL = (pod_pb2.POD_PHASE_SUCCEEDED, pod_pb2.POD_PHASE_FAILED, pod_pb2.POD_PHASE_EVICTED)
 
 

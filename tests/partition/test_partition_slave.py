@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() 
 NS = "default"
 # Seconds: the node lease, how long the slave waits before it fences, the masters' node
 # grace, how long the link stays cut, and the App's size.
-TTL, FENCE, GRACE, CUT, REPLICAS = (5, 8.0, 8.0, 40.0, 8) if FULL else (3, 4.0, 4.0, 15.0, 3)
+TTL, FENCE, GRACE, CUT, REPLICAS = (5, 8.0, 8.0, 40.0, 8) if FULL else (3, 4.0, 4.0, 10.0, 3)
 STOP = 2.0  # the pods' termination grace (--grace): SIGTERM to SIGKILL
 
 
