@@ -33,6 +33,7 @@ from tests.chaos._cluster import TierProcess
 from tests.partition._netns import Netns
 
 FULL = os.environ.get("SIGMA_CHAOS", "") == "full"
+TIMEOUT = 900 if FULL else 120  # seconds a partition test may take (pytest-timeout)
 
 
 @dataclass

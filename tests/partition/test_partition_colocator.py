@@ -19,9 +19,12 @@ import pytest
 from sigma.engines.kafka import KafkaEngine
 from tests.partition._figures import record
 from tests.partition._netns import netns, skip_reason
-from tests.partition._stack import FULL, Stack, stack, until
+from tests.partition._stack import FULL, TIMEOUT, Stack, stack, until
 
-pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
+pytestmark = [
+    pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or ""),
+    pytest.mark.timeout(TIMEOUT),
+]
 
 CUT = 30.0 if FULL else 5.0  # seconds the broker stays out of reach (past the 3 s leases)
 STALE = 3.0  # seconds without a report before a node's usage counts for nothing
@@ -70,6 +73,7 @@ async def test_a_colocator_cut_off_from_kafka_keeps_running_and_resumes() -> Non
                 during = await _capacity(s)
                 ns.block(kafka.port, on=False)
                 healed_at = time.time()
+                assert colocator.running, f"the colocator exited:\n{colocator.log_tail()}"
                 resumed = await until(
                     lambda: _room(s, healed_at, some=True), "batch room given back", 90
                 )

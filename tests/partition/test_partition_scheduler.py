@@ -30,10 +30,13 @@ from sigma.v1 import node_pb2, pod_pb2
 from tests.chaos._cluster import TierProcess
 from tests.partition._figures import record
 from tests.partition._netns import Netns, netns, skip_reason
-from tests.partition._stack import FULL, Stack, stack, until
+from tests.partition._stack import FULL, TIMEOUT, Stack, stack, until
 from tests.partition.test_partition_slave import sleeper_app
 
-pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
+pytestmark = [
+    pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or ""),
+    pytest.mark.timeout(TIMEOUT),
+]
 
 NS = "default"
 # Seconds the fault lasts (longer than every lease here: nodes 3 s, tasks 3 s), and pods per App.
@@ -121,11 +124,15 @@ async def _one_fault(
     await asyncio.sleep(max(0.0, FAULT - (time.monotonic() - faulted_at)))
     _fault(False, target, ns)
     healed_at = time.monotonic()
+    exited = not target.running
+    if exited:  # it gave up on the store (its informers' bounded retries): its supervisor's turn
+        await target.start()
     await _create(address, f"after-{tag}")
     converged = await until(lambda: _all_bound(s, {f"after-{tag}"}), f"'after-{tag}' bound", 60)
     await asyncio.sleep(2.0)  # a stale commit of the faulted replica would land here
     checked = await _bound_once(s)
     assert target.running, target.log_tail()
+    refused = await asyncio.to_thread(_conflicts, metrics)
     return {
         "suite": "partition",
         "fault": fault,
@@ -134,7 +141,9 @@ async def _one_fault(
         "fault_seconds": round(healed_at - faulted_at, 2),
         "taken_over_seconds": round(taken_over, 2),
         "converge_after_heal_seconds": round(converged, 2),
-        "faulted_replica_bindings_refused": await asyncio.to_thread(_conflicts, metrics) - before,
+        # After a restart the counter starts again from 0.
+        "faulted_replica_bindings_refused": refused if exited else refused - before,
+        "faulted_replica_exited_and_restarted": exited,
         "wall_seconds": round(time.monotonic() - began, 1),
     }
 

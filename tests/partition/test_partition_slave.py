@@ -18,16 +18,18 @@ import time
 import pytest
 
 from sigma import rpc
-from sigma.resources import heartbeats
 from sigma.slave.fence import double_run_bound
 from sigma.v1 import apiserver_pb2 as api
 from sigma.v1 import apiserver_pb2_grpc as stubs
 from sigma.v1 import app_pb2, meta_pb2, node_pb2, pod_pb2
 from tests.partition._figures import record
 from tests.partition._netns import netns, skip_reason
-from tests.partition._stack import FULL, DoubleRuns, Stack, logged, stack, until
+from tests.partition._stack import FULL, TIMEOUT, DoubleRuns, Stack, logged, stack, until
 
-pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
+pytestmark = [
+    pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or ""),
+    pytest.mark.timeout(TIMEOUT),
+]
 
 NS = "default"
 # Seconds: the node lease, how long the slave waits before it fences, the masters' node
@@ -157,7 +159,3 @@ async def _whole_and_single(s: Stack, runs: DoubleRuns) -> bool:
     seen = runs.last
     single = len(seen) == REPLICAS and all(len(w) == 1 for w in seen.values())
     return single and await _ready(s, "node-a") and await _running_on(s, "node-b", REPLICAS)
-
-
-def test_the_reduced_settings_obey_the_bound() -> None:
-    assert FENCE < TTL + GRACE and heartbeats.NODE_GRACE > 0
