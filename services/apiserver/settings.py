@@ -48,6 +48,13 @@ class ApiServerSettings:
     max_node_lease_ttl: int = field(
         default=60, metadata={"help": "longest node heartbeat lease granted, seconds"}
     )
+    node_grace: float = field(
+        default=default(ControllerSettings, "node_grace"),
+        metadata={
+            "help": "seconds a node whose heartbeat lease lapsed keeps its pods before they are "
+            "moved elsewhere; a slave's fence_after must stay under its lease TTL plus this"
+        },
+    )
     heartbeat_status_interval: float = field(
         default=10.0,
         metadata={

@@ -110,6 +110,10 @@ class Feed:
             and not new.meta.HasField("deletion_timestamp")
         ):
             return  # a status-only change of a pending pod (our own note, say): no retry
+        if new is not None and pod.spec.node_name and not new.spec.node_name:
+            # Unbound again (its node was lost): the pod says so before the node's allocation
+            # record is released, and a pod the cache still places would be dropped unplaced.
+            self.cache.remove_pod(pod_key(new))
         pod = new or pod
         name = pod_key(pod)
         gone = pod.status.phase in TERMINAL or pod.meta.HasField("deletion_timestamp")

@@ -9,6 +9,10 @@ changed, and when a back-off falls due. Killing the agent at any moment loses no
 runtime's state lets the next agent adopt running containers, and the next pass writes
 whatever status was not written yet.
 
+A node cut off from the masters stops its pods itself before the masters move them
+(``fence``): ``check_fence`` puts the fence up when the node lease went unrenewed too long,
+and lifts it once a renewal succeeds, after reading from the store what still runs here.
+
 The agent only wires and paces: decisions live in ``pods.reconcile`` and the QoS strategies,
 host writes in ``pods.executor`` and the QoS executor, usage in ``usage``, drains in ``drain``.
 """
@@ -27,6 +31,7 @@ from sigma.log import get_logger
 from sigma.resources.pods import key as pod_key
 from sigma.slave.control import ControlPlane
 from sigma.slave.cpuset import NodeCpus
+from sigma.slave.fence import Floor, SelfFence
 from sigma.slave.pods import probes
 from sigma.slave.pods.backoff import Backoff
 from sigma.slave.pods.executor import PodExecutor
@@ -37,7 +42,7 @@ from sigma.slave.qos.manager import QosManager
 from sigma.slave.qos.model import QosPolicy
 from sigma.slave.runtime._port import Runtime
 from sigma.slave.usage import report
-from sigma.v1 import event_pb2, meta_pb2, node_pb2
+from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2
 
 log = get_logger("sigma.slave")
 
@@ -64,6 +69,9 @@ class AgentConfig:
     backoff: Backoff = field(default_factory=Backoff)  # restart back-off of crashed containers
     address: str = ""  # where this agent serves sigma.v1.Slave, recorded in the Node
     stop_pods_grace: float | None = None  # on exit, stop every pod with it (None: leave them)
+    # Seconds without a renewed node lease before every pod here is stopped (self-fence,
+    # ``sigma.slave.fence``); shorter than heartbeat_ttl + the masters' node grace.
+    fence_after: float = 30.0
 
 
 class SlaveAgent:
@@ -110,6 +118,8 @@ class SlaveAgent:
             cpu_millis=config.cpu_count * 1000, memory_bytes=config.memory_bytes
         )
         self._recorded_at: float | None = None  # clock time of the last usage written to the Node
+        self.fence = SelfFence(config.fence_after)
+        self._floor: Floor | None = None  # after a fence: what the store said runs here
         runtime.on_exit(self._wake.set)
 
     def _probe_failed(self, target: probes.Target, kind: str) -> None:
@@ -123,7 +133,9 @@ class SlaveAgent:
     # -- wiring -------------------------------------------------------------------------------
     async def start(self) -> None:
         await self.control.register_node(self.node_object())
+        sent = self.clock.now()
         await self.control.lease.start(self.config.heartbeat_ttl)
+        self.fence.renewed(sent)
         lse, lsr = meta_pb2.QOS_CLASS_LSE, meta_pb2.QOS_CLASS_LSR
         for pod in self.runtime.adopt():
             if pod.running and pod.qos in (lse, lsr):
@@ -134,7 +146,8 @@ class SlaveAgent:
         await self.start()
         loops = [
             self.control.watch_pods(self._wake.set),
-            self._every(self.config.heartbeat_interval, self.control.lease.beat),
+            self._every(self.config.heartbeat_interval, self.beat),
+            self._every(min(1.0, self.config.fence_after / 10), self.check_fence),
             self._converge_loop(),
             self.qos.run(),
             self._every(self.config.usage_interval, self.publish_usage),
@@ -193,10 +206,52 @@ class SlaveAgent:
                 pause = max(0.0, min(pause, wake_at - self.wall()))
             await sleep_or(self.clock, pause, self._wake)
 
+    # -- the node lease and the self-fence ---------------------------------------------------
+    async def beat(self) -> None:
+        """Renew the node lease; the fence counts from when a renewal that succeeded was sent."""
+        sent = self.clock.now()
+        await self.control.lease.beat()
+        self.fence.renewed(sent)
+
+    async def check_fence(self) -> None:
+        """Fence (stop every pod) when the lease went unrenewed ``fence_after`` seconds; lift
+        the fence once a renewal succeeded and the store was read for what runs here."""
+        now = self.clock.now()
+        if self.fence.should_fence(now):
+            self.fence.up(now)
+            mine = {pod_key(p): p for p in self.control.my_pods()}
+            stopping = self.pods.stop_all(mine)
+            log.warning(
+                "node lease not renewed: pods fenced",
+                extra={"node": self.node, "after": self.config.fence_after, "stopping": stopping},
+            )
+            self._wake.set()
+        elif self.fence.should_lift(now):
+            revision, here = await self.control.read_my_pods()
+            self._floor = Floor(revision, here)
+            self.fence.down()
+            extra = {"node": self.node, "pods": len(here)}
+            log.info("node lease renewed: fence lifted", extra=extra)
+            self._wake.set()
+
+    def _desired(self) -> dict[str, pod_pb2.Pod]:
+        """The pods that should run here: the local view, minus what a lifted fence's read of
+        the store says moved away while the view may still be catching up."""
+        mine = {pod_key(p): p for p in self.control.my_pods()}
+        floor = self._floor
+        if floor is None:
+            return mine
+        if self.control.seen_revision() >= floor.revision:
+            self._floor = None
+            return mine
+        return {
+            k: p for k, p in mine.items() if floor.trusted(k, p.meta.uid, p.meta.resource_version)
+        }
+
     # -- converging ---------------------------------------------------------------------------
     async def converge(self) -> float | None:
         """One pass; returns when the earliest pending restart falls due (wall seconds)."""
-        mine = {pod_key(p): p for p in self.control.my_pods()}
+        mine = self._desired()
         await self.pods.writer.begin_pass(mine)
         plan = Plan()
         for _ in range(_PASSES):
@@ -204,7 +259,7 @@ class SlaveAgent:
             observed = self.runtime.pods()
             self.prober.sync(probes.targets(mine, observed))
             done = frozenset(self.pods.writer.done)
-            facts = Facts(self.wall(), self.draining, self.pods.busy, done)
+            facts = Facts(self.wall(), self.draining, self.pods.busy, done, self.fence.fenced)
             plan = reconcile(mine, observed, facts, self.backoff, self.prober.passing)
             await self.pods.apply(plan)
             if not plan.acted:

@@ -1,9 +1,10 @@
 """The slave's port to the control plane, and its adapter over the store and the bus.
 
 The agent needs eight things from the control plane: register its node, keep a heartbeat,
-see the pods bound to it, compare-and-swap a pod's status, evict a pod within its App's
-disruption budget (a drain), record its node's latest usage in the Node (what ``sigmactl top
-nodes`` reads), record events about its pods for people, and publish usage and decisions.
+see the pods bound to it (and read them afresh when a self-fence lifts, ``sigma.slave.fence``),
+compare-and-swap a pod's status, evict a pod within its App's disruption budget (a drain),
+record its node's latest usage in the Node (what ``sigmactl top nodes`` reads), record events
+about its pods for people, and publish usage and decisions.
 ``ControlPlane`` names exactly those; ``StoreControlPlane`` does them with a Repository (CAS),
 an Informer (indexed by node name) and the Bus. The heartbeat is the node's lease
 (``ControlPlane.lease``, a ``NodeLease``), a part of its own as the kubelet's node lease
@@ -35,8 +36,10 @@ from sigma.errors import AlreadyExists, Conflict, NotFound
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
 from sigma.log import get_logger
 from sigma.resources import NODE, POD, disruption, heartbeats
+from sigma.resources.pods import key as pod_key
 from sigma.resources.records import Recorder
 from sigma.resources.repository import Repository
+from sigma.retry import RetryPolicy
 from sigma.store import Store
 from sigma.store.informer import Handler, Informer
 from sigma.v1 import event_pb2, node_pb2, pod_pb2, record_pb2
@@ -82,6 +85,15 @@ class ControlPlane(Protocol):
     async def wait_synced(self) -> None: ...
 
     def my_pods(self) -> list[pod_pb2.Pod]: ...
+
+    def seen_revision(self) -> int:
+        """The last store revision the local view of the pods reflects."""
+        ...
+
+    async def read_my_pods(self) -> tuple[int, dict[str, str]]:
+        """This node's pods as the store has them now (not the local view): the revision
+        read at, and each pod's key and uid. Used once, when a fence is lifted."""
+        ...
 
     async def update_pod(self, namespace: str, name: str, change: PodChange) -> pod_pb2.Pod:
         """Read-modify-CAS ``change`` on the pod; ``change`` returns False to write nothing."""
@@ -164,7 +176,10 @@ class StoreControlPlane:
         self.decision_topic = decision_topic
         self.nodes = Repository(store, NODE)
         self.pods = Repository(store, POD)
-        self.informer = Informer(store, POD.prefix, pod_pb2.Pod)
+        # The view waits out a store outage however long it lasts: an agent that exited on a
+        # partition would leave its pods running unfenced (``sigma.slave.fence``).
+        forever = RetryPolicy(initial=0.05, maximum=2.0, attempts=0)
+        self.informer = Informer(store, POD.prefix, pod_pb2.Pod, backoff=forever)
         self.informer.add_index(BY_NODE, node_of)
         self.recorder = Recorder(store, f"slave/{node}", wall=wall)
         self.lease = StoreLease(store, node, wall)
@@ -212,6 +227,16 @@ class StoreControlPlane:
 
     def my_pods(self) -> list[pod_pb2.Pod]:
         return self.informer.by_index(BY_NODE, self.node)
+
+    def seen_revision(self) -> int:
+        return self.informer.revision
+
+    async def read_my_pods(self) -> tuple[int, dict[str, str]]:
+        fresh = Informer(self.store, POD.prefix, pod_pb2.Pod)
+        fresh.add_index(BY_NODE, node_of)
+        await fresh.load()
+        here = fresh.by_index(BY_NODE, self.node)
+        return fresh.revision, {pod_key(p): p.meta.uid for p in here}
 
     async def update_pod(self, namespace: str, name: str, change: PodChange) -> pod_pb2.Pod:
         return await self.pods.mutate(namespace, name, change)

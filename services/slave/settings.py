@@ -7,6 +7,7 @@ from typing import Any
 
 from sigma.config import default
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
+from sigma.resources import heartbeats
 from sigma.slave.agent import AgentConfig
 from sigma.slave.qos.model import QosPolicy
 
@@ -48,6 +49,17 @@ class SlaveSettings:
     )
     heartbeat_ttl: int = _f(
         default(AgentConfig, "heartbeat_ttl"), "seconds the node's lease lives without a heartbeat"
+    )
+    fence_after: float = _f(
+        default(AgentConfig, "fence_after"),
+        "seconds without a renewed node lease before this node stops every pod it runs (a"
+        " cut-off node must not run what the masters move elsewhere); shorter than"
+        " heartbeat_ttl + node_grace",
+    )
+    node_grace: float = _f(
+        heartbeats.NODE_GRACE,
+        "the masters' node grace (apiserver node_grace) this node's fence_after is checked"
+        " against; never set it above the apiserver's",
     )
     heartbeat_interval: float = _f(
         default(AgentConfig, "heartbeat_interval"), "seconds between heartbeats"

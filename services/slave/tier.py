@@ -17,6 +17,7 @@ import psutil
 from sigma.config import pick
 from sigma.errors import Invalid
 from sigma.rpc import Service
+from sigma.slave import fence
 from sigma.slave.agent import AgentConfig, SlaveAgent
 from sigma.slave.api import service
 from sigma.slave.control import StoreControlPlane
@@ -34,6 +35,7 @@ from sigma.v1 import node_pb2
 async def build(ctx: Context) -> Sequence[Service]:
     settings: SlaveSettings = ctx.settings or SlaveSettings()
     node = settings.node or socket.gethostname()
+    fence.check(settings.fence_after, settings.heartbeat_ttl, settings.node_grace)
     stop_on_exit = _stop_on_exit(
         settings.stop_pods_on_exit, embedded=isinstance(ctx.store, MemoryStore)
     )

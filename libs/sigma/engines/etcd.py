@@ -40,12 +40,19 @@ def etcd_binary() -> str:
 class EtcdEngine(EngineProcess):
     """One etcd member on 127.0.0.1, with its data in a temporary folder.
 
+    ``host`` is where the client port listens: ``0.0.0.0`` makes the member reachable from a
+    network namespace of this machine too (partition tests), while local clients keep using
+    127.0.0.1.
+
     ``restart()`` keeps the data and the ports, so clients reconnect to the same endpoint; it is
     what fault tests use to take etcd away under a running system.
     """
 
-    def __init__(self, *, keep_data: bool = False, start_timeout: float = 20.0) -> None:
+    def __init__(
+        self, *, keep_data: bool = False, start_timeout: float = 20.0, host: str = "127.0.0.1"
+    ) -> None:
         self.binary = etcd_binary()
+        self.host = host
         self.keep_data = keep_data
         self.start_timeout = start_timeout
         self.client_port = free_port()
@@ -55,7 +62,8 @@ class EtcdEngine(EngineProcess):
 
     @property
     def endpoint(self) -> str:
-        return f"127.0.0.1:{self.client_port}"
+        host = "127.0.0.1" if self.host == "0.0.0.0" else self.host
+        return f"{host}:{self.client_port}"
 
     @property
     def url(self) -> str:
@@ -70,7 +78,7 @@ class EtcdEngine(EngineProcess):
             self.binary,
             f"--name={_NAME}",
             f"--data-dir={self.data_dir / 'data'}",
-            f"--listen-client-urls={client}",
+            f"--listen-client-urls=http://{self.host}:{self.client_port}",
             f"--advertise-client-urls={client}",
             f"--listen-peer-urls={peer}",
             f"--initial-advertise-peer-urls={peer}",

@@ -69,16 +69,23 @@ def _recv_exact(s: socket.socket, n: int) -> bytes:
 
 
 class KafkaEngine(EngineProcess):
-    """One KRaft broker+controller process on loopback; ``with KafkaEngine() as k: k.url``."""
+    """One KRaft broker+controller process on loopback; ``with KafkaEngine() as k: k.url``.
 
-    def __init__(self, *, heap: str = "512m", start_timeout: float = 60.0) -> None:
+    ``host`` is the address its clients' listener binds and advertises: another address of this
+    machine (a veth pair's end) makes it reachable from a network namespace (partition tests).
+    """
+
+    def __init__(
+        self, *, heap: str = "512m", start_timeout: float = 60.0, host: str = "127.0.0.1"
+    ) -> None:
         self.version = kafka_version()
         self.home = ENGINES / f"kafka-{self.version}"
         self.heap = heap
         self.start_timeout = start_timeout
         self.port = free_port()
         self.controller_port = free_port()
-        self.bootstrap = f"127.0.0.1:{self.port}"
+        self.host = host
+        self.bootstrap = f"{host}:{self.port}"
         self.url = f"kafka://{self.bootstrap}"
         self.startup_seconds = 0.0
         self._dir: Path | None = None
@@ -145,9 +152,9 @@ class KafkaEngine(EngineProcess):
             "node.id": "1",
             "controller.quorum.voters": f"1@127.0.0.1:{self.controller_port}",
             "listeners": (
-                f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}"
+                f"PLAINTEXT://{self.bootstrap},CONTROLLER://127.0.0.1:{self.controller_port}"
             ),
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "advertised.listeners": f"PLAINTEXT://{self.bootstrap}",
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
@@ -198,7 +205,7 @@ class KafkaEngine(EngineProcess):
             if self._proc is None or self._proc.poll() is not None:
                 raise RuntimeError(f"Kafka exited while starting:\n{self._tail()}")
             try:
-                if _metadata_brokers("127.0.0.1", self.port) > 0:
+                if _metadata_brokers(self.host, self.port) > 0:
                     return
             except OSError:
                 pass

@@ -12,6 +12,9 @@ from sigma.errors import Invalid, NotFound
 from sigma.store import Store
 
 PREFIX = "/sigma/v1/heartbeats/"
+# Seconds the masters wait, once a node's key is gone, before they move its pods elsewhere
+# (the node lifecycle controller). Slaves fence themselves before it runs out.
+NODE_GRACE = 30.0
 
 
 def heartbeat_key(node_name: str) -> str:

@@ -23,6 +23,7 @@ from sigma.clock import Clock, SystemClock, sleep_or
 from sigma.election import Elector
 from sigma.errors import SigmaError
 from sigma.log import get_logger
+from sigma.resources import heartbeats
 from sigma.store import Store
 
 log = get_logger("sigma.apiserver.controllers")
@@ -32,7 +33,7 @@ Pass = Callable[[Store, float, Fence], Awaitable[int]]
 @dataclass(frozen=True, slots=True)
 class ControllerSettings:
     interval: float = 2.0  # seconds between passes of each controller
-    node_grace: float = 30.0  # how long a lost node's pods wait before they are moved
+    node_grace: float = heartbeats.NODE_GRACE  # how long a lost node's pods wait to be moved
     task_retention: float = 3600.0  # how long finished tasks stay readable
     finished_pod_retention: float = 3600.0  # how long a finished job's pods stay readable
     election_ttl: int = 10

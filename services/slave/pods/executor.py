@@ -13,7 +13,7 @@ Status writes, and the verdicts (Succeeded, Failed, Evicted) that must not be lo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from sigma.errors import SigmaError
 from sigma.log import get_logger, request_scope
@@ -127,8 +127,7 @@ class PodExecutor:
         self.control.record(key, pod.meta.uid, "Restarted", f"container {name} restarted{why}")
 
     async def _stop(self, key: str, pod: pod_pb2.Pod | None) -> None:
-        await self.runtime.stop(key, grace_of(pod, self.grace))
-        self.release(key)
+        await self._halt(key, grace_of(pod, self.grace))
         if pod is not None and terminating(pod):
             await self.control.delete_pod(pod)
 
@@ -174,6 +173,21 @@ class PodExecutor:
         await self.runtime.stop(key, grace)
         ended = status.evicted(uid, reason, message, int(self.wall() * 1e9))
         await self.writer.verdict(key, uid, ended)
+        self.release(key)
+
+    def stop_all(self, pods: Mapping[str, pod_pb2.Pod]) -> int:
+        """Stop every running pod in the background, each with its own grace (``pods``: the
+        local view, for the graces); returns how many stops began. The self-fence's act: it
+        writes nothing to the store, which it cannot reach."""
+        begun = 0
+        for key, st in self.runtime.pods().items():
+            if st.running and key not in self.background:
+                self._in_background(key, self._halt(key, grace_of(pods.get(key), self.grace)))
+                begun += 1
+        return begun
+
+    async def _halt(self, key: str, grace: float) -> None:
+        await self.runtime.stop(key, grace)
         self.release(key)
 
     def _in_background(self, key: str, work: Awaitable[None]) -> None:

@@ -15,6 +15,8 @@ results, and returns what to do; ``executor.PodExecutor`` is the one place that 
 - Every other live pod has its status reported: phase, container states, Ready.
 - A wanted pod nothing runs is started (exclusive and reserved CPUs first); a pod being
   deleted that nothing runs is removed from the store.
+- A fenced node (cut off from the masters past its fence time, ``sigma.slave.fence``) wants
+  nothing to run: what runs is stopped and nothing starts until the fence is lifted.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ class Facts:
     draining: bool = False
     busy: frozenset[str] = frozenset()  # pods being stopped or evicted in the background
     done: frozenset[str] = frozenset()  # uids of pods that ended here
+    fenced: bool = False  # the node lease went unrenewed too long: nothing runs here
 
 
 @dataclass(slots=True)
@@ -113,9 +116,11 @@ class Plan:
 
 
 def wanted(pod: pod_pb2.Pod | None, facts: Facts) -> bool:
-    """The pod should run here (a draining node keeps what runs, but starts nothing new)."""
+    """The pod should run here (a draining node keeps what runs, but starts nothing new; a
+    fenced node runs nothing, ``sigma.slave.fence``)."""
     return (
-        pod is not None
+        not facts.fenced
+        and pod is not None
         and not finished(pod)
         and not terminating(pod)
         and pod.meta.uid not in facts.done
