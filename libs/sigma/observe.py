@@ -20,12 +20,14 @@ are defined here as well (``ATTEMPT_SECONDS``, ``CONFLICTS``), so that loop only
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
 from google.protobuf.message import DecodeError
 
 from sigma.bus import Consumer, Message
+from sigma.errors import Conflict
 from sigma.events import DECISIONS_TOPIC, read_checkpoint
 from sigma.log import get_logger
 from sigma.metrics import REGISTRY
@@ -218,7 +220,10 @@ async def follow_decisions(ctx: Context, tier: str) -> None:
                 for message in messages:
                     _count(message, tier)
                 if messages:
-                    await consumer.commit(messages)
+                    # A rebalance (a broker away, a replica gone) moved the partition: its new
+                    # owner counts from its own position, and this count stands.
+                    with contextlib.suppress(Conflict):
+                        await consumer.commit(messages)
 
     await keep_running(follow, f"{tier} decision metrics")
 
