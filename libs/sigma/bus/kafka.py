@@ -94,8 +94,9 @@ class KafkaBus:
         with kafka_errors(f"create topics {names}"):
             await admin.start()
             try:
-                brokers = len((await admin.describe_cluster())["brokers"])
-                factor, extra = replication(brokers, self.replication_factor)
+                live = len((await admin.describe_cluster())["brokers"])
+                named = len(self.bootstrap.split(","))
+                factor, extra = replication(max(live, named), self.replication_factor)
                 response = await admin.create_topics(
                     [
                         NewTopic(t.name, t.partitions, factor, topic_configs={**extra, **t.config})
@@ -229,9 +230,10 @@ def replication(brokers: int, factor: int | None = None) -> tuple[int, dict[str,
     """The replication factor and topic settings of a new topic on a cluster of ``brokers``.
 
     Unless ``factor`` is given: three copies where three brokers or more run (fewer on a smaller
-    cluster, one on a lone broker). From three copies on, ``min.insync.replicas`` is 2, so an
-    ``acks=all`` publish is acknowledged only once two brokers hold it, and one broker may be
-    lost (killed, restarted) while publishing goes on and nothing acknowledged is lost.
+    cluster, one on a lone broker). ``brokers`` is the larger of the brokers the URL names and
+    those the cluster's metadata lists at creation: not the live ones alone, since a broker
+    briefly fenced (a restart, a long pause) would leave the topic with fewer copies for good;
+    Kafka refuses the topic until enough brokers run again, and the caller retries.
     """
     chosen = factor or max(1, min(3, brokers))
     return chosen, ({"min.insync.replicas": "2"} if chosen >= 3 else {})

@@ -26,13 +26,13 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-from sigma.engines._kafka_metadata import metadata
+from sigma.engines._kafka_metadata import PartitionMeta, metadata
 from sigma.engines._process import EngineProcess, free_port, tail
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -270,6 +270,7 @@ class KafkaCluster:
                     b.launch()
             with ThreadPoolExecutor(len(self.brokers)) as pool:
                 list(pool.map(lambda b: b.wait_ready(), self.brokers))
+            self._wait_registered(began + self.brokers[0].start_timeout)
         except BaseException:
             self.stop()
             raise
@@ -277,21 +278,40 @@ class KafkaCluster:
         return self
 
     def stop(self) -> None:
-        for b in self.brokers:
-            b.stop()
+        with ThreadPoolExecutor(len(self.brokers)) as pool:
+            list(pool.map(lambda b: b.stop(), self.brokers))
+
+    def _wait_registered(self, deadline: float) -> None:
+        """Until the cluster's metadata lists every broker: a topic created before would get
+        fewer replicas than the cluster has brokers."""
+        want = {b.node_id for b in self.brokers}
+        while set(metadata("127.0.0.1", self.brokers[0].port).brokers) != want:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not every broker of {sorted(want)} registered in time")
+            time.sleep(0.1)
 
     def broker(self, node_id: int) -> KafkaEngine:
         return next(b for b in self.brokers if b.node_id == node_id)
 
-    def partitions(self, topic: str, *, among: Sequence[KafkaEngine] = ()) -> dict[int, int]:
-        """Partition -> leading node id of ``topic``, as the first answering broker says."""
-        for b in among or [b for b in self.brokers if b.running]:
+    def metadata(self, topic: str) -> dict[int, PartitionMeta]:
+        """Partition -> its leader, replicas and ISR, as the first answering broker says."""
+        for b in self.brokers:
+            if not b.running:
+                continue
             try:
                 meta = metadata("127.0.0.1", b.port, (topic,))
             except OSError:
                 continue
-            return {p: m.leader for (t, p), m in meta.partitions.items() if t == topic}
+            return {p: m for (t, p), m in meta.partitions.items() if t == topic}
         raise RuntimeError("no broker of the cluster answers")
+
+    def partitions(self, topic: str) -> dict[int, int]:
+        """Partition -> leading node id of ``topic`` (-1: none right now)."""
+        return {p: m.leader for p, m in self.metadata(topic).items()}
+
+    def replicas(self, topic: str) -> dict[int, int]:
+        """Partition -> how many brokers hold a copy of it."""
+        return {p: len(m.replicas) for p, m in self.metadata(topic).items()}
 
     def leader_of(self, topic: str, partition: int) -> KafkaEngine:
         leader = self.partitions(topic).get(partition, -1)
