@@ -21,6 +21,9 @@ Transient trouble surfaces as ``Unavailable`` (retriable), at once for refused c
 member and after ``timeout`` for a hung or partitioned etcd; history that is gone as ``Compacted``.
 Streams (watches) carry no deadline; they ask for a member that has a leader (etcd then ends a
 stream whose member lost its leader), and the channel keeps them so that closing it ends every one.
+A hung member ends no stream and grpc's keep-alive notices it only after 15 s, so a member that
+loses the preference also loses its streams: they end with ``Unavailable`` (``dropped``), and
+their readers watch again, from where they were, on the member now preferred.
 
 Channels are opened lazily, on the event loop that first uses them (grpc.aio binds to it).
 """
@@ -81,7 +84,8 @@ class EtcdChannel:
         self.failovers = 0  # how often a member lost the preference (for figures and logs)
         self._preferred = 0
         self._channels: dict[int, grpc.aio.Channel] = {}
-        self._streams: set[grpc.aio.StreamStreamCall] = set()
+        self._streams: dict[grpc.aio.StreamStreamCall, int] = {}  # stream -> its member
+        self._dropped: set[grpc.aio.StreamStreamCall] = set()
 
     @property
     def preferred(self) -> str:
@@ -92,13 +96,19 @@ class EtcdChannel:
     def watch_stream(self) -> Iterator[grpc.aio.StreamStreamCall]:
         """A watch stream without a deadline on the preferred member, cancelled when the block
         ends or the channel closes (which a reader of it sees as ``closed``)."""
-        call = rpc.WatchStub(self._open(self._preferred)).Watch(metadata=_REQUIRE_LEADER)
-        self._streams.add(call)
+        index = self._preferred
+        call = rpc.WatchStub(self._open(index)).Watch(metadata=_REQUIRE_LEADER)
+        self._streams[call] = index
         try:
             yield call
         finally:
-            self._streams.discard(call)
+            self._streams.pop(call, None)
+            self._dropped.discard(call)
             call.cancel()
+
+    def dropped(self, call: grpc.aio.StreamStreamCall) -> bool:
+        """Whether the channel ended ``call`` because its member lost the preference."""
+        return call in self._dropped
 
     async def call(
         self,
@@ -152,6 +162,10 @@ class EtcdChannel:
         if self._preferred == index:
             self._preferred = (index + 1) % len(self.endpoints)
             self.failovers += 1
+            for call, member in list(self._streams.items()):
+                if member == index:
+                    self._dropped.add(call)
+                    call.cancel()
 
     def _open(self, index: int) -> grpc.aio.Channel:
         if self.closed:
