@@ -293,20 +293,28 @@ class KafkaCluster:
     def broker(self, node_id: int) -> KafkaEngine:
         return next(b for b in self.brokers if b.node_id == node_id)
 
-    def metadata(self, topic: str) -> dict[int, PartitionMeta]:
-        """Partition -> its leader, replicas and ISR, as the first answering broker says."""
-        for b in self.brokers:
-            if not b.running:
-                continue
-            try:
-                meta = metadata("127.0.0.1", b.port, (topic,))
-            except OSError:
-                continue
-            return {p: m for (t, p), m in meta.partitions.items() if t == topic}
-        raise RuntimeError("no broker of the cluster answers")
+    def metadata(self, topic: str, *, timeout: float = 15.0) -> dict[int, PartitionMeta]:
+        """Partition -> its leader, replicas and ISR, from the first broker that knows the topic
+        (a broker just restarted may not yet) and has a leader for every partition (waits
+        through an election)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for b in self.brokers:
+                if not b.running:
+                    continue
+                try:
+                    meta = metadata("127.0.0.1", b.port, (topic,))
+                except OSError:
+                    continue
+                found = {p: m for (t, p), m in meta.partitions.items() if t == topic}
+                if found and all(m.leader >= 0 for m in found.values()):
+                    return found
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no broker knows a leader for every partition of {topic}")
+            time.sleep(0.1)
 
     def partitions(self, topic: str) -> dict[int, int]:
-        """Partition -> leading node id of ``topic`` (-1: none right now)."""
+        """Partition -> leading node id of ``topic``."""
         return {p: m.leader for p, m in self.metadata(topic).items()}
 
     def replicas(self, topic: str) -> dict[int, int]:
@@ -314,10 +322,7 @@ class KafkaCluster:
         return {p: len(m.replicas) for p, m in self.metadata(topic).items()}
 
     def leader_of(self, topic: str, partition: int) -> KafkaEngine:
-        leader = self.partitions(topic).get(partition, -1)
-        if leader < 0:
-            raise RuntimeError(f"{topic}[{partition}] has no leader")
-        return self.broker(leader)
+        return self.broker(self.metadata(topic)[partition].leader)
 
     def __enter__(self) -> Self:
         return self.start()

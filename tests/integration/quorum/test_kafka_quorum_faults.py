@@ -16,7 +16,6 @@ summary and JSON (``_figures``).
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections import Counter
 
@@ -27,6 +26,7 @@ from sigma.bus.kafka import KafkaBus
 from sigma.engines.kafka import KafkaCluster
 from tests.integration.quorum._figures import SIZE, record
 from tests.integration.quorum._load import Load
+from tests.integration.quorum._outage import leader_outage, make_whole
 
 FULL = SIZE == "full"
 DOWN_SECONDS = 20.0 if FULL else 5.0
@@ -45,24 +45,17 @@ async def test_killing_a_partition_leader_loses_no_acknowledged_publish(
         await bus.ensure_topics([TopicSpec(topic, partitions=4)])
         replicas = await asyncio.to_thread(kafka_cluster.replicas, topic)
         assert set(replicas.values()) == {3}, replicas  # every partition on all three brokers
-        victim = await asyncio.to_thread(kafka_cluster.leader_of, topic, 0)
         load = Load(lambda key: bus.publish(topic, key, key.encode()), give_up=60.0)
         load.start()
         await asyncio.sleep(1.0)
-        began = time.monotonic()
-        victim.kill()
-        await asyncio.sleep(DOWN_SECONDS)
-        await asyncio.to_thread(victim.start)
-        returned = time.monotonic()
-        await asyncio.sleep(AFTER_RETURN)
-        await load.stop()
+        victim, began, returned = await leader_outage(
+            kafka_cluster, topic, load, down=DOWN_SECONDS, after=AFTER_RETURN
+        )
         acked = {w.key for w in load.acked()}
         seen = await _consume(bus, topic, acked)
     finally:
         await bus.close()
-        for b in kafka_cluster.brokers:  # whatever happened, the next test gets three brokers
-            if not b.running:
-                await asyncio.to_thread(b.start)
+        await make_whole(kafka_cluster)
     slow_after = [w.acked - returned for w in load.acked() if w.latency >= DELAY_TARGET]
     settled = max([0.0, *slow_after])
     figures = {
