@@ -59,8 +59,9 @@ chaos: $(STAMP) engines
 		$(BIN)/python -m pytest tests/chaos -q -p no:cacheprovider -s
 
 # Faults in a quorum at full size (issue 22): a 3-member etcd and a 3-broker Kafka under steady
-# load, the etcd leader killed -9 and hung 30 s (SIGSTOP), a Kafka partition leader killed and
-# restarted, every tier started with an etcd member down. `make test` runs them reduced. The
+# load, the etcd leader killed -9 and hung 30 s (SIGSTOP), an informer's member hung, a Kafka
+# partition leader killed and restarted (under the bus and under the apiserver's change stream),
+# every tier started with an etcd member down. `make test` runs them reduced. The
 # figures are printed at the end and written to chaos-cluster.json. More fault suites join by
 # adding their folder to CHAOS_CLUSTER_TESTS.
 CHAOS_CLUSTER_TESTS := tests/integration/quorum
