@@ -12,18 +12,20 @@ within the call's own; a member that fails an attempt (refused, reset, silent pa
 deadline) loses the preference to the next one, so a hung member costs the calls in flight on it
 one attempt deadline, and later calls nothing.
 
-Failover retries only what is safe to send twice: reads and lease keep-alives always, a write only
-when the failure proves it never reached a member (the connection was refused). A write whose
-outcome is unknown (a reset, a silent member) fails with ``Unavailable``, as before; the caller's
-retry policy decides, knowing its own request (a compare-and-swap that may have applied).
+A call tries each member once at most (all refusing: ``Unavailable`` at once, not a spin until
+the deadline). Failover retries only what is safe to send twice: reads and lease keep-alives
+always, a write only when the failure proves it never reached a member (the connection was
+refused). A write whose outcome is unknown (a reset, a silent member) fails with
+``Unavailable``, as before; the caller's retry policy decides, knowing its own request (a
+compare-and-swap that may have applied).
 
 Transient trouble surfaces as ``Unavailable`` (retriable), at once for refused connections on every
-member and after ``timeout`` for a hung or partitioned etcd; history that is gone as ``Compacted``.
-Streams (watches) carry no deadline; they ask for a member that has a leader (etcd then ends a
-stream whose member lost its leader), and the channel keeps them so that closing it ends every one.
-A hung member ends no stream and grpc's keep-alive notices it only after 15 s, so a member that
-loses the preference also loses its streams: they end with ``Unavailable`` (``dropped``), and
-their readers watch again, from where they were, on the member now preferred.
+member and within ``timeout`` for a hung or partitioned etcd; history that is gone as
+``Compacted``. Streams (watches) carry no deadline; they ask for a member that has a leader (etcd
+then ends a stream whose member lost its leader), and the channel keeps them so that closing it
+ends every one. A hung member ends no stream and grpc's keep-alive notices it only after 15 s, so a
+member that loses the preference also loses its streams: they end with ``Unavailable``
+(``dropped``), and their readers watch again, from where they were, on the member now preferred.
 
 Channels are opened lazily, on the event loop that first uses them (grpc.aio binds to it).
 """
@@ -134,7 +136,7 @@ class EtcdChannel:
         that is safe and the call's deadline allows; failures translated to the Sigma tree."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
-        while True:
+        for tried in range(1, len(self.endpoints) + 1):
             index = self._preferred
             budget = deadline - loop.time()
             try:
@@ -146,8 +148,10 @@ class EtcdChannel:
                     raise wire.translate(exc, self.target) from exc
                 self._fail_over(index)
                 left = deadline - loop.time()
-                if not (repeatable or never_sent(exc)) or left < 0.05:
+                last = tried == len(self.endpoints) or left < 0.05
+                if last or not (repeatable or never_sent(exc)):
                     raise wire.translate(exc, self.target) from exc
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def close(self) -> None:
         self.closed = True
