@@ -2,7 +2,8 @@
 
 Time is part of the contract (leases), so a backend also says how to let it pass: the memory store
 runs on a ``ManualClock`` that tests advance, etcd on real time (its minimum TTL is one second
-with the test engine's settings). Every test gets its own key prefix, so tests never see each
+with the test engines' settings). ``etcd-cluster`` is the same suite over a three-member cluster,
+the store naming every member. Every test gets its own key prefix, so tests never see each
 other's keys on the shared etcd.
 """
 
@@ -38,15 +39,24 @@ class Backend:
             await asyncio.sleep(0)
 
 
-@pytest.fixture(params=["memory", pytest.param("etcd", marks=pytest.mark.etcd)])
+_ENGINES = {"etcd": "etcd_engine", "etcd-cluster": "etcd_cluster"}  # backend -> session fixture
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("etcd", marks=pytest.mark.etcd),
+        pytest.param("etcd-cluster", marks=pytest.mark.etcd),
+    ]
+)
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     prefix = f"/contract/{request.function.__name__}/{uuid.uuid4().hex[:8]}/"
     if request.param == "memory":
         clock = ManualClock()
         b = Backend("memory", MemoryStore(clock=clock), prefix, clock)
     else:
-        engine = request.getfixturevalue("etcd_engine")
-        b = Backend("etcd", open_store(engine.url), prefix)
+        engine = request.getfixturevalue(_ENGINES[request.param])
+        b = Backend(request.param, open_store(engine.url), prefix)
     try:
         yield b
     finally:

@@ -1,4 +1,8 @@
-"""Bus URLs: ``memory://`` (embedded) or ``kafka://host:port[,host:port…]``."""
+"""Bus URLs: ``memory://`` (embedded) or ``kafka://host:port[,host:port…]``.
+
+A Kafka URL names every broker it knows (any one answering is enough to start); the topics Sigma
+creates take their replication from the size of the cluster (``kafka.replication``).
+"""
 
 from __future__ import annotations
 

@@ -67,8 +67,10 @@ class KafkaBus:
         session_timeout: float = 10.0,
         join_timeout: float = 60.0,
         request_timeout: float = 30.0,
-        replication_factor: int = 1,
+        replication_factor: int | None = None,
     ) -> None:
+        """``replication_factor``: of the topics ``ensure_topics`` creates; None takes it from
+        the cluster (see ``replication``)."""
         self.bootstrap = bootstrap
         self.client_id = client_id
         self.session_timeout = session_timeout
@@ -92,11 +94,12 @@ class KafkaBus:
         with kafka_errors(f"create topics {names}"):
             await admin.start()
             try:
+                live = len((await admin.describe_cluster())["brokers"])
+                named = len(self.bootstrap.split(","))
+                factor, extra = replication(max(live, named), self.replication_factor)
                 response = await admin.create_topics(
                     [
-                        NewTopic(
-                            t.name, t.partitions, self.replication_factor, topic_configs=t.config
-                        )
+                        NewTopic(t.name, t.partitions, factor, topic_configs={**extra, **t.config})
                         for t in topics
                     ]
                 )
@@ -221,6 +224,19 @@ class KafkaBus:
                 raise Unavailable(f"kafka: topics {sorted(set(names) - ready)} have no leader yet")
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+
+def replication(brokers: int, factor: int | None = None) -> tuple[int, dict[str, str]]:
+    """The replication factor and topic settings of a new topic on a cluster of ``brokers``.
+
+    Unless ``factor`` is given: three copies where three brokers or more run (fewer on a smaller
+    cluster, one on a lone broker). ``brokers`` is the larger of the brokers the URL names and
+    those the cluster's metadata lists at creation: not the live ones alone, since a broker
+    briefly fenced (a restart, a long pause) would leave the topic with fewer copies for good;
+    Kafka refuses the topic until enough brokers run again, and the caller retries.
+    """
+    chosen = factor or max(1, min(3, brokers))
+    return chosen, ({"min.insync.replicas": "2"} if chosen >= 3 else {})
 
 
 class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]

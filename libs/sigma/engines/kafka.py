@@ -1,4 +1,5 @@
-"""A real single-node Kafka broker (KRaft: broker and controller in one JVM) for tests.
+"""A real Kafka broker (KRaft: broker and controller in one JVM) for tests, alone or as one of
+the three of a ``KafkaCluster``.
 
 The jars come from ``scripts/install-engines.sh`` (``make engines``), which resolves the version
 set in ``engines/kafka/pom.xml`` into ``.engines/kafka-<version>/libs``. The broker listens on
@@ -7,7 +8,12 @@ failing test can read what the broker saw. Settings favour fast tests over durab
 factor 1, no initial rebalance delay, and a low minimum session timeout so a killed consumer's
 partitions move on within a second or two.
 
-Tests share one broker per session (``tests/plugins/engines.py``).
+A cluster (``KafkaCluster``) runs three such brokers, each also a voter of the controller quorum,
+formatted with one cluster id; its topics are replicated three times with ``min.insync.replicas``
+2, so that one broker may go while ``acks=all`` producers keep writing.
+
+Tests share one broker, and one cluster when a test asks for it, per session
+(``tests/plugins/engines.py``).
 """
 
 from __future__ import annotations
@@ -16,15 +22,17 @@ import base64
 import os
 import re
 import shutil
-import socket
-import struct
 import subprocess
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
+from sigma.engines._kafka_metadata import PartitionMeta, metadata
 from sigma.engines._process import EngineProcess, free_port, tail
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,31 +49,23 @@ def kafka_version() -> str:
     return match.group(1).strip()
 
 
-def _metadata_brokers(host: str, port: int, timeout: float = 1.0) -> int:
-    """How many brokers a Metadata v0 request returns: >0 once the broker serves clients.
+@dataclass(frozen=True)
+class KafkaMember:
+    """Who one broker is: its node id, its ports, the controller quorum's voters
+    (``id@host:port,…``; empty for a lone broker, which is its own quorum), the cluster id it is
+    formatted with, and the replication its topics get."""
 
-    A raw request rather than aiokafka, so that it works from sync code and inside a running
-    event loop alike (``restart`` may be called from an async test).
-    """
-    client_id = b"sigma-probe"
-    body = struct.pack(">hhih", 3, 0, 1, len(client_id)) + client_id + struct.pack(">i", 0)
-    with socket.create_connection((host, port), timeout=timeout) as s:
-        s.sendall(struct.pack(">i", len(body)) + body)
-        head = _recv_exact(s, 4)
-        (size,) = struct.unpack(">i", head)
-        payload = _recv_exact(s, size)
-    _correlation, brokers = struct.unpack(">ii", payload[:8])
-    return int(brokers)
+    node_id: int = 1
+    port: int = field(default_factory=free_port)
+    controller_port: int = field(default_factory=free_port)
+    voters: str = ""
+    cluster: str = ""
+    replication: int = 1
+    min_insync: int = 1
 
-
-def _recv_exact(s: socket.socket, n: int) -> bytes:
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("broker closed the connection")
-        buf += chunk
-    return buf
+    @property
+    def quorum(self) -> str:
+        return self.voters or f"{self.node_id}@127.0.0.1:{self.controller_port}"
 
 
 class KafkaEngine(EngineProcess):
@@ -76,14 +76,21 @@ class KafkaEngine(EngineProcess):
     """
 
     def __init__(
-        self, *, heap: str = "512m", start_timeout: float = 60.0, host: str = "127.0.0.1"
+        self,
+        *,
+        heap: str = "512m",
+        start_timeout: float = 60.0,
+        member: KafkaMember | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.version = kafka_version()
         self.home = ENGINES / f"kafka-{self.version}"
         self.heap = heap
         self.start_timeout = start_timeout
-        self.port = free_port()
-        self.controller_port = free_port()
+        self.member = member or KafkaMember()
+        self.node_id = self.member.node_id
+        self.port = self.member.port
+        self.controller_port = self.member.controller_port
         self.host = host
         self.bootstrap = f"{host}:{self.port}"
         self.url = f"kafka://{self.bootstrap}"
@@ -94,13 +101,21 @@ class KafkaEngine(EngineProcess):
 
     def start(self) -> KafkaEngine:
         """Format a fresh data folder (first start only), launch the JVM, wait until it serves."""
+        began = time.monotonic()
+        self.launch()
+        self.wait_ready()
+        self.startup_seconds = time.monotonic() - began
+        return self
+
+    def launch(self) -> None:
+        """Format (first start only) and start the JVM without waiting: a broker of a cluster
+        serves only once a quorum of controllers runs."""
         libs = self.home / "libs"
         if not (libs.is_dir() and any(libs.glob("kafka_2.13-*.jar"))):
             raise RuntimeError(
                 f"Kafka {self.version} jars are missing from {libs}; "
                 "run `make engines` (scripts/install-engines.sh) first"
             )
-        began = time.monotonic()
         if self._dir is None:
             self._dir = Path(tempfile.mkdtemp(prefix="sigma-kafka-"))
             self._write_config()
@@ -108,15 +123,12 @@ class KafkaEngine(EngineProcess):
                 "kafka.tools.StorageTool",
                 "format",
                 "-t",
-                cluster_id(),
+                self.member.cluster or cluster_id(),
                 "-c",
                 str(self.config),
                 run=True,
             )
         self._proc = self._java("kafka.Kafka", str(self.config))
-        self._wait_ready()
-        self.startup_seconds = time.monotonic() - began
-        return self
 
     def stop(self, *, clean: bool = True) -> None:
         """SIGTERM and wait (SIGKILL if it lingers); ``clean`` also removes the data folder."""
@@ -149,8 +161,8 @@ class KafkaEngine(EngineProcess):
     def _write_config(self) -> None:
         settings = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@127.0.0.1:{self.controller_port}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": self.member.quorum,
             "listeners": (
                 f"PLAINTEXT://{self.bootstrap},CONTROLLER://127.0.0.1:{self.controller_port}"
             ),
@@ -160,11 +172,12 @@ class KafkaEngine(EngineProcess):
             "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
             "log.dirs": str(self.data_dir / "data"),
             "num.partitions": "8",
-            "default.replication.factor": "1",
-            "offsets.topic.replication.factor": "1",
+            "default.replication.factor": str(self.member.replication),
+            "min.insync.replicas": str(self.member.min_insync),
+            "offsets.topic.replication.factor": str(self.member.replication),
             "offsets.topic.num.partitions": "4",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.replication.factor": str(self.member.replication),
+            "transaction.state.log.min.isr": str(self.member.min_insync),
             "auto.create.topics.enable": "true",
             "group.initial.rebalance.delay.ms": "0",
             "group.min.session.timeout.ms": "500",
@@ -174,6 +187,12 @@ class KafkaEngine(EngineProcess):
             "num.recovery.threads.per.data.dir": "1",
             "log.cleaner.enable": "false",
         }
+        if self.member.replication > 1:
+            # A killed broker is fenced (and dropped from every ISR, so acks=all writes go on)
+            # after 3 s without a heartbeat, not Kafka's 9 s; a lagging follower after 5 s.
+            settings["broker.session.timeout.ms"] = "3000"
+            settings["broker.heartbeat.interval.ms"] = "500"
+            settings["replica.lag.time.max.ms"] = "5000"
         self.config.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
 
     def _java(self, main: str, *args: str, run: bool = False) -> subprocess.Popen[bytes]:
@@ -199,13 +218,14 @@ class KafkaEngine(EngineProcess):
             raise RuntimeError(f"{main} failed:\n{self._tail()}")
         return proc
 
-    def _wait_ready(self) -> None:
+    def wait_ready(self) -> None:
+        """Until the broker answers Metadata with at least one broker (it serves clients)."""
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self._proc is None or self._proc.poll() is not None:
                 raise RuntimeError(f"Kafka exited while starting:\n{self._tail()}")
             try:
-                if _metadata_brokers(self.host, self.port) > 0:
+                if metadata(self.host, self.port).brokers:
                     return
             except OSError:
                 pass
@@ -215,6 +235,110 @@ class KafkaEngine(EngineProcess):
 
     def _tail(self, lines: int = 40) -> str:
         return tail([self.data_dir / "stdout.log", self.data_dir / "server.log"], lines)
+
+
+class KafkaCluster:
+    """``size`` brokers on loopback, each a controller voter too, formatted with one cluster id;
+    topics get replication ``min(3, size)`` and ``min.insync.replicas`` 2 (from 3 brokers).
+
+    Faults act on one broker at a time (``brokers[i].kill()``, then ``.start()`` again with its
+    data); ``leader_of(topic, partition)`` says which broker leads a partition.
+    """
+
+    def __init__(self, size: int = 3, *, heap: str = "320m", start_timeout: float = 90.0) -> None:
+        ids = list(range(1, size + 1))
+        controllers = {i: free_port() for i in ids}
+        voters = ",".join(f"{i}@127.0.0.1:{p}" for i, p in controllers.items())
+        replication = min(3, size)
+        common = {"voters": voters, "cluster": cluster_id(), "replication": replication}
+        self.brokers = [
+            KafkaEngine(
+                heap=heap,
+                start_timeout=start_timeout,
+                member=KafkaMember(
+                    i, free_port(), controllers[i], min_insync=min(2, replication), **common
+                ),
+            )
+            for i in ids
+        ]
+        self.version = self.brokers[0].version
+        self.startup_seconds = 0.0
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(b.bootstrap for b in self.brokers)
+
+    @property
+    def url(self) -> str:
+        return f"kafka://{self.bootstrap}"
+
+    def start(self) -> Self:
+        began = time.monotonic()
+        try:
+            for b in self.brokers:
+                if not b.running:
+                    b.launch()
+            with ThreadPoolExecutor(len(self.brokers)) as pool:
+                list(pool.map(lambda b: b.wait_ready(), self.brokers))
+            self._wait_registered(began + self.brokers[0].start_timeout)
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - began
+        return self
+
+    def stop(self) -> None:
+        with ThreadPoolExecutor(len(self.brokers)) as pool:
+            list(pool.map(lambda b: b.stop(), self.brokers))
+
+    def _wait_registered(self, deadline: float) -> None:
+        """Until the cluster's metadata lists every broker: a topic created before would get
+        fewer replicas than the cluster has brokers."""
+        want = {b.node_id for b in self.brokers}
+        while set(metadata("127.0.0.1", self.brokers[0].port).brokers) != want:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not every broker of {sorted(want)} registered in time")
+            time.sleep(0.1)
+
+    def broker(self, node_id: int) -> KafkaEngine:
+        return next(b for b in self.brokers if b.node_id == node_id)
+
+    def metadata(self, topic: str, *, timeout: float = 15.0) -> dict[int, PartitionMeta]:
+        """Partition -> its leader, replicas and ISR, from the first broker that knows the topic
+        (a broker just restarted may not yet) and has a leader for every partition (waits
+        through an election)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for b in self.brokers:
+                if not b.running:
+                    continue
+                try:
+                    meta = metadata("127.0.0.1", b.port, (topic,))
+                except OSError:
+                    continue
+                found = {p: m for (t, p), m in meta.partitions.items() if t == topic}
+                if found and all(m.leader >= 0 for m in found.values()):
+                    return found
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no broker knows a leader for every partition of {topic}")
+            time.sleep(0.1)
+
+    def partitions(self, topic: str) -> dict[int, int]:
+        """Partition -> leading node id of ``topic``."""
+        return {p: m.leader for p, m in self.metadata(topic).items()}
+
+    def replicas(self, topic: str) -> dict[int, int]:
+        """Partition -> how many brokers hold a copy of it."""
+        return {p: len(m.replicas) for p, m in self.metadata(topic).items()}
+
+    def leader_of(self, topic: str, partition: int) -> KafkaEngine:
+        return self.broker(self.metadata(topic)[partition].leader)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def cluster_id(draw: Callable[[], uuid.UUID] = uuid.uuid4) -> str:

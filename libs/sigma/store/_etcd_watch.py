@@ -1,7 +1,8 @@
 """etcd's watch stream translated to the store port's: one stream per watch, events in order.
 
-A watch has no deadline: it lives until its consumer stops, the stream breaks (``Unavailable``)
-or etcd drops the history it needs (``Compacted``). Closing the store ends it quietly.
+A watch has no deadline: it lives until its consumer stops, the stream breaks (``Unavailable``;
+also when its member stopped answering other calls, see ``_etcd_channel``) or etcd drops the
+history it needs (``Compacted``). Closing the store ends it quietly.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from sigma.errors import Compacted, Unavailable
 from sigma.store import _etcd_wire as wire
 from sigma.store._etcd_channel import EtcdChannel
 from sigma.store._types import WatchEvent
+
+_DROPPED = "etcd member stopped answering; watch again on another member"
 
 
 async def watch(
@@ -45,6 +48,8 @@ async def watch(
         except grpc.aio.AioRpcError as exc:
             if channel.closed:
                 return
+            if channel.dropped(call):
+                raise Unavailable(_DROPPED) from exc
             raise wire.translate(exc, channel.target) from exc
 
 
@@ -56,11 +61,14 @@ async def _read(channel: EtcdChannel, call: grpc.aio.StreamStreamCall) -> rpc.Wa
         # Closing the channel cancels its streams locally, which grpc reports as a cancellation
         # of whoever reads; only a real cancellation of our task may propagate.
         task = asyncio.current_task()
-        if channel.closed and task is not None and not task.cancelling():
-            return None
+        if task is not None and not task.cancelling():
+            if channel.closed:
+                return None
+            if channel.dropped(call):
+                raise Unavailable(_DROPPED) from None
         raise
     if resp is grpc.aio.EOF:
         if channel.closed:
             return None
-        raise Unavailable("etcd ended the watch stream")
+        raise Unavailable(_DROPPED if channel.dropped(call) else "etcd ended the watch stream")
     return resp
