@@ -101,7 +101,7 @@ class SlaveAgent:
         self.draining = False  # a full drain: start nothing new
         self.drain_grace: float | None = None  # a drain's own eviction grace
         self.host = RuntimeHost(runtime, self.cpus, self.pods, clock, self._evict_grace, wall)
-        self.executor = Executor(node, self.host, control.publish_decision, clock=clock)
+        self.executor = Executor(node, self.host, control.publish, clock=clock)
         # Without cpu.max a quota change alone does nothing: only CPU-set changes are actions.
         policy = dataclasses.replace(config.policy, enforce_quota=runtime.capabilities.cpu_max)
         self.qos = QosManager(
@@ -294,5 +294,5 @@ class SlaveAgent:
                 await self.control.record_usage(usage.usage)
             except SigmaError as exc:
                 log.warning("usage not recorded", extra={"node": self.node, "error": str(exc)})
-        await self.control.publish_usage(usage)
+        await self.control.publish(usage)
         self.host.mean.reset()

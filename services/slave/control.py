@@ -29,8 +29,6 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from google.protobuf.message import Message
-
 from sigma.bus import Bus
 from sigma.errors import AlreadyExists, Conflict, NotFound
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
@@ -39,7 +37,6 @@ from sigma.resources import NODE, POD, disruption, heartbeats
 from sigma.resources.pods import key as pod_key
 from sigma.resources.records import Recorder
 from sigma.resources.repository import Repository
-from sigma.retry import RetryPolicy
 from sigma.store import Store
 from sigma.store.informer import Handler, Informer
 from sigma.v1 import event_pb2, node_pb2, pod_pb2, record_pb2
@@ -119,9 +116,11 @@ class ControlPlane(Protocol):
         wait)."""
         ...
 
-    async def publish_usage(self, report: event_pb2.NodeUsageReport) -> None: ...
-
-    async def publish_decision(self, decision: event_pb2.ColocationDecision) -> None: ...
+    async def publish(
+        self, message: event_pb2.NodeUsageReport | event_pb2.ColocationDecision
+    ) -> None:
+        """Put a usage report or a QoS decision on its topic, keyed by the node."""
+        ...
 
     async def close(self) -> None:
         """Finish (briefly) what is still being written in the background."""
@@ -176,10 +175,9 @@ class StoreControlPlane:
         self.decision_topic = decision_topic
         self.nodes = Repository(store, NODE)
         self.pods = Repository(store, POD)
-        # The view waits out a store outage however long it lasts: an agent that exited on a
-        # partition would leave its pods running unfenced (``sigma.slave.fence``).
-        forever = RetryPolicy(initial=0.05, maximum=2.0, attempts=0)
-        self.informer = Informer(store, POD.prefix, pod_pb2.Pod, backoff=forever)
+        # The view waits out a store outage however long it lasts (the informer's way): an
+        # agent that exited on a partition would leave its pods running unfenced.
+        self.informer = Informer(store, POD.prefix, pod_pb2.Pod)
         self.informer.add_index(BY_NODE, node_of)
         self.recorder = Recorder(store, f"slave/{node}", wall=wall)
         self.lease = StoreLease(store, node, wall)
@@ -272,19 +270,16 @@ class StoreControlPlane:
         ref = record_pb2.ObjectReference(kind="Pod", namespace=namespace, name=name, uid=uid)
         self.recorder.emit(ref, reason, message, warning=warning)
 
-    async def publish_usage(self, report: event_pb2.NodeUsageReport) -> None:
-        await self._publish(self.usage_topic, report.node_name, report)
-
-    async def publish_decision(self, decision: event_pb2.ColocationDecision) -> None:
-        await self._publish(self.decision_topic, decision.node_name, decision)
+    async def publish(
+        self, message: event_pb2.NodeUsageReport | event_pb2.ColocationDecision
+    ) -> None:
+        usage = isinstance(message, event_pb2.NodeUsageReport)
+        topic = self.usage_topic if usage else self.decision_topic
+        headers = {"content-type": CONTENT_TYPE.format(message.DESCRIPTOR.name)}
+        await self.bus.publish(topic, message.node_name, message.SerializeToString(), headers)
 
     async def close(self) -> None:
         await self.recorder.close()
-
-    async def _publish(self, topic: str, key: str, message: Message) -> None:
-        name = message.DESCRIPTOR.name
-        value = message.SerializeToString()
-        await self.bus.publish(topic, key, value, {"content-type": CONTENT_TYPE.format(name)})
 
 
 async def cancel(tasks: list[asyncio.Task[None]]) -> None:

@@ -77,6 +77,9 @@ def _specific() -> dict[str, Message]:
         "DeleteInterferenceRuleSetRequest": api.DeleteInterferenceRuleSetRequest(
             namespace=SYSTEM, name="web"
         ),
+        "UpdateInterferenceRuleSetMetadataRequest": api.UpdateInterferenceRuleSetMetadataRequest(
+            namespace=SYSTEM, name="web", change=relabel
+        ),
     }
 
 

@@ -57,7 +57,9 @@ class Informer(Indexer[M]):
         self.prefix = prefix
         self.message_type = message_type
         self.page_size = page_size
-        self.backoff = backoff or RetryPolicy(initial=0.05, maximum=2.0)
+        # An outage is waited out however long it lasts: a tier whose view gave up would
+        # exit, and a slave cut off from the masters must live on to fence its pods.
+        self.backoff = backoff or RetryPolicy(initial=0.05, maximum=2.0, attempts=0)
         self.revision = 0  # the last store revision reflected in the cache
         self.relists = 0
         self._handlers: list[Handler[M]] = []

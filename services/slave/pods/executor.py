@@ -147,17 +147,7 @@ class PodExecutor:
         probe = pod_pb2.Pod()
         probe.CopyFrom(pod)  # the cache's copy is shared: try the change on a copy first
         if change(probe) and await self.writer.write(key, change):
-            self._tell_backoffs(pod, containers)
-
-    def _tell_backoffs(
-        self, pod: pod_pb2.Pod, containers: tuple[pod_pb2.ContainerStatus, ...]
-    ) -> None:
-        """A BackOff record for each container that began waiting out a back-off just now."""
-        before = {c.name: c.next_restart_at for c in pod.status.container_statuses}
-        for c in containers:
-            if c.reason == status.CRASH_LOOP and before.get(c.name) != c.next_restart_at:
-                message = f"back-off restarting failed container {c.name}"
-                self.control.record(pod_key(pod), pod.meta.uid, "BackOff", message, warning=True)
+            tell_backoffs(self.control, pod, containers)
 
     # -- shared with the QoS host and the drain -------------------------------------------------
     def evict(self, key: str, grace: float, reason: str, message: str) -> None:
@@ -221,3 +211,14 @@ class PodExecutor:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def tell_backoffs(
+    control: ControlPlane, pod: pod_pb2.Pod, containers: tuple[pod_pb2.ContainerStatus, ...]
+) -> None:
+    """A BackOff record for each container that began waiting out a back-off just now."""
+    before = {c.name: c.next_restart_at for c in pod.status.container_statuses}
+    for c in containers:
+        if c.reason == status.CRASH_LOOP and before.get(c.name) != c.next_restart_at:
+            message = f"back-off restarting failed container {c.name}"
+            control.record(pod_key(pod), pod.meta.uid, "BackOff", message, warning=True)
