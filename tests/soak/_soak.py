@@ -84,7 +84,9 @@ class Soak:
 
 @dataclass
 class SoakCluster(Cluster):
-    """The chaos suite's cluster with a Prometheus endpoint on every tier process."""
+    """The chaos suite's cluster with a Prometheus endpoint on every tier process, and each
+    apiserver's Kubernetes door on a free port of its own (its default, 7080, is a `make up`'s
+    on this machine, and two apiservers cannot share it)."""
 
     metrics: dict[str, int] = field(default_factory=dict)  # tier process → metrics port
 
@@ -93,6 +95,8 @@ class SoakCluster(Cluster):
         for proc in self.every:
             self.metrics[proc.name] = free_port()
             proc.args += ["--metrics-port", str(self.metrics[proc.name])]
+        for proc in self.procs["apiserver"]:
+            proc.args += ["--kube-listen", f"127.0.0.1:{free_port()}"]
 
 
 def scrape(port: int) -> dict[str, float]:
