@@ -74,6 +74,15 @@ chaos-cluster: $(STAMP) engines
 	SIGMA_CHAOS=full SIGMA_CHAOS_REPORT=$(CURDIR)/chaos-cluster.json \
 		$(BIN)/python -m pytest $(CHAOS_CLUSTER_TESTS) -q -p no:cacheprovider -s
 
+# The soak at full size: 30 minutes of steady churn (Apps scaled and upgraded, batch jobs
+# submitted, pods deleted) on real tier processes over etcd and Kafka, every tier's asyncio tasks,
+# open fds and RSS sampled every 30 s; `make test` runs it for about a minute. Samples and
+# trends go to soak.json; `scripts/soak_chart.py soak.json docs/soak` draws them.
+.PHONY: soak
+soak: $(STAMP) engines
+	SIGMA_SOAK=full SIGMA_SOAK_REPORT=$(CURDIR)/soak.json \
+		$(BIN)/python -m pytest tests/soak -q -p no:cacheprovider -s
+
 # Every RPC of every tier under many more random, hostile and corrupted requests than the
 # `make test` run (tests/fuzz; SIGMA_FUZZ_EXAMPLES examples per RPC and kind of input).
 .PHONY: fuzz

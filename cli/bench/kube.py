@@ -70,7 +70,7 @@ async def grpc_list(stub: apiserver_pb2_grpc.PodsStub) -> int:
     count, token = 0, ""
     while True:
         request = apiserver_pb2.ListPodsRequest(namespace=NS, page_size=PAGE, page_token=token)
-        answer = await stub.List(request)
+        answer = await stub.List(request, timeout=rpc.DEFAULT_TIMEOUT)
         count += len(answer.items)
         token = answer.next_page_token
         if not token:
@@ -85,7 +85,8 @@ async def kube_gets(session: aiohttp.ClientSession, base: str, n: int, pods: int
 
 async def grpc_gets(stub: apiserver_pb2_grpc.PodsStub, n: int, pods: int) -> None:
     for i in range(n):
-        await stub.Get(apiserver_pb2.GetPodRequest(namespace=NS, name=f"web-{i % pods}"))
+        request = apiserver_pb2.GetPodRequest(namespace=NS, name=f"web-{i % pods}")
+        await stub.Get(request, timeout=rpc.DEFAULT_TIMEOUT)
 
 
 async def watch_fanout(

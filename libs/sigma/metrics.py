@@ -11,7 +11,11 @@ What this module adds to the client, and why:
 - refreshers: sync or async functions run before a scrape, for values cheaper to read when
   asked than to keep current (a queue's length, a lag read from the store);
 - the endpoint is the client's own HTTP server (its thread); a scrape first runs the
-  refreshers on the tiers' asyncio loop, where the store's clients live.
+  refreshers on the tiers' asyncio loop, where the store's clients live;
+- ``sigma_asyncio_tasks``, the live tasks of that loop, counted by a refresher (on the loop:
+  ``asyncio.all_tasks`` is not safe from the endpoint's thread). Beside the client's
+  ``process_open_fds`` and ``process_resident_memory_bytes`` it is what a soak watches for
+  leaks: a task left running after its caller gave up shows as a count that only grows.
 
 Counters are not followed by ``_created`` samples (``disable_created_metrics``): nothing here
 reads them, and they double the series.
@@ -153,6 +157,14 @@ def value(metric: MetricWrapperBase, **labels: str) -> float:
 
 
 REGISTRY = Registry()
+TASKS = "sigma_asyncio_tasks"
+
+
+def live_tasks() -> int:
+    """The running loop's tasks that have not finished, the one asking left out (a scrape's
+    own refresh is a task too, and would count itself)."""
+    me = asyncio.current_task()
+    return sum(1 for task in asyncio.all_tasks() if task is not me)
 
 
 class _Scrape(Collector):
@@ -186,6 +198,7 @@ class MetricsServer:
         self.host = host
         self.port = port
         self._server: WSGIServer | None = None
+        self._uncount: Callable[[], None] | None = None
 
     @property
     def address(self) -> str:
@@ -193,10 +206,15 @@ class MetricsServer:
 
     async def start(self) -> None:
         scrape = _Scrape(self.registry, asyncio.get_running_loop())
+        tasks = self.registry.gauge(TASKS, "live asyncio tasks of the loop the tiers run on")
+        self._uncount = self.registry.add_refresher(lambda: tasks.set(live_tasks()))
         self._server, _ = prometheus_client.start_http_server(self.port, self.host, registry=scrape)
         self.port = self._server.server_port
 
     async def stop(self) -> None:
+        if self._uncount is not None:
+            self._uncount()
+            self._uncount = None
         if self._server is not None:
             server, self._server = self._server, None
             await asyncio.to_thread(server.shutdown)

@@ -122,3 +122,26 @@ async def test_the_endpoint_refreshes_on_the_loop_and_speaks_both_formats() -> N
         assert refused.value.code == 405
     finally:
         await server.stop()
+
+
+async def test_the_endpoint_counts_the_loops_live_tasks() -> None:
+    r = Registry(process=False)
+    server = MetricsServer(r, "127.0.0.1", 0)
+    await server.start()
+    stop = asyncio.Event()
+    try:
+        url = f"http://{server.address}/metrics"
+        before = _tasks(await asyncio.to_thread(_get, url))
+        idle = [asyncio.create_task(stop.wait()) for _ in range(7)]
+        assert _tasks(await asyncio.to_thread(_get, url)) == before + 7
+        stop.set()
+        await asyncio.gather(*idle)
+        assert _tasks(await asyncio.to_thread(_get, url)) == before
+    finally:
+        await server.stop()
+    assert r._refreshers == []  # a stopped endpoint counts nothing more
+
+
+def _tasks(scrape: tuple[int, str, str]) -> float:
+    families = text_string_to_metric_families(scrape[2])
+    return next(s.value for f in families if f.name == "sigma_asyncio_tasks" for s in f.samples)

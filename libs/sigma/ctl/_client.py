@@ -90,10 +90,11 @@ class Client:
         return await self.call("apiserver", service, method, request)
 
     async def watch(self, service: str, request: Message) -> AsyncIterator[Any]:
-        """Events of an apiserver Watch, until the caller stops or the stream fails."""
+        """Events of an apiserver Watch, until the caller stops or the stream fails (no
+        deadline: a watch lasts as long as its reader wants)."""
         wrapped = self._method("apiserver", service, "Watch")
         try:
-            async for event in rpc.stream(wrapped.stream, request):
+            async for event in rpc.stream(wrapped.stream, request, timeout=None):
                 yield event
         except Unavailable as exc:
             raise Unreachable("apiserver", self.cfg.apiserver, exc.message) from exc

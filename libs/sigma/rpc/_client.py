@@ -83,9 +83,13 @@ async def unary(
 
 
 async def stream(
-    method: Callable[..., Any], request: Any, *, timeout: float | None = None
+    method: Callable[..., Any], request: Any, *, timeout: float | None
 ) -> AsyncIterator[Any]:
-    """Iterate a server stream; the call is cancelled when the caller stops iterating."""
+    """Iterate a server stream; the call is cancelled when the caller stops iterating.
+
+    ``timeout`` bounds the whole stream and has no default: a stream that ends (a log read)
+    takes one, and only one that lasts as long as its reader wants (a watch, a follow) says
+    ``None``, where the channel's keepalive pings still notice a peer that is gone."""
     call = method(request, timeout=timeout, metadata=_metadata())
     try:
         async for item in call:
