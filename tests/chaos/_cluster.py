@@ -152,6 +152,7 @@ class Cluster:
             return [
                 "--identity", f"apiserver-{i}", "--task-lease-ttl", "3",
                 "--node-lease-ttl", "5", "--heartbeat-status-interval", "5",
+                "--kube-listen", f"127.0.0.1:{free_port()}",  # not 7080: `make up` may hold it
             ]  # fmt: skip
         if tier == "colocator":
             return [

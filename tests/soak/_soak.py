@@ -95,8 +95,6 @@ class SoakCluster(Cluster):
         for proc in self.every:
             self.metrics[proc.name] = free_port()
             proc.args += ["--metrics-port", str(self.metrics[proc.name])]
-        for proc in self.procs["apiserver"]:
-            proc.args += ["--kube-listen", f"127.0.0.1:{free_port()}"]
 
 
 def scrape(port: int) -> dict[str, float]:

@@ -24,7 +24,8 @@ import asyncio
 import contextlib
 import time
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -47,6 +48,7 @@ from sigma.errors import Conflict, Invalid, Unavailable
 # After a send expires (broker away longer than ``request_timeout``), aiokafka's idempotent
 # producer keeps counting sequence numbers the broker never saw, and every later send to that
 # partition is refused. Only a new producer (a new producer id) recovers; callers retry.
+_T = TypeVar("_T")
 _PRODUCER_STATE_LOST = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch)
 
 
@@ -121,11 +123,17 @@ class KafkaBus:
         producer = await self._started_producer()
         with kafka_errors(f"publish to {topic}"):
             try:
-                meta = await producer.send_and_wait(
-                    topic,
-                    value=bytes(value),
-                    key=key.encode(),
-                    headers=list(encode_headers(headers)),
+                # aiokafka may wait on a leaderless partition past its own request timeout;
+                # a publish that times out here may still land (callers retry; duplicates
+                # are the bus's documented at-least-once).
+                meta = await within(
+                    self.request_timeout,
+                    producer.send_and_wait(
+                        topic,
+                        value=bytes(value),
+                        key=key.encode(),
+                        headers=list(encode_headers(headers)),
+                    ),
                 )
             except _PRODUCER_STATE_LOST as exc:
                 await self._drop_producer(producer)
@@ -155,7 +163,7 @@ class KafkaBus:
         )
         listener = _Assigned()
         raw.subscribe(list(topics), listener=listener)
-        consumer = KafkaConsumer(raw, group)
+        consumer = KafkaConsumer(raw, group, self.request_timeout)
         try:
             with kafka_errors(f"join group {group}"):
                 await raw.start()
@@ -175,7 +183,7 @@ class KafkaBus:
             producer, self._producer = self._producer, None
         if producer is not None:
             with kafka_errors("stop producer"):
-                await producer.stop()
+                await self._stop_producer(producer)
 
     async def _started_producer(self) -> AIOKafkaProducer:
         """The shared producer, started on first use (and again after a failed start)."""
@@ -203,7 +211,19 @@ class KafkaBus:
             if self._producer is producer:
                 self._producer = None
         with contextlib.suppress(KafkaError, OSError):
-            await producer.stop()
+            await self._stop_producer(producer)
+
+    async def _stop_producer(self, producer: AIOKafkaProducer) -> None:
+        """Flush and stop ``producer`` within the request timeout. With the brokers gone
+        aiokafka would flush for as long as the outage lasts; past the deadline the messages
+        still queued are dropped (none was acknowledged, so no caller counts them published)."""
+        try:
+            await within(self.request_timeout, producer.stop())
+        except TimeoutError:
+            sender: Any = producer._sender
+            if sender.sender_task is not None:
+                sender.sender_task.cancel()
+            await producer.client.close()
 
     async def _await_metadata(self, admin: AIOKafkaAdminClient, names: list[str]) -> None:
         """Creation is asynchronous in Kafka; return once every topic has leaders."""
@@ -255,9 +275,10 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
 class KafkaConsumer:
     """One group member over an ``AIOKafkaConsumer``; see the module docstring for caveats."""
 
-    def __init__(self, raw: AIOKafkaConsumer, group: str) -> None:
+    def __init__(self, raw: AIOKafkaConsumer, group: str, timeout: float = 30.0) -> None:
         self._raw = raw
         self.group = group
+        self.timeout = timeout  # a commit's deadline: aiokafka retries a lost coordinator forever
         self._closed = False
 
     async def fetch(self, *, max_records: int = 500, timeout: float = 1.0) -> list[Message]:
@@ -291,7 +312,7 @@ class KafkaConsumer:
                 )
         with kafka_errors(f"commit for group {self.group}"):
             try:
-                await self._raw.commit(offsets)
+                await within(self.timeout, self._raw.commit(offsets))
             except IllegalStateError as exc:  # nothing assigned: mid-rebalance
                 raise Conflict(f"group {self.group!r} is rebalancing; nothing committed") from exc
 
@@ -315,13 +336,48 @@ class KafkaConsumer:
         if not self._closed:
             self._closed = True
             with kafka_errors(f"leave group {self.group}"):
-                await self._raw.stop()
+                try:
+                    await within(self.timeout, self._raw.stop())
+                except (TimeoutError, ConnectionError):
+                    await self._abandon()
+
+    async def _abandon(self) -> None:
+        """Drop a consumer whose group coordinator is gone: aiokafka's ``stop`` waits for it to
+        leave the group for as long as the outage lasts, and the loop behind it with it. Its
+        tasks and connections end here; the broker forgets the member after its session."""
+        raw: Any = self._raw
+        coordinator = raw._coordinator
+        for task in (coordinator._coordination_task, coordinator._heartbeat_task):
+            if task is not None:
+                task.cancel()
+        for part in (raw._fetcher, raw._client):
+            with contextlib.suppress(Exception):  # within(): its own cancels become errors
+                await within(self.timeout, part.close())
 
     async def __aenter__(self) -> KafkaConsumer:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+async def within(seconds: float, call: Awaitable[_T]) -> _T:
+    """``call``'s result, or ``TimeoutError`` after ``seconds`` (``Unavailable`` once through
+    ``kafka_errors``). The call runs as a task of its own rather than under ``asyncio.timeout``:
+    aiokafka swallows a cancel on some paths (its retry loops catch it), which would leave the
+    cancel pending on the caller's task and surface at its next, unrelated await."""
+    task = asyncio.ensure_future(call)
+    try:
+        done, _ = await asyncio.wait([task], timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    if task.cancelled():  # aiokafka cancelled it itself (a task it awaited was cancelled)
+        raise ConnectionError("the Kafka client abandoned the call")
+    return task.result()
 
 
 def _message(record: ConsumerRecord[bytes, bytes]) -> Message:
