@@ -89,6 +89,7 @@ class Workers:
         n = len(self.names)
         self.cap_cpu, self.cap_mem = np.zeros(n), np.zeros(n)
         self.used_cpu, self.used_mem = np.zeros(n), np.zeros(n)  # workers' requests
+        self.free_cpu, self.free_mem = np.zeros(n), np.zeros(n)  # capacity less requests
         self.pods = Repository(store, POD, clock_ns=fleet._wall_ns)
         self.informer = Informer(store, NODE.prefix, node_pb2.Node)
         self.jobs: list[_Job] = []
@@ -226,6 +227,8 @@ class Workers:
             await self._withdraw_stuck(job, now)
             live.append(job)
         self.live = live
+        self.free_cpu = self.cap_cpu - self.used_cpu  # kept up to date by asks and releases
+        self.free_mem = self.cap_mem - self.used_mem
         shares = fair_shares(
             [j.master.backlog * j.slot[0] for j in live], float(self.cap_cpu.sum())
         )
@@ -242,8 +245,7 @@ class Workers:
             held.append(HeldWorker(key, self.names[p.node], p.slots, p.slots))
         if master.queued == 0 and all(h.busy == h.slots for h in held):
             return
-        free_cpu = self.cap_cpu - self.used_cpu
-        free_mem = self.cap_mem - self.used_mem
+        free_cpu, free_mem = self.free_cpu, self.free_mem
         fits = np.minimum(free_cpu // max(cpu, 1), free_mem // max(mem, 1))
         nodes = {self.index[h.node] for h in held}
         if master.queued and fits.max(initial=0) > 0:
@@ -298,8 +300,7 @@ class Workers:
         key = f"{NAMESPACE}/{pod.meta.name}"
         self.workers[key] = _Worker(key, job, node, slots, now)
         job.pending.add(key)
-        self.used_cpu[node] += slots * cpu
-        self.used_mem[node] += slots * mem
+        self._reserve(node, slots * cpu, slots * mem)
 
     async def _release(self, key: str) -> None:
         """Give a worker back: a started one ends well, a pending one is withdrawn."""
@@ -326,8 +327,13 @@ class Workers:
 
     def _unreserve(self, w: _Worker) -> None:
         cpu, mem = w.job.slot
-        self.used_cpu[w.node] -= w.slots * cpu
-        self.used_mem[w.node] -= w.slots * mem
+        self._reserve(w.node, -w.slots * cpu, -w.slots * mem)
+
+    def _reserve(self, node: int, cpu: int, mem: int) -> None:
+        self.used_cpu[node] += cpu
+        self.used_mem[node] += mem
+        self.free_cpu[node] -= cpu
+        self.free_mem[node] -= mem
 
 
 def fair_shares(demands: list[float], capacity: float) -> list[float]:
