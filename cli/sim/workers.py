@@ -303,7 +303,9 @@ class Workers:
         self._reserve(node, slots * cpu, slots * mem)
 
     async def _release(self, key: str) -> None:
-        """Give a worker back: a started one ends well, a pending one is withdrawn."""
+        """Give a worker back: a started one ends well, a pending one is withdrawn; either
+        record then goes (as the GC removes a finished job's pods), so a day of workers does
+        not pile up in the store and in every informer."""
         w = self.workers.pop(key, None)
         if w is None:
             return
@@ -313,9 +315,9 @@ class Workers:
             await self.fleet.finish(self.names[w.node], key)
         else:
             w.job.pending.discard(key)
-            namespace, name = key.split("/", 1)
-            with contextlib.suppress(NotFound):
-                await self.pods.delete(namespace, name)
+        namespace, name = key.split("/", 1)
+        with contextlib.suppress(NotFound):
+            await self.pods.delete(namespace, name)
 
     async def _release_all(self, job: _Job) -> None:
         for key in [*job.master.workers, *job.pending]:
