@@ -42,6 +42,9 @@ from sigma.v1 import meta_pb2, node_pb2, pod_pb2
 
 #: Nodes offered to one job's sizing beside those it holds: the ones with the most room.
 CANDIDATES = 16
+#: Nodes with the most free batch CPU a sizing pass looks among (found once per pass), so a
+#: pass costs the jobs plus the nodes, not the jobs times the nodes.
+SHORTLIST = 256
 
 
 @dataclass(slots=True)
@@ -90,6 +93,7 @@ class Workers:
         self.cap_cpu, self.cap_mem = np.zeros(n), np.zeros(n)
         self.used_cpu, self.used_mem = np.zeros(n), np.zeros(n)  # workers' requests
         self.free_cpu, self.free_mem = np.zeros(n), np.zeros(n)  # capacity less requests
+        self.shortlist = np.arange(0)
         self.pods = Repository(store, POD, clock_ns=fleet._wall_ns)
         self.informer = Informer(store, NODE.prefix, node_pb2.Node)
         self.jobs: list[_Job] = []
@@ -229,6 +233,12 @@ class Workers:
         self.live = live
         self.free_cpu = self.cap_cpu - self.used_cpu  # kept up to date by asks and releases
         self.free_mem = self.cap_mem - self.used_mem
+        n = len(self.free_cpu)
+        self.shortlist = (
+            np.argpartition(-self.free_cpu, SHORTLIST - 1)[:SHORTLIST]
+            if n > SHORTLIST
+            else np.arange(n)
+        )
         shares = fair_shares(
             [j.master.backlog * j.slot[0] for j in live], float(self.cap_cpu.sum())
         )
@@ -243,15 +253,20 @@ class Workers:
         for key in job.pending:  # asked for, not started: counted as held and busy
             p = self.workers[key]
             held.append(HeldWorker(key, self.names[p.node], p.slots, p.slots))
-        if master.queued == 0 and all(h.busy == h.slots for h in held):
+        idle = any(h.busy < h.slots for h in held)
+        if master.queued == 0 and not idle:
             return
         free_cpu, free_mem = self.free_cpu, self.free_mem
-        fits = np.minimum(free_cpu // max(cpu, 1), free_mem // max(mem, 1))
+        short = self.shortlist
+        fits = np.minimum(free_cpu[short] // max(cpu, 1), free_mem[short] // max(mem, 1))
+        room = fits.max(initial=0) > 0
+        if not room and not idle and sum(h.slots for h in held) <= most:
+            return  # nothing to give it, nothing to take back
         nodes = {self.index[h.node] for h in held}
-        if master.queued and fits.max(initial=0) > 0:
+        if master.queued and room:
             k = min(CANDIDATES, len(fits))
             top = np.argpartition(-fits, k - 1)[:k]
-            nodes.update(int(i) for i in top if fits[i] > 0)
+            nodes.update(int(short[i]) for i in top if fits[i] > 0)
         rooms = [NodeRoom(self.names[i], int(free_cpu[i]), int(free_mem[i])) for i in nodes]
         sizing = size_workers(
             rooms,
