@@ -7,6 +7,7 @@ import pytest
 
 from sigma.cli.sim.load import UsageCurve
 from sigma.cli.sim.replay import MODES, Switches, switches
+from sigma.cli.sim.run import attribution
 from sigma.cli.sim.workload import Knobs, flatten
 from sigma.errors import Invalid
 
@@ -46,3 +47,23 @@ def test_knobs_out_of_range_are_invalid_naming_the_field(field: str, value: obje
     with pytest.raises(Invalid) as caught:
         Knobs(**{field: value})  # type: ignore[arg-type]
     assert field in str(caught.value)
+
+
+def _result(**core_hours: float) -> dict[str, object]:
+    return {mode: {"batch": {"cpu_core_hours": h}} for mode, h in core_hours.items()}
+
+
+def test_the_gain_over_static_splits_into_reclaim_and_shrink() -> None:
+    split = attribution(_result(static=100.0, reclaim=160.0, timesharing=200.0))
+    assert split == {
+        "batch_core_hours_gain": 100.0,
+        "reclaim_core_hours": 60.0,
+        "shrink_core_hours": 40.0,
+        "shrink_share_of_gain": 0.4,
+    }
+    # A mode missing (--mode static, say): no split rather than a wrong one.
+    assert attribution(_result(static=100.0, timesharing=200.0)) == {}
+    assert (
+        attribution(_result(static=100.0, reclaim=100.0, timesharing=100.0))["shrink_share_of_gain"]
+        is None
+    )
