@@ -128,7 +128,12 @@ class Fleet:
 
     async def watch(self) -> None:
         """Run the shared pod informer (until cancelled)."""
-        mark = self._mark
+
+        def mark(pod: pod_pb2.Pod) -> None:
+            if pod.spec.node_name:
+                self.dirty.add((pod.spec.node_name, f"{pod.meta.namespace}/{pod.meta.name}"))
+                self._changed.set()
+
         await self.informer.add_handler(
             Handler(
                 on_add=lambda k, p: mark(p),
@@ -140,11 +145,6 @@ class Fleet:
 
     def _wall_ns(self) -> int:
         return int(self.wall() * 1e9)
-
-    def _mark(self, pod: pod_pb2.Pod) -> None:
-        if pod.spec.node_name:
-            self.dirty.add((pod.spec.node_name, f"{pod.meta.namespace}/{pod.meta.name}"))
-            self._changed.set()
 
     def next_end(self) -> float:
         """When the next running batch pod is due to finish (inf: none runs)."""
@@ -267,7 +267,9 @@ class Fleet:
                 (batch if run.batch else online).append(run)
             wants = []
             for run in online:
-                demand = self._demand(run, t)
+                app = self.apps.get(run.app)
+                running = self.replicas[run.app]
+                demand = replica_demand(app, run.cpu, running, self.idle_share, t, self.start)
                 wants.append((run, demand, min(demand, run.limit or demand)))
             total = sum(w for _, _, w in wants)
             scale = min(1.0, cap / total) if total else 1.0
@@ -289,7 +291,11 @@ class Fleet:
                     memory_bytes=run.memory,
                 )
             room = max(0.0, cap - oc)
-            uses = [self._use(run) for run in batch]
+            hooks = self.hooks
+            uses = [
+                hooks.usage(run.key) if run.worker and hooks else (run.cpu, run.memory)
+                for run in batch
+            ]
             asked = sum(cpu for cpu, _ in uses)
             bscale = min(1.0, room / asked) if asked else 1.0
             bc = bm = 0.0
@@ -316,22 +322,6 @@ class Fleet:
         tally.rows.append(row)
         return reports
 
-    def _demand(self, run: _Running, t: float) -> float:
-        """An online replica's CPU demand: what it holds idle (``idle_share`` of its request)
-        plus its share of the app's traffic, the rest of the app's demand at full replicas.
-        So a replica shrunk away frees its idle CPU; the traffic moves to the others."""
-        app = self.apps.get(run.app)
-        if app is None:
-            return 0.0
-        idle = self.idle_share * run.cpu
-        traffic = max(0.0, app.demand_at(t, self.start) - idle * app.replicas)
-        return idle + traffic / max(1, self.replicas[run.app])
-
-    def _use(self, run: _Running) -> tuple[int, int]:
-        if run.worker and self.hooks is not None:
-            return self.hooks.usage(run.key)
-        return run.cpu, run.memory
-
     async def report(self, t: float) -> None:
         for out in self.measure(t):
             await self.bus.publish(
@@ -340,3 +330,16 @@ class Fleet:
                 out.SerializeToString(),
                 {"content-type": b"application/x-protobuf; messageType=sigma.v1.NodeUsageReport"},
             )
+
+
+def replica_demand(
+    app: OnlineApp | None, request: int, running: int, idle_share: float, t: float, start: float
+) -> float:
+    """An online replica's CPU demand: what it holds idle (``idle_share`` of its request)
+    plus its share of the app's traffic, the rest of the app's demand at full replicas.
+    So a replica shrunk away frees its idle CPU; the traffic moves to the others."""
+    if app is None:
+        return 0.0
+    idle = idle_share * request
+    traffic = max(0.0, app.demand_at(t, start) - idle * app.replicas)
+    return idle + traffic / max(1, running)

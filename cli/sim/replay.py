@@ -162,7 +162,7 @@ async def replay(
     try:
         await _start_tiers(ctx, fleet, mode, knobs, timing)
         if pool is not None:
-            ctx.spawn(pool.watch(), "sim-batch-nodes")
+            ctx.spawn(pool.rooms.watch(), "sim-batch-nodes")
         apps = AppsServicer(api)
         for online in work.apps:
             where = "online" if on.pools else None

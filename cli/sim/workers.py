@@ -69,6 +69,53 @@ class _Worker:
     started: bool = False
 
 
+class Rooms:
+    """Each node's batch room as the pool sees it: the batch capacity the node's record holds
+    (followed with an informer), less the requests of the workers asked for there."""
+
+    def __init__(self, store: Store, names: list[str]) -> None:
+        self.names = names
+        self.index = {name: i for i, name in enumerate(names)}
+        n = len(names)
+        self.cap_cpu, self.cap_mem = np.zeros(n), np.zeros(n)
+        self.used_cpu, self.used_mem = np.zeros(n), np.zeros(n)  # workers' requests
+        self.free_cpu, self.free_mem = np.zeros(n), np.zeros(n)  # capacity less requests
+        self.shortlist = np.arange(0)
+        self.informer = Informer(store, NODE.prefix, node_pb2.Node)
+
+    async def watch(self) -> None:
+        """Follow the nodes' batch capacity (until cancelled)."""
+
+        def seen(node: node_pb2.Node) -> None:
+            i = self.index.get(node.meta.name)
+            if i is not None:
+                self.cap_cpu[i] = node.status.batch_capacity.cpu_millis
+                self.cap_mem[i] = node.status.batch_capacity.memory_bytes
+
+        await self.informer.add_handler(
+            Handler(on_add=lambda k, n: seen(n), on_update=lambda k, o, n: seen(n))
+        )
+        await self.informer.run()
+
+    def refresh(self) -> None:
+        """Free room from the latest capacity, and the nodes with the most free CPU."""
+        self.free_cpu = self.cap_cpu - self.used_cpu  # then kept up to date by ``reserve``
+        self.free_mem = self.cap_mem - self.used_mem
+        n = len(self.free_cpu)
+        self.shortlist = (
+            np.argpartition(-self.free_cpu, SHORTLIST - 1)[:SHORTLIST]
+            if n > SHORTLIST
+            else np.arange(n)
+        )
+
+    def reserve(self, node: int, cpu: int, mem: int) -> None:
+        """A worker asked for on ``node`` (negative: one gone)."""
+        self.used_cpu[node] += cpu
+        self.used_mem[node] += mem
+        self.free_cpu[node] -= cpu
+        self.free_mem[node] -= mem
+
+
 class Workers:
     """The replay's job masters and their workers (see the module docstring)."""
 
@@ -87,15 +134,9 @@ class Workers:
         self.store, self.clock, self.fleet, self.knobs = store, clock, fleet, knobs
         self.selector = {POOL_LABEL: pool} if pool else {}
         self.max_slots, self.size_s, self.pending_s = max_slots, size_s, pending_s
-        self.names = [n.meta.name for n in fleet.nodes]
-        self.index = {name: i for i, name in enumerate(self.names)}
-        n = len(self.names)
-        self.cap_cpu, self.cap_mem = np.zeros(n), np.zeros(n)
-        self.used_cpu, self.used_mem = np.zeros(n), np.zeros(n)  # workers' requests
-        self.free_cpu, self.free_mem = np.zeros(n), np.zeros(n)  # capacity less requests
-        self.shortlist = np.arange(0)
+        self.rooms = rooms = Rooms(store, [n.meta.name for n in fleet.nodes])
+        self.names, self.index = rooms.names, rooms.index
         self.pods = Repository(store, POD, clock_ns=fleet._wall_ns)
-        self.informer = Informer(store, NODE.prefix, node_pb2.Node)
         self.jobs: list[_Job] = []
         self.live: list[_Job] = []  # not final, or still holding workers
         self.workers: dict[str, _Worker] = {}
@@ -105,20 +146,6 @@ class Workers:
         self.seq = 0
         self.revoked = self.instances_run = 0
         fleet.hooks = self
-
-    async def watch(self) -> None:
-        """Follow the nodes' batch capacity (until cancelled)."""
-
-        def seen(node: node_pb2.Node) -> None:
-            i = self.index.get(node.meta.name)
-            if i is not None:
-                self.cap_cpu[i] = node.status.batch_capacity.cpu_millis
-                self.cap_mem[i] = node.status.batch_capacity.memory_bytes
-
-        await self.informer.add_handler(
-            Handler(on_add=lambda k, n: seen(n), on_update=lambda k, o, n: seen(n))
-        )
-        await self.informer.run()
 
     # ---- jobs ---------------------------------------------------------------------------
 
@@ -164,7 +191,7 @@ class Workers:
         w = self.workers.pop(key, None)
         if w is None:
             return
-        self._unreserve(w)
+        self.rooms.reserve(w.node, -w.slots * w.job.slot[0], -w.slots * w.job.slot[1])
         w.job.pending.discard(key)
         held = w.job.master.workers.get(key)
         self.revoked += len(held.held) if held else 0
@@ -231,16 +258,9 @@ class Workers:
             await self._withdraw_stuck(job, now)
             live.append(job)
         self.live = live
-        self.free_cpu = self.cap_cpu - self.used_cpu  # kept up to date by asks and releases
-        self.free_mem = self.cap_mem - self.used_mem
-        n = len(self.free_cpu)
-        self.shortlist = (
-            np.argpartition(-self.free_cpu, SHORTLIST - 1)[:SHORTLIST]
-            if n > SHORTLIST
-            else np.arange(n)
-        )
+        self.rooms.refresh()
         shares = fair_shares(
-            [j.master.backlog * j.slot[0] for j in live], float(self.cap_cpu.sum())
+            [j.master.backlog * j.slot[0] for j in live], float(self.rooms.cap_cpu.sum())
         )
         for job, share in zip(live, shares, strict=True):
             await self._size_job(job, max(1, int(share // max(job.slot[0], 1))), now)
@@ -256,8 +276,8 @@ class Workers:
         idle = any(h.busy < h.slots for h in held)
         if master.queued == 0 and not idle:
             return
-        free_cpu, free_mem = self.free_cpu, self.free_mem
-        short = self.shortlist
+        free_cpu, free_mem = self.rooms.free_cpu, self.rooms.free_mem
+        short = self.rooms.shortlist
         fits = np.minimum(free_cpu[short] // max(cpu, 1), free_mem[short] // max(mem, 1))
         room = fits.max(initial=0) > 0
         if not room and not idle and sum(h.slots for h in held) <= most:
@@ -315,7 +335,7 @@ class Workers:
         key = f"{NAMESPACE}/{pod.meta.name}"
         self.workers[key] = _Worker(key, job, node, slots, now)
         job.pending.add(key)
-        self._reserve(node, slots * cpu, slots * mem)
+        self.rooms.reserve(node, slots * cpu, slots * mem)
 
     async def _release(self, key: str) -> None:
         """Give a worker back: a started one ends well, a pending one is withdrawn; either
@@ -324,7 +344,7 @@ class Workers:
         w = self.workers.pop(key, None)
         if w is None:
             return
-        self._unreserve(w)
+        self.rooms.reserve(w.node, -w.slots * w.job.slot[0], -w.slots * w.job.slot[1])
         if w.started:
             w.job.master.revoke(key)  # idle, or the job is over: nothing goes back
             await self.fleet.finish(self.names[w.node], key)
@@ -341,16 +361,6 @@ class Workers:
     async def _withdraw_stuck(self, job: _Job, now: float) -> None:
         for key in [k for k in job.pending if now - self.workers[k].asked > self.pending_s]:
             await self._release(key)
-
-    def _unreserve(self, w: _Worker) -> None:
-        cpu, mem = w.job.slot
-        self._reserve(w.node, -w.slots * cpu, -w.slots * mem)
-
-    def _reserve(self, node: int, cpu: int, mem: int) -> None:
-        self.used_cpu[node] += cpu
-        self.used_mem[node] += mem
-        self.free_cpu[node] -= cpu
-        self.free_mem[node] -= mem
 
 
 def fair_shares(demands: list[float], capacity: float) -> list[float]:

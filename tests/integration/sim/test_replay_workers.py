@@ -76,8 +76,8 @@ def _virtual(body: Callable[[Workers, LoopClock], Awaitable[T]], nodes: int = 2)
 
 def _room(pool: Workers, slots: int) -> None:
     """Batch capacity for ``slots`` instances on every node (as the colocator would write)."""
-    pool.cap_cpu[:] = slots * CPU
-    pool.cap_mem[:] = slots * MEM
+    pool.rooms.cap_cpu[:] = slots * CPU
+    pool.rooms.cap_mem[:] = slots * MEM
 
 
 def _start_all(pool: Workers) -> list[str]:
@@ -118,8 +118,8 @@ def test_instances_run_back_to_back_on_one_slot() -> None:
     worker, and the job ends with the fourth."""
 
     async def body(pool: Workers, clock: LoopClock) -> tuple[float | None, list[tuple]]:
-        pool.cap_cpu[:] = [CPU, 0]
-        pool.cap_mem[:] = [MEM, 0]
+        pool.rooms.cap_cpu[:] = [CPU, 0]
+        pool.rooms.cap_mem[:] = [MEM, 0]
         pool.submit(_job(4, 100), 0.0)
         await _run_until(pool, clock, 500.0)
         return pool.jobs[0].finish, pool.records()
