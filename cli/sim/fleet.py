@@ -7,6 +7,10 @@ heartbeat lease, start the pods bound to it (status Running), finish batch pods 
 duration (Succeeded), remove pods whose deletion was requested, and publish a usage report per
 interval on the bus for the colocator, exactly as a slave does.
 
+Batch worker pods (the executor model, see ``sigma.cli.sim.workers``) have no duration: they
+run until released or evicted, and the fleet tells the replay's job masters (``WorkerHooks``)
+when one starts or stops, and asks them what a worker uses (its busy slots) at each report.
+
 CPU given out on a node (the AliKernel/QoS order): online pods first, each up to its demand
 and limit (shared pro rata when the node is short), batch gets what is left. An online pod's
 demand is its app's current demand divided by the app's running replicas.
@@ -21,6 +25,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -44,6 +49,20 @@ STARTABLE = (
     pod_pb2.POD_PHASE_SCHEDULED,
 )
 SYSTEM_CPU = 100
+#: Label of a batch worker pod (value: its job); such a pod runs until it is released.
+WORKER_LABEL = "sigma.io/batch-worker"
+
+
+class WorkerHooks(Protocol):
+    """What the fleet tells the replay's job masters about their worker pods."""
+
+    def started(self, node: str, key: str) -> None: ...
+
+    def stopped(self, key: str) -> None: ...
+
+    def usage(self, key: str) -> tuple[int, int]:
+        """(CPU millicores, memory bytes) the worker uses now: its busy slots."""
+        ...
 
 
 @dataclass(slots=True)
@@ -55,6 +74,7 @@ class _Running:
     limit: int
     memory: int
     batch: bool
+    worker: bool = False
 
 
 @dataclass
@@ -100,12 +120,20 @@ class Fleet:
         self.dirty: set[tuple[str, str]] = set()  # (node, pod key) changed since the last pass
         self.tally = Tally()
         self.informer = Informer(store, POD.prefix, pod_pb2.Pod)
+        self.hooks: WorkerHooks | None = None
+        # Online CPU held per running replica whatever its traffic, as a share of its request.
+        self.idle_share = 0.0
         self.leases: dict[str, int] = {}
         self._changed = asyncio.Event()
 
     async def watch(self) -> None:
         """Run the shared pod informer (until cancelled)."""
-        mark = self._mark
+
+        def mark(pod: pod_pb2.Pod) -> None:
+            if pod.spec.node_name:
+                self.dirty.add((pod.spec.node_name, f"{pod.meta.namespace}/{pod.meta.name}"))
+                self._changed.set()
+
         await self.informer.add_handler(
             Handler(
                 on_add=lambda k, p: mark(p),
@@ -117,11 +145,6 @@ class Fleet:
 
     def _wall_ns(self) -> int:
         return int(self.wall() * 1e9)
-
-    def _mark(self, pod: pod_pb2.Pod) -> None:
-        if pod.spec.node_name:
-            self.dirty.add((pod.spec.node_name, f"{pod.meta.namespace}/{pod.meta.name}"))
-            self._changed.set()
 
     def next_end(self) -> float:
         """When the next running batch pod is due to finish (inf: none runs)."""
@@ -154,13 +177,17 @@ class Fleet:
         now = self.clock.now()
         while self.ends and self.ends[0][0] <= now:
             _, node, key = heapq.heappop(self.ends)
-            run = self.running[node].pop(key, None)
-            if run is not None:
-                await self._write(key, status.finished(run.uid, 0, self._wall_ns()))
+            await self.finish(node, key)
         dirty, self.dirty = self.dirty, set()
         for node, key in sorted(dirty):
             if node in self.running:
                 await self._converge_pod(node, key, now)
+
+    async def finish(self, node: str, key: str) -> None:
+        """The pod ends well (a batch pod's duration is over, a worker is released)."""
+        run = self.running[node].pop(key, None)
+        if run is not None:
+            await self._write(key, status.finished(run.uid, 0, self._wall_ns()))
 
     async def _converge_pod(self, node: str, key: str, now: float) -> None:
         """Act on one changed pod of ``node``: only what changed is looked at, so a fleet of
@@ -202,9 +229,13 @@ class Fleet:
             sum(x.resources.limits.cpu_millis for x in c),
             sum(x.resources.requests.memory_bytes for x in c),
             batch,
+            batch and WORKER_LABEL in pod.meta.labels,
         )
         self.running[node][key] = run
-        if batch:
+        if run.worker:
+            if self.hooks is not None:
+                self.hooks.started(node, key)
+        elif batch:
             duration = float(pod.spec.template.labels.get(DURATION_LABEL, "60"))
             heapq.heappush(self.ends, (now + duration, node, key))
         else:
@@ -214,6 +245,8 @@ class Fleet:
         run = self.running[node].pop(key, None)
         if run is not None and not run.batch:
             self.replicas[run.app] -= 1
+        elif run is not None and run.worker and self.hooks is not None:
+            self.hooks.stopped(key)
 
     async def _write(self, key: str, change: status.Change) -> None:
         namespace, name = key.split("/", 1)
@@ -235,7 +268,8 @@ class Fleet:
             wants = []
             for run in online:
                 app = self.apps.get(run.app)
-                demand = app.demand_at(t, self.start) / max(1, self.replicas[run.app]) if app else 0
+                running = self.replicas[run.app]
+                demand = replica_demand(app, run.cpu, running, self.idle_share, t, self.start)
                 wants.append((run, demand, min(demand, run.limit or demand)))
             total = sum(w for _, _, w in wants)
             scale = min(1.0, cap / total) if total else 1.0
@@ -257,17 +291,22 @@ class Fleet:
                     memory_bytes=run.memory,
                 )
             room = max(0.0, cap - oc)
-            asked = sum(r.cpu for r in batch)
+            hooks = self.hooks
+            uses = [
+                hooks.usage(run.key) if run.worker and hooks else (run.cpu, run.memory)
+                for run in batch
+            ]
+            asked = sum(cpu for cpu, _ in uses)
             bscale = min(1.0, room / asked) if asked else 1.0
             bc = bm = 0.0
-            for run in batch:
-                bc += run.cpu * bscale
-                bm += run.memory
+            for run, (cpu, memory) in zip(batch, uses, strict=True):
+                bc += cpu * bscale
+                bm += memory
                 out.pods.add(
                     pod_key=run.key,
                     qos_class=BE,
-                    cpu_millis=int(run.cpu * bscale),
-                    memory_bytes=run.memory,
+                    cpu_millis=int(cpu * bscale),
+                    memory_bytes=memory,
                 )
             row[:, i] = (oc, bc, om, bm)
             u = out.usage
@@ -291,3 +330,16 @@ class Fleet:
                 out.SerializeToString(),
                 {"content-type": b"application/x-protobuf; messageType=sigma.v1.NodeUsageReport"},
             )
+
+
+def replica_demand(
+    app: OnlineApp | None, request: int, running: int, idle_share: float, t: float, start: float
+) -> float:
+    """An online replica's CPU demand: what it holds idle (``idle_share`` of its request)
+    plus its share of the app's traffic, the rest of the app's demand at full replicas.
+    So a replica shrunk away frees its idle CPU; the traffic moves to the others."""
+    if app is None:
+        return 0.0
+    idle = idle_share * request
+    traffic = max(0.0, app.demand_at(t, start) - idle * app.replicas)
+    return idle + traffic / max(1, running)

@@ -7,9 +7,16 @@ Modes (same input, see docs/trace-replay.md):
   batch node's batch capacity is all of it.
 - ``static``: co-location by requests. Batch may use what online *requests* leave on a node,
   written as the node's batch capacity whenever the online pods on it change. No colocator.
+- ``reclaim``: the colocator's usage-based reclaim alone: batch capacity from measured
+  online usage, apps never shrunk (time-sharing off). Beside ``timesharing`` it splits the
+  gain between reclaiming what online leaves unused and shrinking apps in their trough.
 - ``timesharing``: the colocator's elastic co-location: batch capacity from measured online
   usage, and its time-sharing loop shrinking apps in their trough (SCALE through the
   apiserver's tasks), so batch gets the room.
+
+Batch runs in one of two models (``Knobs.batch_model``): ``workers``, job masters on the
+virtual clock dispatching instances onto worker pods (``sigma.cli.sim.workers``), or
+``pods``, BatchJobs through the apiserver whose instances are pods.
 
 What runs unchanged: the apiserver's App/BatchJob services (Create), task workers and
 controllers (DAGs, status, GC, node lifecycle), the scheduler replica, the colocator replica.
@@ -20,8 +27,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sigma.apiserver.api._common import Api
 from sigma.apiserver.api.apps import AppsServicer
@@ -34,6 +43,7 @@ from sigma.cli.inprocess import InProcessApi
 from sigma.cli.sim.fleet import Fleet, Tally
 from sigma.cli.sim.trace import Trace
 from sigma.cli.sim.vloop import EPOCH, LoopClock
+from sigma.cli.sim.workers import Workers
 from sigma.cli.sim.workload import (
     Knobs,
     Workload,
@@ -47,7 +57,7 @@ from sigma.cli.sim.workload import (
 )
 from sigma.cli.tiers import TIERS
 from sigma.colocator.settings import ColocatorSettings
-from sigma.errors import SigmaError
+from sigma.errors import Invalid, SigmaError
 from sigma.log import get_logger
 from sigma.resources import NODE, Repository
 from sigma.store.memory import MemoryStore
@@ -56,7 +66,25 @@ from sigma.v1 import apiserver_pb2, batch_pb2, node_pb2
 
 log = get_logger("sigma.cli.sim")
 
-MODES = ("pools", "static", "timesharing")
+MODES = ("pools", "static", "reclaim", "timesharing")
+
+
+class Switches(NamedTuple):
+    """What a mode turns on: separate node pools, usage-based reclaim (the colocator writes
+    batch capacity from measured online usage; else it is written from requests), and the
+    time-sharing shrink (apps carry a time-sharing policy the colocator's loop acts on)."""
+
+    pools: bool
+    reclaim: bool
+    shrink: bool
+
+
+def switches(mode: str) -> Switches:
+    if mode not in MODES:
+        raise Invalid("mode", f"{mode!r} is not one of {MODES}")
+    return Switches(mode == "pools", mode in ("reclaim", "timesharing"), mode == "timesharing")
+
+
 Progress = Callable[[float], None]
 
 
@@ -77,12 +105,13 @@ class Outcome:
     tally: Tally
     jobs: list[tuple[str, float, float | None]]  # name, submit, finish (virtual seconds)
     skipped_jobs: int
+    revoked_instances: int = 0  # instances re-queued from evicted workers (workers model)
 
 
 def workload(trace: Trace, mode: str, knobs: Knobs) -> Workload:
     apps, multiplier = online_apps(trace, knobs)
     jobs, factor = batch_work(trace, knobs)
-    pool = online_pool_size(trace, apps) if mode == "pools" else None
+    pool = online_pool_size(trace, apps) if switches(mode).pools else None
 
     return Workload(
         node_objects(trace, pool), apps, jobs, describe(knobs, multiplier, factor, pool)
@@ -124,16 +153,23 @@ async def replay(
         interval=timing.report_s,
         report_from=float(trace.scale.start),
     )
+    on = switches(mode)
+    fleet.idle_share = knobs.idle_share
     await fleet.register(timing.heartbeat_ttl)
+    pool = None
+    if knobs.batch_model == "workers":
+        pool = Workers(store, clock, fleet, knobs, pool="batch" if on.pools else None)
     try:
         await _start_tiers(ctx, fleet, mode, knobs, timing)
+        if pool is not None:
+            ctx.spawn(pool.rooms.watch(), "sim-batch-nodes")
         apps = AppsServicer(api)
         for online in work.apps:
-            pool = "online" if mode == "pools" else None
-            app = app_object(online, pool=pool, time_sharing=mode == "timesharing", knobs=knobs)
+            where = "online" if on.pools else None
+            app = app_object(online, pool=where, time_sharing=on.shrink, knobs=knobs)
             await apps.Create(apiserver_pb2.CreateAppRequest(namespace="default", app=app), None)
         submitted, skipped = await _drive(
-            BatchJobsServicer(api), fleet, clock, work, mode, knobs, timing, progress,
+            BatchJobsServicer(api), fleet, pool, clock, work, mode, knobs, timing, progress,
             (start, float(trace.scale.end)),
         )  # fmt: skip
         finished = await _finishes(store)
@@ -141,6 +177,8 @@ async def replay(
         for task in ctx.tasks:
             task.cancel()
         await asyncio.gather(*ctx.tasks, return_exceptions=True)
+    if pool is not None:
+        return Outcome(mode, fleet.tally, pool.records(), skipped, pool.revoked), work
     records = [(name, submit, finished.get(name)) for name, submit in submitted]
     return Outcome(mode, fleet.tally, records, skipped), work
 
@@ -162,8 +200,9 @@ async def _start_tiers(ctx: Context, fleet: Fleet, mode: str, knobs: Knobs, timi
     )
     ctx.spawn(background, "sim-apiserver-background")
     await TIERS["scheduler"].build(ctx)
-    if mode != "timesharing":
-        ctx.spawn(_static_capacity(ctx.store, fleet, clock, mode), "sim-static-capacity")
+    if not switches(mode).reclaim:
+        threshold = knobs.memory_threshold
+        ctx.spawn(_static_capacity(ctx.store, fleet, clock, threshold), "sim-static-capacity")
         return
     ctx.settings = ColocatorSettings(
         identity="sim-colocator",
@@ -181,6 +220,7 @@ async def _start_tiers(ctx: Context, fleet: Fleet, mode: str, knobs: Knobs, timi
 async def _drive(
     jobs: BatchJobsServicer,
     fleet: Fleet,
+    pool: Workers | None,
     clock: LoopClock,
     work: Workload,
     mode: str,
@@ -200,7 +240,10 @@ async def _drive(
         now = clock.now()
         while pending and pending[0].submit <= now:
             w = pending.popleft()
-            job = job_object(w, pool="batch" if mode == "pools" else None, knobs=knobs)
+            if pool is not None:
+                pool.submit(w, now)
+                continue
+            job = job_object(w, pool="batch" if switches(mode).pools else None, knobs=knobs)
             try:
                 await jobs.Create(
                     apiserver_pb2.CreateBatchJobRequest(namespace="default", job=job), None
@@ -209,7 +252,11 @@ async def _drive(
                     submitted.append((job.meta.name, w.submit))
             except SigmaError:
                 skipped += 1
+        if pool is not None:
+            await pool.step(now)
         await fleet.converge()
+        if pool is not None:
+            pool.dispatch(now)
         if now >= next_beat:
             next_beat = now + timing.heartbeat_ttl / 3
             await fleet.heartbeat()
@@ -219,10 +266,13 @@ async def _drive(
             if progress is not None:
                 progress(now)
         wake = min(next_report, next_beat, now + timing.converge_s)
-        wake = min(wake, max(fleet.next_end(), now + timing.react_s))
+        ends = min(fleet.next_end(), pool.next_event() if pool is not None else math.inf)
+        wake = min(wake, max(ends, now + timing.react_s))
         if pending:
             wake = min(wake, max(now, pending[0].submit))
         await fleet.idle(wake, timing.react_s)
+    if pool is not None:
+        submitted = [(j.name, j.submit) for j in pool.jobs if not j.warmup]
     return submitted, skipped
 
 
@@ -236,25 +286,30 @@ async def _finishes(store: MemoryStore) -> dict[str, float]:
     return out
 
 
-async def _static_capacity(store: MemoryStore, fleet: Fleet, clock: LoopClock, mode: str) -> None:
-    """Batch capacity by requests: allocatable minus the online requests on each node (pools:
-    the whole node on the batch pool, none on the online pool)."""
+async def _static_capacity(
+    store: MemoryStore, fleet: Fleet, clock: LoopClock, memory_threshold: float
+) -> None:
+    """Batch capacity by requests: allocatable minus the online requests on each node, CPU
+    and memory (memory up to ``memory_threshold`` of the node); pools: the whole node on the
+    batch pool, none on the online pool."""
     nodes = Repository(store, NODE)
-    written: dict[str, int] = {}
+    written: dict[str, tuple[int, int]] = {}
     while True:
         for node in fleet.nodes:
             name = node.meta.name
-            online = sum(r.cpu for r in fleet.running[name].values() if not r.batch)
-            cpu = max(0, node.spec.allocatable.cpu_millis - online)
+            online = [r for r in fleet.running[name].values() if not r.batch]
+            cpu = max(0, node.spec.allocatable.cpu_millis - sum(r.cpu for r in online))
+            held = sum(r.memory for r in online)
+            mem = max(0, int(node.spec.allocatable.memory_bytes * memory_threshold) - held)
             if node.meta.labels.get("sigma.io/pool") == "online":
                 cpu = 0
-            if written.get(name) == cpu:
+            if written.get(name) == (cpu, mem):
                 continue
-            written[name] = cpu
+            written[name] = (cpu, mem)
 
-            def put(n: node_pb2.Node, cpu: int = cpu) -> bool:
+            def put(n: node_pb2.Node, cpu: int = cpu, mem: int = mem) -> bool:
                 n.status.batch_capacity.cpu_millis = cpu
-                n.status.batch_capacity.memory_bytes = int(n.spec.allocatable.memory_bytes * 0.9)
+                n.status.batch_capacity.memory_bytes = mem
                 return True
 
             with contextlib.suppress(SigmaError):

@@ -16,6 +16,18 @@ report carries each factor under ``assumptions`` (see docs/trace-replay.md):
   ``job_boost`` times more often than the machine sample alone would (more, smaller jobs
   give smoother figures on small slices; the CPU factor compensates). Instances are
   bundled into pods of at most ``pod_millis`` so a day stays a few hundred thousand pods.
+- Batch model: ``workers`` (the default) runs each job through a job master dispatching its
+  instances onto worker pods (``sigma.cli.sim.workers``): an instance is the trace's
+  instance with its CPU times the factor, split when that passes ``pod_millis``; ``pods``
+  submits BatchJobs whose instances are pods, bundled as above.
+- Memory: an online replica holds its memory whatever its traffic. ``online_memory_share``
+  (None: the containers' own sizes) scales every app's memory so online holds that share of
+  the cluster's memory at full replicas: the trace's cluster runs at ~88% memory, the
+  excerpt's containers alone at ~29%.
+- CPU: ``idle_share`` of a replica's request is used whatever its traffic (runtime, caches,
+  health checks), so a replica shrunk away frees CPU too, not only its memory.
+- ``trough``: the cluster curve remapped so its lowest point is this share of its peak (a
+  flatter day than the trace's, which falls to ~20%); None keeps the trace's curve.
 """
 
 from __future__ import annotations
@@ -23,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -40,6 +52,8 @@ NAMESPACE = "default"
 POOL_LABEL = "sigma.io/pool"
 PROFILE_SLOT = 900
 DAY = 86_400
+NODE_LABEL = "sigma.io/node"
+BATCH_MODELS = ("workers", "pods")
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
@@ -56,6 +70,10 @@ class Knobs:
     lead_s: int = 1800
     cpu_threshold: float = 0.85
     memory_threshold: float = 0.9
+    batch_model: str = "workers"
+    online_memory_share: float | None = None
+    idle_share: float = 0.0
+    trough: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("online_share", "level", "batch_share", "headroom", "cpu_threshold"):
@@ -63,6 +81,14 @@ class Knobs:
                 raise Invalid(name, f"{getattr(self, name)} is negative")
         if self.pod_millis < 1000:
             raise Invalid("pod_millis", f"{self.pod_millis} is below one core")
+        if self.batch_model not in BATCH_MODELS:
+            raise Invalid("batch_model", f"{self.batch_model!r} is not one of {BATCH_MODELS}")
+        for name in ("online_memory_share", "trough"):
+            value = getattr(self, name)
+            if value is not None and not 0 < value <= 1:
+                raise Invalid(name, f"{value} is outside (0, 1]")
+        if not 0 <= self.idle_share <= 1:
+            raise Invalid("idle_share", f"{self.idle_share} is outside [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -74,6 +100,11 @@ class OnlineApp:
     demand: np.ndarray  # millicores of the whole app, per ``slot_s`` from the window start
     slot_s: int
     profile: tuple[float, ...]  # relative load per 900 s of the day, for time-sharing
+    memory_bytes: int = 0  # per replica, held (0: the trace container's own size)
+
+    @property
+    def memory(self) -> int:
+        return self.memory_bytes or self.app.memory_bytes
 
     def demand_at(self, t: float, start: float) -> float:
         i = min(len(self.demand) - 1, max(0, int((t - start) // self.slot_s)))
@@ -113,19 +144,35 @@ def _daily_profile(curve: UsageCurve, phase: float) -> tuple[float, ...]:
     return tuple(float(v) for v in np.round(mean / mean.max(), 4))
 
 
+def flatten(curve: UsageCurve, trough: float | None) -> UsageCurve:
+    """``curve``'s CPU mapped linearly so its minimum is ``trough`` x its maximum (the
+    maximum stays); None or a curve already that flat: unchanged."""
+    low, high = min(curve.cpu), max(curve.cpu)
+    if trough is None or high <= 0 or low >= trough * high:
+        return curve
+    cpu = np.asarray(curve.cpu)
+    flat = high - (high - cpu) * (high * (1 - trough)) / (high - low)
+    return UsageCurve(curve.slot_s, tuple(float(v) for v in flat), curve.memory)
+
+
 def online_apps(trace: Trace, knobs: Knobs) -> tuple[list[OnlineApp], float]:
     """The apps with their multiplied replicas and demand; returns the multiplier too."""
     requested = sum(a.replicas * a.cpu_request_millis for a in trace.apps)
     multiplier = knobs.online_share * _capacity(trace) / requested if requested else 1.0
     model = LoadModel(level=knobs.level)
+    curve = flatten(trace.usage, knobs.trough)
     out = []
     for app in trace.apps:
         replicas = max(1, round(app.replicas * multiplier))
-        load = app_load(trace.usage, app, trace.scale, model)
+        load = app_load(curve, app, trace.scale, model)
         demand = load.share * app.cpu_request_millis * replicas
         out.append(
-            OnlineApp(app, replicas, demand, load.slot_s, _daily_profile(trace.usage, load.phase_s))
+            OnlineApp(app, replicas, demand, load.slot_s, _daily_profile(curve, load.phase_s))
         )
+    if knobs.online_memory_share is not None:
+        held = sum(a.replicas * a.app.memory_bytes for a in out)
+        factor = knobs.online_memory_share * sum(n.memory_bytes for n in trace.nodes) / held
+        out = [replace(a, memory_bytes=round(a.app.memory_bytes * factor)) for a in out]
     return out, multiplier
 
 
@@ -172,6 +219,7 @@ def node_objects(trace: Trace, online_pool: int | None) -> list[node_pb2.Node]:
     for i, n in enumerate(trace.nodes):
         node = node_pb2.Node()
         node.meta.name = n.name
+        node.meta.labels[NODE_LABEL] = n.name
         if online_pool is not None:
             node.meta.labels[POOL_LABEL] = "online" if i < online_pool else "batch"
         node.spec.capacity.cpu_millis = node.spec.allocatable.cpu_millis = n.cpu_millis
@@ -188,7 +236,7 @@ def node_objects(trace: Trace, online_pool: int | None) -> list[node_pb2.Node]:
 def online_pool_size(trace: Trace, apps: list[OnlineApp]) -> int:
     """Nodes the online pool needs: its requests at 90% of the pool's CPU and memory."""
     cpu = sum(a.replicas * a.app.cpu_request_millis for a in apps)
-    mem = sum(a.replicas * a.app.memory_bytes for a in apps)
+    mem = sum(a.replicas * a.memory for a in apps)
     node = trace.nodes[0]
     need = max(cpu / (0.9 * node.cpu_millis), mem / (0.9 * node.memory_bytes))
     return min(len(trace.nodes) - 1, max(1, math.ceil(need)))
@@ -213,9 +261,9 @@ def app_object(
         template.node_selector[POOL_LABEL] = pool
     container = template.containers.add(name="main", command=["serve"])
     container.resources.requests.cpu_millis = a.cpu_request_millis
-    container.resources.requests.memory_bytes = a.memory_bytes
+    container.resources.requests.memory_bytes = online.memory
     container.resources.limits.cpu_millis = a.cpu_limit_millis
-    container.resources.limits.memory_bytes = a.memory_bytes
+    container.resources.limits.memory_bytes = online.memory
     if time_sharing:
         policy = app.spec.time_sharing
         policy.enabled = True
@@ -235,6 +283,8 @@ def job_object(work: BatchWork, *, pool: str | None, knobs: Knobs) -> batch_pb2.
     for t in work.job.tasks:
         total = max(1, t.instances * t.cpu_millis) * work.cpu_factor
         pods = max(1, math.ceil(total / knobs.pod_millis))
+        if knobs.batch_model == "workers":
+            pods = max(pods, t.instances)  # the trace's instances, each its CPU x the factor
         task = job.spec.tasks.add(name=_name(t.name), instances=pods)
         task.depends_on.extend(_name(d) for d in t.depends_on)
         task.duration_hint.seconds = max(1, t.duration_s)
