@@ -60,6 +60,14 @@ def unschedulable(pod: pod_pb2.Pod) -> bool:
     )
 
 
+def untaken(room: NodeRoom, taken: set[str]) -> NodeRoom:
+    """``room`` without the batch pods already chosen as victims this tick."""
+    if not taken or not any(b.key in taken for b in room.batch):
+        return room
+    batch = tuple(b for b in room.batch if b.key not in taken)
+    return NodeRoom(room.name, room.allocatable, room.online_requested, batch)
+
+
 def admits(node: node_pb2.Node, pod: pod_pb2.Pod) -> bool:
     """Whether the pod could go to the node at all (the scheduler's rules,
     ``sigma.resources.placement``): evicting where it cannot go frees nothing."""
@@ -134,7 +142,7 @@ class PendingArbiter:
             if now - since >= grace and now - self.acted.get(key, -1e18) >= cooldown
         ]
 
-    def room(self, node: node_pb2.Node, taken: set[str], now: float) -> NodeRoom | None:
+    def room(self, node: node_pb2.Node, now: float) -> NodeRoom | None:
         """The node as measured: None without fresh usage (unknown load is no room)."""
         report = self.reports.get(node.meta.name)
         if report is None or now - sample_of(report).at > self.settings.stale_after:
@@ -146,7 +154,7 @@ class PendingArbiter:
         batch: list[BatchPod] = []
         for used in report.pods:
             candidate = batch_pod(used, self.pods.get(_cache_key(used.pod_key)))
-            if candidate is not None and candidate.key not in taken:
+            if candidate is not None:
                 batch.append(candidate)
         return NodeRoom(node.meta.name, res_of(node.spec.allocatable), online, tuple(batch))
 
@@ -156,15 +164,17 @@ class PendingArbiter:
         keys = self.due(now)
         if not keys:
             return 0
-        nodes = await self.nodes.list_all("")
+        # Every node measured once a tick, not once per pending pod: a tick with many pending
+        # pods on a large cluster would otherwise walk every node's pods again for each.
+        measured = [(n, self.room(n, now)) for n in await self.nodes.list_all("")]
         taken: set[str] = set()  # victims already chosen this tick are not counted twice
         evicted = 0
         for key in keys:
             pod = self.pods.get(_cache_key(key))
             if pod is None:
                 continue
-            rooms = [self.room(n, taken, now) for n in nodes if admits(n, pod)]
-            plan = plan_pending(requests_of(pod), [r for r in rooms if r], now)
+            rooms = [untaken(r, taken) for n, r in measured if r is not None and admits(n, pod)]
+            plan = plan_pending(requests_of(pod), rooms, now)
             if plan is None:
                 continue
             self.acted[key] = now

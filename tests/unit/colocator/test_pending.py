@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sigma.colocator.arbitration.pending import admits, requests_of, unschedulable
+from sigma.colocator.arbitration.pending import admits, requests_of, unschedulable, untaken
 from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, plan_pending
 from sigma.colocator.capacity.formula import Res
 from sigma.v1 import meta_pb2, node_pb2, pod_pb2
@@ -125,3 +125,11 @@ def test_admits_only_nodes_the_pod_could_go_to() -> None:
     not_ready = _node(zone="z1")
     not_ready.status.phase = node_pb2.NODE_PHASE_NOT_READY
     assert not admits(not_ready, pod)
+
+
+def test_victims_chosen_this_tick_leave_the_rooms_measured_once() -> None:
+    measured = room("n1", 2000, be("b/a", 100, 1000), be("b/b", 100, 1000))
+    assert untaken(measured, set()) is measured
+    assert untaken(measured, {"b/other"}) is measured
+    assert [b.key for b in untaken(measured, {"b/a"}).batch] == ["b/b"]
+    assert untaken(measured, {"b/a"}).online_requested == measured.online_requested
