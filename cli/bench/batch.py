@@ -20,7 +20,7 @@ Printed per run and, last, the median of the runs:
 - ``store_writes_per_instance``: checkpoint records written per instance;
 - ``state_bytes_per_instance``: the master's instance arrays.
 
-Targets (issue 20): >= 20,000 instances/s, <= 30 us per instance, <= 0.05 writes per instance.
+Targets: >= 20,000 instances/s, <= 30 us per instance, <= 0.05 writes per instance.
 """
 
 from __future__ import annotations

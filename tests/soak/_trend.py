@@ -32,7 +32,7 @@ class Limit:
         return max(self.relative * abs(start), self.absolute)
 
 
-# Targets of the soak (issue 22): RSS within 5 % after warm-up; task and fd counts flat,
+# Targets of the soak: RSS within 5 % after warm-up; task and fd counts flat,
 # give or take what one scrape may catch in flight.
 LIMITS = {
     "rss": Limit(0.05),

@@ -4,7 +4,7 @@ the pod topic is killed (-9) and started again, pods being created all along.
 The stream is the outbox of the store: every object change after the start must be on the change
 topics afterwards (0 missing; duplicates counted, at-least-once allows them), and the publish
 delay (a pod's creation to its event's append in Kafka) back under 5 s within 10 s of the
-broker's return (issue 22). The store is the three-member etcd, the apiserver runs in this
+broker's return. The store is the three-member etcd, the apiserver runs in this
 process (``tests/integration/degradation/_tiers.py``); the stream is checked as the chaos suite
 checks it, against the store's own history (``tests/chaos/_checks.py``).
 """

@@ -3,7 +3,7 @@
 
 The store names every member, the failing one first, so the store's calls go to it when the
 fault strikes (the client's worst case); and the failing one is the leader, so the cluster must
-elect anew (the cluster's worst case). Targets (issue 22): every acknowledged write present
+elect anew (the cluster's worst case). Targets: every acknowledged write present
 after the fault, on every member; writes keep succeeding; p99 write latency during the fault
 at most 2 s. The figures go to the session summary and JSON (``_figures``).
 

@@ -3,7 +3,7 @@ to killed (-9) and started again with its data.
 
 Topics are replicated three times with ``min.insync.replicas`` 2 and publishes are ``acks=all``,
 so a publish the bus acknowledged is on two brokers at least and survives the loss of one.
-Targets (issue 22): every acknowledged publish consumed afterwards (0 missing; duplicates counted,
+Targets: every acknowledged publish consumed afterwards (0 missing; duplicates counted,
 as at-least-once allows them), publishing going on while the broker is away, and the publish
 delay back under 5 s within 10 s of the broker's return. A publish's delay runs from its first
 attempt to its acknowledgement, retries included (``_load``). The figures go to the session

@@ -1,4 +1,4 @@
-"""Every tier starts and serves with one etcd member of three down (issue 22, item 4).
+"""Every tier starts and serves with one etcd member of three down.
 
 The member down is the one the tiers' stores try first (the first in the URL), killed (each
 tier's first call meets a refused connection) or hung by SIGSTOP (its port accepts connections
