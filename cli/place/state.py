@@ -18,6 +18,7 @@ import numpy as np
 
 from sigma.cli.place.problem import SCALARS, Problem
 from sigma.placement.cost import ALPHA, BETA, excess
+from sigma.placement.search import Assignments
 from sigma.resources.interference import Rule, RuleIndex
 from sigma.scheduler.framework import PodInfo, Snapshot
 from sigma.scheduler.framework.snapshot import CurveColumn, ScalarColumn
@@ -26,7 +27,7 @@ from sigma.scheduler.framework.types import Usage
 HEADROOM = "cpu_under_beta"
 
 
-class PlanState:
+class PlanState(Assignments):
     """Where every instance is, and what every machine holds."""
 
     def __init__(self, p: Problem, alpha: float = ALPHA, beta: float = BETA) -> None:
@@ -77,20 +78,6 @@ class PlanState:
             scalars=tuple((s, int(p.app_scalars[a, j])) for j, s in enumerate(SCALARS)),
             usage=Usage({"cpu": p.app_cpu[a], "mem": p.app_mem[a], **extra}),
         )
-
-    def place(self, i: int, m: int) -> None:
-        """Put instance ``i`` on machine ``m`` (taking it off its machine first)."""
-        if self.assign[i] >= 0:
-            self.remove(i)
-        self._account(i, m, +1)
-        self.assign[i] = m
-        self.on[m].add(i)
-
-    def remove(self, i: int) -> None:
-        m = int(self.assign[i])
-        self._account(i, m, -1)
-        self.assign[i] = -1
-        self.on[m].discard(i)
 
     def _account(self, i: int, m: int, sign: int) -> None:
         p, a = self.p, int(self.p.instance_app[i])

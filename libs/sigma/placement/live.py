@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sigma.placement.cost import ALPHA, BETA, excess
+from sigma.placement.search import Assignments
 from sigma.resources.interference import Rule, RuleIndex
 
 CAP = "maxPerHost"  # the origin of the rule a per-host cap stands for in a ``Breach``
@@ -56,7 +57,7 @@ class Breach:
     over: int
 
 
-class LiveBoard:
+class LiveBoard(Assignments):
     """Where each online pod is and what each node holds, changed in place by the search."""
 
     def __init__(
@@ -104,19 +105,6 @@ class LiveBoard:
 
     def size(self, i: int) -> float:
         return self.pods[i].cpu
-
-    def place(self, i: int, m: int) -> None:
-        if self.assign[i] >= 0:
-            self.remove(i)
-        self._account(i, m, +1)
-        self.assign[i] = m
-        self.on[m].add(i)
-
-    def remove(self, i: int) -> None:
-        m = int(self.assign[i])
-        self._account(i, m, -1)
-        self.assign[i] = -1
-        self.on[m].discard(i)
 
     def _account(self, i: int, m: int, sign: int) -> None:
         p = self.pods[i]

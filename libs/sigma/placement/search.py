@@ -61,6 +61,32 @@ class Board(Protocol):
         """Whether all of ``instances`` may leave their machines together now."""
 
 
+class Assignments:
+    """``place`` and ``remove`` over ``assign`` (instance -> machine, -1 for none) and ``on``
+    (machine -> instances), shared by the boards; each board keeps its own load in
+    ``_account`` (``sign`` +1 adds instance ``i``'s load to machine ``m``, -1 takes it off)."""
+
+    assign: np.ndarray
+    on: list[set[int]]
+
+    def _account(self, i: int, m: int, sign: int) -> None:
+        raise NotImplementedError
+
+    def place(self, i: int, m: int) -> None:
+        """Put instance ``i`` on machine ``m`` (taking it off its machine first)."""
+        if self.assign[i] >= 0:
+            self.remove(i)
+        self._account(i, m, +1)
+        self.assign[i] = m
+        self.on[m].add(i)
+
+    def remove(self, i: int) -> None:
+        m = int(self.assign[i])
+        self._account(i, m, -1)
+        self.assign[i] = -1
+        self.on[m].discard(i)
+
+
 @dataclass
 class SearchStats:
     emptied: int = 0
