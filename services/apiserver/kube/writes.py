@@ -4,7 +4,10 @@
 A patch of any of the four kinds kubectl sends is applied to the object as this door renders
 it, and the result is written as a replace, so a patch and a PUT of the same object are one
 change through the same servicer verbs. Server-side apply of an object that does not exist yet
-creates it, as the Kubernetes API server does.
+creates it, as the Kubernetes API server does. A patch that names no ``resourceVersion`` is
+applied again to a fresh read when a concurrent write (a controller's status, another patch) got
+in between, as the API server's own update loop does; one that names a version fails with the
+Conflict.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from sigma.apiserver.kube.calls import Call
 from sigma.apiserver.kube.reads import reply
 from sigma.apiserver.kube.routes import Target
 from sigma.apiserver.kube.status import bad_request, method_not_allowed, success
-from sigma.errors import NotFound
+from sigma.errors import Conflict, NotFound
 
 YAML_TYPES = ("application/yaml", "application/apply-patch+yaml")
+PATCH_ATTEMPTS = 16  # reads and applies of one patch before a conflict reaches the client
 
 
 async def body_of(request: web.Request, *, required: bool = True) -> Any:
@@ -69,19 +73,18 @@ class Writes:
         return reply(target.served.render(obj))
 
     async def patch(self, request: web.Request, call: Call, target: Target) -> web.Response:
-        served, kind = target.served, request.content_type
         body = await body_of(request)
         dry = routes.dry_run(request.query)
-        try:
-            current = await served.get(call, target.namespace, target.name)
-        except NotFound:
-            if kind != P.APPLY:
-                raise
-            obj = await served.create(call, target.namespace, body, dry)
-            return reply(served.render(obj), 201)
-        wanted = P.apply_patch(served.render(current), body, kind)
-        obj = await served.replace(call, target.namespace, target.name, wanted, dry)
-        return reply(served.render(obj))
+        metadata = body.get("metadata") if isinstance(body, dict) else None
+        pinned = isinstance(metadata, dict) and bool(metadata.get("resourceVersion"))
+        attempt = 1
+        while True:
+            try:
+                return await patch_once(call, target, body, request.content_type, dry)
+            except Conflict:
+                if pinned or attempt >= PATCH_ATTEMPTS:
+                    raise
+                attempt += 1
 
     async def delete(self, request: web.Request, call: Call, target: Target) -> web.Response:
         options = delete_options(request, await body_of(request, required=False))
@@ -111,3 +114,19 @@ class Writes:
         body = await body_of(request)
         await target.served.evict(call, target.namespace, target.name, body)  # type: ignore[attr-defined]
         return reply(success(code=201), 201)
+
+
+async def patch_once(call: Call, target: Target, body: Any, kind: str, dry: bool) -> web.Response:
+    """Read the object, apply the patch to it, write it back at the version read (or create
+    it, for a server-side apply of an object that does not exist)."""
+    served = target.served
+    try:
+        current = await served.get(call, target.namespace, target.name)
+    except NotFound:
+        if kind != P.APPLY:
+            raise
+        obj = await served.create(call, target.namespace, body, dry)
+        return reply(served.render(obj), 201)
+    wanted = P.apply_patch(served.render(current), body, kind)
+    obj = await served.replace(call, target.namespace, target.name, wanted, dry)
+    return reply(served.render(obj))
