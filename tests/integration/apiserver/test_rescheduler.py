@@ -84,7 +84,8 @@ async def test_a_tightened_rule_is_repaired_one_budgeted_eviction_at_a_time() ->
     await store.close()
 
 
-async def test_proposals_only_are_events_and_evict_nothing() -> None:
+async def two_web_pods_on_one_node() -> MemoryStore:
+    """Two nodes, both web pods on n1, and a rule allowing one web pod a node."""
     store = MemoryStore()
     for name in ("n1", "n2"):
         await put_node(store, make_node(name, 8000, 8192 * MiB))
@@ -93,6 +94,11 @@ async def test_proposals_only_are_events_and_evict_nothing() -> None:
     for name in ("web-0", "web-1"):
         await placed_pod(store, app, name, "n1")
     await put_rule(store, "one-web", "t/web", "t/web", 0)
+    return store
+
+
+async def test_proposals_only_are_events_and_evict_nothing() -> None:
+    store = await two_web_pods_on_one_node()
 
     resched = Rescheduler(RescheduleSettings(apply=False, interval=0.0))
     assert await resched.reconcile(store, time.time()) == 0
@@ -114,14 +120,7 @@ async def test_proposals_only_are_events_and_evict_nothing() -> None:
 
 
 async def test_a_deposed_leader_evicts_nothing() -> None:
-    store = MemoryStore()
-    for name in ("n1", "n2"):
-        await put_node(store, make_node(name, 8000, 8192 * MiB))
-    app = web_app(replicas=2, min_available=1)
-    await put_app(store, app)
-    for name in ("web-0", "web-1"):
-        await placed_pod(store, app, name, "n1")
-    await put_rule(store, "one-web", "t/web", "t/web", 0)
+    store = await two_web_pods_on_one_node()
     leader = "/sigma/v1/leaders/apiserver-rescheduler"
     held = await store.put(leader, b"me")
     await store.put(leader, b"someone else")  # the lease moved on: this replica lost it
