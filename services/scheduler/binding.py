@@ -5,7 +5,9 @@ revisions read, puts the record with the pods added (and victims removed), binds
 (spec.node_name, phase SCHEDULED) and marks each victim EVICTED with reason "Preempted" and its
 eviction's message (who preempted it, at which priority). Any concurrent change to one of
 those keys makes the whole transaction fail: the caller forgets its assumptions and re-queues.
-Replicas contend only when they pick the same node.
+Replicas contend only when they pick the same node. A store that does not answer loses the
+node the same way: a replica cut off from the store binds nothing and keeps running, and
+resumes when the store answers again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sigma.errors import SigmaError
 from sigma.resources.allocation import release
 from sigma.resources.kinds import NODE_ALLOCATION, POD
 from sigma.scheduler.allocation import admit
@@ -128,7 +131,7 @@ class StoreBinder:
         per-transaction limit allows and sent together (each node is in one transaction only,
         so their order does not matter); a packed transaction that fails is retried node by
         node, so one contended node does not sink the others."""
-        prepared: list[_Txn | Status] = [await self._prepare(g) for g in groups]
+        prepared: list[_Txn | Status] = [await self._prepare_or_lost(g) for g in groups]
         statuses: list[Status] = [p if isinstance(p, Status) else OK for p in prepared]
         chunks: list[list[tuple[int, _Txn]]] = [[]]
         size = 0
@@ -146,7 +149,16 @@ class StoreBinder:
     async def _commit(self, chunk: list[tuple[int, _Txn]], statuses: list[Status]) -> None:
         compares = [c for _, t in chunk for c in t.compares]
         ops = [o for _, t in chunk for o in t.ops]
-        result = await self.store.txn(compares, ops)
+        try:
+            result = await self.store.txn(compares, ops)
+        except SigmaError as exc:
+            if not exc.retriable:
+                raise
+            # The outcome is unknown (the store may have applied it before the reply was lost):
+            # each node is re-read before its next binding, which shows either way.
+            for k, t in chunk:
+                statuses[k] = self._lost(t.node, f"store unavailable: {exc}")
+            return
         self.transactions += 1
         if result.succeeded:
             for _, t in chunk:
@@ -160,6 +172,16 @@ class StoreBinder:
             return
         for item in chunk:  # find the contended node(s): one transaction each
             await self._commit([item], statuses)
+
+    async def _prepare_or_lost(self, g: NodeBinding) -> _Txn | Status:
+        """``_prepare``, with a store that does not answer counted as a lost node, so a replica
+        cut off from the store keeps its pods queued (and backing off) instead of ending."""
+        try:
+            return await self._prepare(g)
+        except SigmaError as exc:
+            if not exc.retriable:
+                raise
+            return self._lost(g.node, f"store unavailable: {exc}")
 
     async def _prepare(self, g: NodeBinding) -> _Txn | Status:
         row = self.nodes(g.node)

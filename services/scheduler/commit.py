@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from sigma.clock import Clock
-from sigma.errors import Conflict, NotFound, SigmaError
+from sigma.errors import Conflict, DeadlineExceeded, NotFound, SigmaError, Unavailable
 from sigma.log import get_logger
 from sigma.observe import CONFLICTS
 from sigma.scheduler.binding import (
@@ -120,7 +120,8 @@ class Committer:
             return
         noted = unschedulable(pod, message)
         if noted is not None:
-            with contextlib.suppress(Conflict, NotFound):  # the pod moved on; nothing to tell
+            # The pod moved on, or the store is away (the next round notes it again).
+            with contextlib.suppress(Conflict, NotFound, Unavailable, DeadlineExceeded):
                 await update(
                     self.store,
                     pod_store_key(info.key),
