@@ -20,8 +20,9 @@ one, so an event at revision R only proves revision R - 1 complete. The checkpoi
 trails the last published revision by one, and a restart repeats that revision's events too.
 
 Where the stream starts the first time (no checkpoint yet): by default at the store's current
-revision (``from_beginning=False``), writing that as the first checkpoint at once, so nothing
-changed after the first start is ever missed; consumers learn the older state by listing. With
+revision (``from_beginning=False``), writing that as the first checkpoint at once (before
+waiting for the bus, which may be away), so nothing changed after the first start is ever
+missed; consumers learn the older state by listing. With
 ``from_beginning=True`` it replays the store's history from revision 1 (a full resync if that is
 compacted).
 
@@ -170,8 +171,10 @@ class ChangeStream:
                 await self.clock.sleep(delay)
 
     async def _session(self) -> None:
-        await self._retry_forever("create topics", self._ensure_topics)
+        # The start (on a first start, the checkpoint written with the store's revision) comes
+        # before the topics: what changes while the bus is away still streams once it answers.
         start = await self._load_start()
+        await self._retry_forever("create topics", self._ensure_topics)
         log.info("change stream starting", extra={"from_revision": start, "id": self.identity})
         queue: asyncio.Queue[Item] = asyncio.Queue(maxsize=self.window * 4)
         try:

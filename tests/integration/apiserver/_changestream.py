@@ -33,7 +33,7 @@ class QuickClock:
 
 
 class SwitchableBus:
-    """A bus whose publishing can be turned off, as a broker outage would."""
+    """A bus that can be turned off (publishing and creating topics), as a broker outage would."""
 
     def __init__(self, inner: Bus) -> None:
         self.inner = inner
@@ -41,6 +41,9 @@ class SwitchableBus:
         self.refused = 0
 
     async def ensure_topics(self, specs: list[TopicSpec]) -> None:
+        if self.down:
+            self.refused += 1
+            raise Unavailable("bus: broker down")
         await self.inner.ensure_topics(specs)
 
     async def publish(

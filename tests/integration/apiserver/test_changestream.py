@@ -218,6 +218,22 @@ async def test_by_default_a_first_start_begins_at_the_current_revision(memory) -
     assert [m.key for m in got] == ["team-a/after"]
 
 
+async def test_a_first_start_without_the_bus_streams_what_changed_while_it_waited(memory) -> None:  # type: ignore[no-untyped-def]
+    store, inner = memory
+    bus = SwitchableBus(inner)
+    bus.down = True
+    pods = Repository(store, POD)
+    await pods.create(pod("team-a", "before"))
+    stream = stream_of(store, bus, clock=QuickClock(), from_beginning=False)  # type: ignore[arg-type]
+    async with running(stream):
+        await eventually(lambda: bus.refused >= 2, what="topics refused")
+        during = await pods.create(pod("team-a", "during"))
+        bus.down = False
+        await until_checkpoint(store, stream, during.meta.resource_version)
+    got = await read_all(inner, [TOPICS["Pod"]], until=lambda ms: len(ms) >= 2, timeout=0.3)
+    assert [m.key for m in got] == ["team-a/during"]
+
+
 async def test_json_events_need_nothing_but_json(memory) -> None:  # type: ignore[no-untyped-def]
     store, bus = memory
     stream = stream_of(store, bus, encoding="json")
