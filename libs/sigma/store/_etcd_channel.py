@@ -26,6 +26,10 @@ then ends a stream whose member lost its leader), and the channel keeps them so 
 ends every one. A hung member ends no stream and grpc's keep-alive notices it only after 15 s, so a
 member that loses the preference also loses its streams: they end with ``Unavailable``
 (``dropped``), and their readers watch again, from where they were, on the member now preferred.
+A store that only watches makes no call that would find the member hung, so while streams are
+open and there are several members, the preferred one is asked for its status every
+``probe_interval`` seconds, with the attempt deadline: a hang moves the watches within about
+``probe_interval + attempt_timeout``.
 
 Channels are opened lazily, on the event loop that first uses them (grpc.aio binds to it).
 """
@@ -74,7 +78,12 @@ class EtcdChannel:
     and ``attempt_timeout`` that of one attempt on one member when there are several."""
 
     def __init__(
-        self, endpoints: Sequence[str], timeout: float, *, attempt_timeout: float = 1.0
+        self,
+        endpoints: Sequence[str],
+        timeout: float,
+        *,
+        attempt_timeout: float = 1.0,
+        probe_interval: float = 2.0,
     ) -> None:
         if not endpoints:
             raise ValueError("EtcdChannel needs at least one endpoint")
@@ -88,6 +97,8 @@ class EtcdChannel:
         self._channels: dict[int, grpc.aio.Channel] = {}
         self._streams: dict[grpc.aio.StreamStreamCall, int] = {}  # stream -> its member
         self._dropped: set[grpc.aio.StreamStreamCall] = set()
+        self.probe_interval = probe_interval
+        self._prober: asyncio.Task[None] | None = None
 
     @property
     def preferred(self) -> str:
@@ -101,6 +112,8 @@ class EtcdChannel:
         index = self._preferred
         call = rpc.WatchStub(self._open(index)).Watch(metadata=_REQUIRE_LEADER)
         self._streams[call] = index
+        if len(self.endpoints) > 1 and (self._prober is None or self._prober.done()):
+            self._prober = asyncio.ensure_future(self._probe())
         try:
             yield call
         finally:
@@ -153,8 +166,27 @@ class EtcdChannel:
                     raise wire.translate(exc, self.target) from exc
         raise AssertionError("unreachable: the last attempt returns or raises")
 
+    async def _probe(self) -> None:
+        """While streams are open: the preferred member's status, so a hang moves them."""
+        while self._streams and not self.closed:
+            await asyncio.sleep(self.probe_interval)
+            index = self._preferred
+            if not any(member == index for member in self._streams.values()):
+                continue
+            try:
+                status = rpc.MaintenanceStub(self._open(index)).Status
+                await status(rpc.StatusRequest(), timeout=self.attempt_timeout)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() in _FAILOVER:
+                    self._fail_over(index)
+            except Unavailable:  # closed meanwhile
+                return
+
     async def close(self) -> None:
         self.closed = True
+        if self._prober is not None:
+            self._prober.cancel()
+            await asyncio.gather(self._prober, return_exceptions=True)
         for call in list(self._streams):
             call.cancel()
         channels, self._channels = list(self._channels.values()), {}
