@@ -184,6 +184,11 @@ class StreamReport:
     duplicates: int = 0  # messages repeating a (key, revision) already seen
     pods_created_twice: list[str] = field(default_factory=list)
     max_publish_delay: float = 0.0  # seconds from a pod's creation to its ADDED event's append
+    delays: list[tuple[float, float]] = field(default_factory=list)  # (created, delay) per pod
+
+    def slow_until(self, slow: float) -> float:
+        """Wall time the last publish delayed ``slow`` seconds or more was appended (0: none)."""
+        return max((c + d for c, d in self.delays if d >= slow), default=0.0)
 
 
 async def store_history(store: Store, start: int) -> set[tuple[str, str, int]]:
@@ -206,13 +211,19 @@ def _note(
     seen: Counter[tuple[str, str, int]],
     added: dict[str, set[int]],
     report: StreamReport,
+    want: set[tuple[str, str, int]],
 ) -> None:
-    seen[(event.kind, event.key, event.revision)] += 1
+    """Count one message; delays only of the changes asked for (the topics hold older ones)."""
+    change = (event.kind, event.key, event.revision)
+    seen[change] += 1
     report.messages += 1
     if event.kind == "Pod" and event.type == event_pb2.EVENT_TYPE_ADDED:
         added[event.key].add(event.revision)
-        created = event.pod.meta.creation_timestamp.ToNanoseconds() / 1e9
-        report.max_publish_delay = max(report.max_publish_delay, appended_ms / 1000 - created)
+        if change in want and seen[change] == 1:
+            created = event.pod.meta.creation_timestamp.ToNanoseconds() / 1e9
+            delay = appended_ms / 1000 - created
+            report.delays.append((created, delay))
+            report.max_publish_delay = max(report.max_publish_delay, delay)
 
 
 async def read_stream(kafka_url: str, want: set[tuple[str, str, int]]) -> StreamReport:
@@ -229,10 +240,11 @@ async def read_stream(kafka_url: str, want: set[tuple[str, str, int]]) -> Stream
                 async with asyncio.timeout(STREAM_WAIT):
                     while not want <= seen.keys():
                         for message in await consumer.fetch(max_records=5000, timeout=1.0):
-                            _note(events.decode(message), message.timestamp_ms, seen, added, report)
+                            decoded = events.decode(message)
+                            _note(decoded, message.timestamp_ms, seen, added, report, want)
     finally:
         await bus.close()
     report.missing = sorted(f"{k} {key}@{rev}" for k, key, rev in want - set(seen))
-    report.duplicates = sum(n - 1 for n in seen.values())
+    report.duplicates = sum(n - 1 for change, n in seen.items() if change in want)
     report.pods_created_twice = sorted(k for k, revs in added.items() if len(revs) > 1)
     return report

@@ -1,5 +1,6 @@
-"""A whole Sigma cluster of real processes for fault tests: a private etcd, a private Kafka broker,
-and several replicas of every tier, each one `sigma <tier>` subprocess.
+"""A whole Sigma cluster of real processes for fault tests: a private etcd, a private Kafka broker
+(or, with ``quorum=3``, a three-member etcd and a three-broker Kafka), and several replicas of
+every tier, each one `sigma <tier>` subprocess.
 
 The engines are private (not the session fixtures) because the faults restart them, which other
 tests sharing the session's engines would not survive. Every tier process gets a fixed port
@@ -26,8 +27,8 @@ from pathlib import Path
 import psutil
 
 from sigma.engines._process import free_port, tail
-from sigma.engines.etcd import EtcdEngine
-from sigma.engines.kafka import KafkaEngine
+from sigma.engines.etcd import EtcdCluster, EtcdEngine
+from sigma.engines.kafka import KafkaCluster, KafkaEngine
 
 TIERS = ("apiserver", "scheduler", "colocator", "slave")
 READY_TIMEOUT = 40.0  # seconds a tier has to print its address (Python start plus imports)
@@ -120,8 +121,8 @@ class Cluster:
     """The engines and every tier process; ``async with Cluster.started(shape)`` runs one."""
 
     shape: Shape
-    etcd: EtcdEngine
-    kafka: KafkaEngine
+    etcd: EtcdEngine | EtcdCluster
+    kafka: KafkaEngine | KafkaCluster
     logs: Path
     procs: dict[str, list[TierProcess]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
@@ -200,10 +201,14 @@ class Cluster:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def started(cls, shape: Shape, logs: Path | None = None):  # type: ignore[no-untyped-def]
-        """Engines up, every tier up; on exit everything stops, the engines' data goes."""
+    async def started(cls, shape: Shape, logs: Path | None = None, *, quorum: int = 1):  # type: ignore[no-untyped-def]
+        """Engines up (``quorum`` members each), every tier up; on exit everything stops, the
+        engines' data goes."""
         logs = logs or Path(tempfile.mkdtemp(prefix="sigma-chaos-"))
-        etcd, kafka = EtcdEngine(), KafkaEngine(heap="384m")
+        etcd: EtcdEngine | EtcdCluster = EtcdEngine() if quorum == 1 else EtcdCluster(quorum)
+        kafka: KafkaEngine | KafkaCluster = (
+            KafkaEngine(heap="384m") if quorum == 1 else KafkaCluster(quorum)
+        )
         try:
             # Both starts run to their end (a thread cannot be cancelled), so an engine that
             # came up beside one that failed is stopped below instead of outliving the test.
