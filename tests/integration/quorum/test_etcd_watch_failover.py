@@ -86,7 +86,8 @@ async def test_an_informer_on_a_hung_member_moves_on_and_misses_nothing(
         await watching.close()
         await writing.close()
     figures = {
-        "fault": f"etcd member SIGSTOP under an informer ({'keep-alives' if heartbeat else 'watch only'})",
+        "fault": "etcd member SIGSTOP under an informer "
+        + ("(keep-alives)" if heartbeat else "(watch only)"),
         "informer_caught_up_seconds_after_hang": round(caught_up, 2),
         "store_failovers": watching.failovers,
     }

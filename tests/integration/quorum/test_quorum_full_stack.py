@@ -15,8 +15,8 @@ straight to etcd the whole time (what a control-plane user waits for a write). P
 to converge after the heal, writes failed and retried with their p99 and longest latency
 during the fault (at most 2 s), and the change stream over the fault's revisions: none
 missing, duplicates counted, the longest publish delay of a pod created then, and how long
-after the heal publishes still took 5 s or more (at most 10 s). At the end: nothing placed twice or lost, no
-node over capacity, every tier leaving cleanly on SIGTERM.
+after the heal publishes still took 5 s or more (at most 10 s). At the end: nothing placed
+twice or lost, no node over capacity, every tier leaving cleanly on SIGTERM.
 
 `make test` runs it reduced (holds of a few seconds, past the 3-5 s leases); ``SIGMA_CHAOS=full``
 (`make chaos-cluster`) holds the etcd hang and both stops 30 s, the crashes 15 s, on 3 replicas
