@@ -189,7 +189,7 @@ async def _one(
     assert stream.pods_created_twice == [], stream.pods_created_twice
     # The publish delay is back under DELAY_TARGET within SETTLE_TARGET of the heal.
     settled = max(0.0, stream.slow_until(DELAY_TARGET) - healed_wall)
-    assert settled <= SETTLE_TARGET, (name, settled, stream.max_publish_delay)
+    assert settled <= SETTLE_TARGET, (name, settled, stream.max_publish_delay, cluster.log_tails())
     writes = load.figures(began, healed)
     assert writes["writes_given_up"] == 0, (name, writes)
     assert writes["p99_write_seconds_during_fault"] <= P99_TARGET, (name, writes)
