@@ -9,16 +9,24 @@ per the job's retry policy; pods already being deleted are deleted. The node's a
 record releases what it held for them. A node whose heartbeat returns turns READY again.
 
 ``decide`` is pure; ``reconcile`` applies it, one compare-and-swap per write.
+
+Timing: a pass on a fixed cadence would judge a node lost up to one interval after its key
+went, and move its pods up to one interval after the grace ran out, so replacements would start
+later than ``heartbeat_ttl + grace``. ``NodeLifecycle`` is woken by the heartbeat keys' own
+changes (``watch_heartbeats``: the store's expiry of a key is an event) and asks for its next
+pass at the earliest end of a grace (``next_due``); the cadence stays as the fallback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sigma.apiserver.controllers.cache import ControllerCache
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import Fence, fenced
+from sigma.errors import Compacted
 from sigma.resources import NODE, NODE_ALLOCATION, POD, heartbeats
 from sigma.resources.allocation import release
 from sigma.store import Compare, Delete, Put, Store
@@ -121,6 +129,46 @@ def with_phase(node: node_pb2.Node, phase: int, now: float) -> node_pb2.Node:
     return out
 
 
+def next_due(
+    nodes: Iterable[node_pb2.Node], alive: set[str], now: float, grace: float
+) -> float | None:
+    """The earliest time a lost node's grace runs out after ``now`` (None: no grace running).
+    A node that turns lost in this pass counts from ``now``, as ``decide`` marks it."""
+    ends = []
+    for node in nodes:
+        if node.meta.name in alive:
+            continue
+        since = lost_since(node)
+        end = (now if since is None else since) + grace
+        if end > now:
+            ends.append(end)
+    return min(ends, default=None)
+
+
+class NodeLifecycle:
+    """The controller's passes (call it as a ``Pass``), each remembering when the next one is
+    due (``due``, wall time; None: on the cadence)."""
+
+    def __init__(self, grace: float, cache: ControllerCache | None = None) -> None:
+        self.grace, self.cache = grace, cache
+        self.due: float | None = None
+
+    async def __call__(self, store: Store, now: float, fence: Fence = ()) -> int:
+        """One pass over every node; returns the number of writes made. Only a node that is
+        not alive has its pods looked at."""
+        cache = self.cache or await ControllerCache.snapshot(store)
+        alive = {heartbeats.node_of(kv.key) for kv in (await store.list(heartbeats.PREFIX)).items}
+        nodes = [node for _, node in sorted(cache.nodes.items())]
+        self.due = next_due(nodes, alive, now, self.grace)
+        writes = 0
+        for node in nodes:
+            name = node.meta.name
+            pods = [] if name in alive else cache.on_node(name)  # decide() reads them if lost
+            decision = decide(node, name in alive, pods, now, self.grace)
+            writes += await _apply(store, node, decision, now, fence)
+        return writes
+
+
 async def reconcile(
     store: Store,
     now: float,
@@ -129,17 +177,23 @@ async def reconcile(
     fence: Fence = (),
     cache: ControllerCache | None = None,
 ) -> int:
-    """One pass over every node; returns the number of writes made. Only a node that is not
-    alive has its pods looked at."""
-    cache = cache or await ControllerCache.snapshot(store)
-    alive = {heartbeats.node_of(kv.key) for kv in (await store.list(heartbeats.PREFIX)).items}
-    writes = 0
-    for _, node in sorted(cache.nodes.items()):
-        name = node.meta.name
-        pods = [] if name in alive else cache.on_node(name)  # decide() reads them if lost
-        decision = decide(node, name in alive, pods, now, grace)
-        writes += await _apply(store, node, decision, now, fence)
-    return writes
+    """One pass of a ``NodeLifecycle`` (see there)."""
+    return await NodeLifecycle(grace, cache)(store, now, fence)
+
+
+async def watch_heartbeats(store: Store, wake: asyncio.Event) -> None:
+    """Set ``wake`` on every change of a heartbeat key (a node registered, or its lease expired
+    and the store deleted the key) until cancelled. A change lost to an outage or compaction
+    only waits for the controller's cadence."""
+    revision = await store.revision()
+    while True:
+        try:
+            async for event in store.watch(heartbeats.PREFIX, start_revision=revision + 1):
+                revision = event.revision
+                wake.set()
+        except Compacted:
+            revision = await store.revision()
+            wake.set()
 
 
 async def _apply(

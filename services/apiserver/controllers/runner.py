@@ -1,4 +1,5 @@
-"""Runs the apiserver's controllers, each under its own leader election, on a fixed cadence.
+"""Runs the apiserver's controllers, each under its own leader election, on a cadence (some
+also woken by the changes they act on, or at the time they said their next pass is due).
 
 Every apiserver replica runs the runner; for each controller one replica wins the election
 (``/sigma/v1/leaders/apiserver-<controller>``) and runs its passes, the others stand by and
@@ -24,6 +25,7 @@ from sigma.election import Elector
 from sigma.errors import SigmaError
 from sigma.log import get_logger
 from sigma.resources import heartbeats
+from sigma.retry import keep_running
 from sigma.store import Store
 
 log = get_logger("sigma.apiserver.controllers")
@@ -52,9 +54,7 @@ def passes(settings: ControllerSettings, cache: ControllerCache | None = None) -
     store per pass)."""
     out: dict[str, Pass] = {
         "replicas": ReplicaController(cache).reconcile,
-        "nodelifecycle": lambda s, now, f: nodelifecycle.reconcile(
-            s, now, grace=settings.node_grace, fence=f, cache=cache
-        ),
+        "nodelifecycle": nodelifecycle.NodeLifecycle(settings.node_grace, cache),
         "batchjob": lambda s, now, f: batchjob.reconcile(s, now, fence=f, cache=cache),
         "gc": lambda s, now, f: gc.reconcile(
             s,
@@ -90,18 +90,28 @@ async def run_controllers(
     settings = settings or ControllerSettings()
     clock = clock or SystemClock()
     cache = ControllerCache(store, resync=settings.resync)
-    runs = [asyncio.ensure_future(cache.run())]
+    heartbeat_changed = asyncio.Event()
+    runs = [
+        asyncio.ensure_future(cache.run()),
+        asyncio.ensure_future(
+            keep_running(
+                lambda: nodelifecycle.watch_heartbeats(store, heartbeat_changed), "heartbeats"
+            )
+        ),
+    ]
+    # The replica controller acts on every App change at once, the node lifecycle on every
+    # heartbeat key's change and at the end of each grace; the rest keep a cadence.
+    wakes = {"replicas": cache.changes.woken[APP_OWNER], "nodelifecycle": heartbeat_changed}
     try:
         await cache.wait_synced()
         for name, one_pass in passes(settings, cache).items():
             elector = Elector(
                 store, f"apiserver-{name}", identity, ttl=settings.election_ttl, clock=clock
             )
-            # The replica controller acts on every App change at once; the rest keep a cadence.
-            wake = cache.changes.woken[APP_OWNER] if name == "replicas" else None
             loop = _looper(
-                name, one_pass, elector, cache, store, clock, wall, settings.interval, wake
-            )
+                name, one_pass, elector, cache, store, clock, wall, settings.interval,
+                wakes.get(name),
+            )  # fmt: skip
             runs.append(asyncio.ensure_future(elector.run(loop)))
         await asyncio.gather(*runs)
     finally:
@@ -133,9 +143,12 @@ def _looper(
             except SigmaError as exc:  # the next pass visits every owner again
                 cache.changes.forget()
                 log.warning("controller pass failed", extra={"controller": name, "error": str(exc)})
+            # A pass that says when its next one is due (``NodeLifecycle.due``) gets it then.
+            due = getattr(one_pass, "due", None)
+            pause = interval if due is None else min(interval, max(0.0, due - wall()))
             if wake is None:
-                await clock.sleep(interval)
+                await clock.sleep(pause)
             else:
-                await sleep_or(clock, interval, wake)
+                await sleep_or(clock, pause, wake)
 
     return loop

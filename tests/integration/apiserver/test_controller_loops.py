@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable
 
@@ -14,7 +15,7 @@ from sigma.apiserver.controllers.runner import ControllerSettings, passes
 from sigma.apiserver.tasks import pods as P
 from sigma.apiserver.tasks.writes import create_pod
 from sigma.errors import NotFound
-from sigma.resources import BATCH_JOB, NODE, NODE_ALLOCATION, heartbeats
+from sigma.resources import BATCH_JOB, NODE, NODE_ALLOCATION, POD, heartbeats
 from sigma.store.codec import decode, encode
 from sigma.store.memory import MemoryStore
 from sigma.testing.wait import eventually
@@ -137,3 +138,48 @@ async def test_run_background_carries_out_tasks() -> None:
 
 async def _true_after(count: Awaitable[int], want: int) -> bool:
     return await count == want
+
+
+async def test_a_lost_nodes_pods_move_at_the_end_of_its_grace_not_on_the_cadence() -> None:
+    """With a 30 s cadence, the controller still moves a silent node's pods about ``ttl +
+    grace`` after its last renewal: the key's expiry wakes it, and it asks for its next pass
+    at the end of the grace."""
+    store, name = MemoryStore(), "n-silent"
+    lease = await heartbeats.register(store, name, ttl=1)
+    node = node_pb2.Node()
+    node.meta.name, node.status.phase = name, node_pb2.NODE_PHASE_READY
+    await store.put(NODE.key("", name), encode(node))
+    app = app_pb2.App()
+    app.meta.namespace, app.meta.name, app.meta.uid, app.meta.generation = "ns", "web", "u", 1
+    app.spec.replicas, app.spec.qos_class = 1, meta_pb2.QOS_CLASS_LS
+    settings = ControllerSettings(interval=30.0, node_grace=1.0)
+    stop = asyncio.Event()
+    runner = asyncio.ensure_future(run_background(store, "r-1", stop, controllers=settings))
+    try:
+        key = await submit(store, app, task_pb2.TASK_KIND_PUBLISH, "publish")
+        await eventually(lambda: _published(store, key), what="publish done")
+        pod = (await pods_of(store, "ns"))["web-0"]
+        pod.spec.node_name, pod.status.phase = name, pod_pb2.POD_PHASE_RUNNING
+        await store.put(_pod_key(pod), encode(pod))
+        await heartbeats.beat(store, name, lease)
+        renewed = time.monotonic()
+
+        async def moved() -> bool:
+            return (await pods_of(store, "ns"))["web-0"].spec.node_name == ""
+
+        await eventually(moved, timeout=10, interval=0.05, what="web-0 moved off the node")
+        took = time.monotonic() - renewed
+    finally:
+        stop.set()
+        await asyncio.wait_for(runner, 5)
+        await store.close()
+    assert 2.0 <= took < 5.0, took  # ttl 1 s + grace 1 s, and nowhere near the 30 s cadence
+
+
+async def _published(store: MemoryStore, key: str) -> bool:
+    task = await read_task(store, key)
+    return task is not None and task.status.state == task_pb2.TASK_STATE_SUCCEEDED
+
+
+def _pod_key(pod: pod_pb2.Pod) -> str:
+    return POD.key(pod.meta.namespace, pod.meta.name)

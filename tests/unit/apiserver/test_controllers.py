@@ -71,6 +71,25 @@ def test_lost_node_reschedules_online_fails_batch_deletes_stopping() -> None:
     assert (lost.status.phase, lost.status.reason) == (POD.POD_PHASE_FAILED, "NodeLost")
 
 
+def test_next_due_is_the_earliest_end_of_a_running_grace() -> None:
+    ready, unknown = node_pb2.NODE_PHASE_READY, node_pb2.NODE_PHASE_UNKNOWN
+
+    def named(n: node_pb2.Node, name: str) -> node_pb2.Node:
+        n.meta.name = name
+        return n
+
+    lost_early = named(node(unknown, NOW - 20), "a")  # grace 30: ends at NOW + 10
+    lost_late = named(node(unknown, NOW - 5), "b")  # ends at NOW + 25
+    over = named(node(unknown, NOW - 40), "c")  # its grace ended: nothing to wait for
+    turning = named(node(ready), "d")  # silent now: judged lost in this pass, ends NOW + 30
+    due = nodelifecycle.next_due
+    assert due([lost_late, lost_early, over], set(), NOW, 30.0) == NOW + 10
+    assert due([turning, over], set(), NOW, 30.0) == NOW + 30
+    assert due([lost_early], {"a"}, NOW, 30.0) is None  # alive again: no grace
+    assert due([over, named(node(ready), "e")], {"e"}, NOW, 30.0) is None
+    assert due([turning], set(), NOW, 0.0) is None  # no grace: moved in this very pass
+
+
 def test_with_phase_records_when_the_node_was_lost() -> None:
     n = nodelifecycle.with_phase(node(node_pb2.NODE_PHASE_READY), node_pb2.NODE_PHASE_UNKNOWN, NOW)
     assert nodelifecycle.lost_since(n) == NOW
