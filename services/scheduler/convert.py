@@ -7,6 +7,7 @@ and ``NodeRow`` here.
 from __future__ import annotations
 
 from sigma.resources.placement import Toleration
+from sigma.resources.pods import app_ref
 from sigma.scheduler.framework.cache import NodeRow
 from sigma.scheduler.framework.types import DEFAULT_SPREAD, PodInfo, Spread
 from sigma.v1 import app_pb2, node_pb2, pod_pb2
@@ -16,12 +17,6 @@ READY = node_pb2.NODE_PHASE_READY
 
 def pod_key(pod: pod_pb2.Pod) -> str:
     return f"{pod.meta.namespace}/{pod.meta.name}"
-
-
-def app_key(pod: pod_pb2.Pod) -> str:
-    if pod.spec.owner_kind == pod_pb2.POD_OWNER_KIND_APP and pod.spec.owner_name:
-        return f"{pod.meta.namespace}/{pod.spec.owner_name}"
-    return ""
 
 
 def spread_of(policy: app_pb2.SpreadPolicy | None) -> tuple[Spread, ...]:
@@ -43,7 +38,7 @@ def pod_info(pod: pod_pb2.Pod, spread: app_pb2.SpreadPolicy | None = None) -> Po
     spec = pod.spec
     cpu = sum(c.resources.requests.cpu_millis for c in spec.template.containers)
     mem = sum(c.resources.requests.memory_bytes for c in spec.template.containers)
-    app = app_key(pod)
+    app = app_ref(pod)
     return PodInfo(
         key=pod_key(pod),
         uid=pod.meta.uid,

@@ -17,10 +17,9 @@ from collections.abc import Callable
 
 from sigma.resources.interference import rule_index
 from sigma.resources.kinds import APP, INTERFERENCE_RULE_SET, NODE, NODE_ALLOCATION, POD
-from sigma.resources.pods import TERMINAL
+from sigma.resources.pods import TERMINAL, app_ref
 from sigma.scheduler.convert import (
     allocated_pod,
-    app_key,
     node_row,
     pod_info,
     pod_key,
@@ -123,7 +122,7 @@ class Feed:
                 # Bound (most often by this replica, already counted in the cache): only an
                 # App the cache does not know yet is worth converting the pod for.
                 app = self.cache.app_of(name)
-                if app is not None and app != app_key(pod):
+                if app is not None and app != app_ref(pod):
                     self.cache.note_pod(self.pod_info(pod))
                 if gone and not stopping_online(pod):
                     self.release(pod.spec.node_name, name)
@@ -157,7 +156,7 @@ class Feed:
 
         def info(pod: str) -> PodInfo:  # a pod new to the cache: its App from the pod object
             obj = self.pod_object(pod)
-            return allocated_pod(listed[pod], app_key(obj) if obj is not None else "")
+            return allocated_pod(listed[pod], app_ref(obj) if obj is not None else "")
 
         if self.cache.sync_allocation(NODE_ALLOCATION.object_key(key), listed, info):
             self._event(ClusterEvent.ROOM_FREED)

@@ -77,6 +77,11 @@ class RuleIndex:
         """Whether any rule names ``app``."""
         return app in self.own or app in self.crowds or app in self.crowded
 
+    def naming(self, app: str) -> list[Rule]:
+        """Every rule that names ``app``: its own, then those it crowds, then those crowding it."""
+        own = [self.own[app]] if app in self.own else []
+        return [*own, *self.crowds.get(app, ()), *self.crowded.get(app, ())]
+
 
 def breaks(rule: Rule, app: str, count: dict[str, int]) -> bool:
     """Whether adding one pod of ``app`` to a machine holding ``count`` (app → pods) breaks
@@ -84,6 +89,17 @@ def breaks(rule: Rule, app: str, count: dict[str, int]) -> bool:
     after = dict(count)
     after[app] = after.get(app, 0) + 1
     return after.get(rule.a, 0) > 0 and after.get(rule.b, 0) > rule.limit
+
+
+def allows(rules: RuleIndex, app: str, here: Mapping[str, int], cap: int = 0) -> bool:
+    """Whether one more pod of ``app`` may join a machine holding ``here`` (App → pods): its
+    per-host ``cap`` (0: none) and every rule naming it hold. A pod of no App ("") always may."""
+    if not app:
+        return True
+    if cap and here.get(app, 0) + 1 > cap:
+        return False
+    count = dict(here)
+    return not any(breaks(rule, app, count) for rule in rules.naming(app))
 
 
 def parse_rules(items: Sequence[Mapping[str, object]], field: str = "spec.rules") -> list[Rule]:

@@ -20,6 +20,14 @@ def key(pod: pod_pb2.Pod) -> str:
     return f"{pod.meta.namespace}/{pod.meta.name}"
 
 
+def app_ref(pod: pod_pb2.Pod) -> str:
+    """The pod's App as interference rules and per-host caps name it ("namespace/app");
+    "" for a pod no App owns."""
+    if pod.spec.owner_kind == pod_pb2.POD_OWNER_KIND_APP and pod.spec.owner_name:
+        return f"{pod.meta.namespace}/{pod.spec.owner_name}"
+    return ""
+
+
 def owned_by(pod: pod_pb2.Pod, kind: str, name: str, uid: str) -> bool:
     """True when ``pod`` belongs to this incarnation of the owner (not a same-named predecessor)."""
     return any(

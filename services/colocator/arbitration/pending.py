@@ -7,6 +7,11 @@ evicting batch on some node would make room by measured usage, evicts the cheape
 through the same path as the over-threshold trigger, and records the pod it did it for. A
 cooldown per pending pod keeps one pod from evicting again before its room shows up.
 
+Only nodes the pod may go to at all are candidates: its selector and tolerations, and its App's
+interference rules and per-host cap (``interference.allows`` on the node's live pods per App).
+Evicting batch never changes those, so evicting on a node they refuse would free room the
+scheduler could not use.
+
 Runs on the leader only: it needs every node's latest report (the leader's own consumer group
 sees them all) and one writer, or two replicas would evict twice for the same pod.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import AsyncIterator
 
 from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, plan_pending
@@ -23,12 +29,13 @@ from sigma.colocator.replica import Colocator
 from sigma.colocator.wire import batch_pod, res_of, sample_of
 from sigma.errors import SigmaError
 from sigma.log import get_logger
-from sigma.resources import NODE, POD, Repository
+from sigma.resources import APP, INTERFERENCE_RULE_SET, NODE, POD, Repository
+from sigma.resources.interference import RuleIndex, allows, rule_index
 from sigma.resources.placement import Toleration, selects, takes_pods, untolerated
-from sigma.resources.pods import TERMINAL
+from sigma.resources.pods import TERMINAL, app_ref
 from sigma.resources.qos import ONLINE
 from sigma.store.informer import Handler, Informer
-from sigma.v1 import event_pb2, meta_pb2, node_pb2, pod_pb2
+from sigma.v1 import app_pb2, event_pb2, interference_pb2, meta_pb2, node_pb2, pod_pb2
 
 log = get_logger("sigma.colocator.arbitration.pending")
 
@@ -65,7 +72,7 @@ def untaken(room: NodeRoom, taken: set[str]) -> NodeRoom:
     if not taken or not any(b.key in taken for b in room.batch):
         return room
     batch = tuple(b for b in room.batch if b.key not in taken)
-    return NodeRoom(room.name, room.allocatable, room.online_requested, batch)
+    return NodeRoom(room.name, room.allocatable, room.online_requested, batch, room.apps)
 
 
 def admits(node: node_pb2.Node, pod: pod_pb2.Pod) -> bool:
@@ -89,6 +96,10 @@ class PendingArbiter:
         self.pods: Informer[pod_pb2.Pod] = Informer(engine.store, POD.prefix, pod_pb2.Pod)
         self.pods.add_index("node", lambda p: [p.spec.node_name] if p.spec.node_name else [])
         self.nodes = Repository(engine.store, NODE)
+        self.apps: Informer[app_pb2.App] = Informer(engine.store, APP.prefix, app_pb2.App)
+        self.rule_sets: Informer[interference_pb2.InterferenceRuleSet] = Informer(
+            engine.store, INTERFERENCE_RULE_SET.prefix, interference_pb2.InterferenceRuleSet
+        )
         self.reports: dict[str, event_pb2.NodeUsageReport] = {}
         self.since: dict[str, float] = {}  # pending pod -> when first seen Unschedulable
         self.acted: dict[str, float] = {}  # pending pod -> when batch was last evicted for it
@@ -124,13 +135,20 @@ class PendingArbiter:
         if not self._registered:
             await self.pods.add_handler(self._handler)
             self._registered = True
-        task = asyncio.create_task(self.pods.run(), name="colocator-pending-pods")
+        tasks = [
+            asyncio.create_task(informer.run(), name=f"colocator-pending-{what}")
+            for what, informer in (
+                ("pods", self.pods),
+                ("apps", self.apps),
+                ("rules", self.rule_sets),
+            )
+        ]
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- the decision -----------------------------------------------------------------------
     def due(self, now: float) -> list[str]:
@@ -147,16 +165,23 @@ class PendingArbiter:
         report = self.reports.get(node.meta.name)
         if report is None or now - sample_of(report).at > self.settings.stale_after:
             return None
-        online = Res()
+        online, apps = Res(), Counter[str]()
         for pod in self.pods.by_index("node", node.meta.name):
             if pod.spec.qos_class != meta_pb2.QOS_CLASS_BE and pod.status.phase not in TERMINAL:
                 online = online + requests_of(pod)
+                if app := app_ref(pod):
+                    apps[app] += 1
         batch: list[BatchPod] = []
         for used in report.pods:
             candidate = batch_pod(used, self.pods.get(_cache_key(used.pod_key)))
             if candidate is not None:
                 batch.append(candidate)
-        return NodeRoom(node.meta.name, res_of(node.spec.allocatable), online, tuple(batch))
+        return NodeRoom(node.meta.name, res_of(node.spec.allocatable), online, tuple(batch), apps)
+
+    def cap(self, pod: pod_pb2.Pod) -> int:
+        """The per-host cap of the pod's App (0: none, or the App is not known here)."""
+        app = self.apps.get(APP.key(pod.meta.namespace, pod.spec.owner_name))
+        return app.spec.spread.max_per_host if app is not None and app_ref(pod) else 0
 
     async def tick(self) -> int:
         """Evict for every due pending pod that measured usage can make room for."""
@@ -167,13 +192,19 @@ class PendingArbiter:
         # Every node measured once a tick, not once per pending pod: a tick with many pending
         # pods on a large cluster would otherwise walk every node's pods again for each.
         measured = [(n, self.room(n, now)) for n in await self.nodes.list_all("")]
+        rules: RuleIndex = rule_index(s for _, s in self.rule_sets.items())
         taken: set[str] = set()  # victims already chosen this tick are not counted twice
         evicted = 0
         for key in keys:
             pod = self.pods.get(_cache_key(key))
             if pod is None:
                 continue
-            rooms = [untaken(r, taken) for n, r in measured if r is not None and admits(n, pod)]
+            app, cap = app_ref(pod), self.cap(pod)
+            rooms = [
+                untaken(r, taken)
+                for n, r in measured
+                if r is not None and admits(n, pod) and allows(rules, app, r.apps, cap)
+            ]
             plan = plan_pending(requests_of(pod), rooms, now)
             if plan is None:
                 continue

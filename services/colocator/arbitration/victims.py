@@ -8,8 +8,8 @@ largest (fewer evictions free the room).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sigma.colocator.capacity.formula import ZERO, Res, Sample, Thresholds
 from sigma.resources import victims
@@ -79,6 +79,7 @@ class NodeRoom:
     allocatable: Res
     online_requested: Res
     batch: tuple[BatchPod, ...]
+    apps: Mapping[str, int] = field(default_factory=dict)  # App → its live pods here
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sigma.resources.interference import Rule
 from sigma.scheduler.framework.interfaces import ClusterEvent
 from sigma.scheduler.framework.snapshot import Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
@@ -82,12 +81,7 @@ class Interference:
         mine = _count_on(snap, pod.app, i)
         if pod.max_per_host and mine + 1 > pod.max_per_host:
             return f"per-host cap {pod.max_per_host} of {pod.app} reached ({mine} here)"
-        named: list[Rule] = [
-            *([snap.rules.own[pod.app]] if pod.app in snap.rules.own else []),
-            *snap.rules.crowds.get(pod.app, ()),
-            *snap.rules.crowded.get(pod.app, ()),
-        ]
-        for rule in named:
+        for rule in snap.rules.naming(pod.app):
             a = mine + 1 if rule.a == pod.app else _count_on(snap, rule.a, i)
             b = mine + 1 if rule.b == pod.app else _count_on(snap, rule.b, i)
             if a > 0 and b > rule.limit:

@@ -1,10 +1,11 @@
-"""Interference rules from their manifest form: valid sets, and each bad field named."""
+"""Interference rules from their manifest form: valid sets, and each bad field named; and
+whether one more pod of an App may join a machine (``allows``)."""
 
 import grpc
 import pytest
 
 from sigma.errors import Invalid, grpc_code
-from sigma.resources.interference import Rule, RuleIndex, parse_rules
+from sigma.resources.interference import Rule, RuleIndex, allows, parse_rules
 
 
 def test_rules_parse_and_index_under_both_apps() -> None:
@@ -46,3 +47,29 @@ def test_a_bad_rule_names_its_field(items: object, field: str, reason: str) -> N
         parse_rules(items)  # type: ignore[arg-type]
     assert err.value.field == field and reason in err.value.reason
     assert grpc_code(err.value) is grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize(
+    ("here", "cap", "want"),
+    [
+        ({}, 0, True),  # an empty machine takes anything
+        ({"ns/web": 1}, 0, False),  # <web, api, 0>: no api beside web
+        ({"ns/api": 2}, 0, True),  # <api, api, 2>: a third api may join two
+        ({"ns/api": 3}, 0, False),  # but not a fourth
+        ({"ns/db": 1}, 0, True),  # <api, db, 1>: api may join one db
+        ({"ns/db": 2}, 0, False),  # not two
+        ({"ns/api": 1}, 1, False),  # the per-host cap, whatever the rules allow
+        ({"ns/api": 1}, 2, True),
+    ],
+)
+def test_allows_is_every_rule_naming_the_app_and_its_cap(
+    here: dict[str, int], cap: int, want: bool
+) -> None:
+    rules = RuleIndex(
+        [Rule("ns/web", "ns/api", 0), Rule("ns/api", "ns/api", 2), Rule("ns/api", "ns/db", 1)]
+    )
+    assert allows(rules, "ns/api", here, cap) is want
+    assert allows(rules, "", here, cap)  # a pod of no App is never limited
+    assert [r.text() for r in rules.naming("ns/api")] == [
+        "<ns/api, ns/api, 2>", "<ns/api, ns/db, 1>", "<ns/web, ns/api, 0>"
+    ]  # fmt: skip
