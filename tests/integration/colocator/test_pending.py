@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from sigma.bus.memory import MemoryBus
 from sigma.colocator.api import ColocatorServicer
 from sigma.colocator.arbitration.pending import PendingArbiter
 from sigma.colocator.leader import lead
+from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.timesharing.loop import TimeSharing
 from sigma.colocator.timesharing.profiles import ProfileLearner
@@ -53,13 +56,21 @@ class CountedArbiter(PendingArbiter):
         await eventually(lambda: self.ticks >= want, timeout=5, what=f"{n} passes of the loop")
 
 
-async def test_unschedulable_online_pod_evicts_batch_after_the_grace() -> None:
-    store, bus, wall = MemoryStore(), MemoryBus(), [T0]
+def leading(
+    store: MemoryStore, bus: MemoryBus, wall: list[float]
+) -> tuple[Colocator, CountedArbiter, Coroutine[Any, Any, None]]:
+    """A replica with a 5 s pending grace, its arbiter, and the leader's loop to run."""
     settings = ColocatorSettings(pending_grace=5.0, pending_cooldown=60.0)
     engine = colocator(store, bus, wall, settings)
     pending = CountedArbiter(engine)
     learner = ProfileLearner(store, lambda: wall[0])
     sharing = TimeSharing(engine.store, engine.api, engine.decide, lambda: wall[0])
+    return engine, pending, lead(bus, settings, learner, sharing, ManualClock(), pending)
+
+
+async def test_unschedulable_online_pod_evicts_batch_after_the_grace() -> None:
+    store, bus, wall = MemoryStore(), MemoryBus(), [T0]
+    engine, pending, leader = leading(store, bus, wall)
     await add_node(store, "n1")
     for name, qos, priority, asks, _used in PODS:
         await add_pod(store, f"default/{name}", "n1", qos, priority, T0 - 600, cpu=asks)
@@ -67,7 +78,7 @@ async def test_unschedulable_online_pod_evicts_batch_after_the_grace() -> None:
     # a pending online pod asking 3000m: measured, batch leaves it 500m, so 2500m short
     await add_pod(store, "default/api", "", LS, cpu=3000, unschedulable=True)
 
-    task = asyncio.create_task(lead(bus, settings, learner, sharing, ManualClock(), pending))
+    task = asyncio.create_task(leader)
 
     async def seen() -> bool:
         await bus.publish(

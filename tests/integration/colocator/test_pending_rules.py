@@ -15,19 +15,14 @@ import asyncio
 import pytest
 
 from sigma.bus.memory import MemoryBus
-from sigma.colocator.leader import lead
-from sigma.colocator.settings import ColocatorSettings
-from sigma.colocator.timesharing.loop import TimeSharing
-from sigma.colocator.timesharing.profiles import ProfileLearner
 from sigma.events import NODE_USAGE_TOPIC
 from sigma.resources import APP, INTERFERENCE_RULE_SET, Repository
 from sigma.store.memory import MemoryStore
-from sigma.testing.clock import ManualClock
 from sigma.testing.wait import eventually
 from sigma.v1 import app_pb2, interference_pb2, meta_pb2
 
-from .colo_helpers import add_node, add_pod, colocator, report
-from .test_pending import T0, CountedArbiter, deleting
+from .colo_helpers import add_node, add_pod, report
+from .test_pending import T0, deleting, leading
 
 BE, LS = meta_pb2.QOS_CLASS_BE, meta_pb2.QOS_CLASS_LS
 # node: (pod, QoS, priority, App, requested CPU, measured CPU); 10000m allocatable each
@@ -58,11 +53,7 @@ async def test_batch_is_evicted_only_where_the_pending_pod_may_go(
     limit: str, evicted: set[str]
 ) -> None:
     store, bus, wall = MemoryStore(), MemoryBus(), [T0]
-    settings = ColocatorSettings(pending_grace=5.0, pending_cooldown=60.0)
-    engine = colocator(store, bus, wall, settings)
-    pending = CountedArbiter(engine)
-    learner = ProfileLearner(store, lambda: wall[0])
-    sharing = TimeSharing(engine.store, engine.api, engine.decide, lambda: wall[0])
+    _, pending, leader = leading(store, bus, wall)
     await _app(store, "web")
     await _app(store, "api", cap=1 if limit == "cap" else 0)
     if limit == "rule":
@@ -76,7 +67,7 @@ async def test_batch_is_evicted_only_where_the_pending_pod_may_go(
     # asks 3000m: n1 and n2 each leave it 500m (10000 - 4000 online - 5500 batch measured)
     await add_pod(store, "default/api-0", "", LS, app="api", cpu=3000, unschedulable=True)
 
-    task = asyncio.create_task(lead(bus, settings, learner, sharing, ManualClock(), pending))
+    task = asyncio.create_task(leader)
     try:
 
         async def seen() -> bool:
