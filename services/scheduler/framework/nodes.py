@@ -78,6 +78,7 @@ class NodeTable:
         for col in ("batch_cap_cpu", "batch_cap_mem", "usage_cpu", "usage_mem"):
             t.w(col)[i] = getattr(row, col)
         t.w("present")[i] = True
+        t.w("usable")[i] = row.ready and not row.cordoned
         t.w("core_millis")[i] = row.cores * 1000 if row.cores else row.alloc_cpu
         for col, value in (
             ("inv_alloc_cpu", row.alloc_cpu),
@@ -112,9 +113,10 @@ class NodeTable:
         row = self._rows.pop(name)
         self._fixed = None
         self._set_labels(i, row.labels, ())
-        for col in ("present", "ready", "alloc_cpu", "alloc_mem", "batch_cap_cpu", "batch_cap_mem"):
+        for col in ("present", "ready", "usable", "alloc_cpu", "alloc_mem", "batch_cap_cpu"):
             self.cols.w(col)[i] = 0
         for col in (
+            "batch_cap_mem",
             "core_millis",
             "inv_alloc_cpu",
             "inv_alloc_mem",

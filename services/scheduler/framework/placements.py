@@ -97,6 +97,9 @@ class Placements:
         self._table, self._keys, self._dead_rows = fresh, keys, 0
 
     def _account(self, pod: PodInfo, i: int, row: int, sign: int) -> None:
+        # First: the owner drops its snapshot, so a column nobody else sees is written in
+        # place rather than copied (``columns``).
+        self._on_change()
         t = self._nodes
         prefix = "batch" if pod.batch else "online"
         t.w(f"{prefix}_cpu")[i] += sign * pod.cpu
@@ -120,7 +123,6 @@ class Placements:
                 p.w(col, row)[row] = value
         if pod.app:
             self._account_app(pod, i, sign)
-        self._on_change()
 
     def _account_app(self, pod: PodInfo, i: int, sign: int) -> None:
         if self._apps_shared:

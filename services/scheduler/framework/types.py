@@ -145,10 +145,11 @@ class ScheduleResult:
     evaluated: int = 0
     preemption: Preemption | None = None
     score: float = 0.0  # the chosen node's weighted total
+    examined: int = 0  # nodes filtered: fewer than the cluster when nodes are sampled
 
     def decision(self) -> str:
         """What was decided, in words, kept on the bound pod (``sigmactl explain`` shows it)."""
         return (
             f"placed on {self.node}: score {self.score:.1f}, the best of {self.evaluated} "
-            f"scored of {self.feasible} feasible nodes"
+            f"scored of {self.feasible} feasible nodes ({self.examined} examined)"
         )

@@ -14,7 +14,7 @@ import numpy as np
 
 from sigma.resources.interference import Rule
 from sigma.scheduler.framework.interfaces import ClusterEvent
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
 
 NAME = "Interference"
@@ -70,12 +70,17 @@ class Interference:
         }
     )
 
-    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
+    def filter(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
+    ) -> np.ndarray:
         rows = blocked(pod, snap)
+        if len(rows):
+            lo, hi = snap.span(part)
+            rows = rows[(rows >= lo) & (rows < hi)]
         if len(rows) == 0:
-            return snap.everywhere()
-        mask = np.ones(snap.n, dtype=np.bool_)
-        mask[rows] = False
+            return snap.everywhere(part)
+        mask = np.ones(hi - lo, dtype=np.bool_)
+        mask[rows - lo] = False
         return mask
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:

@@ -35,6 +35,24 @@ def test_old_snapshots_keep_their_pod_table_through_appends_releases_and_growth(
     assert cache.snapshot() is cache.snapshot()
 
 
+def test_what_anyone_holds_never_moves_and_what_nobody_holds_is_written_in_place() -> None:
+    cache = cache_of(node("n1"), node("n2"))
+    cache.assume(pod("a/o", cpu=1), "n2")
+    held = cache.snapshot()
+    piece = cache.snapshot().pods["live"][:1]  # a slice kept past its snapshot
+    cache.remove_pod("a/o")
+    cache.assume(pod("a/p", cpu=1000), "n1")
+    assert held.online_cpu.tolist() == [0, 1] and piece.tolist() == [True]
+    column = cache.snapshot().online_cpu[:1]
+    cache.assume(pod("a/q", cpu=500), "n1")
+    assert column.tolist() == [1000]  # a slice of a column, its snapshot gone
+    del held, piece, column
+    before = id(cache.snapshot().online_cpu.base)
+    cache.assume(pod("a/r", cpu=250), "n2")
+    assert id(cache.snapshot().online_cpu.base) == before  # nobody held it: not copied
+    assert cache.snapshot().online_cpu.tolist() == [1500, 250]
+
+
 def test_snapshot_arrays_are_read_only() -> None:
     snap = cache_of(node("n1")).snapshot()
     with pytest.raises(ValueError):
