@@ -30,3 +30,20 @@ def test_without_measures_the_profile_with_and_without_plugins_in_one_run(
     with pytest.raises(SystemExit) as exit_:
         bench.main([*argv, "--without", "Nope"])
     assert exit_.value.code == 2
+
+
+def test_a_share_of_nodes_to_score_is_measured_against_a_baseline_in_one_run(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    argv = ["--workload", "basic", "--nodes", "400", "--pods", "600", "--json"]
+    assert bench.main([*argv, "--percentage-of-nodes-to-score", "100"]) == 0
+    base, sampled = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert base["profile"] == "default at percentage_of_nodes_to_score 100"
+    assert sampled["profile"] == "default" and base["placed"] == sampled["placed"] == 600
+    assert 0 < sampled["score_vs_full_scan"] <= 1 and 0 <= sampled["best_node_share"] <= 1
+    assert sampled["placements_ratio"] > 0 and sampled["p99_ratio"] > 0
+    assert base["nodes_used"] > 0 and 0 < sampled["cpu_share_mean"] <= sampled["cpu_share_max"]
+    for bad in ("0", "101"):
+        with pytest.raises(SystemExit) as exit_:
+            bench.main([*argv, "--percentage-of-nodes-to-score", bad])
+        assert exit_.value.code == 2
