@@ -70,10 +70,12 @@ class Judge:
         self.seconds += self._clock() - t0
 
     def figures(self) -> dict[str, float]:
-        judged = max(len(self._ratios), 1)
+        """Nothing when no attempt chose a node (every pod preempted its way in)."""
+        if not self._ratios:
+            return {}
         return {
-            "score_vs_full_scan": round(float(np.mean(self._ratios)) if self._ratios else 1.0, 4),
-            "best_node_share": round(self._best / judged, 4),
+            "score_vs_full_scan": round(float(np.mean(self._ratios)), 4),
+            "best_node_share": round(self._best / len(self._ratios), 4),
         }
 
 

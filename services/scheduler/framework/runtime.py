@@ -20,7 +20,7 @@ from sigma.scheduler.framework.interfaces import (
     ScorePlugin,
     UniformPlugin,
 )
-from sigma.scheduler.framework.sampling import MIN_FEASIBLE, nodes_to_find, windows
+from sigma.scheduler.framework.sampling import MIN_FEASIBLE, nodes_to_find
 from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import OK, Code, CycleState, PodInfo, ScheduleResult, Status
 
@@ -148,12 +148,19 @@ class Framework:
         """Up to ``want`` feasible rows, filtering window by window from row ``start`` round
         the cluster, and how many rows were looked at up to the last one taken. Fewer only
         when the whole cluster holds fewer: a share without a feasible node is never the end.
-        When there is none, each filter's mask over the whole cluster too (else empty)."""
+        When there is none, each filter's mask over the whole cluster too (else empty).
+
+        The first window is as long as the last attempt's density of feasible nodes says
+        ``want`` needs; each next one twice the last while some were found (the estimate was
+        a little short), all the rest once none was (they are rare: this pod may fit
+        nowhere, and one pass over the rest costs less than many small ones)."""
         found: list[np.ndarray] = []
         seen: list[tuple[slice, dict[str, np.ndarray]]] = []  # while nothing is found
         count = examined = 0
-        first = want if want >= snap.n else int(want / self._density * 1.1) + 1
-        for part in windows(snap.n, start, first):
+        n, lo, left = snap.n, start, snap.n
+        size = want if want >= n else int(want / self._density * 1.1) + 1
+        while left:
+            part = slice(lo, min(lo + size, n, lo + left))
             feasible, masks = self.filter(state, pod, snap, part)
             rows = np.flatnonzero(feasible)
             if count + len(rows) >= want > 0:
@@ -166,6 +173,9 @@ class Framework:
             examined += part.stop - part.start
             if not count:
                 seen.append((part, masks))
+            left -= part.stop - part.start
+            lo = part.stop % n
+            size = size * 2 if count else left
         if count:
             return np.concatenate(found), examined, {}
         whole = {p.name: np.empty(snap.n, dtype=np.bool_) for p in self.filters}

@@ -16,8 +16,6 @@ feasible node in its share goes on through the rest before it calls the pod unsc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 ADAPTIVE_BASE = 50  # percent, less one per ADAPTIVE_STEP nodes, as kube-scheduler
 ADAPTIVE_STEP = 125
 ADAPTIVE_FLOOR = 5
@@ -31,16 +29,3 @@ def nodes_to_find(n: int, percentage: int = 0, minimum: int = MIN_FEASIBLE) -> i
     if percentage <= 0:
         percentage = max(ADAPTIVE_FLOOR, ADAPTIVE_BASE - n // ADAPTIVE_STEP)
     return min(n, max(minimum, n * percentage // 100))
-
-
-def windows(n: int, start: int, first: int) -> Iterator[slice]:
-    """Step-1 slices covering all ``n`` rows once, from row ``start`` round to it again: the
-    first ``first`` rows long, each next one twice the last (few passes when feasible nodes
-    are rare, little waste when they are not)."""
-    size, done, lo = max(first, 1), 0, start
-    while done < n:
-        hi = min(lo + size, n, lo + n - done)
-        yield slice(lo, hi)
-        done += hi - lo
-        lo = 0 if hi == n else hi
-        size *= 2

@@ -8,7 +8,7 @@ import pytest
 
 from sigma.resources.interference import Rule, RuleIndex
 from sigma.scheduler.framework import Code, CycleState, PodInfo, Spread
-from sigma.scheduler.framework.sampling import nodes_to_find, windows
+from sigma.scheduler.framework.sampling import nodes_to_find
 from sigma.scheduler.framework.snapshot import ScalarColumn
 from sigma.scheduler.framework.types import CORE_SWITCH, HOST
 from sigma.scheduler.plugins.registry import build, default_profile
@@ -41,13 +41,6 @@ def test_how_many_feasible_nodes_an_attempt_looks_for(
     assert nodes_to_find(n, percentage, minimum) == want
 
 
-def test_windows_cover_every_row_once_from_the_start_round() -> None:
-    parts = list(windows(10, 7, 2))
-    assert parts == [slice(7, 9), slice(9, 10), slice(0, 7)]  # 2 rows, then 4 and 8 at most
-    covered = np.concatenate([np.arange(p.start, p.stop) for p in parts])
-    assert covered.tolist() == [7, 8, 9, 0, 1, 2, 3, 4, 5, 6]
-
-
 def test_attempts_rotate_so_every_node_gets_its_turn() -> None:
     cache = cache_of(*nodes(1000))
     fw = build(default_profile(percentage_of_nodes_to_score=10, min_nodes_to_score=50, seed=3))
@@ -69,6 +62,20 @@ def test_a_share_without_a_feasible_node_goes_on_through_the_rest() -> None:
     fw = build(default_profile(percentage_of_nodes_to_score=5, min_nodes_to_score=20, seed=0))
     result = fw.schedule(pod("a/x", cpu=4000), cache.snapshot())
     assert result.node == "big" and result.feasible == 1 and result.examined == 1000
+
+
+def test_the_rest_goes_round_the_end_of_the_table() -> None:
+    rows = nodes(1000, cpu=1000)
+    rows[5] = node("big", cpu=8000)
+    cache = cache_of(*rows)
+    fw = build(default_profile(percentage_of_nodes_to_score=2, min_nodes_to_score=20, seed=0))
+    for k in range(30):  # twenty nodes an attempt: the next starts at row 600
+        assert fw.schedule(pod(f"a/s{k}", cpu=10, mem=1), cache.snapshot()).examined == 20
+    result = fw.schedule(pod("a/x", cpu=4000), cache.snapshot())
+    assert result.node == "big" and result.feasible == 1  # rows 600..999, then 0..599
+    assert result.examined == 1000  # all of them: fewer than twenty fit
+    after = fw.schedule(pod("a/y", cpu=10, mem=1), cache.snapshot())
+    assert 600 <= cache.snapshot().index[after.node] < 620  # round to where it started
 
 
 def test_extended_resources_found_past_the_share() -> None:
