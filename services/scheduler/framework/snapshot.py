@@ -46,6 +46,13 @@ NODE_COLUMNS: dict[str, type] = {
     "dom_core_switch": np.int32,
     "usage_cpu": np.float64,  # measured, whole machine
     "usage_mem": np.float64,
+    # Room left, derived from the columns above at every change of its row (``nodes.ROOMS``),
+    # so the filters every attempt runs compare one column with the request:
+    "room_cpu": np.float64,  # online: alloc_cpu - online_cpu
+    "room_mem": np.float64,  # online: alloc_mem - online_mem - batch_mem
+    "batch_room_cpu": np.float64,  # batch_cap_cpu - batch_cpu
+    "batch_room_mem": np.float64,  # batch_cap_mem - batch_mem
+    "shared_room": np.float64,  # the shared pool: core_millis - 1000 x excl_cores - shared_cpu
 }
 DOMAIN_COLUMNS = ("dom_host", "dom_chassis", "dom_core_switch")
 

@@ -14,18 +14,24 @@ from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import PodInfo
 
 
+def cpu_room(pod: PodInfo, snap: Snapshot, part: slice = EVERY) -> np.ndarray:
+    """Millicores ``pod``'s class may still request on each node of ``part``."""
+    return (snap.batch_room_cpu if pod.batch else snap.room_cpu)[part]
+
+
+def mem_room(pod: PodInfo, snap: Snapshot, part: slice = EVERY) -> np.ndarray:
+    """Bytes ``pod``'s class may still request on each node of ``part``."""
+    return (snap.batch_room_mem if pod.batch else snap.room_mem)[part]
+
+
 def cpu_short(pod: PodInfo, snap: Snapshot, part: slice = EVERY) -> np.ndarray:
     """Millicores missing on each node of ``part`` for ``pod`` (≤ 0: enough)."""
-    if pod.batch:
-        return snap.batch_cpu[part] + pod.cpu - snap.batch_cap_cpu[part]
-    return snap.online_cpu[part] + pod.cpu - snap.alloc_cpu[part]
+    return pod.cpu - cpu_room(pod, snap, part)
 
 
 def mem_short(pod: PodInfo, snap: Snapshot, part: slice = EVERY) -> np.ndarray:
     """Bytes missing on each node of ``part`` for ``pod`` (≤ 0: enough)."""
-    if pod.batch:
-        return snap.batch_mem[part] + pod.mem - snap.batch_cap_mem[part]
-    return snap.online_mem[part] + snap.batch_mem[part] + pod.mem - snap.alloc_mem[part]
+    return pod.mem - mem_room(pod, snap, part)
 
 
 def rows_of(snap: Snapshot, rows: np.ndarray) -> slice | np.ndarray:

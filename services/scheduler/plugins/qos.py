@@ -15,12 +15,17 @@ NAME = "QoS"
 LSE, LSR, BE = qos.LSE, qos.LSR, qos.BE
 
 
+def shared_need(pod: PodInfo) -> float:
+    """Room ``pod`` takes from the shared pool: its whole cores carved out of it, or its
+    request."""
+    take = pod.exclusive_cores
+    return 1000.0 * take if take else pod.cpu
+
+
 def shared_short(pod: PodInfo, snap: Snapshot, part: slice = EVERY) -> np.ndarray:
     """Millicores the shared pool lacks on each node of ``part`` once ``pod`` is in (≤ 0:
     enough)."""
-    take = pod.exclusive_cores
-    pool = snap.core_millis[part] - 1000.0 * (snap.excl_cores[part] + take)
-    return snap.shared_cpu[part] + (0 if take else pod.cpu) - pool
+    return shared_need(pod) - snap.shared_room[part]
 
 
 class QoS:
@@ -40,7 +45,7 @@ class QoS:
     ) -> np.ndarray:
         if pod.qos == BE:
             return snap.everywhere(part)
-        mask = shared_short(pod, snap, part) <= 0
+        mask = snap.shared_room[part] >= shared_need(pod)
         if pod.exclusive_cores:  # whole cores left after the carve-out
             cores = snap.excl_cores[part] + pod.exclusive_cores
             mask &= snap.core_millis[part] >= 1000.0 * cores

@@ -7,7 +7,14 @@ import numpy as np
 from sigma.scheduler.framework.interfaces import ClusterEvent
 from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
-from sigma.scheduler.plugins._room import cpu_short, fmt_cpu, fmt_mem, mem_short
+from sigma.scheduler.plugins._room import (
+    cpu_room,
+    cpu_short,
+    fmt_cpu,
+    fmt_mem,
+    mem_room,
+    mem_short,
+)
 
 NAME = "ResourceFit"
 
@@ -20,14 +27,7 @@ class ResourceFit:
     def filter(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
     ) -> np.ndarray:
-        # The comparisons of cpu_short and mem_short with 0, in fewer operations: this is
-        # the filter every pod runs.
-        if pod.batch:
-            cpu = snap.batch_cpu[part] <= snap.batch_cap_cpu[part] - pod.cpu
-            return cpu & (snap.batch_mem[part] <= snap.batch_cap_mem[part] - pod.mem)
-        cpu = snap.online_cpu[part] <= snap.alloc_cpu[part] - pod.cpu
-        mem = snap.online_mem[part] + snap.batch_mem[part] <= snap.alloc_mem[part] - pod.mem
-        return cpu & mem
+        return (cpu_room(pod, snap, part) >= pod.cpu) & (mem_room(pod, snap, part) >= pod.mem)
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:
         room = "batch capacity" if pod.batch else "allocatable"
