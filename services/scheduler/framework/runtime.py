@@ -151,14 +151,16 @@ class Framework:
         When there is none, each filter's mask over the whole cluster too (else empty).
 
         The first window is as long as the last attempt's density of feasible nodes says
-        ``want`` needs; each next one twice the last while some were found (the estimate was
-        a little short), all the rest once none was (they are rare: this pod may fit
-        nowhere, and one pass over the rest costs less than many small ones)."""
+        ``want`` needs, with a quarter to spare; the next, while some were found, twice the
+        last or as long as this attempt's own density says the rest needs, if longer; once
+        none was, all the rest (they are rare: this pod may fit nowhere, and one pass over the
+        rest costs less than many small ones). Each window costs a call of every filter, so
+        a few rows too many are cheaper than one window more."""
         found: list[np.ndarray] = []
         seen: list[tuple[slice, dict[str, np.ndarray]]] = []  # while nothing is found
         count = examined = 0
         n, lo, left = snap.n, start, snap.n
-        size = want if want >= n else int(want / self._density * 1.1) + 1
+        size = want if want >= n else int(want / self._density * 1.25) + 1
         while left:
             part = slice(lo, min(lo + size, n, lo + left))
             feasible, masks = self.filter(state, pod, snap, part)
@@ -175,7 +177,10 @@ class Framework:
                 seen.append((part, masks))
             left -= part.stop - part.start
             lo = part.stop % n
-            size = size * 2 if count else left
+            if count:
+                size = max(2 * size, int((want - count) * examined / count * 1.25) + 1)
+            else:
+                size = left
         if count:
             return np.concatenate(found), examined, {}
         whole = {p.name: np.empty(snap.n, dtype=np.bool_) for p in self.filters}

@@ -68,9 +68,12 @@ class TopologySpread:
         mask = snap.everywhere(part)
         if not pod.app:
             return mask
+        lows = state.data.setdefault(f"{NAME}.low", {})  # once an attempt, as node_counts
         for c in pod.spread:
             if c.hard:
-                low, _ = live_min(pod, snap, c.level)
+                if c.level not in lows:
+                    lows[c.level], _ = live_min(pod, snap, c.level)
+                low = lows[c.level]
                 here = node_counts(pod, snap, state, c.level, part)
                 mask = mask & (here + 1 - low <= max(c.max_skew, 1))
         return mask
