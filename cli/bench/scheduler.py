@@ -1,13 +1,15 @@
 """``sigma bench scheduler``: workloads after kube-scheduler's scheduler_perf.
 
-basic, spreading and preemption run in-process; e2e binds through a real store
+basic, spreading, preemption and rules (100 Apps under 220 interference rules, every tenth
+capped per host) run in-process; e2e binds through a real store
 (``bench_e2e``), with the same attempt latencies taken inside the replica's loop, its
 conflict rate, and the store's raw put rate measured in the same run.
 
 Each workload builds a cache of synthetic nodes, places the initial pods (not measured), then
 times one attempt per measured pod: snapshot → chain → assume (and, for preemption, the
 victims' removal). Printed: placements/s, p50/p99 attempt latency, peak RSS, and for
-spreading the number of hard-skew violations found by recounting every App afterwards.
+spreading the number of hard-skew violations, for rules the number of rules or caps broken,
+found by recounting every App afterwards.
 
 Node sampling (the profile's ``percentage_of_nodes_to_score``, adaptive by default) is
 measured against a baseline in the same run: ``--percentage-of-nodes-to-score 100`` runs each
@@ -31,11 +33,13 @@ import numpy as np
 
 from sigma.cli.bench import emit, sampling_quality
 from sigma.cli.bench import scheduler_e2e as bench_e2e
+from sigma.resources.interference import Rule, RuleIndex
 from sigma.scheduler.framework import Cache, NodeRow, PodInfo, Spread
 from sigma.scheduler.framework.types import CHASSIS, CORE_SWITCH, HOST
 from sigma.scheduler.plugins.registry import build, default_profile
 
 GiB = 1 << 30
+RULED_APPS = 100  # the rules workload's Apps
 TURN = 500  # attempts each trial of a run measures before the next one takes its turn
 
 
@@ -118,10 +122,41 @@ def _fill(cache: Cache, nodes: int) -> None:
             cache.assume(PodInfo(f"fill/be-{i}-{j}", cpu=2000, mem=24 * GiB, qos=4), name)
 
 
+def _ruled(prefix: str) -> Callable[[int], Iterator[PodInfo]]:
+    """Replicas of the ``RULED_APPS`` Apps in turn, every tenth App capped per host."""
+
+    def pods(n: int) -> Iterator[PodInfo]:
+        for i in range(n):
+            a = i % RULED_APPS
+            yield PodInfo(
+                f"bench/{prefix}-{i}",
+                cpu=200,
+                mem=512 << 20,
+                app=_ruled_app(a),
+                max_per_host=2 if a % 10 == 0 else 0,
+            )
+
+    return pods
+
+
+def _ruled_app(a: int) -> str:
+    return f"bench/ruled-app-{a}"
+
+
+def _rules() -> RuleIndex:
+    """Each App at most one beside one of two others, every fifth App at most three of
+    itself on a node: every placement reads rules."""
+    rules = [Rule(_ruled_app(a), _ruled_app((a * 7 + d) % RULED_APPS), 1) for d in (1, 2)
+             for a in range(RULED_APPS)]  # fmt: skip
+    rules += [Rule(_ruled_app(a), _ruled_app(a), 2) for a in range(0, RULED_APPS, 5)]
+    return RuleIndex(rules)
+
+
 WORKLOADS = {
     "basic": lambda n, m: Workload("basic", n, _plain("init"), _plain("m"), 1000, m, {}),
     "spreading": lambda n, m: Workload("spreading", n, _apps("init"), _apps("m"), 1000, m, {}),
     "preemption": lambda n, m: Workload("preemption", n, _plain("none"), _high, 0, m, {}),
+    "rules": lambda n, m: Workload("rules", n, _ruled("init"), _ruled("m"), 1000, m, {}),
 }
 
 
@@ -149,6 +184,8 @@ class Trial:
         _nodes(cache, w.nodes)
         if w.name == "preemption":
             _fill(cache, w.nodes)
+        if w.name == "rules":
+            cache.set_rules(_rules())
         plugins = tuple(name for name in default_profile().plugins if name not in without)
         share = {} if percentage is None else {"percentage_of_nodes_to_score": percentage}
         profile = default_profile(plugins=plugins, seed=seed, **share)
@@ -210,6 +247,8 @@ class Trial:
             out |= self.judged.figures()
         if w.name == "spreading":
             out["hard_skew_violations"] = hard_skew_violations(self.cache)
+        if w.name == "rules":
+            out["rule_violations"] = rule_violations(self.cache)
         if w.name == "preemption":
             out["preemptions"] = self.preemptions
             out["victims"] = self.victims
@@ -228,6 +267,20 @@ def take_turns(trials: list[Trial], turn: int = TURN) -> None:
     while not all(t.done for t in trials):
         for t in trials:
             t.block(turn)
+
+
+def rule_violations(cache: Cache) -> int:
+    """Nodes breaking a rule or a per-host cap, counted again from every App's pods."""
+    snap = cache.snapshot()
+    count = {app: np.bincount(rows, minlength=snap.n) for app, rows in snap.apps.items()}
+    zero = np.zeros(snap.n, dtype=np.int64)
+    bad = 0
+    for rule in snap.rules.rules:
+        a, b = count.get(rule.a, zero), count.get(rule.b, zero)
+        bad += int(((a > 0) & (b > rule.limit)).sum())
+    for a in range(0, RULED_APPS, 10):
+        bad += int((count.get(_ruled_app(a), zero) > 2).sum())
+    return bad
 
 
 def hard_skew_violations(cache: Cache) -> int:

@@ -7,13 +7,16 @@ nowhere is an ordinary outcome the queue acts on. Only a bug raises.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from sigma.resources import qos as qos_class
 from sigma.resources.placement import Toleration
+
+T = TypeVar("T")
 
 # Topology levels, as indexes into the snapshot's domain arrays (narrowest first).
 HOST, CHASSIS, CORE_SWITCH = 0, 1, 2
@@ -116,6 +119,14 @@ class CycleState:
     """Scratch space of one scheduling attempt; plugins share data through it by key."""
 
     data: dict[str, Any] = field(default_factory=dict)
+
+    def once(self, key: str, make: Callable[[], T]) -> T:
+        """``make()``, worked out the first time it is asked for in the attempt: a filter
+        runs once for every window of rows the attempt looks at, and what it derives from
+        the pod alone is the same for all of them."""
+        if key not in self.data:
+            self.data[key] = make()
+        return self.data[key]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

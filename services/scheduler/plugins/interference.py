@@ -73,9 +73,7 @@ class Interference:
     def filter(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
     ) -> np.ndarray:
-        rows = state.data.get(NAME)
-        if rows is None:  # once an attempt, however many windows it filters
-            rows = state.data[NAME] = blocked(pod, snap)
+        rows = state.once(NAME, lambda: blocked(pod, snap))
         if len(rows):
             lo, hi = snap.span(part)
             rows = rows[(rows >= lo) & (rows < hi)]

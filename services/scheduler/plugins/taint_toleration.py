@@ -31,9 +31,7 @@ class TaintToleration:
     def filter(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
     ) -> np.ndarray:
-        ok = state.data.get(NAME)
-        if ok is None:  # once an attempt, however many windows it filters
-            ok = state.data[NAME] = tolerated_bits(pod, snap)
+        ok = state.once(NAME, lambda: tolerated_bits(pod, snap))
         if not snap.taint_bits:  # no taint anywhere: skip a pass over every node
             return snap.everywhere(part)
         return (snap.taints_hard[part] & ~ok) == 0
@@ -53,9 +51,7 @@ class TaintToleration:
     def score(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, rows: np.ndarray
     ) -> np.ndarray:
-        ok = state.data.get(NAME)
-        if ok is None:
-            ok = tolerated_bits(pod, snap)
+        ok = state.once(NAME, lambda: tolerated_bits(pod, snap))
         if not snap.taint_bits:
             return np.zeros(len(rows))
         soft = snap.taints_soft[rows] & ~ok

@@ -11,6 +11,8 @@ emptiest core switch, then the emptiest chassis, win.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from sigma.scheduler.framework.interfaces import ClusterEvent
@@ -68,12 +70,10 @@ class TopologySpread:
         mask = snap.everywhere(part)
         if not pod.app:
             return mask
-        lows = state.data.setdefault(f"{NAME}.low", {})  # once an attempt, as node_counts
         for c in pod.spread:
             if c.hard:
-                if c.level not in lows:
-                    lows[c.level], _ = live_min(pod, snap, c.level)
-                low = lows[c.level]
+                key = f"{NAME}.low.{c.level}"
+                low, _ = state.once(key, partial(live_min, pod, snap, c.level))
                 here = node_counts(pod, snap, state, c.level, part)
                 mask = mask & (here + 1 - low <= max(c.max_skew, 1))
         return mask
