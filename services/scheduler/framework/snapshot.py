@@ -106,7 +106,9 @@ class Snapshot:
     labels: Mapping[tuple[str, str], np.ndarray]  # (key, value) → bool mask of nodes
     taint_bits: Mapping[tuple[str, str, int], int]  # (key, value, effect) → bit number
     domains: tuple[int, int, int]  # number of domain ids per level
-    apps: Mapping[str, np.ndarray]  # app → node row of each of its placed pods
+    # app → node row of each of its placed pods; a new array whenever one of them moves, never
+    # one changed in place (plugins keep what they derive from an array while it is the same)
+    apps: Mapping[str, np.ndarray]
     generation: int = 0
     cache: dict[str, object] = field(default_factory=dict, compare=False)
     scalars: Mapping[str, ScalarColumn] = field(default_factory=dict)  # extended resources
