@@ -24,6 +24,8 @@ from sigma.scheduler.framework.sampling import MIN_FEASIBLE, nodes_to_find
 from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import OK, Code, CycleState, PodInfo, ScheduleResult, Status
 
+MIN_DENSITY = 1 / 64  # feasible nodes per node examined, as a first window is sized
+
 
 @dataclass(frozen=True, slots=True)
 class Profile:
@@ -125,10 +127,12 @@ class Framework:
         start = self._start % snap.n if want < snap.n else 0
         rows, examined, masks = self.find(state, pod, snap, start, want)
         if len(rows) == 0:  # no node at all: the whole cluster's masks say why
+            # The next pod, often of the same shape, then filters the cluster in one window.
+            self._density = MIN_DENSITY
             return self._unschedulable(state, pod, snap, masks, examined)
         if want < snap.n:
             self._start = start + examined  # the next attempt starts past the last node taken
-            self._density = max(len(rows) / examined, 1 / 64)
+            self._density = max(len(rows) / examined, MIN_DENSITY)
         total, _ = self.score(state, pod, snap, rows, every=False)
         best = np.flatnonzero(total >= total.max() - 1e-9)
         chosen = best[self._rng.randrange(len(best))]
