@@ -1,18 +1,28 @@
 """``sigma bench scheduler``: workloads after kube-scheduler's scheduler_perf.
 
-basic, spreading and preemption run in-process; e2e binds through a real store
+basic, spreading, preemption and rules (100 Apps under 220 interference rules, every tenth
+capped per host) run in-process; e2e binds through a real store
 (``bench_e2e``), with the same attempt latencies taken inside the replica's loop, its
 conflict rate, and the store's raw put rate measured in the same run.
 
 Each workload builds a cache of synthetic nodes, places the initial pods (not measured), then
 times one attempt per measured pod: snapshot → chain → assume (and, for preemption, the
 victims' removal). Printed: placements/s, p50/p99 attempt latency, peak RSS, and for
-spreading the number of hard-skew violations found by recounting every App afterwards.
+spreading the number of hard-skew violations, for rules the number of rules or caps broken,
+found by recounting every App afterwards.
+
+Node sampling (the profile's ``percentage_of_nodes_to_score``, adaptive by default) is
+measured against a baseline in the same run: ``--percentage-of-nodes-to-score 100`` runs each
+workload with that share (100: every node filtered and scored) beside the default, the two
+taking turns of 500 attempts so that the machine's other work falls on both alike; the
+default's row carries its speed as ratios of the baseline's and what sampling cost in
+placement quality (``sampling_quality``). ``--without`` rows take turns the same way.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import resource
 import sys
 import time
@@ -21,13 +31,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sigma.cli.bench import emit
+from sigma.cli.bench import emit, sampling_quality
 from sigma.cli.bench import scheduler_e2e as bench_e2e
+from sigma.resources.interference import Rule, RuleIndex
 from sigma.scheduler.framework import Cache, NodeRow, PodInfo, Spread
 from sigma.scheduler.framework.types import CHASSIS, CORE_SWITCH, HOST
 from sigma.scheduler.plugins.registry import build, default_profile
 
 GiB = 1 << 30
+RULED_APPS = 100  # the rules workload's Apps
+TURN = 500  # attempts each trial of a run measures before the next one takes its turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +122,41 @@ def _fill(cache: Cache, nodes: int) -> None:
             cache.assume(PodInfo(f"fill/be-{i}-{j}", cpu=2000, mem=24 * GiB, qos=4), name)
 
 
+def _ruled(prefix: str) -> Callable[[int], Iterator[PodInfo]]:
+    """Replicas of the ``RULED_APPS`` Apps in turn, every tenth App capped per host."""
+
+    def pods(n: int) -> Iterator[PodInfo]:
+        for i in range(n):
+            a = i % RULED_APPS
+            yield PodInfo(
+                f"bench/{prefix}-{i}",
+                cpu=200,
+                mem=512 << 20,
+                app=_ruled_app(a),
+                max_per_host=2 if a % 10 == 0 else 0,
+            )
+
+    return pods
+
+
+def _ruled_app(a: int) -> str:
+    return f"bench/ruled-app-{a}"
+
+
+def _rules() -> RuleIndex:
+    """Each App at most one beside one of two others, every fifth App at most three of
+    itself on a node: every placement reads rules."""
+    rules = [Rule(_ruled_app(a), _ruled_app((a * 7 + d) % RULED_APPS), 1) for d in (1, 2)
+             for a in range(RULED_APPS)]  # fmt: skip
+    rules += [Rule(_ruled_app(a), _ruled_app(a), 2) for a in range(0, RULED_APPS, 5)]
+    return RuleIndex(rules)
+
+
 WORKLOADS = {
     "basic": lambda n, m: Workload("basic", n, _plain("init"), _plain("m"), 1000, m, {}),
     "spreading": lambda n, m: Workload("spreading", n, _apps("init"), _apps("m"), 1000, m, {}),
     "preemption": lambda n, m: Workload("preemption", n, _plain("none"), _high, 0, m, {}),
+    "rules": lambda n, m: Workload("rules", n, _ruled("init"), _ruled("m"), 1000, m, {}),
 }
 
 
@@ -121,54 +165,122 @@ def _high(n: int) -> Iterator[PodInfo]:
         yield PodInfo(f"bench/hi-{i}", cpu=2000, mem=24 * GiB, priority=100)
 
 
+class Trial:
+    """One workload through the default profile, less the plugins named in ``without``, with
+    ``percentage`` of nodes to score when given; ``judge`` scores every attempt's choice
+    against a full scan of the same snapshot too (not timed). Measured ``block`` by block, so
+    trials compared in one run take turns and the machine's other work falls on them alike."""
+
+    def __init__(
+        self,
+        w: Workload,
+        seed: int = 0,
+        without: tuple[str, ...] = (),
+        percentage: int | None = None,
+        judge: bool = False,
+    ) -> None:
+        self.w = w
+        self.cache = cache = Cache()
+        _nodes(cache, w.nodes)
+        if w.name == "preemption":
+            _fill(cache, w.nodes)
+        if w.name == "rules":
+            cache.set_rules(_rules())
+        plugins = tuple(name for name in default_profile().plugins if name not in without)
+        share = {} if percentage is None else {"percentage_of_nodes_to_score": percentage}
+        profile = default_profile(plugins=plugins, seed=seed, **share)
+        self.fw = fw = build(profile)
+        for p in w.initial(w.initial_count):
+            result = fw.schedule(p, cache.snapshot())
+            if result.node:
+                cache.assume(p, result.node)
+        self.pods = w.measured(w.measured_count)
+        self.lat = np.zeros(w.measured_count)
+        self.k = self.placed = self.preemptions = self.victims = 0
+        self.elapsed = 0.0
+        self.judged = sampling_quality.Judge(profile) if judge else None
+
+    @property
+    def done(self) -> bool:
+        return self.k == self.w.measured_count
+
+    def block(self, count: int) -> None:
+        """Time the next ``count`` attempts."""
+        cache, fw, judged, clock = self.cache, self.fw, self.judged, time.perf_counter
+        judging = judged.seconds if judged is not None else 0.0
+        start = clock()
+        for p in itertools.islice(self.pods, count):
+            taking = judged.before(p, cache.snapshot, clock) if judged is not None else 0.0
+            t0 = clock() - taking
+            result = fw.schedule(p, cache.snapshot())
+            if result.node:
+                cache.assume(p, result.node)
+                self.placed += 1
+            elif result.preemption is not None:
+                for v in result.preemption.victims:
+                    cache.remove_pod(v.pod_key)
+                cache.assume(p, result.preemption.node)
+                self.placed += 1
+                self.preemptions += 1
+                self.victims += len(result.preemption.victims)
+            self.lat[self.k] = clock() - t0
+            self.k += 1
+            if judged is not None and result.node:
+                judged.after(result.node)
+        self.elapsed += clock() - start - (judged.seconds - judging if judged is not None else 0)
+
+    def result(self) -> dict[str, object]:
+        w, lat = self.w, self.lat
+        out: dict[str, object] = {
+            "workload": w.name,
+            "nodes": w.nodes,
+            "initial_pods": w.initial_count,
+            "measured_pods": w.measured_count,
+            "placed": self.placed,
+            "placements_per_s": round(self.placed / self.elapsed, 1),
+            "p50_ms": round(float(np.percentile(lat, 50)) * 1e3, 3),
+            "p99_ms": round(float(np.percentile(lat, 99)) * 1e3, 3),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+        out |= sampling_quality.spread(self.cache.snapshot())
+        if self.judged is not None:
+            out |= self.judged.figures()
+        if w.name == "spreading":
+            out["hard_skew_violations"] = hard_skew_violations(self.cache)
+        if w.name == "rules":
+            out["rule_violations"] = rule_violations(self.cache)
+        if w.name == "preemption":
+            out["preemptions"] = self.preemptions
+            out["victims"] = self.victims
+        return out
+
+
 def run(w: Workload, seed: int = 0, without: tuple[str, ...] = ()) -> dict:
     """One workload through the default profile, less the plugins named in ``without``."""
-    cache = Cache()
-    _nodes(cache, w.nodes)
-    if w.name == "preemption":
-        _fill(cache, w.nodes)
-    plugins = tuple(name for name in default_profile().plugins if name not in without)
-    fw = build(default_profile(plugins=plugins, seed=seed))
-    for p in w.initial(w.initial_count):
-        result = fw.schedule(p, cache.snapshot())
-        if result.node:
-            cache.assume(p, result.node)
-    lat = np.zeros(w.measured_count)
-    placed = preemptions = victims = 0
-    clock = time.perf_counter
-    start = clock()
-    for k, p in enumerate(w.measured(w.measured_count)):
-        t0 = clock()
-        result = fw.schedule(p, cache.snapshot())
-        if result.node:
-            cache.assume(p, result.node)
-            placed += 1
-        elif result.preemption is not None:
-            for v in result.preemption.victims:
-                cache.remove_pod(v.pod_key)
-            cache.assume(p, result.preemption.node)
-            placed += 1
-            preemptions += 1
-            victims += len(result.preemption.victims)
-        lat[k] = clock() - t0
-    elapsed = clock() - start
-    out = {
-        "workload": w.name,
-        "nodes": w.nodes,
-        "initial_pods": w.initial_count,
-        "measured_pods": w.measured_count,
-        "placed": placed,
-        "placements_per_s": round(placed / elapsed, 1),
-        "p50_ms": round(float(np.percentile(lat, 50)) * 1e3, 3),
-        "p99_ms": round(float(np.percentile(lat, 99)) * 1e3, 3),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
-    if w.name == "spreading":
-        out["hard_skew_violations"] = hard_skew_violations(cache)
-    if w.name == "preemption":
-        out["preemptions"] = preemptions
-        out["victims"] = victims
-    return out
+    trial = Trial(w, seed, without)
+    trial.block(w.measured_count)
+    return trial.result()
+
+
+def take_turns(trials: list[Trial], turn: int = TURN) -> None:
+    """Measure ``trials`` a block of ``turn`` attempts each in turn until all are done."""
+    while not all(t.done for t in trials):
+        for t in trials:
+            t.block(turn)
+
+
+def rule_violations(cache: Cache) -> int:
+    """Nodes breaking a rule or a per-host cap, counted again from every App's pods."""
+    snap = cache.snapshot()
+    count = {app: np.bincount(rows, minlength=snap.n) for app, rows in snap.apps.items()}
+    zero = np.zeros(snap.n, dtype=np.int64)
+    bad = 0
+    for rule in snap.rules.rules:
+        a, b = count.get(rule.a, zero), count.get(rule.b, zero)
+        bad += int(((a > 0) & (b > rule.limit)).sum())
+    for a in range(0, RULED_APPS, 10):
+        bad += int((count.get(_ruled_app(a), zero) > 2).sum())
+    return bad
 
 
 def hard_skew_violations(cache: Cache) -> int:
@@ -203,11 +315,22 @@ def main(argv: list[str] | None = None) -> int:
         help="in-process workloads: also run each without these plugins (comma separated), "
         "so the default profile is measured with and without them in one run",
     )
+    parser.add_argument(
+        "--percentage-of-nodes-to-score",
+        type=int,
+        metavar="PCT",
+        help="in-process workloads: run each first with this share of nodes to score (100: "
+        "every node) as the baseline, then with the default profile (adaptive node sampling), "
+        "whose row then carries speed ratios and placement quality against it",
+    )
     args = parser.parse_args(argv)
     without = tuple(n for n in args.without.split(",") if n)
     unknown = [n for n in without if n not in default_profile().plugins]
     if unknown:
         parser.error(f"--without: unknown plugins {', '.join(unknown)}")
+    pct = args.percentage_of_nodes_to_score
+    if pct is not None and not 0 < pct <= 100:
+        parser.error(f"--percentage-of-nodes-to-score: {pct} is not within 1..100")
     names = [*WORKLOADS, "e2e"] if args.workload == "all" else [args.workload]
     for name in names:
         if name == "e2e":
@@ -216,10 +339,19 @@ def main(argv: list[str] | None = None) -> int:
             )
             emit(result, as_json=args.json)
             continue
-        for skip in ((), without) if without else ((),):
-            result = run(WORKLOADS[name](args.nodes, args.pods), args.seed, skip)
-            result["profile"] = f"default without {','.join(skip)}" if skip else "default"
-            emit(result, as_json=args.json)
+        workload = WORKLOADS[name](args.nodes, args.pods)
+        trials = {"default": Trial(workload, args.seed, judge=pct is not None)}
+        if pct is not None:
+            base = f"default at percentage_of_nodes_to_score {pct}"
+            trials = {base: Trial(workload, args.seed, percentage=pct), **trials}
+        if without:
+            trials[f"default without {','.join(without)}"] = Trial(workload, args.seed, without)
+        take_turns(list(trials.values()))
+        rows = {label: {**t.result(), "profile": label} for label, t in trials.items()}
+        if pct is not None:
+            rows["default"] |= sampling_quality.against(rows["default"], rows[base])
+        for row in rows.values():
+            emit(row, as_json=args.json)
     return 0
 
 

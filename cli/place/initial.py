@@ -30,8 +30,11 @@ PLUGINS = ("ScalarFit", "Interference", "TimeAwareFit", "ConvexCost")
 
 
 def framework(alpha: float, beta: float, seed: int = 0) -> Framework:
-    """The planner's profile: the contest's rules as filters, the convex cost as the score."""
-    profile = Profile(plugins=PLUGINS, weights={"ConvexCost": 1.0}, seed=seed)
+    """The planner's profile: the contest's rules as filters, the convex cost as the score,
+    over every machine (no node sampling: the plan is made once, its cost is what counts)."""
+    profile = Profile(
+        plugins=PLUGINS, weights={"ConvexCost": 1.0}, percentage_of_nodes_to_score=100, seed=seed
+    )
     return build(profile, {"ConvexCost": {"alpha": alpha, "beta": beta}})
 
 

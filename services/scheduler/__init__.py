@@ -7,7 +7,8 @@ Layout::
                  table, NodeRow), placements (the pods and what they take) and columns
                  (copy-on-write NumPy tables), queue (active/backoff/unschedulable),
                  interfaces (one Protocol per extension point), runtime (the chains,
-                 weights, node sampling)
+                 weights), sampling (how many nodes an attempt looks for: kube-scheduler's
+                 percentageOfNodesToScore)
     plugins/     one module per plugin, listed once in plugins/registry.py
     convert.py   protobuf → PodInfo / NodeRow, at the informer edge
     allocation.py  the node allocation record, pure: admit (fit check), release, cpusets
@@ -18,5 +19,6 @@ Layout::
     commit.py    a round's placements bound and its preemptions recorded
     loop.py      a replica: feed → decide → commit; several replicas may race
     explain.py, api.py      the sigma.v1.Scheduler service (Explain, GetQueue)
+    settings.py  the tier's settings (--percentage-of-nodes-to-score)
     tier.py      the tier builder
 """

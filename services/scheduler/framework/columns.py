@@ -3,10 +3,20 @@
 A snapshot holds read-only views of the columns; the cache keeps writing. A column a view
 shares is copied before its first write after the view was handed out, so a placement costs a
 copy of the one or two columns it touches, not of the whole table, and a snapshot never moves.
+
+The copy is skipped when nobody but the table can see the column any more: the snapshot that
+got the view is gone (the usual case: an attempt takes a snapshot, decides, drops it, and
+the cache then counts the placement). That is told by reference counts, as NumPy's own
+``ndarray.resize`` tells that an array is not shared: the column, the view the table keeps and
+the mapping of views last handed out must be referenced by the table alone. Anything else
+holding any of them (a live snapshot, a slice kept by someone) makes a count higher and the
+column is copied as before, so a view handed out never changes under its holder. Without the
+check a placement at 20,000 nodes would copy 160 kB per column it touches.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,11 +52,30 @@ class Columns:
         covers, as a newly grown one, needs no copy)."""
         if row >= self.viewed:
             return self.cols[name]
-        if name in self.shared:
+        if name not in self.shared:
+            self.stale.add(name)  # its view, if any, is of an older copy
+        elif self._seen(name):
             self.cols[name] = self.cols[name].copy()
             self.shared.discard(name)
-        self.stale.add(name)
+            self.stale.add(name)
+        # else: written in place; the view the table keeps shows the write, and nobody else
+        # holds it
         return self.cols[name]
+
+    def _seen(self, name: str) -> bool:
+        """Whether anything outside the table may see column ``name`` (see the module's
+        docstring). The counts below are the table's own references, this frame's local
+        names and ``getrefcount``'s argument."""
+        col, view = self.cols[name], self.views.get(name)
+        if view is None or view.base is not col:
+            return True
+        if sys.getrefcount(col) != 4:  # cols, the view's base, ``col``, the argument
+            return True
+        handed = self.handed.get(name) is view
+        # views, ``view``, the argument, and the mapping last handed out when it has it
+        if sys.getrefcount(view) != 3 + handed:
+            return True
+        return handed and sys.getrefcount(self.handed) != 2  # the table's, the argument
 
     def view(self) -> dict[str, np.ndarray]:
         """Read-only views of every column; a view is made again only after a write to it

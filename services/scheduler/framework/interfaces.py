@@ -1,9 +1,10 @@
 """One small Protocol per extension point; a plugin implements only the points it needs.
 
-Filters and scores work on whole arrays: a filter returns a boolean mask over every node of the
-snapshot, a score returns a float vector over the candidate rows it is given. ``explain`` gives
-the human reason for one node, computed only when somebody asks (Explain RPC, status message),
-so the hot path never formats strings.
+Filters and scores work on whole arrays: a filter returns a boolean mask over a part of the
+snapshot's rows (every node, or the window node sampling looks at), a score returns a float
+vector over the candidate rows it is given. ``explain`` gives the human reason for one node,
+computed only when somebody asks (Explain RPC, status message), so the hot path never formats
+strings.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo, Preemption, Status
 
 
@@ -45,7 +46,12 @@ class FilterPlugin(Plugin, Protocol):
     # True for filters about room (resources, cores) that evicting pods can satisfy.
     resource: bool
 
-    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray: ...
+    def filter(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
+    ) -> np.ndarray:
+        """The mask over the rows of ``part`` (a window of rows when the framework samples
+        nodes): the work is proportional to the window, not to the cluster."""
+        ...
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str: ...
 

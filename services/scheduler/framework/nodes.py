@@ -9,6 +9,7 @@ whole columns at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -19,6 +20,26 @@ from sigma.scheduler.framework.columns import Columns
 from sigma.scheduler.framework.snapshot import NODE_COLUMNS
 
 SOFT_EFFECT = 2  # PREFER_NO_SCHEDULE; every other effect (NO_SCHEDULE, NO_EXECUTE) is hard
+
+# Each room column from the columns of its row (``snapshot.NODE_COLUMNS``): derived here when
+# a node changes; a placement takes its requests off them as it adds them to the rest
+# (``placements``).
+ROOMS: dict[str, Callable[[dict[str, np.ndarray], int], float]] = {
+    "room_cpu": lambda c, i: c["alloc_cpu"][i] - c["online_cpu"][i],
+    "room_mem": lambda c, i: c["alloc_mem"][i] - c["online_mem"][i] - c["batch_mem"][i],
+    "batch_room_cpu": lambda c, i: c["batch_cap_cpu"][i] - c["batch_cpu"][i],
+    "batch_room_mem": lambda c, i: c["batch_cap_mem"][i] - c["batch_mem"][i],
+    "shared_room": lambda c, i: (
+        c["core_millis"][i] - 1000.0 * c["excl_cores"][i] - c["shared_cpu"][i]
+    ),
+}
+
+
+def refresh_rooms(t: Columns, i: int) -> None:
+    """Derive row ``i``'s room columns again, after a change of what the node offers."""
+    for name, room in ROOMS.items():
+        value = room(t.cols, i)
+        t.w(name)[i] = value
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +99,7 @@ class NodeTable:
         for col in ("batch_cap_cpu", "batch_cap_mem", "usage_cpu", "usage_mem"):
             t.w(col)[i] = getattr(row, col)
         t.w("present")[i] = True
+        t.w("usable")[i] = row.ready and not row.cordoned
         t.w("core_millis")[i] = row.cores * 1000 if row.cores else row.alloc_cpu
         for col, value in (
             ("inv_alloc_cpu", row.alloc_cpu),
@@ -86,6 +108,7 @@ class NodeTable:
             ("inv_batch_mem", row.batch_cap_mem),
         ):
             t.w(col)[i] = 1.0 / value if value > 0 else 0.0
+        refresh_rooms(t, i)
         if old is None or old.labels != row.labels:
             self._set_labels(i, old.labels if old else (), row.labels)
         if old is None or old.taints != row.taints:
@@ -112,9 +135,10 @@ class NodeTable:
         row = self._rows.pop(name)
         self._fixed = None
         self._set_labels(i, row.labels, ())
-        for col in ("present", "ready", "alloc_cpu", "alloc_mem", "batch_cap_cpu", "batch_cap_mem"):
+        for col in ("present", "ready", "usable", "alloc_cpu", "alloc_mem", "batch_cap_cpu"):
             self.cols.w(col)[i] = 0
         for col in (
+            "batch_cap_mem",
             "core_millis",
             "inv_alloc_cpu",
             "inv_alloc_mem",
@@ -122,6 +146,7 @@ class NodeTable:
             "inv_batch_mem",
         ):
             self.cols.w(col)[i] = 0
+        refresh_rooms(self.cols, i)
         return i
 
     def view(self) -> dict[str, Any]:

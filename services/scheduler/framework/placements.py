@@ -97,16 +97,25 @@ class Placements:
         self._table, self._keys, self._dead_rows = fresh, keys, 0
 
     def _account(self, pod: PodInfo, i: int, row: int, sign: int) -> None:
+        # First: the owner drops its snapshot, so a column nobody else sees is written in
+        # place rather than copied (``columns``).
+        self._on_change()
         t = self._nodes
-        prefix = "batch" if pod.batch else "online"
-        t.w(f"{prefix}_cpu")[i] += sign * pod.cpu
-        t.w(f"{prefix}_mem")[i] += sign * pod.mem
-        if pod.exclusive_cores:
-            t.w("excl_cores")[i] += sign * pod.exclusive_cores
-        elif not pod.batch:
-            t.w("shared_cpu")[i] += sign * pod.cpu
+        cpu, mem = sign * pod.cpu, sign * pod.mem
+        # What the pod takes, and the room columns (``nodes.ROOMS``) less the same.
         if pod.batch:
-            t.w("batch_pods")[i] += sign
+            for col, value in (("batch_cpu", cpu), ("batch_mem", mem), ("batch_pods", sign)):
+                t.w(col)[i] += value
+            for col, value in (("batch_room_cpu", cpu), ("batch_room_mem", mem), ("room_mem", mem)):
+                t.w(col)[i] -= value
+        else:
+            take = sign * pod.exclusive_cores
+            pool = ("excl_cores", take) if take else ("shared_cpu", cpu)
+            for col, value in (("online_cpu", cpu), ("online_mem", mem), pool):
+                t.w(col)[i] += value
+            shared = 1000.0 * take if take else cpu
+            for col, value in (("room_cpu", cpu), ("room_mem", mem), ("shared_room", shared)):
+                t.w(col)[i] -= value
         p = self._table
         p.w("live", row)[row] = sign > 0
         if sign > 0:
@@ -120,7 +129,6 @@ class Placements:
                 p.w(col, row)[row] = value
         if pod.app:
             self._account_app(pod, i, sign)
-        self._on_change()
 
     def _account_app(self, pod: PodInfo, i: int, sign: int) -> None:
         if self._apps_shared:

@@ -21,6 +21,7 @@ NODE_COLUMNS: dict[str, type] = {
     "present": np.bool_,  # the row holds a node (rows of removed nodes stay, cleared)
     "ready": np.bool_,  # phase READY
     "cordoned": np.bool_,  # spec.unschedulable
+    "usable": np.bool_,  # present, ready and not cordoned: takes new pods
     "alloc_cpu": np.float64,  # allocatable
     "alloc_mem": np.float64,
     "online_cpu": np.float64,  # requests of online pods placed on the node
@@ -45,6 +46,13 @@ NODE_COLUMNS: dict[str, type] = {
     "dom_core_switch": np.int32,
     "usage_cpu": np.float64,  # measured, whole machine
     "usage_mem": np.float64,
+    # Room left, derived from the columns above at every change of its row (``nodes.ROOMS``),
+    # so the filters every attempt runs compare one column with the request:
+    "room_cpu": np.float64,  # online: alloc_cpu - online_cpu
+    "room_mem": np.float64,  # online: alloc_mem - online_mem - batch_mem
+    "batch_room_cpu": np.float64,  # batch_cap_cpu - batch_cpu
+    "batch_room_mem": np.float64,  # batch_cap_mem - batch_mem
+    "shared_room": np.float64,  # the shared pool: core_millis - 1000 x excl_cores - shared_cpu
 }
 DOMAIN_COLUMNS = ("dom_host", "dom_chassis", "dom_core_switch")
 
@@ -80,6 +88,9 @@ class CurveColumn:
 
 
 NO_RULES = RuleIndex()
+# The part of the rows a filter looks at: all of them, unless the framework asks for a window
+# (node sampling, see ``runtime``); plugins index every column with it.
+EVERY = slice(None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +106,9 @@ class Snapshot:
     labels: Mapping[tuple[str, str], np.ndarray]  # (key, value) → bool mask of nodes
     taint_bits: Mapping[tuple[str, str, int], int]  # (key, value, effect) → bit number
     domains: tuple[int, int, int]  # number of domain ids per level
-    apps: Mapping[str, np.ndarray]  # app → node row of each of its placed pods
+    # app → node row of each of its placed pods; a new array whenever one of them moves, never
+    # one changed in place (plugins keep what they derive from an array while it is the same)
+    apps: Mapping[str, np.ndarray]
     generation: int = 0
     cache: dict[str, object] = field(default_factory=dict, compare=False)
     scalars: Mapping[str, ScalarColumn] = field(default_factory=dict)  # extended resources
@@ -118,15 +131,27 @@ class Snapshot:
     def app_nodes(self, app: str) -> np.ndarray:
         return self.apps.get(app, _EMPTY)
 
-    def everywhere(self) -> np.ndarray:
-        """A read-only mask passing every row: what a filter returns for a pod it does not
-        concern (no extended resources, no curves, no rules), made once per snapshot."""
-        mask = self.cache.get("everywhere")
-        if mask is None:
-            mask = np.ones(self.n, dtype=np.bool_)
-            mask.flags.writeable = False
-            self.cache["everywhere"] = mask
-        return mask  # type: ignore[return-value]
+    def span(self, part: slice) -> tuple[int, int]:
+        """The first row of ``part`` and the row past its last (a step-1 slice)."""
+        lo, hi, _ = part.indices(self.n)
+        return lo, max(lo, hi)
+
+    def everywhere(self, part: slice = EVERY) -> np.ndarray:
+        """A read-only mask passing every row of ``part``: what a filter returns for a pod it
+        does not concern (no extended resources, no curves, no rules). A view of one array
+        shared by every snapshot (``passes_all`` tells it), so handing it out costs nothing."""
+        global _ALL
+        if len(_ALL) < self.n:
+            grown = np.ones(max(self.n, 2 * len(_ALL)), dtype=np.bool_)
+            grown.flags.writeable = False
+            _ALL = grown
+        return _ALL[part] if part.stop is not None else _ALL[: self.n][part]
+
+    @staticmethod
+    def passes_all(mask: np.ndarray) -> bool:
+        """Whether ``mask`` is (a view of) ``everywhere``: nothing to combine."""
+        return mask.base is _ALL
 
 
 _EMPTY = np.zeros(0, dtype=np.int32)
+_ALL = np.ones(0, dtype=np.bool_)  # grown to the largest snapshot seen

@@ -7,13 +7,16 @@ nowhere is an ordinary outcome the queue acts on. Only a bug raises.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from sigma.resources import qos as qos_class
 from sigma.resources.placement import Toleration
+
+T = TypeVar("T")
 
 # Topology levels, as indexes into the snapshot's domain arrays (narrowest first).
 HOST, CHASSIS, CORE_SWITCH = 0, 1, 2
@@ -117,6 +120,14 @@ class CycleState:
 
     data: dict[str, Any] = field(default_factory=dict)
 
+    def once(self, key: str, make: Callable[[], T]) -> T:
+        """``make()``, worked out the first time it is asked for in the attempt: a filter
+        runs once for every window of rows the attempt looks at, and what it derives from
+        the pod alone is the same for all of them."""
+        if key not in self.data:
+            self.data[key] = make()
+        return self.data[key]  # type: ignore[no-any-return]
+
 
 @dataclass(frozen=True, slots=True)
 class Victim:
@@ -145,10 +156,11 @@ class ScheduleResult:
     evaluated: int = 0
     preemption: Preemption | None = None
     score: float = 0.0  # the chosen node's weighted total
+    examined: int = 0  # nodes filtered: fewer than the cluster when nodes are sampled
 
     def decision(self) -> str:
         """What was decided, in words, kept on the bound pod (``sigmactl explain`` shows it)."""
         return (
             f"placed on {self.node}: score {self.score:.1f}, the best of {self.evaluated} "
-            f"scored of {self.feasible} feasible nodes"
+            f"scored of {self.feasible} feasible nodes ({self.examined} examined)"
         )

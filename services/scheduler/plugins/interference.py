@@ -10,18 +10,42 @@ an A. The work is proportional to the pods of those Apps, never to the number of
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sigma.scheduler.framework.interfaces import ClusterEvent
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
 
 NAME = "Interference"
 
 
+Counter = Callable[[Snapshot, str], tuple[np.ndarray, np.ndarray]]
+
+
 def counts(snap: Snapshot, app: str) -> tuple[np.ndarray, np.ndarray]:
     """The nodes holding ``app``'s pods and how many each holds."""
     return np.unique(snap.app_nodes(app), return_counts=True)
+
+
+class Counts:
+    """``counts``, kept per App while its array of node rows stays the same object: whoever
+    makes snapshots makes a new array when one of the App's pods moves and never changes one
+    in place (``Snapshot.apps``), so an attempt counts again only the Apps that moved, not
+    every App its rules name."""
+
+    def __init__(self) -> None:
+        self._memo: dict[str, tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
+
+    def __call__(self, snap: Snapshot, app: str) -> tuple[np.ndarray, np.ndarray]:
+        rows = snap.app_nodes(app)
+        kept = self._memo.get(app)
+        if kept is not None and kept[0] is rows:
+            return kept[1]
+        got = np.unique(rows, return_counts=True)
+        self._memo[app] = (rows, got)
+        return got
 
 
 def _at(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -32,7 +56,7 @@ def _at(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
     return np.where(keys[at] == query, values[at], 0)
 
 
-def blocked(pod: PodInfo, snap: Snapshot) -> np.ndarray:
+def blocked(pod: PodInfo, snap: Snapshot, counts: Counter = counts) -> np.ndarray:
     """Rows where one more pod of ``pod``'s App breaks a rule or its cap (may repeat)."""
     app, rules = pod.app, snap.rules
     if not app or (not pod.max_per_host and not rules.names(app)):
@@ -48,7 +72,7 @@ def blocked(pod: PodInfo, snap: Snapshot) -> np.ndarray:
         nodes, n = counts(snap, rule.b)
         out.append(nodes[n > rule.limit])
     for rule in rules.crowded.get(app, ()):  # X is B: one more X beside an A
-        nodes = np.unique(snap.app_nodes(rule.a))
+        nodes, _ = counts(snap, rule.a)
         out.append(nodes[_at(here, n_here, nodes) + 1 > rule.limit])
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
@@ -69,12 +93,20 @@ class Interference:
         }
     )
 
-    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
-        rows = blocked(pod, snap)
+    def __init__(self) -> None:
+        self.counts = Counts()
+
+    def filter(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
+    ) -> np.ndarray:
+        rows = state.once(NAME, lambda: blocked(pod, snap, self.counts))
+        if len(rows):
+            lo, hi = snap.span(part)
+            rows = rows[(rows >= lo) & (rows < hi)]
         if len(rows) == 0:
-            return snap.everywhere()
-        mask = np.ones(snap.n, dtype=np.bool_)
-        mask[rows] = False
+            return snap.everywhere(part)
+        mask = np.ones(hi - lo, dtype=np.bool_)
+        mask[rows - lo] = False
         return mask
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 from sigma.scheduler.framework.interfaces import ClusterEvent
 from sigma.scheduler.framework.snapshot import Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
-from sigma.scheduler.plugins._room import at
+from sigma.scheduler.plugins._room import at, rows_of
 
 NAME = "LoadAware"
 
@@ -21,9 +21,10 @@ class LoadAware:
     def score(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, rows: np.ndarray
     ) -> np.ndarray:
-        cpu = np.minimum((snap.usage_cpu + pod.cpu) * snap.inv_alloc_cpu, 1.0)
-        mem = np.minimum((snap.usage_mem + pod.mem) * snap.inv_alloc_mem, 1.0)
-        return at(100.0 - 50.0 * (cpu + mem), rows)
+        on = rows_of(snap, rows)
+        cpu = np.minimum((snap.usage_cpu[on] + pod.cpu) * snap.inv_alloc_cpu[on], 1.0)
+        mem = np.minimum((snap.usage_mem[on] + pod.mem) * snap.inv_alloc_mem[on], 1.0)
+        return at(100.0 - 50.0 * (cpu + mem), rows, on)
 
 
 def new(args: dict | None = None) -> LoadAware:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sigma.scheduler.framework.interfaces import ClusterEvent
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
 
 NAME = "NodeReady"
@@ -16,8 +16,10 @@ class NodeReady:
     resource = False
     events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_UPDATE})
 
-    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
-        return snap.present & snap.ready & ~snap.cordoned
+    def filter(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
+    ) -> np.ndarray:
+        return snap.usable[part]
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:
         if not snap.present[i]:

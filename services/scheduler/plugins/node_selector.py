@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sigma.scheduler.framework.interfaces import ClusterEvent
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
 
 NAME = "NodeSelector"
@@ -16,13 +16,15 @@ class NodeSelector:
     resource = False
     events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_UPDATE})
 
-    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
-        mask = np.ones(snap.n, dtype=np.bool_)
+    def filter(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
+    ) -> np.ndarray:
+        mask = snap.everywhere(part)
         for key, value in pod.selector:
             labelled = snap.label_mask(key, value)
             if labelled is None:
-                return np.zeros(snap.n, dtype=np.bool_)
-            mask &= labelled
+                return np.zeros(len(mask), dtype=np.bool_)
+            mask = mask & labelled[part]
         return mask
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:

@@ -8,18 +8,24 @@ import numpy as np
 
 from sigma.resources import qos
 from sigma.scheduler.framework.interfaces import ClusterEvent
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import OK, Code, CycleState, PodInfo, Status
 
 NAME = "QoS"
 LSE, LSR, BE = qos.LSE, qos.LSR, qos.BE
 
 
-def shared_short(pod: PodInfo, snap: Snapshot) -> np.ndarray:
-    """Millicores the shared pool lacks on each node once ``pod`` is in (≤ 0: enough)."""
+def shared_need(pod: PodInfo) -> float:
+    """Room ``pod`` takes from the shared pool: its whole cores carved out of it, or its
+    request."""
     take = pod.exclusive_cores
-    pool = snap.core_millis - 1000.0 * (snap.excl_cores + take)
-    return snap.shared_cpu + (0 if take else pod.cpu) - pool
+    return 1000.0 * take if take else pod.cpu
+
+
+def shared_short(pod: PodInfo, snap: Snapshot, part: slice = EVERY) -> np.ndarray:
+    """Millicores the shared pool lacks on each node of ``part`` once ``pod`` is in (≤ 0:
+    enough)."""
+    return shared_need(pod) - snap.shared_room[part]
 
 
 class QoS:
@@ -34,12 +40,15 @@ class QoS:
             )
         return OK
 
-    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
+    def filter(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
+    ) -> np.ndarray:
         if pod.qos == BE:
-            return np.ones(snap.n, dtype=np.bool_)
-        mask = shared_short(pod, snap) <= 0
+            return snap.everywhere(part)
+        mask = snap.shared_room[part] >= shared_need(pod)
         if pod.exclusive_cores:  # whole cores left after the carve-out
-            mask &= snap.core_millis >= 1000.0 * (snap.excl_cores + pod.exclusive_cores)
+            cores = snap.excl_cores[part] + pod.exclusive_cores
+            mask &= snap.core_millis[part] >= 1000.0 * cores
         return mask
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:

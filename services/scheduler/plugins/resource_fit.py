@@ -5,9 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from sigma.scheduler.framework.interfaces import ClusterEvent
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
-from sigma.scheduler.plugins._room import cpu_short, fmt_cpu, fmt_mem, mem_short
+from sigma.scheduler.plugins._room import (
+    cpu_room,
+    cpu_short,
+    fmt_cpu,
+    fmt_mem,
+    mem_room,
+    mem_short,
+)
 
 NAME = "ResourceFit"
 
@@ -17,8 +24,10 @@ class ResourceFit:
     resource = True
     events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_UPDATE, ClusterEvent.ROOM_FREED})
 
-    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
-        return (cpu_short(pod, snap) <= 0) & (mem_short(pod, snap) <= 0)
+    def filter(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
+    ) -> np.ndarray:
+        return (cpu_room(pod, snap, part) >= pod.cpu) & (mem_room(pod, snap, part) >= pod.mem)
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:
         room = "batch capacity" if pod.batch else "allocatable"

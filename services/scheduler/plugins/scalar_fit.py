@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sigma.scheduler.framework.interfaces import ClusterEvent
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
 
 NAME = "ScalarFit"
@@ -20,15 +20,17 @@ class ScalarFit:
     resource = True
     events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_UPDATE, ClusterEvent.ROOM_FREED})
 
-    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
-        mask = snap.everywhere()
+    def filter(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
+    ) -> np.ndarray:
+        mask = snap.everywhere(part)
         for name, amount in pod.scalars:
             if amount <= 0:
                 continue
             col = snap.scalars.get(name)
             if col is None:
-                return np.zeros(snap.n, dtype=np.bool_)
-            mask = mask & (col.used + amount <= col.allocatable)
+                return np.zeros(len(mask), dtype=np.bool_)
+            mask = mask & (col.used[part] + amount <= col.allocatable[part])
         return mask
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:

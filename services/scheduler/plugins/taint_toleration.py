@@ -8,7 +8,7 @@ import numpy as np
 
 from sigma.resources.placement import tolerates
 from sigma.scheduler.framework.interfaces import ClusterEvent
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
 
 NAME = "TaintToleration"
@@ -28,11 +28,13 @@ class TaintToleration:
     resource = False
     events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_UPDATE})
 
-    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
-        ok = state.data[NAME] = tolerated_bits(pod, snap)
+    def filter(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
+    ) -> np.ndarray:
+        ok = state.once(NAME, lambda: tolerated_bits(pod, snap))
         if not snap.taint_bits:  # no taint anywhere: skip a pass over every node
-            return np.ones(snap.n, dtype=np.bool_)
-        return (snap.taints_hard & ~ok) == 0
+            return snap.everywhere(part)
+        return (snap.taints_hard[part] & ~ok) == 0
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:
         ok = int(tolerated_bits(pod, snap))
@@ -49,7 +51,7 @@ class TaintToleration:
     def score(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, rows: np.ndarray
     ) -> np.ndarray:
-        ok = state.data.get(NAME, tolerated_bits(pod, snap))
+        ok = state.once(NAME, lambda: tolerated_bits(pod, snap))
         if not snap.taint_bits:
             return np.zeros(len(rows))
         soft = snap.taints_soft[rows] & ~ok

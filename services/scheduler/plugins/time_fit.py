@@ -12,22 +12,24 @@ from __future__ import annotations
 import numpy as np
 
 from sigma.scheduler.framework.interfaces import ClusterEvent
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
 
 NAME = "TimeAwareFit"
 
 
-def fits(pod: PodInfo, snap: Snapshot, name: str) -> np.ndarray:
-    """Nodes where the pod's ``name`` curve fits at every slot."""
+def fits(pod: PodInfo, snap: Snapshot, name: str, part: slice = EVERY) -> np.ndarray:
+    """Nodes of ``part`` where the pod's ``name`` curve fits at every slot."""
     curve = pod.usage.curves[name]  # type: ignore[union-attr]
     col = snap.curves.get(name)
+    lo, hi = snap.span(part)
     if col is None:
-        return np.full(snap.n, not curve.any())
-    ok = col.peak + pod.usage.peaks[name] <= col.capacity  # type: ignore[union-attr]
-    unsure = np.flatnonzero(~ok & (col.peak + curve.min() <= col.capacity))
+        return np.full(hi - lo, not curve.any())
+    peak, capacity = col.peak[part], col.capacity[part]
+    ok = peak + pod.usage.peaks[name] <= capacity  # type: ignore[union-attr]
+    unsure = np.flatnonzero(~ok & (peak + curve.min() <= capacity))
     if len(unsure):
-        ok[unsure] = (col.used[unsure] + curve <= col.capacity[unsure, None]).all(axis=1)
+        ok[unsure] = (col.used[lo + unsure] + curve <= capacity[unsure, None]).all(axis=1)
     return ok
 
 
@@ -36,11 +38,13 @@ class TimeAwareFit:
     resource = True
     events = frozenset({ClusterEvent.NODE_ADD, ClusterEvent.NODE_UPDATE, ClusterEvent.ROOM_FREED})
 
-    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
-        mask = snap.everywhere()
+    def filter(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
+    ) -> np.ndarray:
+        mask = snap.everywhere(part)
         if pod.usage is not None:
             for name in pod.usage.curves:
-                mask = mask & fits(pod, snap, name)
+                mask = mask & fits(pod, snap, name, part)
         return mask
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:

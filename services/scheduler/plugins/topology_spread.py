@@ -11,10 +11,12 @@ emptiest core switch, then the emptiest chassis, win.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from sigma.scheduler.framework.interfaces import ClusterEvent
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import (
     CHASSIS,
     CORE_SWITCH,
@@ -36,19 +38,21 @@ def domain_counts(pod: PodInfo, snap: Snapshot, level: int) -> np.ndarray:
     return np.bincount(snap.domain(level)[nodes], minlength=snap.domains[level])
 
 
-def node_counts(pod: PodInfo, snap: Snapshot, state: CycleState, level: int) -> np.ndarray:
-    """Replicas already in each node's domain at ``level`` (memoised for the attempt)."""
+def node_counts(
+    pod: PodInfo, snap: Snapshot, state: CycleState, level: int, rows: slice | np.ndarray
+) -> np.ndarray:
+    """Replicas already in the domain at ``level`` of each node of ``rows`` (the per-domain
+    counts memoised for the attempt: small, whatever the number of nodes)."""
     memo = state.data.setdefault(NAME, {})
     if level not in memo:
-        memo[level] = domain_counts(pod, snap, level)[snap.domain(level)]
-    return memo[level]
+        memo[level] = domain_counts(pod, snap, level)
+    return memo[level][snap.domain(level)[rows]]
 
 
 def live_min(pod: PodInfo, snap: Snapshot, level: int) -> tuple[int, np.ndarray]:
     """Smallest replica count over the domains that hold a ready node, and the counts."""
     counts = domain_counts(pod, snap, level)
-    usable = snap.present & snap.ready & ~snap.cordoned
-    has = np.bincount(snap.domain(level)[usable], minlength=snap.domains[level]) > 0
+    has = np.bincount(snap.domain(level)[snap.usable], minlength=snap.domains[level]) > 0
     return (int(counts[has].min()) if has.any() else 0), counts
 
 
@@ -60,14 +64,18 @@ class TopologySpread:
     def pre_filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> Status:
         return OK
 
-    def filter(self, state: CycleState, pod: PodInfo, snap: Snapshot) -> np.ndarray:
-        mask = np.ones(snap.n, dtype=np.bool_)
+    def filter(
+        self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
+    ) -> np.ndarray:
+        mask = snap.everywhere(part)
         if not pod.app:
             return mask
         for c in pod.spread:
             if c.hard:
-                low, _ = live_min(pod, snap, c.level)
-                mask &= node_counts(pod, snap, state, c.level) + 1 - low <= max(c.max_skew, 1)
+                key = f"{NAME}.low.{c.level}"
+                low, _ = state.once(key, partial(live_min, pod, snap, c.level))
+                here = node_counts(pod, snap, state, c.level, part)
+                mask = mask & (here + 1 - low <= max(c.max_skew, 1))
         return mask
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:
@@ -92,7 +100,7 @@ class TopologySpread:
         if self.uniform(pod, snap):
             return score
         for c in pod.spread:
-            here = node_counts(pod, snap, state, c.level)[rows]
+            here = node_counts(pod, snap, state, c.level, rows)
             score -= SHARES[c.level] * (here > here.min())
         return score
 

@@ -1,3 +1,5 @@
+import random
+
 import numpy as np
 import pytest
 
@@ -33,6 +35,56 @@ def test_old_snapshots_keep_their_pod_table_through_appends_releases_and_growth(
     assert first.online_cpu.tolist() == [100, 0]
     assert cache.snapshot().online_cpu.tolist() == [0, 199 * 100]
     assert cache.snapshot() is cache.snapshot()
+
+
+def test_what_anyone_holds_never_moves_and_what_nobody_holds_is_written_in_place() -> None:
+    cache = cache_of(node("n1"), node("n2"))
+    cache.assume(pod("a/o", cpu=1), "n2")
+    held = cache.snapshot()
+    piece = cache.snapshot().pods["live"][:1]  # a slice kept past its snapshot
+    cache.remove_pod("a/o")
+    cache.assume(pod("a/p", cpu=1000), "n1")
+    assert held.online_cpu.tolist() == [0, 1] and piece.tolist() == [True]
+    column = cache.snapshot().online_cpu[:1]
+    cache.assume(pod("a/q", cpu=500), "n1")
+    assert column.tolist() == [1000]  # a slice of a column, its snapshot gone
+    del held, piece, column
+    before = id(cache.snapshot().online_cpu.base)
+    cache.assume(pod("a/r", cpu=250), "n2")
+    assert id(cache.snapshot().online_cpu.base) == before  # nobody held it: not copied
+    assert cache.snapshot().online_cpu.tolist() == [1500, 250]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_room_columns_follow_every_change_of_their_row(seed: int) -> None:
+    rng = random.Random(seed)
+    names = [f"n{i}" for i in range(6)]
+    cache = cache_of(*(node(n) for n in names))
+    held = []
+    for step in range(300):
+        name, key = rng.choice(names), f"a/p{rng.randrange(40)}"
+        match rng.randrange(6):
+            case 0 | 1:
+                qos = rng.choice([1, 2, 3, 4])  # LSE, LSR, LS, BE
+                cpu = rng.choice([1000, 2000]) if qos < 3 else rng.randrange(1, 3000)
+                cache.assume(pod(key, cpu=cpu, mem=rng.randrange(1, 4 * GiB), qos=qos), name)
+            case 2:
+                cache.remove_pod(key)
+            case 3:
+                cache.upsert_node(node(name, cpu=rng.choice([4000, 8000]), cordoned=step % 2))
+            case 4:
+                cache.remove_node(name)
+                cache.upsert_node(node(name))
+            case 5:
+                held.append(cache.snapshot())  # snapshots held make the columns copy
+        s = cache.snapshot()
+        assert s.room_cpu.tolist() == (s.alloc_cpu - s.online_cpu).tolist()
+        assert s.room_mem.tolist() == (s.alloc_mem - s.online_mem - s.batch_mem).tolist()
+        assert s.batch_room_cpu.tolist() == (s.batch_cap_cpu - s.batch_cpu).tolist()
+        assert s.batch_room_mem.tolist() == (s.batch_cap_mem - s.batch_mem).tolist()
+        shared = s.core_millis - 1000.0 * s.excl_cores - s.shared_cpu
+        assert s.shared_room.tolist() == shared.tolist()
+        assert s.usable.tolist() == (s.present & s.ready & ~s.cordoned).tolist()
 
 
 def test_snapshot_arrays_are_read_only() -> None:

@@ -176,3 +176,22 @@ def test_an_apps_per_host_cap_holds_through_the_default_profile() -> None:
     assert ("Interference", "2/2 nodes, e.g. per-host cap 2 of shop/web reached (2 here)") in (
         result.status.reasons
     )
+
+
+def test_counts_kept_between_attempts_follow_every_move() -> None:
+    rng = random.Random(1)
+    cache = cache_of(*(node(f"n{i}") for i in range(6)))
+    cache.set_rules(RuleIndex([Rule("a", "b", 1), Rule("b", "b", 0), Rule("c", "a", 2)]))
+    kept = interference.new()  # one plugin for the whole run, as in a scheduler
+    for _ in range(300):
+        key = f"ns/p{rng.randrange(15)}"
+        if rng.random() < 0.3:
+            cache.remove_pod(key)
+        else:
+            placed = pod(key, cpu=1, mem=1, app=rng.choice("abc"))
+            cache.assume(placed, f"n{rng.randrange(6)}")
+        snap = cache.snapshot()
+        for app in "abcd":
+            p = pod("ns/x", app=app)
+            fresh = interference.new().filter(CycleState(), p, snap)
+            assert kept.filter(CycleState(), p, snap).tolist() == fresh.tolist()
