@@ -23,7 +23,9 @@ import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 
-from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, plan_pending
+import numpy as np
+
+from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, Rooms
 from sigma.colocator.capacity.formula import Res
 from sigma.colocator.replica import Colocator
 from sigma.colocator.wire import batch_pod, res_of, sample_of
@@ -65,14 +67,6 @@ def unschedulable(pod: pod_pb2.Pod) -> bool:
         and c.reason == "Unschedulable"
         for c in pod.status.conditions
     )
-
-
-def untaken(room: NodeRoom, taken: set[str]) -> NodeRoom:
-    """``room`` without the batch pods already chosen as victims this tick."""
-    if not taken or not any(b.key in taken for b in room.batch):
-        return room
-    batch = tuple(b for b in room.batch if b.key not in taken)
-    return NodeRoom(room.name, room.allocatable, room.online_requested, batch, room.apps)
 
 
 def admits(node: node_pb2.Node, pod: pod_pb2.Pod) -> bool:
@@ -192,24 +186,32 @@ class PendingArbiter:
         # Every node measured once a tick, not once per pending pod: a tick with many pending
         # pods on a large cluster would otherwise walk every node's pods again for each.
         measured = [(n, self.room(n, now)) for n in await self.nodes.list_all("")]
+        nodes = [n for n, r in measured if r is not None]
+        rooms = Rooms([r for _, r in measured if r is not None])
         rules: RuleIndex = rule_index(s for _, s in self.rule_sets.items())
-        taken: set[str] = set()  # victims already chosen this tick are not counted twice
+        admitted: dict[tuple[object, ...], np.ndarray] = {}  # by what ``admits`` reads
         evicted = 0
         for key in keys:
             pod = self.pods.get(_cache_key(key))
             if pod is None:
                 continue
+            template = pod.spec.template
+            shape = (
+                tuple(sorted(template.node_selector.items())),
+                tuple(t.SerializeToString() for t in template.tolerations),
+            )
+            if shape not in admitted:
+                admitted[shape] = np.array([admits(n, pod) for n in nodes], dtype=np.bool_)
+            allowed = admitted[shape]
             app, cap = app_ref(pod), self.cap(pod)
-            rooms = [
-                untaken(r, taken)
-                for n, r in measured
-                if r is not None and admits(n, pod) and allows(rules, app, r.apps, cap)
-            ]
-            plan = plan_pending(requests_of(pod), rooms, now)
+            if cap or rules.names(app):  # only then can a node's Apps refuse it
+                by_apps = [allows(rules, app, r.apps, cap) for r in rooms.rooms]
+                allowed = allowed & np.array(by_apps, dtype=np.bool_)
+            plan = rooms.plan(requests_of(pod), now, allowed)
             if plan is None:
                 continue
             self.acted[key] = now
-            taken.update(v.key for v in plan.victims)
+            rooms.take(plan)  # victims chosen for this pod are not counted for the next
             waited = now - self.since[key]
             message = (
                 f"online pod {key} Unschedulable for {waited:.0f}s; measured usage leaves it "
