@@ -99,6 +99,10 @@ class PendingArbiter:
         self.acted: dict[str, float] = {}  # pending pod -> when batch was last evicted for it
         self._handler = Handler(on_add=self._seen, on_update=self._updated, on_delete=self._gone)
         self._registered = False
+        # Each node's room as last measured, with the node's resource_version; a node leaves
+        # ``_fresh`` when one of its pods or its report changes, and is measured again only then.
+        self._rooms: dict[str, tuple[int, NodeRoom]] = {}
+        self._fresh: set[str] = set()
 
     # -- inputs ---------------------------------------------------------------------------
     def observe(self, report: event_pb2.NodeUsageReport) -> None:
@@ -106,8 +110,10 @@ class PendingArbiter:
         held = self.reports.get(report.node_name)
         if held is None or sample_of(held).at <= sample_of(report).at:
             self.reports[report.node_name] = report
+            self._fresh.discard(report.node_name)
 
     def _seen(self, key: str, pod: pod_pb2.Pod) -> None:
+        self._fresh.discard(pod.spec.node_name)
         name = f"{pod.meta.namespace}/{pod.meta.name}"
         if unschedulable(pod):
             self.since.setdefault(name, self.engine.wall())
@@ -116,9 +122,11 @@ class PendingArbiter:
             self.acted.pop(name, None)
 
     def _updated(self, key: str, old: pod_pb2.Pod, new: pod_pb2.Pod) -> None:
+        self._fresh.discard(old.spec.node_name)
         self._seen(key, new)
 
     def _gone(self, key: str, pod: pod_pb2.Pod) -> None:
+        self._fresh.discard(pod.spec.node_name)
         name = f"{pod.meta.namespace}/{pod.meta.name}"
         self.since.pop(name, None)
         self.acted.pop(name, None)
@@ -129,6 +137,7 @@ class PendingArbiter:
         if not self._registered:
             await self.pods.add_handler(self._handler)
             self._registered = True
+        self._fresh.clear()  # what changed between two terms was not seen
         tasks = [
             asyncio.create_task(informer.run(), name=f"colocator-pending-{what}")
             for what, informer in (
@@ -159,6 +168,16 @@ class PendingArbiter:
         report = self.reports.get(node.meta.name)
         if report is None or now - sample_of(report).at > self.settings.stale_after:
             return None
+        name, version = node.meta.name, node.meta.resource_version
+        held = self._rooms.get(name)
+        if held is not None and held[0] == version and name in self._fresh:
+            return held[1]
+        room = self._measure(node, report)
+        self._rooms[name] = (version, room)
+        self._fresh.add(name)
+        return room
+
+    def _measure(self, node: node_pb2.Node, report: event_pb2.NodeUsageReport) -> NodeRoom:
         online, apps = Res(), Counter[str]()
         for pod in self.pods.by_index("node", node.meta.name):
             if pod.spec.qos_class != meta_pb2.QOS_CLASS_BE and pod.status.phase not in TERMINAL:
