@@ -23,7 +23,9 @@ import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 
-from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, plan_pending
+import numpy as np
+
+from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, Rooms
 from sigma.colocator.capacity.formula import Res
 from sigma.colocator.replica import Colocator
 from sigma.colocator.wire import batch_pod, res_of, sample_of
@@ -67,14 +69,6 @@ def unschedulable(pod: pod_pb2.Pod) -> bool:
     )
 
 
-def untaken(room: NodeRoom, taken: set[str]) -> NodeRoom:
-    """``room`` without the batch pods already chosen as victims this tick."""
-    if not taken or not any(b.key in taken for b in room.batch):
-        return room
-    batch = tuple(b for b in room.batch if b.key not in taken)
-    return NodeRoom(room.name, room.allocatable, room.online_requested, batch, room.apps)
-
-
 def admits(node: node_pb2.Node, pod: pod_pb2.Pod) -> bool:
     """Whether the pod could go to the node at all (the scheduler's rules,
     ``sigma.resources.placement``): evicting where it cannot go frees nothing."""
@@ -105,6 +99,10 @@ class PendingArbiter:
         self.acted: dict[str, float] = {}  # pending pod -> when batch was last evicted for it
         self._handler = Handler(on_add=self._seen, on_update=self._updated, on_delete=self._gone)
         self._registered = False
+        # Each node's room as last measured, with the node's resource_version; a node leaves
+        # ``_fresh`` when one of its pods or its report changes, and is measured again only then.
+        self._rooms: dict[str, tuple[int, NodeRoom]] = {}
+        self._fresh: set[str] = set()
 
     # -- inputs ---------------------------------------------------------------------------
     def observe(self, report: event_pb2.NodeUsageReport) -> None:
@@ -112,8 +110,10 @@ class PendingArbiter:
         held = self.reports.get(report.node_name)
         if held is None or sample_of(held).at <= sample_of(report).at:
             self.reports[report.node_name] = report
+            self._fresh.discard(report.node_name)
 
     def _seen(self, key: str, pod: pod_pb2.Pod) -> None:
+        self._fresh.discard(pod.spec.node_name)
         name = f"{pod.meta.namespace}/{pod.meta.name}"
         if unschedulable(pod):
             self.since.setdefault(name, self.engine.wall())
@@ -122,9 +122,11 @@ class PendingArbiter:
             self.acted.pop(name, None)
 
     def _updated(self, key: str, old: pod_pb2.Pod, new: pod_pb2.Pod) -> None:
+        self._fresh.discard(old.spec.node_name)
         self._seen(key, new)
 
     def _gone(self, key: str, pod: pod_pb2.Pod) -> None:
+        self._fresh.discard(pod.spec.node_name)
         name = f"{pod.meta.namespace}/{pod.meta.name}"
         self.since.pop(name, None)
         self.acted.pop(name, None)
@@ -135,6 +137,7 @@ class PendingArbiter:
         if not self._registered:
             await self.pods.add_handler(self._handler)
             self._registered = True
+        self._fresh.clear()  # what changed between two terms was not seen
         tasks = [
             asyncio.create_task(informer.run(), name=f"colocator-pending-{what}")
             for what, informer in (
@@ -165,6 +168,16 @@ class PendingArbiter:
         report = self.reports.get(node.meta.name)
         if report is None or now - sample_of(report).at > self.settings.stale_after:
             return None
+        name, version = node.meta.name, node.meta.resource_version
+        held = self._rooms.get(name)
+        if held is not None and held[0] == version and name in self._fresh:
+            return held[1]
+        room = self._measure(node, report)
+        self._rooms[name] = (version, room)
+        self._fresh.add(name)
+        return room
+
+    def _measure(self, node: node_pb2.Node, report: event_pb2.NodeUsageReport) -> NodeRoom:
         online, apps = Res(), Counter[str]()
         for pod in self.pods.by_index("node", node.meta.name):
             if pod.spec.qos_class != meta_pb2.QOS_CLASS_BE and pod.status.phase not in TERMINAL:
@@ -192,24 +205,32 @@ class PendingArbiter:
         # Every node measured once a tick, not once per pending pod: a tick with many pending
         # pods on a large cluster would otherwise walk every node's pods again for each.
         measured = [(n, self.room(n, now)) for n in await self.nodes.list_all("")]
+        nodes = [n for n, r in measured if r is not None]
+        rooms = Rooms([r for _, r in measured if r is not None])
         rules: RuleIndex = rule_index(s for _, s in self.rule_sets.items())
-        taken: set[str] = set()  # victims already chosen this tick are not counted twice
+        admitted: dict[tuple[object, ...], np.ndarray] = {}  # by what ``admits`` reads
         evicted = 0
         for key in keys:
             pod = self.pods.get(_cache_key(key))
             if pod is None:
                 continue
+            template = pod.spec.template
+            shape = (
+                tuple(sorted(template.node_selector.items())),
+                tuple(t.SerializeToString() for t in template.tolerations),
+            )
+            if shape not in admitted:
+                admitted[shape] = np.array([admits(n, pod) for n in nodes], dtype=np.bool_)
+            allowed = admitted[shape]
             app, cap = app_ref(pod), self.cap(pod)
-            rooms = [
-                untaken(r, taken)
-                for n, r in measured
-                if r is not None and admits(n, pod) and allows(rules, app, r.apps, cap)
-            ]
-            plan = plan_pending(requests_of(pod), rooms, now)
+            if cap or rules.names(app):  # only then can a node's Apps refuse it
+                by_apps = [allows(rules, app, r.apps, cap) for r in rooms.rooms]
+                allowed = allowed & np.array(by_apps, dtype=np.bool_)
+            plan = rooms.plan(requests_of(pod), now, allowed)
             if plan is None:
                 continue
             self.acted[key] = now
-            taken.update(v.key for v in plan.victims)
+            rooms.take(plan)  # victims chosen for this pod are not counted for the next
             waited = now - self.since[key]
             message = (
                 f"online pod {key} Unschedulable for {waited:.0f}s; measured usage leaves it "

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from sigma.colocator.capacity.formula import ZERO, Res, Sample, Thresholds
 from sigma.resources import victims
 
@@ -106,16 +108,60 @@ def plan_pending(requests: Res, nodes: Sequence[NodeRoom], now: float) -> Plan |
     can, the cheapest eviction wins: fewest victims, then the lowest top priority among them,
     then the least work lost, then the name (a stable answer for a stable input).
     """
-    best: tuple[tuple[int, int, float, str], Plan] | None = None
-    for node in nodes:
-        need = pending_need(requests, node.allocatable, node.online_requested, _total(node.batch))
-        if need == ZERO:
+    return Rooms(nodes).plan(requests, now)
+
+
+class Rooms:
+    """One tick's nodes as arrays, for ``plan_pending`` over many pending pods.
+
+    A plan is a few vector operations over every node (the room each leaves the pod, whether
+    it fits anywhere, whose batch could cover the need) and ``choose_victims`` on just the
+    nodes that could, instead of a pass over every node's pods for every pending pod. The
+    victims one plan takes are gone for the next (``take``), as they will be once evicted.
+    """
+
+    def __init__(self, rooms: Sequence[NodeRoom]) -> None:
+        self.rooms = list(rooms)
+        self.index = {r.name: i for i, r in enumerate(self.rooms)}
+        rows = [self._row(r) for r in self.rooms]
+        table = np.array(rows, dtype=np.int64).reshape(len(rows), 6)
+        self.left = table[:, 0:2]  # allocatable less online requests
+        self.used = table[:, 2:4]  # measured usage of the pods in ``batch``
+        self.evictable = table[:, 4:6]  # of those, the batch pods' (online is never a victim)
+
+    @staticmethod
+    def _row(room: NodeRoom) -> tuple[int, int, int, int, int, int]:
+        used, evictable = _total(room.batch), _total([p for p in room.batch if p.batch])
+        left = room.allocatable - room.online_requested
+        return (left.cpu, left.mem, used.cpu, used.mem, evictable.cpu, evictable.mem)
+
+    def plan(self, requests: Res, now: float, allowed: np.ndarray | None = None) -> Plan | None:
+        """``plan_pending`` over the nodes ``allowed`` (a mask; None: all)."""
+        rows = np.arange(len(self.rooms)) if allowed is None else np.flatnonzero(allowed)
+        free = np.maximum(self.left[rows] - self.used[rows], 0)
+        need = np.maximum(np.array([requests.cpu, requests.mem]) - free, 0)
+        if (need == 0).all(axis=1).any():
             return None
-        victims = choose_victims(node.batch, need, now)
-        if not victims or (need - _total(victims)).floor0() != ZERO:
-            continue
-        lost = sum(now - v.started_at for v in victims if v.started_at)
-        cost = (len(victims), max(v.priority for v in victims), lost, node.name)
-        if best is None or cost < best[0]:
-            best = (cost, Plan(node.name, need, tuple(victims)))
-    return best[1] if best else None
+        best: tuple[tuple[int, int, float, str], Plan] | None = None
+        for k in np.flatnonzero((need <= self.evictable[rows]).all(axis=1)):
+            node, short = self.rooms[rows[k]], Res(int(need[k, 0]), int(need[k, 1]))
+            victims = choose_victims(node.batch, short, now)
+            if not victims or (short - _total(victims)).floor0() != ZERO:
+                continue
+            lost = sum(now - v.started_at for v in victims if v.started_at)
+            cost = (len(victims), max(v.priority for v in victims), lost, node.name)
+            if best is None or cost < best[0]:
+                best = (cost, Plan(node.name, short, tuple(victims)))
+        return best[1] if best else None
+
+    def take(self, plan: Plan) -> None:
+        """Drop ``plan``'s victims from its node: later plans this tick do not count them."""
+        i = self.index[plan.node]
+        gone = {v.key for v in plan.victims}
+        room = self.rooms[i]
+        kept = tuple(b for b in room.batch if b.key not in gone)
+        self.rooms[i] = NodeRoom(
+            room.name, room.allocatable, room.online_requested, kept, room.apps
+        )
+        row = self._row(self.rooms[i])
+        self.used[i], self.evictable[i] = row[2:4], row[4:6]

@@ -15,7 +15,7 @@ from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.timesharing.loop import TimeSharing
 from sigma.colocator.timesharing.profiles import ProfileLearner
 from sigma.events import DECISIONS_TOPIC, NODE_USAGE_TOPIC
-from sigma.resources import POD, Repository
+from sigma.resources import NODE, POD, Repository
 from sigma.store.memory import MemoryStore
 from sigma.testing.clock import ManualClock
 from sigma.testing.wait import eventually
@@ -123,3 +123,30 @@ async def test_unschedulable_online_pod_evicts_batch_after_the_grace() -> None:
 
 async def _evicted(store: MemoryStore, want: set[str]) -> bool:
     return await deleting(store) == want
+
+
+async def test_a_node_is_measured_again_only_when_its_pods_or_its_report_change() -> None:
+    store, bus, wall = MemoryStore(), MemoryBus(), [T0]
+    _, pending, _leader = leading(store, bus, wall)
+    _leader.close()  # not run: the test drives the arbiter itself
+    await add_node(store, "n1")
+    await add_pod(store, "default/web", "n1", LS, 0, T0 - 600, cpu=4000)
+    node = (await Repository(store, NODE).list_all(""))[0]
+    pending.observe(report("n1", wall[0], 4000, 0, 500, (("default/web", LS, 4000),)))
+    async with pending.watching():
+        await eventually(lambda: pending.pods.get(POD.key("default", "web")) is not None)
+        first = pending.room(node, wall[0])
+        assert first is not None and first.online_requested.cpu == 4000
+        assert pending.room(node, wall[0]) is first  # nothing changed: not measured again
+        await add_pod(store, "default/api", "n1", LS, 0, T0 - 60, cpu=1000)
+
+        async def measured_again() -> bool:
+            room = pending.room(node, wall[0])
+            return room is not None and room.online_requested.cpu == 5000
+
+        await eventually(measured_again, what="the new pod counted")
+        again = pending.room(node, wall[0])
+        pending.observe(report("n1", wall[0] + 1, 5000, 0, 500, (("default/web", LS, 4000),)))
+        assert pending.room(node, wall[0] + 1) is not again  # a newer report: measured again
+    await bus.close()
+    await store.close()

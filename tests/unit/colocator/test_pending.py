@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from sigma.colocator.arbitration.pending import admits, requests_of, unschedulable, untaken
-from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, plan_pending
+from sigma.colocator.arbitration.pending import admits, requests_of, unschedulable
+from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, Rooms, plan_pending
 from sigma.colocator.capacity.formula import Res
 from sigma.v1 import meta_pb2, node_pb2, pod_pb2
 
@@ -127,9 +128,22 @@ def test_admits_only_nodes_the_pod_could_go_to() -> None:
     assert not admits(not_ready, pod)
 
 
-def test_victims_chosen_this_tick_leave_the_rooms_measured_once() -> None:
-    measured = room("n1", 2000, be("b/a", 100, 1000), be("b/b", 100, 1000))
-    assert untaken(measured, set()) is measured
-    assert untaken(measured, {"b/other"}) is measured
-    assert [b.key for b in untaken(measured, {"b/a"}).batch] == ["b/b"]
-    assert untaken(measured, {"b/a"}).online_requested == measured.online_requested
+def test_victims_chosen_for_one_pod_are_not_counted_for_the_next() -> None:
+    rooms = Rooms([room("n1", 4000, be("n1/a", 0, 3000), be("n1/b", 1, 3000))])
+    first = rooms.plan(Res(3000, 0), NOW)
+    assert first is not None and [v.key for v in first.victims] == ["n1/a"]
+    rooms.take(first)
+    assert [b.key for b in rooms.rooms[0].batch] == ["n1/b"]
+    # n1/a counts as gone: 4000 online + 3000 of n1/b leave 3000, so the next pod fits
+    assert rooms.plan(Res(3000, 0), NOW) is None
+    second = rooms.plan(Res(4000, 0), NOW)  # 1000 short: n1/b is the one left to take
+    assert second is not None and [v.key for v in second.victims] == ["n1/b"]
+
+
+def test_rooms_plan_only_over_the_nodes_allowed() -> None:
+    rooms = Rooms([FULL_ONE, LOW_PRIO_ONE, FREE])
+    everywhere = rooms.plan(Res(3000, 0), NOW)
+    assert everywhere is None  # FREE fits it by measured usage
+    only_full = rooms.plan(Res(3000, 0), NOW, np.array([True, True, False]))
+    assert only_full is not None and only_full.node == "e"  # the lower top priority
+    assert rooms.plan(Res(3000, 0), NOW, np.array([False, False, False])) is None
