@@ -14,6 +14,7 @@ from sigma.apiserver.settings import ApiServerSettings
 from sigma.apiserver.tier import build as apiserver
 from sigma.colocator.settings import ColocatorSettings
 from sigma.colocator.tier import build as colocator
+from sigma.scheduler.settings import SchedulerSettings
 from sigma.scheduler.tier import build as scheduler
 from sigma.slave.settings import SlaveSettings
 from sigma.slave.tier import build as slave
@@ -23,7 +24,7 @@ TIERS: dict[str, Tier] = {
     t.name: t
     for t in (
         Tier("apiserver", 7070, apiserver, ApiServerSettings, observe.apiserver),
-        Tier("scheduler", 7071, scheduler, None, observe.scheduler),
+        Tier("scheduler", 7071, scheduler, SchedulerSettings, observe.scheduler),
         Tier("colocator", 7072, colocator, ColocatorSettings, observe.colocator),
         Tier("slave", 7073, slave, SlaveSettings, observe.slave),
     )

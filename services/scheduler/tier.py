@@ -15,6 +15,7 @@ from sigma.scheduler.api import service
 from sigma.scheduler.batch.masters import BatchMasters
 from sigma.scheduler.loop import Scheduler
 from sigma.scheduler.plugins.registry import default_profile
+from sigma.scheduler.settings import SchedulerSettings
 from sigma.tiers import Context
 
 
@@ -22,6 +23,14 @@ async def build(ctx: Context) -> Sequence[Service]:
     profile = default_profile(seed=ctx.seed) if ctx.seed is not None else None
     scheduler = Scheduler(ctx.store, clock=ctx.clock, bus=ctx.bus, wall=ctx.wall, profile=profile)
     ctx.spawn(scheduler.run(), "scheduler-loop")
-    masters = BatchMasters(ctx.store, clock=ctx.clock, wall=ctx.wall)
+    settings: SchedulerSettings = ctx.settings or SchedulerSettings()
+    masters = BatchMasters(
+        ctx.store,
+        identity=settings.identity,
+        clock=ctx.clock,
+        wall=ctx.wall,
+        ttl=settings.batch_lease_ttl,
+        capacity=settings.batch_jobs,
+    )
     ctx.spawn(masters.run(), "batch-masters")
     return [service(scheduler, wall_offset=ctx.wall() - ctx.clock.now())]
