@@ -21,12 +21,16 @@ from typing import Any
 
 from sigma.apiserver.settings import ApiServerSettings
 from sigma.cli.tiers import run
+from sigma.colocator.settings import ColocatorSettings
 from sigma.slave.settings import SlaveSettings
 from sigma.testing.wait import eventually
 
 
-def worker_job(name: str, instances: int, *, out: Path, seconds: float, slots: int = 4) -> str:
-    """A two-task job on workers: ``instances`` maps of ``seconds`` each, then one reduce."""
+def worker_job(
+    name: str, instances: int, *, out: Path, seconds: float, slots: int = 4, most: int = 0
+) -> str:
+    """A two-task job on workers (``most`` of ``slots`` slots; 0: as many as fit):
+    ``instances`` maps of ``seconds`` each, then one reduce."""
     command = f'sleep {seconds}; echo "$SIGMA_TASK $SIGMA_INSTANCE" >> {out}'
     return f"""
 apiVersion: sigma.io/v1
@@ -35,7 +39,7 @@ metadata: {{name: {name}}}
 spec:
   qosClass: BE
   maxRetries: 1
-  workers: {{slots: {slots}}}
+  workers: {{slots: {slots}, maxWorkers: {most}}}
   tasks:
     - name: map
       instances: {instances}
@@ -66,6 +70,7 @@ def executions(out: Path) -> list[tuple[str, int]]:
 class Cluster:
     tmp: Path
     store_url: str
+    bus_url: str = "memory://"  # shared by groups of tiers only on a real bus (Kafka)
     addresses: dict[str, str] = field(default_factory=dict)
     groups: list[tuple[asyncio.Event, asyncio.Task[None]]] = field(default_factory=list)
     schedulers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -83,7 +88,7 @@ class Cluster:
             run(
                 names,
                 store_url=self.store_url,
-                bus_url="memory://",
+                bus_url=self.bus_url,
                 listen={n: ("127.0.0.1", 0) for n in names},
                 stop=stop,
                 settings=settings,
@@ -102,6 +107,11 @@ class Cluster:
         """The apiserver, the colocator and one slave (process runtime) on ``node``."""
         settings = {
             "apiserver": ApiServerSettings(node_lease_ttl=3, node_grace=2.0),
+            # Every node here is this one shared machine, whose other work the colocator counts
+            # as system use: batch may fill it all, or it would often get no room at all.
+            "colocator": ColocatorSettings(
+                tick_interval=1.0, rise_hold=1.0, cpu_threshold=1.0, reserve_cpu_millis=0
+            ),
             "slave": slave_settings(self.tmp, node),
         }
         await self.serve(["apiserver", "colocator", "slave"], settings)
@@ -109,7 +119,7 @@ class Cluster:
     def start_scheduler(self, identity: str, *, ttl: int = 3) -> None:
         args = [
             sys.executable, "-m", "sigma.cli", "scheduler", "--store", self.store_url,
-            "--bus", "memory://", "--listen", "127.0.0.1:0", "--log-level", "warning",
+            "--bus", self.bus_url, "--listen", "127.0.0.1:0", "--log-level", "warning",
             "--identity", identity, "--batch-lease-ttl", str(ttl),
         ]  # fmt: skip
         log = open(self.tmp / f"{identity}.log", "wb")  # noqa: SIM115 - the process keeps it

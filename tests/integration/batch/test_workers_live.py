@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from sigma.engines.etcd import EtcdEngine
+from sigma.engines.kafka import KafkaEngine
 from sigma.scheduler.batch import JobSpec, load
 from sigma.scheduler.batch.masters import claim_key
 from sigma.store import open_store
@@ -63,12 +64,19 @@ async def _apply(cluster: Cluster, name: str, manifest: str) -> None:
 
 
 async def _finished(cluster: Cluster, name: str, timeout: float) -> dict:  # type: ignore[type-arg]
+    last: dict = {}  # type: ignore[type-arg]
+
     async def phase() -> dict | None:  # type: ignore[type-arg]
         job = await cluster.job(name)
-        phase = job.get("status", {}).get("phase", "")
-        return job if phase.endswith(("SUCCEEDED", "FAILED")) else None
+        last.update(job.get("status", {}))
+        return job if last.get("phase", "").endswith(("SUCCEEDED", "FAILED")) else None
 
-    return await eventually(phase, timeout=timeout, interval=0.5, what=f"job {name} finishes")
+    try:
+        return await eventually(phase, timeout=timeout, interval=0.5, what=f"job {name} ends")
+    except AssertionError as exc:
+        _, pods, _ = await cluster.ctl("get", "pods")
+        _, nodes, _ = await cluster.ctl("get", "nodes")
+        raise AssertionError(f"{exc}\nlast status: {last}\n{pods}\n{nodes}") from None
 
 
 def _accounted_once(job: dict, out: Path) -> collections.Counter[tuple[str, int]]:  # type: ignore[type-arg]
@@ -112,13 +120,14 @@ async def test_a_job_on_workers_runs_its_instances_inside_leased_workers(
 
 
 @pytest.mark.etcd
+@pytest.mark.timeout(300)
 async def test_a_killed_job_master_is_resumed_by_another_replica(etcd_cluster: Cluster) -> None:
     cluster = etcd_cluster
     name = f"kill-{uuid.uuid4().hex[:6]}"
     out = cluster.tmp / "ran.txt"
     cluster.start_scheduler("sched-a")
     cluster.start_scheduler("sched-b")
-    await _apply(cluster, name, worker_job(name, MAPS, out=out, seconds=0.5, slots=2))
+    await _apply(cluster, name, worker_job(name, MAPS, out=out, seconds=0.5, slots=2, most=3))
     store = open_store(cluster.store_url)
     try:
 
@@ -144,7 +153,7 @@ async def test_a_killed_job_master_is_resumed_by_another_replica(etcd_cluster: C
         stored = await store.get(f"/sigma/v1/batchjobs/default/{name}")
         assert stored is not None
         spec = JobSpec.of([("map", MAPS, ()), ("reduce", 1, ("map",))], name=name)
-        restored = await load(store, _with_uid(spec, job["metadata"]["uid"]))
+        restored = await load(store, _with_uid(spec, job["meta"]["uid"]))
         assert [int(r.done.sum()) for _, r in sorted(restored.items())] == [MAPS, 1]
     finally:
         await store.close()
@@ -154,26 +163,40 @@ def _with_uid(spec: JobSpec, uid: str) -> JobSpec:
     return JobSpec(spec.namespace, spec.name, uid, spec.tasks)
 
 
+@pytest.fixture
+async def kafka_cluster(
+    tmp_path: Path, etcd_engine: EtcdEngine, kafka_engine: KafkaEngine
+) -> AsyncIterator[Cluster]:
+    """Two nodes' agents in two groups of tiers: their usage reaches the colocator over Kafka."""
+    cluster = Cluster(tmp_path, etcd_engine.url, kafka_engine.url)
+    try:
+        await cluster.control_plane("n1")
+        yield cluster
+    finally:
+        await cluster.close()
+
+
 @pytest.mark.etcd
+@pytest.mark.kafka
+@pytest.mark.timeout(300)
 async def test_a_workers_lost_node_has_its_instances_run_elsewhere(
-    etcd_cluster: Cluster,
+    kafka_cluster: Cluster,
 ) -> None:
-    cluster = etcd_cluster
+    cluster = kafka_cluster
     name = f"node-{uuid.uuid4().hex[:6]}"
     out = cluster.tmp / "ran.txt"
     await cluster.serve(["slave"], {"slave": slave_settings(cluster.tmp, "n2")})
     doomed = len(cluster.groups) - 1
     cluster.start_scheduler("sched-a")
-    await _apply(cluster, name, worker_job(name, MAPS, out=out, seconds=0.5, slots=2))
+    await _apply(cluster, name, worker_job(name, MAPS, out=out, seconds=1.5, slots=2, most=8))
 
-    async def on_both() -> bool:
+    async def on_n2() -> bool:
         _, pods, _ = await cluster.ctl("get", "pods")
         rows = [line.split() for line in pods.splitlines()[1:] if f"{name}-worker-" in line]
-        return {"n1", "n2"} <= {row[4] for row in rows if len(row) > 4} and len(
-            executions(out)
-        ) >= 6
+        on_n2 = any(len(row) > 4 and row[2] == "Running" and row[4] == "n2" for row in rows)
+        return on_n2 and 2 <= len(executions(out)) < MAPS // 2
 
-    await eventually(on_both, timeout=90, interval=0.5, what="workers running on n1 and n2")
+    await eventually(on_n2, timeout=90, interval=0.3, what="workers running on n2, midway")
     stop, task = cluster.groups[doomed]
     stop.set()  # n2's agent stops its pods and goes: its heartbeats end
     await asyncio.wait_for(task, 60)
