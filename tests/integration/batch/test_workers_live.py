@@ -14,14 +14,17 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import grpc
 import pytest
 
 from sigma.engines.etcd import EtcdEngine
 from sigma.engines.kafka import KafkaEngine
+from sigma.rpc import channel
 from sigma.scheduler.batch import JobSpec, load
 from sigma.scheduler.batch.masters import claim_key
 from sigma.store import open_store
 from sigma.testing.wait import eventually
+from sigma.v1 import worker_pb2, worker_pb2_grpc
 from tests.integration.batch._cluster import (
     Cluster,
     executions,
@@ -104,6 +107,8 @@ async def test_a_job_on_workers_runs_its_instances_inside_leased_workers(
     assert code == 0 and "WORKERS" in table.splitlines()[0]
     code, described, _ = await memory_cluster.ctl("describe", "batchjob", "fan")
     assert code == 0 and "WorkerGranted" in described and "WorkerReleased" in described
+    pods = described.split("\nPods:\n", 1)[1].split("\nEvents:\n", 1)[0]
+    assert "fan-map-" not in pods and "fan-reduce-" not in pods  # no pod per instance
     code, top, _ = await memory_cluster.ctl("top", "batchjobs")
     assert code == 0 and top.split("\n")[0].split() == [
         "JOB", "TASK", "PHASE", "TOTAL", "PENDING", "RUNNING", "DONE", "FAILED", "RETRIES",
@@ -117,6 +122,28 @@ async def test_a_job_on_workers_runs_its_instances_inside_leased_workers(
         return "fan-worker-" not in (await memory_cluster.ctl("get", "pods"))[1]
 
     await eventually(workers_gone, timeout=20, interval=0.5, what="the workers pods removed")
+
+
+async def test_a_worker_stream_must_open_with_attach(memory_cluster: Cluster) -> None:
+    async with channel(memory_cluster.addresses["slave"]) as ch:
+        stub = worker_pb2_grpc.BatchWorkersStub(ch)
+
+        async def commands() -> AsyncIterator[worker_pb2.WorkerCommand]:
+            yield worker_pb2.WorkerCommand(ack=worker_pb2.AckResults(up_to=1))
+
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            async for _ in stub.Attach(commands()):
+                pass
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "command" in (caught.value.details() or "")
+
+        async def unknown() -> AsyncIterator[worker_pb2.WorkerCommand]:
+            yield worker_pb2.WorkerCommand(attach=worker_pb2.AttachWorker(pod_key="default/no"))
+
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            async for _ in stub.Attach(unknown()):
+                pass
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 @pytest.mark.etcd
