@@ -26,7 +26,8 @@ from sigma.log import get_logger
 from sigma.resources import BATCH_JOB, NODE, NODE_ALLOCATION, POD
 from sigma.resources.records import Recorder
 from sigma.scheduler.batch import workers
-from sigma.scheduler.batch.run import ClaimLost, JobRun, Timing
+from sigma.scheduler.batch.records import DONE, ClaimLost, Timing
+from sigma.scheduler.batch.run import JobRun
 from sigma.scheduler.batch.sizing import NodeRoom
 from sigma.store import Compare, Store, create, delete_if
 from sigma.store.informer import Informer
@@ -35,11 +36,6 @@ from sigma.v1 import batch_pb2, node_pb2, pod_pb2
 log = get_logger("sigma.scheduler.batch")
 
 CLAIMS = PREFIX + "batchjobs/"
-_DONE = (
-    batch_pb2.BATCH_JOB_PHASE_SUCCEEDED,
-    batch_pb2.BATCH_JOB_PHASE_FAILED,
-    batch_pb2.BATCH_JOB_PHASE_CANCELLED,
-)
 
 
 def claim_key(namespace: str, name: str) -> str:
@@ -198,6 +194,6 @@ def _worker_of(pod: pod_pb2.Pod) -> list[str]:
 def _wants_master(job: batch_pb2.BatchJob) -> bool:
     return (
         job.spec.HasField("workers")
-        and job.status.phase not in _DONE
+        and job.status.phase not in DONE
         and not job.meta.HasField("deletion_timestamp")
     )

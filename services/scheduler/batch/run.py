@@ -25,49 +25,25 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from sigma.clock import Clock, sleep_or
-from sigma.errors import Conflict
 from sigma.log import get_logger
 from sigma.resources import BATCH_JOB, POD
 from sigma.resources.records import Recorder
 from sigma.scheduler.batch import checkpoint, links, workers
 from sigma.scheduler.batch.checkpoint import Checkpointer
 from sigma.scheduler.batch.master import FINAL, JobMaster, Phase
+from sigma.scheduler.batch.records import DONE, ENDED, LOST, ClaimLost, Timing, View, stamp, why
 from sigma.scheduler.batch.report import status
-from sigma.scheduler.batch.sizing import HeldWorker, NodeRoom, size_workers, slot_request
+from sigma.scheduler.batch.sizing import HeldWorker, size_workers, slot_request
 from sigma.scheduler.batch.spec import JobSpec
 from sigma.store import Compare, Delete, Op, Put, Store
 from sigma.store.codec import encode
-from sigma.v1 import batch_pb2, node_pb2, pod_pb2, record_pb2, worker_pb2
+from sigma.v1 import batch_pb2, pod_pb2, record_pb2, worker_pb2
 
 log = get_logger("sigma.scheduler.batch")
-
-_ENDED = (pod_pb2.POD_PHASE_SUCCEEDED, pod_pb2.POD_PHASE_FAILED, pod_pb2.POD_PHASE_EVICTED)
-_LOST = (node_pb2.NODE_PHASE_NOT_READY, node_pb2.NODE_PHASE_UNKNOWN)
-
-
-class View(Protocol):
-    """What the loop reads of the cluster (the replica's informers); records come with their
-    store revision, for compare-and-swap."""
-
-    def job(self, namespace: str, name: str) -> tuple[batch_pb2.BatchJob, int] | None: ...
-    def worker_pods(self, job: batch_pb2.BatchJob) -> list[tuple[pod_pb2.Pod, int]]: ...
-    def node(self, name: str) -> node_pb2.Node | None: ...
-    def rooms(self) -> list[NodeRoom]: ...
-
-
-@dataclass(slots=True)
-class Timing:
-    tick: float = 0.05  # longest wait between passes when nothing is reported
-    checkpoint: float = 1.0  # a changed task's record at most this often
-    status: float = 0.5  # the job's status at most this often (at once when it ends)
-    sizing: float = 1.0  # workers sized at most this often
-    reattach: float = 0.5  # a broken stream is attached again after this
 
 
 @dataclass(slots=True)
@@ -192,13 +168,13 @@ class JobRun:
             seen.add(key)
             node = self.view.node(pod.spec.node_name) if pod.spec.node_name else None
             gone = (
-                pod.status.phase in _ENDED
+                pod.status.phase in ENDED
                 or pod.meta.HasField("deletion_timestamp")
-                or (node is not None and node.status.phase in _LOST)
+                or (node is not None and node.status.phase in LOST)
             )
             if gone:
                 self._drop_link(key)
-                self._revoke(key, _why(pod, node))
+                self._revoke(key, why(pod, node))
                 continue
             if pod.status.phase != pod_pb2.POD_PHASE_RUNNING or key in self.books.links:
                 continue
@@ -252,7 +228,7 @@ class JobRun:
         m = self.master
         assert m is not None
         pods = self.view.worker_pods(self.job)
-        waiting = [p for p, _ in pods if p.status.phase not in (pod_pb2.POD_PHASE_RUNNING, *_ENDED)]
+        waiting = [p for p, _ in pods if p.status.phase not in (pod_pb2.POD_PHASE_RUNNING, *ENDED)]
         cpu, mem = slot_request(m)
         held = [HeldWorker(w.id, w.node, w.slots, len(w.held)) for w in m.workers.values()]
         plan = size_workers(
@@ -272,7 +248,7 @@ class JobRun:
             pod = workers.worker_pod(self.job, slots, cpu, mem)
             pod.meta.uid = pod.meta.name  # unique already (a random suffix)
             pod.meta.generation = 1
-            pod.meta.creation_timestamp.CopyFrom(_stamp(self.wall()))
+            pod.meta.creation_timestamp.CopyFrom(stamp(self.wall()))
             key = POD.key(pod.meta.namespace, pod.meta.name)
             await self._txn([Compare(key, 0)], [Put(key, encode(pod))])
 
@@ -289,12 +265,12 @@ class JobRun:
                 self.master.revoke(key)  # type: ignore[union-attr]
                 self._event("WorkerReleased", f"worker {key} given back")
             store_key = POD.key(pod.meta.namespace, pod.meta.name)
-            if not pod.spec.node_name or pod.status.phase in _ENDED:
+            if not pod.spec.node_name or pod.status.phase in ENDED:
                 await self._txn([Compare(store_key, revision)], [Delete(store_key)])
             elif not pod.meta.HasField("deletion_timestamp"):
                 stopping = pod_pb2.Pod()
                 stopping.CopyFrom(pod)
-                stopping.meta.deletion_timestamp.CopyFrom(_stamp(self.wall()))
+                stopping.meta.deletion_timestamp.CopyFrom(stamp(self.wall()))
                 await self._txn([Compare(store_key, revision)], [Put(store_key, encode(stopping))])
 
     # ---- records ------------------------------------------------------------------------
@@ -331,10 +307,10 @@ class JobRun:
         if stored.status.HasField("start_time"):
             st.start_time.CopyFrom(stored.status.start_time)
         elif m.job_phase != Phase.PENDING or any(m.done):
-            st.start_time.CopyFrom(_stamp(self.wall()))
+            st.start_time.CopyFrom(stamp(self.wall()))
         if final:
             end = self.wall()
-            st.finish_time.CopyFrom(_stamp(end))
+            st.finish_time.CopyFrom(stamp(end))
             created = stored.meta.creation_timestamp.ToNanoseconds() / 1e9
             st.completion_time.FromNanoseconds(int(max(end - created, 0) * 1e9))
         if self.books.last_status == st:
@@ -357,7 +333,7 @@ class JobRun:
             return False
         m = self.master
         assert m is not None
-        return not (stored.status.phase in _DONE and m.job_phase not in FINAL)
+        return not (stored.status.phase in DONE and m.job_phase not in FINAL)
 
     async def _txn(self, compares: list[Compare], ops: list[Op]) -> bool:
         """A write fenced on this replica's claim; False when ``compares`` (not the fence)
@@ -379,29 +355,3 @@ class JobRun:
             uid=self.job.meta.uid,
         )
         self.recorder.emit(ref, reason, message, warning=warning)
-
-
-_DONE = (
-    batch_pb2.BATCH_JOB_PHASE_SUCCEEDED,
-    batch_pb2.BATCH_JOB_PHASE_FAILED,
-    batch_pb2.BATCH_JOB_PHASE_CANCELLED,
-)
-
-
-class ClaimLost(Conflict):
-    """This replica's claim of a job moved on: another replica runs it now."""
-
-
-def _why(pod: pod_pb2.Pod, node: node_pb2.Node | None) -> str:
-    if node is not None and node.status.phase in _LOST:
-        return f"its node {node.meta.name} is lost"
-    if pod.meta.HasField("deletion_timestamp"):
-        return "its pod is being deleted"
-    reason = pod.status.reason or pod_pb2.PodPhase.Name(pod.status.phase)
-    return f"its pod ended ({reason})"
-
-
-def _stamp(seconds: float) -> Timestamp:
-    ts = Timestamp()
-    ts.FromNanoseconds(int(seconds * 1e9))
-    return ts
