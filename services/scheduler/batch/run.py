@@ -227,8 +227,14 @@ class JobRun:
     async def _size(self) -> None:
         m = self.master
         assert m is not None
-        pods = self.view.worker_pods(self.job)
-        waiting = [p for p, _ in pods if p.status.phase not in (pod_pb2.POD_PHASE_RUNNING, *ENDED)]
+        pods = [p for p, _ in self.view.worker_pods(self.job)]
+        ended = [f"{p.meta.namespace}/{p.meta.name}" for p in pods if p.status.phase in ENDED]
+        live = [
+            p
+            for p in pods
+            if p.status.phase not in ENDED and not p.meta.HasField("deletion_timestamp")
+        ]
+        waiting = [p for p in live if p.status.phase != pod_pb2.POD_PHASE_RUNNING]
         cpu, mem = slot_request(m)
         held = [HeldWorker(w.id, w.node, w.slots, len(w.held)) for w in m.workers.values()]
         plan = size_workers(
@@ -240,10 +246,10 @@ class JobRun:
             max_slots=self.policy.slots,
             blacklisted=m.blacklisted,
         )
-        await self._release(plan.release + m.release())
+        await self._release(plan.release + m.release() + ended)  # ended: evicted, failed
         if waiting:
             return  # one round of asks at a time
-        room = self.policy.max_workers - len(pods) if self.policy.max_workers else len(plan.ask)
+        room = self.policy.max_workers - len(live) if self.policy.max_workers else len(plan.ask)
         for _, slots in plan.ask[: max(room, 0)]:
             pod = workers.worker_pod(self.job, slots, cpu, mem)
             pod.meta.uid = pod.meta.name  # unique already (a random suffix)

@@ -103,8 +103,9 @@ class Cluster:
         self.addresses.update(addresses)
         return addresses
 
-    async def control_plane(self, node: str = "n1") -> None:
-        """The apiserver, the colocator and one slave (process runtime) on ``node``."""
+    async def control_plane(self, node: str = "n1", *, scheduler: bool = False) -> None:
+        """The apiserver, the colocator and one slave (process runtime) on ``node``; with
+        ``scheduler``, a scheduler here too."""
         settings = {
             "apiserver": ApiServerSettings(node_lease_ttl=3, node_grace=2.0),
             # Every node here is this one shared machine, whose other work the colocator counts
@@ -114,7 +115,8 @@ class Cluster:
             ),
             "slave": slave_settings(self.tmp, node),
         }
-        await self.serve(["apiserver", "colocator", "slave"], settings)
+        tiers = ["apiserver", *(["scheduler"] if scheduler else []), "colocator", "slave"]
+        await self.serve(tiers, settings)
 
     def start_scheduler(self, identity: str, *, ttl: int = 3) -> None:
         args = [
