@@ -48,6 +48,16 @@ class ClaimLost(Conflict):
     """This replica's claim of a job moved on: another replica runs it now."""
 
 
+def gone(pod: pod_pb2.Pod, node: node_pb2.Node | None) -> bool:
+    """Whether a worker pod no longer counts as a worker: it ended, it is being deleted, or
+    its node (``node``, None while unplaced) is lost."""
+    return (
+        pod.status.phase in ENDED
+        or pod.meta.HasField("deletion_timestamp")
+        or (node is not None and node.status.phase in LOST)
+    )
+
+
 def why(pod: pod_pb2.Pod, node: node_pb2.Node | None) -> str:
     """Why a worker pod no longer counts as a worker, for its revocation event."""
     if node is not None and node.status.phase in LOST:

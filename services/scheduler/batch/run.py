@@ -35,7 +35,16 @@ from sigma.resources.records import Recorder
 from sigma.scheduler.batch import checkpoint, links, workers
 from sigma.scheduler.batch.checkpoint import Checkpointer
 from sigma.scheduler.batch.master import FINAL, JobMaster, Phase
-from sigma.scheduler.batch.records import DONE, ENDED, LOST, ClaimLost, Timing, View, stamp, why
+from sigma.scheduler.batch.records import (
+    DONE,
+    ENDED,
+    ClaimLost,
+    Timing,
+    View,
+    gone,
+    stamp,
+    why,
+)
 from sigma.scheduler.batch.report import status
 from sigma.scheduler.batch.sizing import HeldWorker, size_workers, slot_request
 from sigma.scheduler.batch.spec import JobSpec
@@ -167,12 +176,7 @@ class JobRun:
             key = f"{pod.meta.namespace}/{pod.meta.name}"
             seen.add(key)
             node = self.view.node(pod.spec.node_name) if pod.spec.node_name else None
-            gone = (
-                pod.status.phase in ENDED
-                or pod.meta.HasField("deletion_timestamp")
-                or (node is not None and node.status.phase in LOST)
-            )
-            if gone:
+            if gone(pod, node):
                 self._drop_link(key)
                 self._revoke(key, why(pod, node))
                 continue
@@ -229,11 +233,7 @@ class JobRun:
         assert m is not None
         pods = [p for p, _ in self.view.worker_pods(self.job)]
         ended = [f"{p.meta.namespace}/{p.meta.name}" for p in pods if p.status.phase in ENDED]
-        live = [
-            p
-            for p in pods
-            if p.status.phase not in ENDED and not p.meta.HasField("deletion_timestamp")
-        ]
+        live = [p for p in pods if not gone(p, None)]  # a lost node's: see _workers
         waiting = [p for p in live if p.status.phase != pod_pb2.POD_PHASE_RUNNING]
         cpu, mem = slot_request(m)
         held = [HeldWorker(w.id, w.node, w.slots, len(w.held)) for w in m.workers.values()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sigma.scheduler.batch import workers
+from sigma.scheduler.batch import records, workers
 from sigma.scheduler.batch.sizing import NodeRoom
 from sigma.v1 import batch_pb2, meta_pb2, node_pb2, pod_pb2
 
@@ -70,3 +70,22 @@ def test_the_room_is_batch_capacity_less_batch_requests_on_ready_schedulable_nod
         NodeRoom("a", 700, 1 << 30),
         NodeRoom("b", 500, 1 << 30),
     ]
+
+
+def test_a_worker_is_gone_once_its_pod_ended_is_deleted_or_its_node_is_lost() -> None:
+    pod = pod_pb2.Pod()
+    pod.status.phase = pod_pb2.POD_PHASE_RUNNING
+    ready = _node("a", 1000)
+    assert not records.gone(pod, ready) and not records.gone(pod, None)
+    assert records.gone(pod, _node("a", 1000, phase=node_pb2.NODE_PHASE_UNKNOWN))
+    assert "its node a is lost" in records.why(pod, _node("a", 0, phase=3))
+    deleting = pod_pb2.Pod()
+    deleting.CopyFrom(pod)
+    deleting.meta.deletion_timestamp.seconds = 1
+    assert records.gone(deleting, ready)
+    for phase in (pod_pb2.POD_PHASE_EVICTED, pod_pb2.POD_PHASE_FAILED):
+        ended = pod_pb2.Pod()
+        ended.status.phase = phase  # type: ignore[assignment]
+        ended.status.reason = "OnlineStarved" if phase == pod_pb2.POD_PHASE_EVICTED else ""
+        assert records.gone(ended, ready)
+    assert records.why(ended, ready) == "its pod ended (POD_PHASE_FAILED)"
