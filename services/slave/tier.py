@@ -16,8 +16,9 @@ import psutil
 
 from sigma.config import pick
 from sigma.errors import Invalid
+from sigma.resources.pods import key as pod_key
 from sigma.rpc import Service
-from sigma.slave import fence
+from sigma.slave import fence, worker
 from sigma.slave.agent import AgentConfig, SlaveAgent
 from sigma.slave.api import service
 from sigma.slave.control import StoreControlPlane
@@ -29,7 +30,7 @@ from sigma.slave.runtime.simulated import SimulatedCluster
 from sigma.slave.settings import SlaveSettings
 from sigma.store.memory import MemoryStore
 from sigma.tiers import Context
-from sigma.v1 import node_pb2
+from sigma.v1 import node_pb2, pod_pb2
 
 
 async def build(ctx: Context) -> Sequence[Service]:
@@ -62,11 +63,19 @@ async def build(ctx: Context) -> Sequence[Service]:
     if stop_on_exit:
         config.stop_pods_grace = settings.grace
     agent = SlaveAgent(node, control, runtime, ctx.clock, config, wall=ctx.wall)
-    ctx.spawn(_run(agent, ctx.address), f"slave-{node}")
-    return [service(agent)]
+    workers = worker.WorkerHost(runtime, lambda key: _pod_of(control, key))
+    ctx.spawn(_run(agent, ctx.address, workers), f"slave-{node}")
+    return [service(agent), worker.service(workers)]
 
 
-async def _run(agent: SlaveAgent, served: asyncio.Future[str] | None) -> None:
+def _pod_of(control: StoreControlPlane, key: str) -> pod_pb2.Pod | None:
+    """The pod ``key`` as the store says it runs here."""
+    return next((p for p in control.my_pods() if pod_key(p) == key), None)
+
+
+async def _run(
+    agent: SlaveAgent, served: asyncio.Future[str] | None, workers: worker.WorkerHost
+) -> None:
     """The agent, once its server listens (``served``), so that the Node it registers says
     where its API is (``status.agent_address``; a wildcard listen address becomes the
     hostname).
@@ -82,7 +91,10 @@ async def _run(agent: SlaveAgent, served: asyncio.Future[str] | None) -> None:
     except asyncio.CancelledError:  # stopped before it served: release what the runtime holds
         await agent.runtime.close()
         raise
-    await agent.run()
+    try:
+        await agent.run()
+    finally:
+        await workers.close()
 
 
 def _dialable(address: str) -> str:

@@ -30,7 +30,14 @@ DEADLINE_WRAPPERS = frozenset(
 )
 # (file, method): a watch stream on the etcd channel, cancelled with the channel; keepalive
 # pings every 10 s with a 5 s answer deadline notice a hung or partitioned etcd.
-ALLOWED = frozenset({("libs/sigma/store/_etcd_channel.py", "Watch")})
+# A job master's stream with a worker lasts as long as the worker; the same keepalive pings
+# (``sigma.rpc.channel``) notice a dead node, and the worker's pod record says it is gone.
+ALLOWED = frozenset(
+    {
+        ("libs/sigma/store/_etcd_channel.py", "Watch"),
+        ("services/scheduler/batch/links.py", "Attach"),
+    }
+)
 
 _METHOD = re.compile(r"^[A-Z][A-Za-z0-9]*$")  # gRPC methods are CamelCase, Python's are not
 

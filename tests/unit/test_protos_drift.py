@@ -48,10 +48,10 @@ def test_editing_a_proto_without_regenerating_is_detected(tmp_path: Path) -> Non
     shutil.copytree(REPO_ROOT / "protos", edited_root)
     pod_proto = edited_root / "sigma" / "v1" / "pod.proto"
     source = pod_proto.read_text(encoding="utf-8")
-    anchor = "  int32 instance_index = 10;\n}"
+    anchor = "  int32 worker_slots = 11;\n}"
     assert anchor in source, "test anchor moved; update this test"
     pod_proto.write_text(
-        source.replace(anchor, "  int32 instance_index = 10;\n  string drift_probe = 99;\n}"),
+        source.replace(anchor, "  int32 worker_slots = 11;\n  string drift_probe = 99;\n}"),
         encoding="utf-8",
     )
 

@@ -18,6 +18,7 @@ SERVICES = {
     "scheduler": ["Scheduler"],
     "colocator": ["Colocator"],
     "slave": ["Slave"],
+    "worker": ["BatchWorkers"],  # served by the slave beside Slave
 }
 
 

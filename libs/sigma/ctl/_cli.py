@@ -130,8 +130,8 @@ def _read_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--now", action="store_true", help="a placed pod: run the chain again on today's cluster"
     )
-    p = command("top", C.top, "measured usage and requests: top nodes|pods")
-    p.add_argument("kind", metavar="nodes|pods")
+    p = command("top", C.top, "usage and requests: top nodes|pods; progress: top batchjobs")
+    p.add_argument("kind", metavar="nodes|pods|batchjobs")
     _all_namespaces(p)
     _selector(p)
     _logs.add_parser(command("logs", _logs.logs, "a container's log, from its node's slave"))

@@ -16,7 +16,7 @@ from sigma.ctl import _tables as T
 from sigma.ctl._apply import apply
 from sigma.ctl._client import Client, NotServed, Unreachable
 from sigma.ctl._config import CtlConfig
-from sigma.ctl._kinds import EVENTS, NODES, PODS, TASKS, lookup
+from sigma.ctl._kinds import BATCH_JOBS, EVENTS, NODES, PODS, TASKS, lookup
 from sigma.ctl._manifest import Manifest, manifest_field, parse, sources
 from sigma.ctl._reads import list_all, namespace_of, selector
 from sigma.ctl._writes import Writer, mode
@@ -106,7 +106,18 @@ async def describe(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> 
         events += D.decision_events(reply.decisions)
     except (NotServed, Unreachable) as exc:
         notes.append(f"(no colocation decisions: {exc})")
-    print(D.describe(kind.name, obj, now_ns=now, pods_table=pods_table, events=events, notes=notes))
+    tasks_table = T.batch_tasks([obj]) if kind.name == "BatchJob" else ""
+    print(
+        D.describe(
+            kind.name,
+            obj,
+            now_ns=now,
+            pods_table=pods_table,
+            tasks_table=tasks_table,
+            events=events,
+            notes=notes,
+        )
+    )
     return 0
 
 
@@ -182,8 +193,12 @@ async def top(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
         nodes, _ = await list_all(client, NODES, ns, {})
         print(T.top_nodes(nodes))
         return 0
+    if kind.name == "BatchJob":
+        jobs, _ = await list_all(client, BATCH_JOBS, ns, selector(args.selector))
+        print(T.batch_tasks(jobs, job_names=True))
+        return 0
     if kind.name != "Pod":
-        raise Invalid("kind", "top takes nodes or pods")
+        raise Invalid("kind", "top takes nodes, pods or batchjobs")
     pods, _ = await list_all(client, PODS, ns, selector(args.selector))
     running = [p for p in pods if p.spec.node_name and p.status.phase not in TERMINAL]
     measured: dict[str, Any] = {}

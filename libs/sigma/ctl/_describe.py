@@ -87,10 +87,12 @@ def describe(
     *,
     now_ns: int,
     pods_table: str = "",
+    tasks_table: str = "",
     events: Sequence[Event] = (),
     notes: Sequence[str] = (),
 ) -> str:
-    """Metadata, spec and status as indented YAML, then pods (for owners) and events."""
+    """Metadata, spec and status as indented YAML, then a job's tasks, pods (for owners) and
+    events."""
     meta = obj.meta  # type: ignore[attr-defined]
     lines = [
         f"Name:        {meta.name}",
@@ -109,6 +111,8 @@ def describe(
         if part in obj.DESCRIPTOR.fields_by_name and obj.HasField(part):  # a rule set: no status
             lines.append(f"{part.title()}:")
             lines.append(_indent(_yaml(_as_tables_say(to_data(getattr(obj, part))))))
+    if tasks_table:
+        lines += ["Tasks:", _indent(tasks_table)]
     if pods_table:
         lines += ["Pods:", _indent(pods_table)]
     lines += ["Events:", _indent(events_table(events, now_ns))]

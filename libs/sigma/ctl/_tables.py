@@ -129,16 +129,58 @@ def _app(app: app_pb2.App, now: int) -> Row:
 
 
 def _job(job: batch_pb2.BatchJob, now: int) -> Row:
-    done = sum(t.phase == batch_pb2.BATCH_TASK_PHASE_SUCCEEDED for t in job.status.tasks)
-    running = sum(t.running for t in job.status.tasks)
+    tasks = job.status.tasks
+    done = sum(t.phase == batch_pb2.BATCH_TASK_PHASE_SUCCEEDED for t in tasks)
+    total = sum(t.total for t in tasks) or sum(t.instances for t in job.spec.tasks)
     return [
         job.meta.name,
         phase(batch_pb2.BatchJobPhase, job.status.phase),
         f"{done}/{len(job.spec.tasks)}",
-        str(running),
+        f"{sum(t.succeeded for t in tasks)}/{total}",
+        str(sum(t.running for t in tasks)),
+        str(sum(t.failed for t in tasks)),
+        str(job.status.workers) if job.spec.HasField("workers") else "-",
         str(job.spec.priority),
         age(job.meta.creation_timestamp, now),
     ]
+
+
+BATCH_TASKS = (
+    "TASK",
+    "PHASE",
+    "TOTAL",
+    "PENDING",
+    "RUNNING",
+    "DONE",
+    "FAILED",
+    "RETRIES",
+    "WORKERS",
+)
+
+
+def batch_tasks(jobs: Sequence[batch_pb2.BatchJob], *, job_names: bool = False) -> str:
+    """Each task's instances by state and the workers running them (``-`` for a job of one
+    pod per instance, which has no workers): what ``describe batchjob`` and ``top batchjobs``
+    show. The counts are the job's status, which its master keeps per task."""
+    rows = []
+    for job in jobs:
+        spec = {t.name: t for t in job.spec.tasks}
+        on_workers = job.spec.HasField("workers")
+        for t in job.status.tasks:
+            total = t.total or (spec[t.name].instances if t.name in spec else 0)
+            row = [
+                t.name,
+                phase(batch_pb2.BatchTaskPhase, t.phase),
+                str(total),
+                str(t.pending),
+                str(t.running),
+                str(t.succeeded),
+                str(t.failed),
+                str(t.retries),
+                str(t.workers) if on_workers else "-",
+            ]
+            rows.append([job.meta.name, *row] if job_names else row)
+    return render(("JOB", *BATCH_TASKS) if job_names else BATCH_TASKS, rows)
 
 
 def scaled(app: app_pb2.App, replicas: int, task: str) -> str:
@@ -265,7 +307,20 @@ GET: dict[str, Columns] = {
         ),
         _app,
     ),
-    "BatchJob": (("NAME", "PHASE", "TASKS", "RUNNING", "PRIORITY", "AGE"), _job),
+    "BatchJob": (
+        (
+            "NAME",
+            "PHASE",
+            "TASKS",
+            "INSTANCES",
+            "RUNNING",
+            "FAILED",
+            "WORKERS",
+            "PRIORITY",
+            "AGE",
+        ),
+        _job,
+    ),
     "Pod": (
         ("NAME", "READY", "STATUS", "RESTARTS", "NODE", "QOS", "OWNER", "REQUESTS", "AGE"),
         _pod,

@@ -285,7 +285,10 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
         if handler.unary_stream is not None:
             stream = _stream(handler.unary_stream, rid, method, admit, self.tier)
             return handler._replace(unary_stream=stream)
-        # Client streaming: no service here has any, so none is served unchecked.
+        if handler.stream_stream is not None:
+            both = _bidi(handler.stream_stream, rid, method, admit, self.tier)
+            return handler._replace(stream_stream=both)
+        # Client streaming alone: no service here has any, so none is served unchecked.
         return handler if self.guard.open else None
 
     def _unary(
@@ -317,8 +320,31 @@ class _EdgeInterceptor(grpc.aio.ServerInterceptor):
         return call
 
 
-def _stream(
+def _bidi(
     fn: Callable[..., Any], rid: str, method: str, admit: _Admission, tier: str
+) -> Callable[..., Any]:
+    """A stream both ways (a batch worker's): admitted once, before the first message, so its
+    rule must be cluster-scoped (no request to read a namespace from); every message decoded."""
+
+    async def decoded(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for request in requests:
+            _decoded(request)
+            yield request
+
+    async def call(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> Any:
+        request_id.set(rid)
+        admit(None, context)
+        return fn(decoded(requests), context)
+
+    return _stream(call, rid, method, _admitted, tier)
+
+
+def _admitted(request: Any, context: grpc.aio.ServicerContext) -> None:
+    """Admission already done (by ``_bidi``)."""
+
+
+def _stream(
+    fn: Callable[..., Any], rid: str, method: str, admit: Callable[..., None], tier: str
 ) -> Callable[..., Any]:
     async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         request_id.set(rid)
@@ -326,7 +352,10 @@ def _stream(
         try:
             _decoded(request)
             admit(request, context)
-            async for item in fn(request, context):
+            items = fn(request, context)
+            if asyncio.iscoroutine(items):  # a bidi call (``_bidi``) admits, then streams
+                items = await items
+            async for item in items:
                 yield item
         except grpc.aio.AbortError as exc:
             failure = exc

@@ -14,12 +14,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sigma.v1.worker_pb2 import AckResults as AckResults
     from sigma.v1.app_pb2 import App as App
     from sigma.v1.apiserver_pb2 import AppChangeResponse as AppChangeResponse
     from sigma.v1.app_pb2 import AppSpec as AppSpec
     from sigma.v1.app_pb2 import AppStatus as AppStatus
     from sigma.v1.apiserver_pb2_grpc import AppsServicer as AppsServicer
     from sigma.v1.apiserver_pb2_grpc import AppsStub as AppsStub
+    from sigma.v1.worker_pb2 import AttachWorker as AttachWorker
     from sigma.v1.batch_pb2 import BatchJob as BatchJob
     from sigma.v1.apiserver_pb2 import BatchJobChangeResponse as BatchJobChangeResponse
     from sigma.v1.batch_pb2 import BatchJobPhase as BatchJobPhase
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
     from sigma.v1.batch_pb2 import BatchTask as BatchTask
     from sigma.v1.batch_pb2 import BatchTaskPhase as BatchTaskPhase
     from sigma.v1.batch_pb2 import BatchTaskStatus as BatchTaskStatus
+    from sigma.v1.batch_pb2 import BatchWorkerPolicy as BatchWorkerPolicy
+    from sigma.v1.worker_pb2_grpc import BatchWorkersServicer as BatchWorkersServicer
+    from sigma.v1.worker_pb2_grpc import BatchWorkersStub as BatchWorkersStub
     from sigma.v1.interference_pb2 import BrokenInterferenceRule as BrokenInterferenceRule
     from sigma.v1.colocator_pb2 import BudgetChange as BudgetChange
     from sigma.v1.event_pb2 import BudgetTerms as BudgetTerms
@@ -84,6 +89,10 @@ if TYPE_CHECKING:
     from sigma.v1.apiserver_pb2 import GetTaskRequest as GetTaskRequest
     from sigma.v1.apiserver_pb2 import HeartbeatRequest as HeartbeatRequest
     from sigma.v1.apiserver_pb2 import HeartbeatResponse as HeartbeatResponse
+    from sigma.v1.worker_pb2 import InstanceRef as InstanceRef
+    from sigma.v1.worker_pb2 import InstanceResult as InstanceResult
+    from sigma.v1.worker_pb2 import InstanceResults as InstanceResults
+    from sigma.v1.worker_pb2 import InstanceRun as InstanceRun
     from sigma.v1.interference_pb2 import InterferenceRule as InterferenceRule
     from sigma.v1.interference_pb2 import InterferenceRuleSet as InterferenceRuleSet
     from sigma.v1.interference_pb2 import InterferenceRuleSetSpec as InterferenceRuleSetSpec
@@ -150,6 +159,7 @@ if TYPE_CHECKING:
     from sigma.v1.pod_pb2 import ResourceRequirements as ResourceRequirements
     from sigma.v1.pod_pb2 import RestartPolicy as RestartPolicy
     from sigma.v1.app_pb2 import RollingUpgradePolicy as RollingUpgradePolicy
+    from sigma.v1.worker_pb2 import RunInstances as RunInstances
     from sigma.v1.apiserver_pb2 import ScaleAppRequest as ScaleAppRequest
     from sigma.v1.scheduler_pb2_grpc import SchedulerServicer as SchedulerServicer
     from sigma.v1.scheduler_pb2_grpc import SchedulerStub as SchedulerStub
@@ -195,8 +205,12 @@ if TYPE_CHECKING:
     from sigma.v1.apiserver_pb2 import WatchNodesRequest as WatchNodesRequest
     from sigma.v1.apiserver_pb2 import WatchPodsRequest as WatchPodsRequest
     from sigma.v1.apiserver_pb2 import WatchTasksRequest as WatchTasksRequest
+    from sigma.v1.worker_pb2 import WorkerAttached as WorkerAttached
+    from sigma.v1.worker_pb2 import WorkerCommand as WorkerCommand
+    from sigma.v1.worker_pb2 import WorkerMessage as WorkerMessage
     from sigma.v1.apiserver_pb2_grpc import add_AppsServicer_to_server as add_AppsServicer_to_server
     from sigma.v1.apiserver_pb2_grpc import add_BatchJobsServicer_to_server as add_BatchJobsServicer_to_server
+    from sigma.v1.worker_pb2_grpc import add_BatchWorkersServicer_to_server as add_BatchWorkersServicer_to_server
     from sigma.v1.colocator_pb2_grpc import add_ColocatorServicer_to_server as add_ColocatorServicer_to_server
     from sigma.v1.apiserver_pb2_grpc import add_EventsServicer_to_server as add_EventsServicer_to_server
     from sigma.v1.apiserver_pb2_grpc import add_InterferenceRuleSetsServicer_to_server as add_InterferenceRuleSetsServicer_to_server
@@ -207,12 +221,14 @@ if TYPE_CHECKING:
     from sigma.v1.apiserver_pb2_grpc import add_TasksServicer_to_server as add_TasksServicer_to_server
 
 _EXPORTS: dict[str, str] = {
+    "AckResults": "worker_pb2",
     "App": "app_pb2",
     "AppChangeResponse": "apiserver_pb2",
     "AppSpec": "app_pb2",
     "AppStatus": "app_pb2",
     "AppsServicer": "apiserver_pb2_grpc",
     "AppsStub": "apiserver_pb2_grpc",
+    "AttachWorker": "worker_pb2",
     "BatchJob": "batch_pb2",
     "BatchJobChangeResponse": "apiserver_pb2",
     "BatchJobPhase": "batch_pb2",
@@ -223,6 +239,9 @@ _EXPORTS: dict[str, str] = {
     "BatchTask": "batch_pb2",
     "BatchTaskPhase": "batch_pb2",
     "BatchTaskStatus": "batch_pb2",
+    "BatchWorkerPolicy": "batch_pb2",
+    "BatchWorkersServicer": "worker_pb2_grpc",
+    "BatchWorkersStub": "worker_pb2_grpc",
     "BrokenInterferenceRule": "interference_pb2",
     "BudgetChange": "colocator_pb2",
     "BudgetTerms": "event_pb2",
@@ -277,6 +296,10 @@ _EXPORTS: dict[str, str] = {
     "GetTaskRequest": "apiserver_pb2",
     "HeartbeatRequest": "apiserver_pb2",
     "HeartbeatResponse": "apiserver_pb2",
+    "InstanceRef": "worker_pb2",
+    "InstanceResult": "worker_pb2",
+    "InstanceResults": "worker_pb2",
+    "InstanceRun": "worker_pb2",
     "InterferenceRule": "interference_pb2",
     "InterferenceRuleSet": "interference_pb2",
     "InterferenceRuleSetSpec": "interference_pb2",
@@ -343,6 +366,7 @@ _EXPORTS: dict[str, str] = {
     "ResourceRequirements": "pod_pb2",
     "RestartPolicy": "pod_pb2",
     "RollingUpgradePolicy": "app_pb2",
+    "RunInstances": "worker_pb2",
     "ScaleAppRequest": "apiserver_pb2",
     "SchedulerServicer": "scheduler_pb2_grpc",
     "SchedulerStub": "scheduler_pb2_grpc",
@@ -388,8 +412,12 @@ _EXPORTS: dict[str, str] = {
     "WatchNodesRequest": "apiserver_pb2",
     "WatchPodsRequest": "apiserver_pb2",
     "WatchTasksRequest": "apiserver_pb2",
+    "WorkerAttached": "worker_pb2",
+    "WorkerCommand": "worker_pb2",
+    "WorkerMessage": "worker_pb2",
     "add_AppsServicer_to_server": "apiserver_pb2_grpc",
     "add_BatchJobsServicer_to_server": "apiserver_pb2_grpc",
+    "add_BatchWorkersServicer_to_server": "worker_pb2_grpc",
     "add_ColocatorServicer_to_server": "colocator_pb2_grpc",
     "add_EventsServicer_to_server": "apiserver_pb2_grpc",
     "add_InterferenceRuleSetsServicer_to_server": "apiserver_pb2_grpc",

@@ -28,25 +28,27 @@ from sigma.v1 import meta_pb2 as sigma_dot_v1_dot_meta__pb2
 from sigma.v1 import pod_pb2 as sigma_dot_v1_dot_pod__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14sigma/v1/batch.proto\x12\x08sigma.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13sigma/v1/meta.proto\x1a\x12sigma/v1/pod.proto\"~\n\x08\x42\x61tchJob\x12\"\n\x04meta\x18\x01 \x01(\x0b\x32\x14.sigma.v1.ObjectMeta\x12$\n\x04spec\x18\x02 \x01(\x0b\x32\x16.sigma.v1.BatchJobSpec\x12(\n\x06status\x18\x03 \x01(\x0b\x32\x18.sigma.v1.BatchJobStatus\"\xc5\x01\n\tBatchTask\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tinstances\x18\x02 \x01(\x05\x12\x12\n\ndepends_on\x18\x03 \x03(\t\x12\'\n\x08template\x18\x04 \x01(\x0b\x32\x15.sigma.v1.PodTemplate\x12\x30\n\rduration_hint\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x18\n\x0bmax_retries\x18\x06 \x01(\x05H\x00\x88\x01\x01\x42\x0e\n\x0c_max_retries\"\x80\x01\n\x0c\x42\x61tchJobSpec\x12\"\n\x05tasks\x18\x01 \x03(\x0b\x32\x13.sigma.v1.BatchTask\x12\x10\n\x08priority\x18\x02 \x01(\x05\x12%\n\tqos_class\x18\x03 \x01(\x0e\x32\x12.sigma.v1.QoSClass\x12\x13\n\x0bmax_retries\x18\x04 \x01(\x05\"\x9e\x01\n\x0f\x42\x61tchTaskStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\x05phase\x18\x02 \x01(\x0e\x32\x18.sigma.v1.BatchTaskPhase\x12\x0f\n\x07pending\x18\x03 \x01(\x05\x12\x0f\n\x07running\x18\x04 \x01(\x05\x12\x11\n\tsucceeded\x18\x05 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x06 \x01(\x05\x12\x0f\n\x07retries\x18\x07 \x01(\x05\"\x9a\x02\n\x0e\x42\x61tchJobStatus\x12&\n\x05phase\x18\x01 \x01(\x0e\x32\x17.sigma.v1.BatchJobPhase\x12(\n\x05tasks\x18\x02 \x03(\x0b\x32\x19.sigma.v1.BatchTaskStatus\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inish_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13observed_generation\x18\x05 \x01(\x03\x12\x0f\n\x07message\x18\x06 \x01(\t\x12\'\n\nconditions\x18\x07 \x03(\x0b\x32\x13.sigma.v1.Condition*\xc4\x01\n\rBatchJobPhase\x12\x1f\n\x1b\x42\x41TCH_JOB_PHASE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x42\x41TCH_JOB_PHASE_PENDING\x10\x01\x12\x1b\n\x17\x42\x41TCH_JOB_PHASE_RUNNING\x10\x02\x12\x1d\n\x19\x42\x41TCH_JOB_PHASE_SUCCEEDED\x10\x03\x12\x1a\n\x16\x42\x41TCH_JOB_PHASE_FAILED\x10\x04\x12\x1d\n\x19\x42\x41TCH_JOB_PHASE_CANCELLED\x10\x05*\xe9\x01\n\x0e\x42\x61tchTaskPhase\x12 \n\x1c\x42\x41TCH_TASK_PHASE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x42\x41TCH_TASK_PHASE_WAITING\x10\x01\x12\x1c\n\x18\x42\x41TCH_TASK_PHASE_PENDING\x10\x02\x12\x1c\n\x18\x42\x41TCH_TASK_PHASE_RUNNING\x10\x03\x12\x1e\n\x1a\x42\x41TCH_TASK_PHASE_SUCCEEDED\x10\x04\x12\x1b\n\x17\x42\x41TCH_TASK_PHASE_FAILED\x10\x05\x12\x1e\n\x1a\x42\x41TCH_TASK_PHASE_CANCELLED\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14sigma/v1/batch.proto\x12\x08sigma.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13sigma/v1/meta.proto\x1a\x12sigma/v1/pod.proto\"~\n\x08\x42\x61tchJob\x12\"\n\x04meta\x18\x01 \x01(\x0b\x32\x14.sigma.v1.ObjectMeta\x12$\n\x04spec\x18\x02 \x01(\x0b\x32\x16.sigma.v1.BatchJobSpec\x12(\n\x06status\x18\x03 \x01(\x0b\x32\x18.sigma.v1.BatchJobStatus\"\xc5\x01\n\tBatchTask\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tinstances\x18\x02 \x01(\x05\x12\x12\n\ndepends_on\x18\x03 \x03(\t\x12\'\n\x08template\x18\x04 \x01(\x0b\x32\x15.sigma.v1.PodTemplate\x12\x30\n\rduration_hint\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x18\n\x0bmax_retries\x18\x06 \x01(\x05H\x00\x88\x01\x01\x42\x0e\n\x0c_max_retries\"\xae\x01\n\x0c\x42\x61tchJobSpec\x12\"\n\x05tasks\x18\x01 \x03(\x0b\x32\x13.sigma.v1.BatchTask\x12\x10\n\x08priority\x18\x02 \x01(\x05\x12%\n\tqos_class\x18\x03 \x01(\x0e\x32\x12.sigma.v1.QoSClass\x12\x13\n\x0bmax_retries\x18\x04 \x01(\x05\x12,\n\x07workers\x18\x05 \x01(\x0b\x32\x1b.sigma.v1.BatchWorkerPolicy\"7\n\x11\x42\x61tchWorkerPolicy\x12\r\n\x05slots\x18\x01 \x01(\x05\x12\x13\n\x0bmax_workers\x18\x02 \x01(\x05\"\xbe\x01\n\x0f\x42\x61tchTaskStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\x05phase\x18\x02 \x01(\x0e\x32\x18.sigma.v1.BatchTaskPhase\x12\x0f\n\x07pending\x18\x03 \x01(\x05\x12\x0f\n\x07running\x18\x04 \x01(\x05\x12\x11\n\tsucceeded\x18\x05 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x06 \x01(\x05\x12\x0f\n\x07retries\x18\x07 \x01(\x05\x12\r\n\x05total\x18\x08 \x01(\x05\x12\x0f\n\x07workers\x18\t \x01(\x05\"\xdf\x02\n\x0e\x42\x61tchJobStatus\x12&\n\x05phase\x18\x01 \x01(\x0e\x32\x17.sigma.v1.BatchJobPhase\x12(\n\x05tasks\x18\x02 \x03(\x0b\x32\x19.sigma.v1.BatchTaskStatus\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inish_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13observed_generation\x18\x05 \x01(\x03\x12\x0f\n\x07message\x18\x06 \x01(\t\x12\'\n\nconditions\x18\x07 \x03(\x0b\x32\x13.sigma.v1.Condition\x12\x0f\n\x07workers\x18\x08 \x01(\x05\x12\x32\n\x0f\x63ompletion_time\x18\t \x01(\x0b\x32\x19.google.protobuf.Duration*\xc4\x01\n\rBatchJobPhase\x12\x1f\n\x1b\x42\x41TCH_JOB_PHASE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x42\x41TCH_JOB_PHASE_PENDING\x10\x01\x12\x1b\n\x17\x42\x41TCH_JOB_PHASE_RUNNING\x10\x02\x12\x1d\n\x19\x42\x41TCH_JOB_PHASE_SUCCEEDED\x10\x03\x12\x1a\n\x16\x42\x41TCH_JOB_PHASE_FAILED\x10\x04\x12\x1d\n\x19\x42\x41TCH_JOB_PHASE_CANCELLED\x10\x05*\xe9\x01\n\x0e\x42\x61tchTaskPhase\x12 \n\x1c\x42\x41TCH_TASK_PHASE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x42\x41TCH_TASK_PHASE_WAITING\x10\x01\x12\x1c\n\x18\x42\x41TCH_TASK_PHASE_PENDING\x10\x02\x12\x1c\n\x18\x42\x41TCH_TASK_PHASE_RUNNING\x10\x03\x12\x1e\n\x1a\x42\x41TCH_TASK_PHASE_SUCCEEDED\x10\x04\x12\x1b\n\x17\x42\x41TCH_TASK_PHASE_FAILED\x10\x05\x12\x1e\n\x1a\x42\x41TCH_TASK_PHASE_CANCELLED\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sigma.v1.batch_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BATCHJOBPHASE']._serialized_start=1046
-  _globals['_BATCHJOBPHASE']._serialized_end=1242
-  _globals['_BATCHTASKPHASE']._serialized_start=1245
-  _globals['_BATCHTASKPHASE']._serialized_end=1478
+  _globals['_BATCHJOBPHASE']._serialized_start=1250
+  _globals['_BATCHJOBPHASE']._serialized_end=1446
+  _globals['_BATCHTASKPHASE']._serialized_start=1449
+  _globals['_BATCHTASKPHASE']._serialized_end=1682
   _globals['_BATCHJOB']._serialized_start=140
   _globals['_BATCHJOB']._serialized_end=266
   _globals['_BATCHTASK']._serialized_start=269
   _globals['_BATCHTASK']._serialized_end=466
   _globals['_BATCHJOBSPEC']._serialized_start=469
-  _globals['_BATCHJOBSPEC']._serialized_end=597
-  _globals['_BATCHTASKSTATUS']._serialized_start=600
-  _globals['_BATCHTASKSTATUS']._serialized_end=758
-  _globals['_BATCHJOBSTATUS']._serialized_start=761
-  _globals['_BATCHJOBSTATUS']._serialized_end=1043
+  _globals['_BATCHJOBSPEC']._serialized_end=643
+  _globals['_BATCHWORKERPOLICY']._serialized_start=645
+  _globals['_BATCHWORKERPOLICY']._serialized_end=700
+  _globals['_BATCHTASKSTATUS']._serialized_start=703
+  _globals['_BATCHTASKSTATUS']._serialized_end=893
+  _globals['_BATCHJOBSTATUS']._serialized_start=896
+  _globals['_BATCHJOBSTATUS']._serialized_end=1247
 # @@protoc_insertion_point(module_scope)

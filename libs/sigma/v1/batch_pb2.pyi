@@ -72,19 +72,29 @@ class BatchTask(_message.Message):
     def __init__(self, name: _Optional[str] = ..., instances: _Optional[int] = ..., depends_on: _Optional[_Iterable[str]] = ..., template: _Optional[_Union[_pod_pb2.PodTemplate, _Mapping]] = ..., duration_hint: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_retries: _Optional[int] = ...) -> None: ...
 
 class BatchJobSpec(_message.Message):
-    __slots__ = ("tasks", "priority", "qos_class", "max_retries")
+    __slots__ = ("tasks", "priority", "qos_class", "max_retries", "workers")
     TASKS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     QOS_CLASS_FIELD_NUMBER: _ClassVar[int]
     MAX_RETRIES_FIELD_NUMBER: _ClassVar[int]
+    WORKERS_FIELD_NUMBER: _ClassVar[int]
     tasks: _containers.RepeatedCompositeFieldContainer[BatchTask]
     priority: int
     qos_class: _meta_pb2.QoSClass
     max_retries: int
-    def __init__(self, tasks: _Optional[_Iterable[_Union[BatchTask, _Mapping]]] = ..., priority: _Optional[int] = ..., qos_class: _Optional[_Union[_meta_pb2.QoSClass, str]] = ..., max_retries: _Optional[int] = ...) -> None: ...
+    workers: BatchWorkerPolicy
+    def __init__(self, tasks: _Optional[_Iterable[_Union[BatchTask, _Mapping]]] = ..., priority: _Optional[int] = ..., qos_class: _Optional[_Union[_meta_pb2.QoSClass, str]] = ..., max_retries: _Optional[int] = ..., workers: _Optional[_Union[BatchWorkerPolicy, _Mapping]] = ...) -> None: ...
+
+class BatchWorkerPolicy(_message.Message):
+    __slots__ = ("slots", "max_workers")
+    SLOTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_WORKERS_FIELD_NUMBER: _ClassVar[int]
+    slots: int
+    max_workers: int
+    def __init__(self, slots: _Optional[int] = ..., max_workers: _Optional[int] = ...) -> None: ...
 
 class BatchTaskStatus(_message.Message):
-    __slots__ = ("name", "phase", "pending", "running", "succeeded", "failed", "retries")
+    __slots__ = ("name", "phase", "pending", "running", "succeeded", "failed", "retries", "total", "workers")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
     PENDING_FIELD_NUMBER: _ClassVar[int]
@@ -92,6 +102,8 @@ class BatchTaskStatus(_message.Message):
     SUCCEEDED_FIELD_NUMBER: _ClassVar[int]
     FAILED_FIELD_NUMBER: _ClassVar[int]
     RETRIES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    WORKERS_FIELD_NUMBER: _ClassVar[int]
     name: str
     phase: BatchTaskPhase
     pending: int
@@ -99,10 +111,12 @@ class BatchTaskStatus(_message.Message):
     succeeded: int
     failed: int
     retries: int
-    def __init__(self, name: _Optional[str] = ..., phase: _Optional[_Union[BatchTaskPhase, str]] = ..., pending: _Optional[int] = ..., running: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., retries: _Optional[int] = ...) -> None: ...
+    total: int
+    workers: int
+    def __init__(self, name: _Optional[str] = ..., phase: _Optional[_Union[BatchTaskPhase, str]] = ..., pending: _Optional[int] = ..., running: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., retries: _Optional[int] = ..., total: _Optional[int] = ..., workers: _Optional[int] = ...) -> None: ...
 
 class BatchJobStatus(_message.Message):
-    __slots__ = ("phase", "tasks", "start_time", "finish_time", "observed_generation", "message", "conditions")
+    __slots__ = ("phase", "tasks", "start_time", "finish_time", "observed_generation", "message", "conditions", "workers", "completion_time")
     PHASE_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -110,6 +124,8 @@ class BatchJobStatus(_message.Message):
     OBSERVED_GENERATION_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    WORKERS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_TIME_FIELD_NUMBER: _ClassVar[int]
     phase: BatchJobPhase
     tasks: _containers.RepeatedCompositeFieldContainer[BatchTaskStatus]
     start_time: _timestamp_pb2.Timestamp
@@ -117,4 +133,6 @@ class BatchJobStatus(_message.Message):
     observed_generation: int
     message: str
     conditions: _containers.RepeatedCompositeFieldContainer[_meta_pb2.Condition]
-    def __init__(self, phase: _Optional[_Union[BatchJobPhase, str]] = ..., tasks: _Optional[_Iterable[_Union[BatchTaskStatus, _Mapping]]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., observed_generation: _Optional[int] = ..., message: _Optional[str] = ..., conditions: _Optional[_Iterable[_Union[_meta_pb2.Condition, _Mapping]]] = ...) -> None: ...
+    workers: int
+    completion_time: _duration_pb2.Duration
+    def __init__(self, phase: _Optional[_Union[BatchJobPhase, str]] = ..., tasks: _Optional[_Iterable[_Union[BatchTaskStatus, _Mapping]]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., observed_generation: _Optional[int] = ..., message: _Optional[str] = ..., conditions: _Optional[_Iterable[_Union[_meta_pb2.Condition, _Mapping]]] = ..., workers: _Optional[int] = ..., completion_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...

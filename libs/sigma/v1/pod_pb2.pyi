@@ -193,7 +193,7 @@ class Pod(_message.Message):
     def __init__(self, meta: _Optional[_Union[_meta_pb2.ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[PodSpec, _Mapping]] = ..., status: _Optional[_Union[PodStatus, _Mapping]] = ...) -> None: ...
 
 class PodSpec(_message.Message):
-    __slots__ = ("template", "owner_kind", "owner_name", "node_name", "scheduler_name", "priority", "qos_class", "template_hash", "batch_task_name", "instance_index")
+    __slots__ = ("template", "owner_kind", "owner_name", "node_name", "scheduler_name", "priority", "qos_class", "template_hash", "batch_task_name", "instance_index", "worker_slots")
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     OWNER_KIND_FIELD_NUMBER: _ClassVar[int]
     OWNER_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -204,6 +204,7 @@ class PodSpec(_message.Message):
     TEMPLATE_HASH_FIELD_NUMBER: _ClassVar[int]
     BATCH_TASK_NAME_FIELD_NUMBER: _ClassVar[int]
     INSTANCE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    WORKER_SLOTS_FIELD_NUMBER: _ClassVar[int]
     template: PodTemplate
     owner_kind: PodOwnerKind
     owner_name: str
@@ -214,7 +215,8 @@ class PodSpec(_message.Message):
     template_hash: str
     batch_task_name: str
     instance_index: int
-    def __init__(self, template: _Optional[_Union[PodTemplate, _Mapping]] = ..., owner_kind: _Optional[_Union[PodOwnerKind, str]] = ..., owner_name: _Optional[str] = ..., node_name: _Optional[str] = ..., scheduler_name: _Optional[str] = ..., priority: _Optional[int] = ..., qos_class: _Optional[_Union[_meta_pb2.QoSClass, str]] = ..., template_hash: _Optional[str] = ..., batch_task_name: _Optional[str] = ..., instance_index: _Optional[int] = ...) -> None: ...
+    worker_slots: int
+    def __init__(self, template: _Optional[_Union[PodTemplate, _Mapping]] = ..., owner_kind: _Optional[_Union[PodOwnerKind, str]] = ..., owner_name: _Optional[str] = ..., node_name: _Optional[str] = ..., scheduler_name: _Optional[str] = ..., priority: _Optional[int] = ..., qos_class: _Optional[_Union[_meta_pb2.QoSClass, str]] = ..., template_hash: _Optional[str] = ..., batch_task_name: _Optional[str] = ..., instance_index: _Optional[int] = ..., worker_slots: _Optional[int] = ...) -> None: ...
 
 class PodStatus(_message.Message):
     __slots__ = ("phase", "node_name", "cpuset", "reason", "message", "exit_code", "start_time", "finish_time", "restart_count", "nominated_node_name", "conditions", "container_statuses")

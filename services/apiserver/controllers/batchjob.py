@@ -1,5 +1,8 @@
 """The batch job controller: releases DAG tasks, retries failed instances, keeps job status.
 
+It runs jobs of one pod per instance attempt; a job on workers (``spec.workers``) is run by
+its job master in the scheduler tier instead, and this controller leaves it alone.
+
 ``decide`` is pure: from a job and its pods it says which pods to create (instances of tasks
 whose dependencies all succeeded, and re-runs of failed or evicted instances within their retry
 budget), which to stop (the rest of a job that failed), and the job's new status. ``reconcile``
@@ -81,8 +84,10 @@ def retries_allowed(job: batch_pb2.BatchJob, task: batch_pb2.BatchTask) -> int:
 
 
 def decide(job: batch_pb2.BatchJob, pods: Sequence[pod_pb2.Pod], now: float) -> JobDecision:
-    """What to do for ``job`` given its pods (this incarnation's only); ``now`` in epoch seconds."""
-    if job.status.phase in DONE_JOB:
+    """What to do for ``job`` given its pods (this incarnation's only); ``now`` in epoch seconds.
+
+    A job on workers (``spec.workers``) is its master's, in the scheduler tier: nothing here."""
+    if job.status.phase in DONE_JOB or job.spec.HasField("workers"):
         return JobDecision()
     attempts: dict[tuple[str, int], list[pod_pb2.Pod]] = {}
     for pod in pods:

@@ -15,6 +15,8 @@ from sigma.apiserver.validation._basics import (
     LEAD_SECONDS_MAX,
     MAX_RETRIES_MAX,
     MAX_SKEW_MAX,
+    MAX_WORKER_SLOTS,
+    MAX_WORKERS,
     PRIORITY_MAX,
     Limits,
     duration,
@@ -154,6 +156,9 @@ def batch_job_spec(value: batch_pb2.BatchJobSpec, limits: Limits, field: str) ->
     in_range(value.priority, -PRIORITY_MAX, PRIORITY_MAX, f"{field}.priority")
     enum(value.qos_class, meta_pb2.QoSClass, f"{field}.qos_class", allowed=BATCH_QOS)
     in_range(value.max_retries, 0, MAX_RETRIES_MAX, f"{field}.max_retries")
+    if value.HasField("workers"):
+        in_range(value.workers.slots, 1, MAX_WORKER_SLOTS, f"{field}.workers.slots")
+        in_range(value.workers.max_workers, 0, MAX_WORKERS, f"{field}.workers.max_workers")
 
 
 def batch_job(

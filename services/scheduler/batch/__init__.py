@@ -13,6 +13,13 @@ tier's loop, the replay and ``sigma bench batch`` drive the same code:
 - ``report``: per-task figures and the job's status for the API;
 - ``checkpoint``: per-task progress records at a bounded rate, and the resume from them;
 - ``sizing``: how many workers of what size per node, from the room and the backlog.
+
+The live path around them does I/O and only carries events and actions:
+
+- ``masters``: the replica's batch half, claiming jobs with leases and running one loop each;
+- ``run``: one job's loop (resume, worker pods, streams, checkpoints, status, events);
+- ``links``: the master's end of a worker's stream to its node's agent;
+- ``workers``, ``records``: worker pods and rooms from records; the loop's view and pacing.
 """
 
 from sigma.scheduler.batch.checkpoint import Checkpointer, load, resume, save

@@ -66,5 +66,8 @@ def status(master: JobMaster) -> batch_pb2.BatchJobStatus:
             succeeded=p.done,
             failed=p.failed,
             retries=p.retries,
+            total=p.total,
+            workers=p.workers,
         )
+    out.workers = len(master.workers)
     return out

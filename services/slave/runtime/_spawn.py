@@ -4,8 +4,9 @@ Each container runs under a tiny ``/bin/sh`` wrapper that (1) waits on its stdin
 been placed: cgroup, CPU affinity, scheduling class; (2) runs the command; (3) writes the exit
 status to the pod's state directory, so an exit is known even to a later agent that did not
 spawn the process. Every container leads a process group of its own. Batch (BE) runs at
-SCHED_IDLE where allowed, else nice 19. A probe's command (``run_exec``) gets the container's
-environment, outside its process group.
+SCHED_IDLE where allowed, else nice 19. A command run in a container (``run_exec``: a probe,
+a batch worker's instance) gets the container's environment and the pod's placement, in a
+process group of its own.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from sigma.slave.runtime.state import StateDir
 WRAPPER = 'read _go || exit 125; _e=$1; shift; "$@" </dev/null; echo $? > "$_e"'
 PASSED_ENV = ("PATH", "LANG", "HOME", "TZ")
 EXEC_TIMEOUT_CODE = 124  # as timeout(1)
+# A command run in a running container (a probe, a batch worker's instance): placed first.
+EXEC_WRAPPER = 'read _go || exit 125; exec "$@" </dev/null'
 
 
 class Spawner:
@@ -92,13 +95,25 @@ class Spawner:
         return env
 
     async def run_exec(
-        self, run: PodRun, container: ContainerRun, argv: tuple[str, ...], timeout: float
+        self,
+        run: PodRun,
+        container: ContainerRun,
+        argv: tuple[str, ...],
+        timeout: float,
+        pod: PodState | None = None,
     ) -> ExecResult:
-        """``argv`` in the container's environment; exit 124 when it outlives ``timeout``."""
+        """``argv`` in the container's environment, placed in the pod's sandbox as its
+        containers are (cgroup, current CPU set, scheduling class), so what a probe or a batch
+        worker's instance uses is the pod's and the node's QoS squeezes it with the pod; exit
+        124 when it outlives ``timeout``. Cancelled, it kills what it started."""
         try:
             proc = await asyncio.create_subprocess_exec(
+                "/bin/sh",
+                "-c",
+                EXEC_WRAPPER,
+                "sigma-exec",
                 *argv,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 cwd=container.working_dir or None,
@@ -108,13 +123,30 @@ class Spawner:
         except OSError as exc:
             return ExecResult(127, str(exc).encode())
         try:
+            self._place(run, proc.pid, pod)
+            assert proc.stdin is not None
+            proc.stdin.write(b"go\n")
+            proc.stdin.close()
             async with asyncio.timeout(timeout):
                 output, _ = await proc.communicate()
         except TimeoutError:
             _procs.signal_group(proc.pid, signal.SIGKILL)
             await proc.wait()
             return ExecResult(EXEC_TIMEOUT_CODE, b"timed out")
+        except BaseException:
+            _procs.signal_group(proc.pid, signal.SIGKILL)
+            raise
         return ExecResult(proc.returncode or 0, output[-4096:])
+
+    def _place(self, run: PodRun, pid: int, pod: PodState | None) -> None:
+        with contextlib.suppress(OSError):  # the pod's sandbox went away meanwhile
+            if self.has_sandbox(run.key) and self.cgroups is not None:
+                self.cgroups.add(run.key, pid)
+            cpus = pod.cpus if pod is not None else run.cpus
+            if cpus:
+                os.sched_setaffinity(pid, cpus)
+        if run.batch:
+            idle(pid)
 
 
 def capabilities(cgroups: Cgroups | None) -> Capabilities:

@@ -156,7 +156,8 @@ class ProcessRuntime:
         run = self._pods.runs.get(key)
         if run is None or not argv:
             raise NotFound(f"pod {key} is not running here")
-        return await self.spawner.run_exec(run, run.containers[_index(run, name)], argv, timeout)
+        container = run.containers[_index(run, name)]
+        return await self.spawner.run_exec(run, container, argv, timeout, self._pods.get(key))
 
     def log_path(self, key: str, name: str, attempt: int) -> Path | None:
         run = self._pods.runs.get(key)

@@ -5,7 +5,7 @@ For each method of the protos (parametrised from the descriptors, so a new RPC w
 fails): no token and an unknown token → UNAUTHENTICATED; team a acting in b (and b in a) →
 PERMISSION_DENIED; and neither refusal changes either store. Then the rightful caller gets the
 call's normal answer. Cluster-scoped calls (colocator, slave) refuse both teams; the slave's
-Drain refuses even a team holding admin in its own namespace.
+Drain and the batch worker stream refuse even a team holding admin in its own namespace.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ from sigma.slave.agent import AgentConfig, SlaveAgent
 from sigma.slave.api import service as slave_service
 from sigma.slave.control import StoreControlPlane
 from sigma.slave.runtime.simulated import SimulatedCluster
+from sigma.slave.worker import WorkerHost
+from sigma.slave.worker import service as worker_service
 from sigma.store.memory import MemoryStore
 from sigma.testing.clock import ManualClock
 from sigma.testing.wait import eventually
@@ -54,6 +56,8 @@ from sigma.v1 import (
     scheduler_pb2_grpc,
     slave_pb2,
     slave_pb2_grpc,
+    worker_pb2,
+    worker_pb2_grpc,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -76,6 +80,7 @@ STUBS = {
     "sigma.v1.Scheduler": scheduler_pb2_grpc.SchedulerStub,
     "sigma.v1.Colocator": colocator_pb2_grpc.ColocatorStub,
     "sigma.v1.Slave": slave_pb2_grpc.SlaveStub,
+    "sigma.v1.BatchWorkers": worker_pb2_grpc.BatchWorkersStub,
 }
 
 
@@ -98,6 +103,11 @@ class Cluster:
         metadata = (("authorization", f"Bearer {TOKENS.get(who, who)}"),) if who else ()
         method = self.method(path)
         try:
+            if path.endswith("/Attach"):  # both ways: the request opens the stream
+                stream = method(iter([request]), metadata=metadata, timeout=5)
+                first = await anext(aiter(stream), None)
+                stream.cancel()
+                return grpc.StatusCode.OK, first
             if path.endswith(("/Watch", "/StreamLogs")):
                 stream = method(request, metadata=metadata, timeout=5)
                 first = await anext(aiter(stream), None)
@@ -306,6 +316,12 @@ CASES: dict[str, Case] = {
     "sigma.v1.Slave/Drain": Case(bare(slave_pb2.DrainRequest(batch_only=True)), **CLUSTER),
     # The slave runs the pod a/svc; a simulated pod's log is empty, but the team may read it.
     "sigma.v1.Slave/StreamLogs": Case(req(slave_pb2.StreamLogsRequest, pod="svc")),
+    # Job masters only; a/svc runs here but is no worker, which the rightful caller is told.
+    "sigma.v1.BatchWorkers/Attach": Case(
+        bare(worker_pb2.WorkerCommand(attach=worker_pb2.AttachWorker(pod_key="a/svc"))),
+        ok=grpc.StatusCode.INVALID_ARGUMENT,
+        **CLUSTER,
+    ),
 }
 
 
@@ -356,6 +372,7 @@ async def cluster(token_file: Path) -> AsyncIterator[Cluster]:
         scheduler_service(Scheduler(api_store, clock=clock)),
         colocator_service(colocator),
         slave_service(agent),
+        worker_service(WorkerHost(runtime, lambda key: _pod_of(agent, key))),
     ]
     config = rpc.ServerConfig(
         port=0, grace=0.2, guard=Security(auth_tokens=str(token_file)).guard()
@@ -368,10 +385,16 @@ async def cluster(token_file: Path) -> AsyncIterator[Cluster]:
     await asyncio.gather(running, return_exceptions=True)
 
 
+def _pod_of(agent: SlaveAgent, key: str) -> pod_pb2.Pod | None:
+    return next(
+        (p for p in agent.control.my_pods() if f"{p.meta.namespace}/{p.meta.name}" == key), None
+    )
+
+
 def _all_methods() -> list[str]:
     return [
         f"{s.full_name}/{m.name}"
-        for module in (api, scheduler_pb2, colocator_pb2, slave_pb2)
+        for module in (api, scheduler_pb2, colocator_pb2, slave_pb2, worker_pb2)
         for s in module.DESCRIPTOR.services_by_name.values()
         for m in s.methods
     ]

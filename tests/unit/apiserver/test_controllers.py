@@ -189,6 +189,13 @@ def test_finished_job_is_left_alone() -> None:
     assert d.create == [] and d.status is None
 
 
+def test_a_job_on_workers_is_left_to_its_master() -> None:
+    j = job(DAG)
+    j.spec.workers.slots = 4
+    d = batchjob.decide(j, [], NOW)
+    assert d.create == [] and d.status is None
+
+
 # -- garbage collection ---------------------------------------------------------------
 
 

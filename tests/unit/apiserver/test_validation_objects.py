@@ -189,6 +189,29 @@ JOBS: list[Case] = [
         "job.spec.tasks[0].max_retries",
         "between",
     ),
+    (
+        "worker without slots",
+        lambda: check_job(lambda j: j.spec.workers.SetInParent()),
+        "job.spec.workers.slots",
+        "between 1 and 64",
+    ),
+    (
+        "worker slots too many",
+        lambda: check_job(lambda j: setattr(j.spec.workers, "slots", 65)),
+        "job.spec.workers.slots",
+        "between 1 and 64",
+    ),
+    (
+        "workers negative",
+        lambda: check_job(
+            lambda j: (
+                setattr(j.spec.workers, "slots", 4),
+                setattr(j.spec.workers, "max_workers", -1),
+            )
+        ),
+        "job.spec.workers.max_workers",
+        "between 0 and 10000",
+    ),
 ]
 
 NODES: list[Case] = [

@@ -18,6 +18,7 @@ from sigma.rpc import Service
 from sigma.rpc._server import access_rules
 from sigma.scheduler import api as scheduler_api
 from sigma.slave import api as slave_api
+from sigma.slave import worker as slave_worker
 
 TABLES: dict[str, Access] = {
     "sigma.v1.Apps": apps.AppsServicer.access,
@@ -30,6 +31,7 @@ TABLES: dict[str, Access] = {
     "sigma.v1.Scheduler": scheduler_api.ACCESS,
     "sigma.v1.Colocator": colocator_api.ACCESS,
     "sigma.v1.Slave": slave_api.ACCESS,
+    "sigma.v1.BatchWorkers": slave_worker.ACCESS,
 }
 
 
@@ -49,7 +51,7 @@ METHODS = proto_methods()
 
 def test_every_proto_service_has_a_table() -> None:
     assert set(METHODS) == set(TABLES)
-    assert sum(len(m) for m in METHODS.values()) == 54  # the RPCs the integration test covers
+    assert sum(len(m) for m in METHODS.values()) == 55  # the RPCs the integration test covers
 
 
 @pytest.mark.parametrize("service", sorted(METHODS))
@@ -81,8 +83,10 @@ def test_writes_and_control_are_where_expected() -> None:
             for m in ("Create", "Update", "Delete", "UpdateMetadata")
         ),
         "sigma.v1.Slave/Drain",
+        "sigma.v1.BatchWorkers/Attach",
     }
     assert TABLES["sigma.v1.Slave"]["Drain"] is CONTROL
+    assert TABLES["sigma.v1.BatchWorkers"]["Attach"] is CONTROL  # job masters only
     colocator = TABLES["sigma.v1.Colocator"]
     assert {m for m, rule in colocator.items() if rule is not CLUSTER_READ} == {"ListPodUsage"}
     assert colocator["ListPodUsage"] is READ  # a team's own pods; every team's needs "*"

@@ -190,6 +190,9 @@ def test_status_carries_per_task_counts() -> None:
     )
     assert st.tasks[3].phase == batch_pb2.BATCH_TASK_PHASE_WAITING
     assert progress(m)[0].workers == 0 and m.backlog == 3 and m.queued == 3
+    assert (a.total, a.workers, st.workers) == (4, 0, 1)
+    m.dispatch()
+    assert (status(m).tasks[0].workers, status(m).tasks[0].running) == (1, 2)
 
 
 def test_an_empty_task_succeeds_at_once_and_releases_its_dependents() -> None:
