@@ -183,8 +183,12 @@ class StreamReport:
     missing: list[str] = field(default_factory=list)
     duplicates: int = 0  # messages repeating a (key, revision) already seen
     pods_created_twice: list[str] = field(default_factory=list)
-    max_publish_delay: float = 0.0  # seconds from a pod's creation to its ADDED event's append
     delays: list[tuple[float, float]] = field(default_factory=list)  # (created, delay) per pod
+
+    @property
+    def max_publish_delay(self) -> float:
+        """Seconds from a pod's creation to its ADDED event's append, at the longest."""
+        return max((d for _, d in self.delays), default=0.0)
 
     def slow_until(self, slow: float) -> float:
         """Wall time the last publish delayed ``slow`` seconds or more was appended (0: none)."""
@@ -221,9 +225,7 @@ def _note(
         added[event.key].add(event.revision)
         if change in want and seen[change] == 1:
             created = event.pod.meta.creation_timestamp.ToNanoseconds() / 1e9
-            delay = appended_ms / 1000 - created
-            report.delays.append((created, delay))
-            report.max_publish_delay = max(report.max_publish_delay, delay)
+            report.delays.append((created, appended_ms / 1000 - created))
 
 
 async def read_stream(kafka_url: str, want: set[tuple[str, str, int]]) -> StreamReport:

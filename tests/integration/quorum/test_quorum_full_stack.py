@@ -41,6 +41,7 @@ from sigma.engines.etcd import EtcdCluster
 from sigma.engines.kafka import KafkaCluster
 from sigma.store import Store, open_store
 from sigma.store.etcd import EtcdStore
+from sigma.v1 import app_pb2, batch_pb2
 from tests.chaos._checks import Snapshot, read_stream, store_history
 from tests.chaos._cluster import Cluster, Shape, TierProcess, children_alive
 from tests.chaos._rollout import FaultLog, Workload, create
@@ -139,7 +140,7 @@ FAULTS: list[tuple[str, Fault]] = [
 ]
 
 
-def _wave(size: Size, k: int) -> list:  # type: ignore[type-arg]
+def _wave(size: Size, k: int) -> list[app_pb2.App | batch_pb2.BatchJob]:
     """Wave ``k``'s Apps and BatchJobs: the next names in order after the waves before it."""
     total = _through(size, k)
     w = size.wave
