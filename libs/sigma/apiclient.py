@@ -50,7 +50,7 @@ class GrpcApi:
         self.targets = targets
         self.credentials = credentials
         self.timeout = timeout
-        self._auth = (("authorization", f"Bearer {token}"),) if token else ()
+        self._auth = rpc.bearer(token)
         self._channel: grpc.aio.Channel | None = None
 
     def _stub(self, kind: Any) -> Any:

@@ -23,7 +23,14 @@ from sigma.clock import Clock, SystemClock, first_of
 from sigma.errors import Invalid, SigmaError
 from sigma.log import get_logger
 from sigma.metrics import REGISTRY, MetricsServer
-from sigma.rpc import RpcServer, ServerConfig, Service, channel_credentials, server_credentials
+from sigma.rpc import (
+    Caller,
+    RpcServer,
+    ServerConfig,
+    Service,
+    channel_credentials,
+    server_credentials,
+)
 from sigma.store import Store, open_store
 
 log = get_logger("sigma.tiers")
@@ -60,6 +67,9 @@ class Context:
     # and the guard its gRPC server admits calls with.
     security: Security | None = None
     guard: Guard | None = None
+    # How this process calls other tiers beyond the apiserver (a job master's worker streams):
+    # its own certificate and token.
+    caller: Caller = field(default_factory=Caller)
     # Further endpoints the tier serves beside its gRPC port ({"kube": "host:port"}), named
     # to ``serve``'s ``on_ready`` with the tiers' own.
     endpoints: dict[str, str] = field(default_factory=dict)
@@ -172,6 +182,7 @@ async def serve(
     before = asyncio.all_tasks()
     security = security or Security()
     secure = _secure_config(security)
+    caller = _caller(token, security)
     store = open_store(store_url)
     bus = open_bus(bus_url)
     contexts: list[Context] = []
@@ -189,9 +200,11 @@ async def serve(
             host, port = listen[tier.name]
             served = asyncio.get_running_loop().create_future()
             own, guard = (settings or {}).get(tier.name), secure["guard"]
-            ctx = Context(store, bus, own, address=served, security=security, guard=guard)
+            ctx = Context(
+                store, bus, own, address=served, security=security, guard=guard, caller=caller
+            )
             if apiserver:
-                clients.append(_client(apiserver, token, security))
+                clients.append(GrpcApi(apiserver, token=token, credentials=caller.credentials))
                 ctx.api = clients[-1]
             contexts.append(ctx)
             services = await tier.build(ctx) if tier.build is not None else []
@@ -238,12 +251,12 @@ async def _until_stopped(stop: asyncio.Event, contexts: Sequence[Context]) -> li
     return [ctx.failure for ctx in contexts if ctx.failure]
 
 
-def _client(target: str, token: str, security: Security) -> GrpcApi:
-    """The apiserver client of one tier: TLS with this process's own certificate when on."""
-    credentials = None
-    if security.tls:
-        credentials = channel_credentials(security.tls_ca, security.tls_cert, security.tls_key)
-    return GrpcApi(target, token=token, credentials=credentials)
+def _caller(token: str, security: Security) -> Caller:
+    """How the tiers here call others: TLS with this process's own certificate when on."""
+    if not security.tls:
+        return Caller(token=token)
+    credentials = channel_credentials(security.tls_ca, security.tls_cert, security.tls_key)
+    return Caller(credentials, token)
 
 
 def _local(address: str) -> str:

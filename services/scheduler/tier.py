@@ -33,6 +33,7 @@ async def build(ctx: Context) -> Sequence[Service]:
         wall=ctx.wall,
         ttl=settings.batch_lease_ttl,
         capacity=settings.batch_jobs,
+        caller=ctx.caller,
     )
     ctx.spawn(masters.run(), "batch-masters")
     return [service(scheduler, wall_offset=ctx.wall() - ctx.clock.now())]

@@ -51,7 +51,7 @@ class Client:
     def __init__(self, cfg: CtlConfig) -> None:
         self.cfg = cfg
         self._channels: dict[str, grpc.aio.Channel] = {}
-        self._auth = (("authorization", f"Bearer {cfg.token}"),) if cfg.token else ()
+        self._auth = rpc.bearer(cfg.token)
         self._credentials = cfg.credentials()  # read once: a bad path fails before any call
 
     def _method(self, endpoint: str, service: str, method: str) -> Any:

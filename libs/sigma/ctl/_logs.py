@@ -55,7 +55,7 @@ async def logs(client: Client, cfg: CtlConfig, args: argparse.Namespace) -> int:
         tail_lines=args.tail,
         previous=args.previous,
     )
-    auth = (("authorization", f"Bearer {cfg.token}"),) if cfg.token else ()
+    auth = rpc.bearer(cfg.token)
     out = sys.stdout.buffer
     async with rpc.channel(address, cfg.credentials()) as channel:
         method = slave_pb2_grpc.SlaveStub(channel).StreamLogs

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
@@ -41,6 +42,29 @@ def channel(
     if credentials is None:
         return grpc.aio.insecure_channel(target, options=options)
     return grpc.aio.secure_channel(target, credentials, options=options)
+
+
+def bearer(token: str) -> tuple[tuple[str, str], ...]:
+    """The metadata that carries ``token`` on a call (none without one)."""
+    return (("authorization", f"Bearer {token}"),) if token else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """How this process calls another tier: TLS with its own certificate (``credentials``)
+    and the token it presents. A loop that opens its own channels (a job master's stream to
+    a worker on a slave) takes one, so a secured cluster admits it as it does the apiserver's
+    client."""
+
+    credentials: grpc.ChannelCredentials | None = None
+    token: str = ""
+
+    @property
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        return bearer(self.token)
+
+    def channel(self, targets: str | Sequence[str]) -> grpc.aio.Channel:
+        return channel(targets, self.credentials)
 
 
 def _metadata() -> tuple[tuple[str, str], ...]:

@@ -54,7 +54,7 @@ async def stream_log(
     if not address:
         raise FailedPrecondition(f"node {node_name} does not say where its slave listens")
     wanted = log_request(target.namespace, target.name, request.query)
-    auth = (("authorization", f"Bearer {call.token}"),) if call.token else ()
+    auth = rpc.bearer(call.token)
     response: web.StreamResponse | None = None
     async with rpc.channel(address, credentials) as channel:
         method = slave_pb2_grpc.SlaveStub(channel).StreamLogs

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import grpc
 
-from sigma.rpc import channel
+from sigma.rpc import Caller
 from sigma.v1 import worker_pb2, worker_pb2_grpc
 
 
@@ -52,10 +52,12 @@ class WorkerLink:
         address: str,
         master: str,
         events: asyncio.Queue[Event],
+        caller: Caller,
     ) -> None:
         self.worker, self.uid, self.node, self.address = worker, uid, node, address
         self.master = master
         self.events = events
+        self.caller = caller  # the replica's certificate and token: slaves admit masters only
         self.slots = 0
         self.seen = 0  # highest result sequence number received
         self.attached = False
@@ -93,10 +95,10 @@ class WorkerLink:
     async def _run(self) -> None:
         code: grpc.StatusCode | None = None
         message = "the stream ended"
-        async with channel(self.address) as ch:
+        async with self.caller.channel(self.address) as ch:
             stub = worker_pb2_grpc.BatchWorkersStub(ch)
             try:
-                async for msg in stub.Attach(self._commands()):
+                async for msg in stub.Attach(self._commands(), metadata=self.caller.metadata):
                     if msg.HasField("attached"):
                         self.attached, self.slots = True, msg.attached.slots
                         self._saw(msg.attached.results)

@@ -25,6 +25,7 @@ from sigma.errors import AlreadyExists, SigmaError
 from sigma.log import get_logger
 from sigma.resources import BATCH_JOB, NODE, NODE_ALLOCATION, POD
 from sigma.resources.records import Recorder
+from sigma.rpc import Caller
 from sigma.scheduler.batch import workers
 from sigma.scheduler.batch.records import DONE, ClaimLost, Timing
 from sigma.scheduler.batch.run import JobRun
@@ -88,8 +89,10 @@ class BatchMasters:
         capacity: int = 1000,
         interval: float = 0.25,
         timing: Timing | None = None,
+        caller: Caller | None = None,
     ) -> None:
         self.store = store
+        self.caller = caller or Caller()
         self.identity = identity or default_identity()
         self.clock = clock or SystemClock()
         self.wall = wall
@@ -160,6 +163,7 @@ class BatchMasters:
                 wall=self.wall,
                 recorder=self.recorder,
                 timing=self.timing,
+                caller=self.caller,
             )
             self.runs[key] = asyncio.ensure_future(run.run())
             log.info("job claimed", extra={"job": key, "identity": self.identity})

@@ -32,6 +32,7 @@ from sigma.clock import Clock, sleep_or
 from sigma.log import get_logger
 from sigma.resources import BATCH_JOB, POD
 from sigma.resources.records import Recorder
+from sigma.rpc import Caller
 from sigma.scheduler.batch import checkpoint, links, workers
 from sigma.scheduler.batch.checkpoint import Checkpointer
 from sigma.scheduler.batch.master import FINAL, JobMaster, Phase
@@ -79,8 +80,10 @@ class JobRun:
         wall: Callable[[], float],
         recorder: Recorder,
         timing: Timing | None = None,
+        caller: Caller | None = None,
     ) -> None:
         self.store, self.view, self.job = store, view, job
+        self.caller = caller or Caller()
         self.fence = list(fence)
         self.identity = identity
         self.clock, self.wall = clock, wall
@@ -193,6 +196,7 @@ class JobRun:
                 node.status.agent_address,
                 self.identity,
                 self.events,
+                self.caller,
             )
             self.books.links[key] = link
             link.start()

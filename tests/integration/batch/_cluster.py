@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sigma.apiserver.settings import ApiServerSettings
+from sigma.auth import Security
 from sigma.cli.tiers import run
 from sigma.colocator.settings import ColocatorSettings
 from sigma.slave.settings import SlaveSettings
@@ -74,12 +75,17 @@ class Cluster:
     addresses: dict[str, str] = field(default_factory=dict)
     groups: list[tuple[asyncio.Event, asyncio.Task[None]]] = field(default_factory=list)
     schedulers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Tokens and TLS of every tier served here, the token they call each other with, and
+    # sigmactl's (its token and client certificate, as SIGMA_* variables).
+    security: Security | None = None
+    token: str = ""
+    ctl_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGMA")}
         env["XDG_CONFIG_HOME"] = str(self.tmp)
-        return env
+        return env | self.ctl_env
 
     async def serve(self, names: Sequence[str], settings: dict[str, Any]) -> dict[str, str]:
         """Serve ``names`` in this process until ``close``; their addresses."""
@@ -94,6 +100,8 @@ class Cluster:
                 settings=settings,
                 on_ready=addresses.update,
                 apiserver=self.addresses.get("apiserver", ""),
+                security=self.security,
+                token=self.token,
             )
         )
         self.groups.append((stop, task))

@@ -18,6 +18,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from sigma.auth import Security, devca
 from sigma.engines.etcd import EtcdEngine
 from sigma.engines.kafka import KafkaEngine
 from sigma.rpc import channel
@@ -35,6 +36,7 @@ from tests.integration.batch._cluster import (
 )
 
 MAPS = 48
+SYSTEM = "a-system-token-for-every-tier"
 
 
 @pytest.fixture
@@ -131,6 +133,48 @@ async def test_a_job_on_workers_runs_its_instances_inside_leased_workers(
         return "fan-worker-" not in (await memory_cluster.ctl("get", "pods"))[1]
 
     await eventually(workers_gone, timeout=20, interval=0.5, what="the workers pods removed")
+
+
+@pytest.fixture
+async def secured_cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
+    """Every tier with tokens and mutual TLS: they call each other with the system token and
+    the scheduler's certificate, sigmactl with the admin's."""
+    certs = tmp_path / "certs"
+    await asyncio.to_thread(devca.make, certs, ("scheduler", "admin"))
+    tokens = tmp_path / "tokens.toml"
+    tokens.write_text(
+        f'[[tokens]]\nname = "system"\ntoken = "{SYSTEM}"\ngrants = {{ "*" = "admin" }}\n'
+    )
+    ca = str(certs / "ca.crt")
+    security = Security(
+        auth_tokens=str(tokens),
+        tls_cert=str(certs / "scheduler.crt"),
+        tls_key=str(certs / "scheduler.key"),
+        tls_ca=ca,
+    )
+    ctl_env = {
+        "SIGMA_TOKEN": SYSTEM,
+        "SIGMA_TLS_CA": ca,
+        "SIGMA_TLS_CERT": str(certs / "admin.crt"),
+        "SIGMA_TLS_KEY": str(certs / "admin.key"),
+    }
+    cluster = Cluster(tmp_path, "memory://", security=security, token=SYSTEM, ctl_env=ctl_env)
+    try:
+        await cluster.control_plane("n1", scheduler=True)
+        yield cluster
+    finally:
+        await cluster.close()
+
+
+async def test_a_job_on_workers_runs_in_a_cluster_with_tokens_and_tls(
+    secured_cluster: Cluster,
+) -> None:
+    """The master's streams to its workers carry the replica's certificate and token: the
+    slave admits job masters only, so without them no instance would ever run."""
+    out = secured_cluster.tmp / "ran.txt"
+    await _apply(secured_cluster, "safe", worker_job("safe", MAPS, out=out, seconds=0.05))
+    job = await _finished(secured_cluster, "safe", 60)
+    assert max(_accounted_once(job, out).values()) == 1
 
 
 async def test_a_worker_stream_must_open_with_attach(memory_cluster: Cluster) -> None:
