@@ -301,25 +301,37 @@ def _cli_outputs(folder: Path, out: Path, seed: int, mode: str = "all") -> dict[
     return {"report": report, "pictures": pictures}
 
 
-def test_the_same_seed_gives_the_same_output(folder: Path, tmp_path: Path) -> None:
-    """The CLI's defaults (noise on, every mode): report.json without its wall-clock figures,
-    and the per-node heatmaps, are the same run after run."""
-    first = _cli_outputs(folder, tmp_path / "a", seed=0)
-    second = _cli_outputs(folder, tmp_path / "b", seed=0)
-    report = first["report"]
+@pytest.fixture(scope="module")
+def every_mode(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The CLI's defaults (noise on, every mode), seed 0."""
+    return _cli_outputs(folder, tmp_path_factory.mktemp("all"), seed=0)
+
+
+def test_the_same_seed_gives_the_same_output(
+    folder: Path, tmp_path: Path, every_mode: dict[str, Any]
+) -> None:
+    """report.json without its wall-clock figures, and the per-node heatmaps, are the same
+    run after run. Each mode replays on its own, so a second run of the time-sharing mode
+    alone must give that mode's figures and charts exactly."""
+    report = every_mode["report"]
     assert set(report) >= {"pools", "static", "timesharing"}
     assert report["static"]["batch"]["submitted"] == len(JOBS)
     assert report["static"]["cpu"]["average"] > 0
-    assert second["report"] == report
-    assert second["pictures"] == first["pictures"]
     charts = ["utilisation"] + [f"{kind}-{m}" for kind in ("heatmap", "usage") for m in MODES]
-    assert set(first["pictures"]) == {f"{c}.{ext}" for c in charts for ext in ("png", "svg")}
+    assert set(every_mode["pictures"]) == {f"{c}.{x}" for c in charts for x in ("png", "svg")}
+    again = _cli_outputs(folder, tmp_path, seed=0, mode="timesharing")
+    assert again["report"]["timesharing"] == report["timesharing"]
+    mine = {p for p in again["pictures"] if p.startswith(("heatmap-", "usage-"))}
+    assert mine == {f"{k}-timesharing.{x}" for k in ("heatmap", "usage") for x in ("png", "svg")}
+    assert {p: again["pictures"][p] for p in mine} == {p: every_mode["pictures"][p] for p in mine}
 
 
-def test_another_seed_draws_other_loads(folder: Path, tmp_path: Path) -> None:
+def test_another_seed_draws_other_loads(
+    folder: Path, tmp_path: Path, every_mode: dict[str, Any]
+) -> None:
     """The comparison above is not vacuous: the seed does reach the replay (each app's noise)."""
-    zero = _cli_outputs(folder, tmp_path / "a", seed=0, mode="static")["report"]
-    one = _cli_outputs(folder, tmp_path / "b", seed=1, mode="static")["report"]
+    zero = every_mode["report"]
+    one = _cli_outputs(folder, tmp_path, seed=1, mode="static")["report"]
     assert zero["static"]["cpu"]["online_average"] != one["static"]["cpu"]["online_average"]
 
 
