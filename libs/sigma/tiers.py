@@ -181,14 +181,11 @@ async def serve(
     """
     before = asyncio.all_tasks()
     security = security or Security()
-    secure = _secure_config(security)
-    caller = _caller(token, security)
-    store = open_store(store_url)
-    bus = open_bus(bus_url)
+    secure, caller = _secure_config(security), _caller(token, security)
+    store, bus = open_store(store_url), open_bus(bus_url)
     contexts: list[Context] = []
     servers: list[tuple[str, RpcServer]] = []
     removals: list[Callable[[], None]] = []
-    clients: list[GrpcApi] = []
     exporter = MetricsServer(REGISTRY, *metrics) if metrics is not None else None
     try:
         await store.revision()  # fail fast on an unreachable store
@@ -204,8 +201,7 @@ async def serve(
                 store, bus, own, address=served, security=security, guard=guard, caller=caller
             )
             if apiserver:
-                clients.append(GrpcApi(apiserver, token=token, credentials=caller.credentials))
-                ctx.api = clients[-1]
+                ctx.api = GrpcApi(apiserver, token=token, credentials=caller.credentials)
             contexts.append(ctx)
             services = await tier.build(ctx) if tier.build is not None else []
             config = ServerConfig(host=host, port=port, tier=tier.name, **secure)
@@ -232,8 +228,9 @@ async def serve(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for client in clients:
-            await client.close()
+        for ctx in contexts:
+            if isinstance(ctx.api, GrpcApi):
+                await ctx.api.close()
         await bus.close()
         await store.close()
         await _report_leftovers(before)

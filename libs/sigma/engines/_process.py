@@ -7,6 +7,7 @@ how to start and what a stop leaves behind.
 
 from __future__ import annotations
 
+import random
 import signal
 import socket
 import subprocess
@@ -16,12 +17,37 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+_PICK = random.SystemRandom()  # not the random module's: a seeded run would pick alike
+LOWEST = 10_000
+
 
 def free_port() -> int:
-    """A loopback port nobody listens on right now (the OS picks it)."""
+    """A loopback port nobody listens on right now, below the machine's ephemeral range.
+
+    An engine binds the port seconds after this returns (a JVM's start). A port the OS hands
+    out for port 0 is one it also gives outgoing connections, which churn in a test run and in
+    a second run beside it: one could take the port in between. Below the ephemeral range only
+    another listener can, and a random pick there makes that unlikely.
+    """
+    below = _ephemeral_low()
+    for _ in range(100) if below - LOWEST >= 1_000 else ():
+        port = _PICK.randrange(LOWEST, below)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _ephemeral_low(path: str = "/proc/sys/net/ipv4/ip_local_port_range") -> int:
+    try:
+        return int(Path(path).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768  # Linux's default
 
 
 def tail(paths: Iterable[Path], lines: int = 40) -> str:

@@ -15,6 +15,7 @@ memory_evict strategy from sampled RSS.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from pathlib import Path
 
@@ -41,20 +42,28 @@ def slug(key: str) -> str:
     return key.replace("/", "_")
 
 
+def subtree(node: str, state_dir: Path) -> str:
+    """The agent's subtree name: its node and a digest of its state folder. Two agents on one
+    machine that call themselves the same node (tests side by side, a ``make up`` beside them)
+    then never share a pod's cgroup, and an agent restarted on its state finds its own."""
+    digest = hashlib.sha256(str(state_dir.resolve()).encode()).hexdigest()[:8]
+    return f"{slug(node)}-{digest}"
+
+
 class Cgroups:
-    """The agent's subtree (``<mount>/sigma/<node>``) and one leaf per pod."""
+    """The agent's subtree (``<mount>/sigma/<subtree>``) and one leaf per pod."""
 
     def __init__(self, base: Path, controllers: frozenset[str]) -> None:
         self.base = base
         self.controllers = controllers
 
     @classmethod
-    def detect(cls, node: str, mount: Path | None = None) -> Cgroups | None:
+    def detect(cls, name: str, mount: Path | None = None) -> Cgroups | None:
         mount = mount or find_mount()
         if mount is None:
             log.info("no cgroup v2 mount: using signals and sampling")
             return None
-        base = mount / "sigma" / slug(node)
+        base = mount / "sigma" / name
         try:
             base.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -25,7 +25,7 @@ from sigma.log import get_logger
 from sigma.slave.runtime import _procs, _spawn
 from sigma.slave.runtime._port import ContainerState, ExecResult, PodRun, PodState
 from sigma.slave.runtime._proc_controls import ProcessControls
-from sigma.slave.runtime.cgroups import Cgroups
+from sigma.slave.runtime.cgroups import Cgroups, subtree
 from sigma.slave.runtime.state import ProcessPods, StateDir, state_of
 
 log = get_logger("sigma.slave.runtime")
@@ -45,7 +45,9 @@ class ProcessRuntime:
     ) -> None:
         self.node = node
         self.state = StateDir(state_dir)
-        self.cgroups = cgroups if cgroups is not None or not use_cgroups else Cgroups.detect(node)
+        if cgroups is None and use_cgroups:
+            cgroups = Cgroups.detect(subtree(node, Path(state_dir)))
+        self.cgroups = cgroups
         self.clock = clock or SystemClock()
         self.capabilities = _spawn.capabilities(self.cgroups)
         self._procs = _procs.Processes()

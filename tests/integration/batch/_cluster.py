@@ -115,7 +115,7 @@ class Cluster:
         """The apiserver, the colocator and one slave (process runtime) on ``node``; with
         ``scheduler``, a scheduler here too."""
         settings = {
-            "apiserver": ApiServerSettings(node_lease_ttl=3, node_grace=2.0),
+            "apiserver": ApiServerSettings(node_lease_ttl=3, node_grace=2.0, kube_listen=""),
             # Every node here is this one shared machine, whose other work the colocator counts
             # as system use: batch may fill it all, or it would often get no room at all.
             "colocator": ColocatorSettings(
