@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import replace
 
+import numpy as np
+
 from sigma.resources.interference import RuleIndex
 from sigma.scheduler.framework.nodes import NodeRow, NodeTable
-from sigma.scheduler.framework.placements import Placements
+from sigma.scheduler.framework.placements import Placements, curve_columns
 from sigma.scheduler.framework.snapshot import NO_RULES, Snapshot
 from sigma.scheduler.framework.types import PodInfo
 
@@ -100,13 +102,23 @@ class Cache:
             pod = info(key)
             if placed is not None:
                 pods.unplace(key)
-            known = pod if pod.app or placed is None else replace(pod, app=placed.pod.app)
+            if pod.app or placed is None:
+                known = pod
+            else:  # the App (and its curve) the cache learnt from the pod object
+                known = replace(pod, app=placed.pod.app, usage=placed.pod.usage)
             pods.place(known, i, assumed=False)
         return bool(gone)
 
     def placed_on(self, pod_key: str) -> str | None:
         placed = self._pods.placed.get(pod_key)
         return self._nodes.name(placed.node) if placed else None
+
+    def cpu_curve(self, pod_key: str) -> np.ndarray | None:
+        """The daily CPU curve a placed pod is counted by (None: by its request)."""
+        placed = self._pods.placed.get(pod_key)
+        if placed is None or not placed.pod.timed_cpu:
+            return None
+        return placed.pod.usage.curves["cpu"]  # type: ignore[union-attr]
 
     def app_of(self, pod_key: str) -> str | None:
         """The App the cache counts a placed pod in ("" none; None: the pod is not placed)."""
@@ -128,7 +140,13 @@ class Cache:
         """The cluster now, immutable; the same object until the cache changes."""
         if self._snap is None:
             nodes, pods = self._nodes.view(), self._pods.view()
-            self._snap = Snapshot(**nodes, **pods, generation=self.generation, rules=self.rules)
+            self._snap = Snapshot(
+                **nodes,
+                **pods,
+                generation=self.generation,
+                rules=self.rules,
+                curves=curve_columns(nodes["cols"]),
+            )
         return self._snap
 
     def __len__(self) -> int:
