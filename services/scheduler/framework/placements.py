@@ -16,7 +16,7 @@ of node rows, rebuilt for that App only when one of its pods moves.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -31,15 +31,43 @@ from sigma.scheduler.framework.types import PodInfo
 CURVE, CURVE_PEAK = "cpu_curve", "cpu_curve_peak"  # node columns (n, T) and (n,)
 
 
-def curve_columns(cols: Mapping[str, np.ndarray]) -> dict[str, CurveColumn]:
+def curve_columns(cols: Mapping[str, np.ndarray]) -> Mapping[str, CurveColumn]:
     """The snapshot's time-aware resources from the node columns: CPU against allocatable.
-    Before any pod carried a curve, every node's is its online requests at every slot: a
-    read-only broadcast of that column, which costs nothing."""
+    Before any pod carried a curve, every node's is its online requests at every slot
+    (``FlatCurves``)."""
     if CURVE in cols:
         return {"cpu": CurveColumn(cols["alloc_cpu"], cols[CURVE], cols[CURVE_PEAK])}
-    flat = cols["online_cpu"]
-    used = np.broadcast_to(flat[:, None], (len(flat), SLOTS))
-    return {"cpu": CurveColumn(cols["alloc_cpu"], used, flat)}
+    return FlatCurves(cols)
+
+
+class FlatCurves(Mapping[str, CurveColumn]):
+    """The CPU curves of a cluster where no pod carries one: each node's online requests at
+    every slot, a read-only broadcast of that column made only when a pod with a curve asks
+    (a snapshot of pods without curves never pays for it)."""
+
+    __slots__ = ("_cols", "_made")
+
+    def __init__(self, cols: Mapping[str, np.ndarray]) -> None:
+        self._cols = cols
+        self._made: CurveColumn | None = None
+
+    def __getitem__(self, name: str) -> CurveColumn:
+        if name != "cpu":
+            raise KeyError(name)
+        if self._made is None:
+            flat = self._cols["online_cpu"]
+            used = np.broadcast_to(flat[:, None], (len(flat), SLOTS))
+            self._made = CurveColumn(self._cols["alloc_cpu"], used, flat)
+        return self._made
+
+    def __contains__(self, name: object) -> bool:
+        return name == "cpu"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("cpu",))
+
+    def __len__(self) -> int:
+        return 1
 
 
 @dataclass(slots=True)
