@@ -12,19 +12,7 @@ from sigma.scheduler.loop import Scheduler
 from sigma.store.memory import MemoryStore
 from sigma.testing.wait import eventually
 from sigma.v1 import app_pb2, meta_pb2, node_pb2, pod_pb2
-from tests.integration.scheduler._seed import (
-    MiB,
-    allocations,
-    bound_now,
-    make_node,
-    make_pod,
-    pods,
-    put_app,
-    put_node,
-    put_pod,
-    running,
-    wait_bound,
-)
+from tests.integration.scheduler import _seed as seed
 
 NOON, MIDNIGHT = SLOTS // 2, 0
 
@@ -39,47 +27,47 @@ def app(name: str, peak_slot: int) -> app_pb2.App:
 
 
 def node(name: str) -> node_pb2.Node:
-    out = make_node(name, 4000, 8192 * MiB)
+    out = seed.make_node(name, 4000, 8192 * seed.MiB)
     out.meta.labels["slot"] = name
     return out
 
 
 def replica(name: str, of: str, on: str = "") -> pod_pb2.Pod:
-    out = make_pod(name, 3000, 64 * MiB, app=of)
+    out = seed.make_pod(name, 3000, 64 * seed.MiB, app=of)
     if on:
         out.spec.template.node_selector["slot"] = on
     return out
 
 
 async def message(store: MemoryStore, name: str) -> str:
-    return next(p.status.message for p in await pods(store) if p.meta.name == name)
+    return next(p.status.message for p in await seed.pods(store) if p.meta.name == name)
 
 
 @pytest.mark.timeout(60)
 async def test_peaks_at_one_slot_refuse_a_node_and_complementary_peaks_share_one() -> None:
     store = MemoryStore()
     for a in (app("noon-a", NOON), app("noon-b", NOON), app("night", MIDNIGHT)):
-        await put_app(store, a)
-    await put_node(store, node("n1"))
+        await seed.put_app(store, a)
+    await seed.put_node(store, node("n1"))
     sched = Scheduler(store)
-    async with running(sched):
-        await put_pod(store, replica("a-0", "noon-a", on="n1"))
-        assert await wait_bound(store, 1) == {"a-0": "n1"}
+    async with seed.running(sched):
+        await seed.put_pod(store, replica("a-0", "noon-a", on="n1"))
+        assert await seed.wait_bound(store, 1) == {"a-0": "n1"}
 
         # 3000m + 3000m over the 4000m of n1 at noon only (750m + 750m at every other slot)
-        await put_pod(store, replica("b-0", "noon-b"))
+        await seed.put_pod(store, replica("b-0", "noon-b"))
 
         async def refused() -> bool:
             return "TimeAwareFit" in await message(store, "b-0")
 
         await eventually(refused, what="b-0 refused by its curve")
         assert "over capacity at slot 48" in await message(store, "b-0")
-        assert "b-0" not in await bound_now(store)
+        assert "b-0" not in await seed.bound_now(store)
 
         # n2 holds an App that peaks at midnight: b-0 goes there beside it
-        await put_pod(store, replica("n-0", "night", on="n2"))
-        await put_node(store, node("n2"))
-        assert await wait_bound(store, 3) == {"a-0": "n1", "b-0": "n2", "n-0": "n2"}
-    record = (await allocations(store))["n2"]
+        await seed.put_pod(store, replica("n-0", "night", on="n2"))
+        await seed.put_node(store, node("n2"))
+        assert await seed.wait_bound(store, 3) == {"a-0": "n1", "b-0": "n2", "n-0": "n2"}
+    record = (await seed.allocations(store))["n2"]
     assert record.online_requested.cpu_millis == 6000  # over the 4000m, within at every slot
     await store.close()
