@@ -189,6 +189,19 @@ class Feed:
         self._event(ClusterEvent.ROOM_FREED)
 
     def _on_app(self, key: str, app: app_pb2.App, new: app_pb2.App | None = None) -> None:
+        """A changed profile changes the curve of every placed pod of the App: each is
+        counted again by its new curve (or by its request, the profile gone), which may leave
+        room at some slots for pods waiting on it."""
+        app = new or app
+        before = self._loads.get(key)
+        load = self.app_load(key, app)
+        old = before[1] if before is not None else None
+        if (old is None) != (load is None) or (old is not None and not np.array_equal(old, load)):
+            placed = self.cache.app_pods(f"{app.meta.namespace}/{app.meta.name}")
+            for pod in filter(None, map(self.pod_object, placed)):
+                self.cache.note_pod(self.pod_info(pod))
+            if placed:
+                self._event(ClusterEvent.ROOM_FREED)
         self._event(ClusterEvent.APP_UPDATE)
 
     def _on_rule_set(

@@ -21,9 +21,18 @@ from sigma.resources.interference import RuleIndex
 from sigma.scheduler.framework.nodes import NodeRow, NodeTable
 from sigma.scheduler.framework.placements import Placements, curve_columns
 from sigma.scheduler.framework.snapshot import NO_RULES, Snapshot
-from sigma.scheduler.framework.types import PodInfo
+from sigma.scheduler.framework.types import PodInfo, Usage
 
-__all__ = ["Cache", "NodeRow"]
+__all__ = ["Cache", "NodeRow", "same_curve"]
+
+
+def same_curve(a: Usage | None, b: Usage | None) -> bool:
+    """Whether two pods' usages count alike (both none, or equal curves)."""
+    if a is None or b is None:
+        return a is b
+    return a.curves.keys() == b.curves.keys() and all(
+        np.array_equal(a.curves[k], b.curves[k]) for k in a.curves
+    )
 
 
 class Cache:
@@ -65,9 +74,12 @@ class Cache:
             self._pods.unplace(pod_key)
 
     def note_pod(self, pod: PodInfo) -> None:
-        """Learn a placed pod's app (allocation records do not carry it)."""
+        """Learn a placed pod's App and daily CPU curve (allocation records carry neither;
+        a changed profile changes the curve): counted again where it is."""
         placed = self._pods.placed.get(pod.key)
-        if placed is not None and placed.pod.app != pod.app:
+        if placed is not None and (
+            placed.pod.app != pod.app or not same_curve(placed.pod.usage, pod.usage)
+        ):
             node, assumed = placed.node, placed.assumed
             self._pods.unplace(pod.key)
             self._pods.place(pod, node, assumed)
@@ -112,6 +124,10 @@ class Cache:
     def placed_on(self, pod_key: str) -> str | None:
         placed = self._pods.placed.get(pod_key)
         return self._nodes.name(placed.node) if placed else None
+
+    def app_pods(self, app: str) -> list[str]:
+        """The keys of the placed pods the cache counts in ``app``."""
+        return self._pods.of_app(app)
 
     def cpu_curve(self, pod_key: str) -> np.ndarray | None:
         """The daily CPU curve a placed pod is counted by (None: by its request)."""

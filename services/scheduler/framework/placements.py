@@ -101,6 +101,10 @@ class Placements:
         """The keys of the pods on node row ``i`` (live: copy before unplacing while iterating)."""
         return self._on_node[i]
 
+    def of_app(self, app: str) -> list[str]:
+        """The keys of ``app``'s placed pods."""
+        return list(self._apps.get(app, ()))
+
     def place(self, pod: PodInfo, i: int, assumed: bool) -> None:
         if pod.key in self.placed:
             self.unplace(pod.key)

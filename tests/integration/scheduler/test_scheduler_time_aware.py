@@ -8,7 +8,10 @@ from __future__ import annotations
 import pytest
 
 from sigma.resources.curves import SLOTS
+from sigma.resources.kinds import APP
 from sigma.scheduler.loop import Scheduler
+from sigma.store import update
+from sigma.store.codec import encode
 from sigma.store.memory import MemoryStore
 from sigma.testing.wait import eventually
 from sigma.v1 import app_pb2, meta_pb2, node_pb2, pod_pb2
@@ -70,4 +73,30 @@ async def test_peaks_at_one_slot_refuse_a_node_and_complementary_peaks_share_one
         assert await seed.wait_bound(store, 3) == {"a-0": "n1", "b-0": "n2", "n-0": "n2"}
     record = (await seed.allocations(store))["n2"]
     assert record.online_requested.cpu_millis == 6000  # over the 4000m, within at every slot
+    await store.close()
+
+
+@pytest.mark.timeout(60)
+async def test_a_changed_profile_counts_placed_pods_by_their_new_curve() -> None:
+    store = MemoryStore()
+    for a in (app("noon-a", NOON), app("noon-b", NOON)):
+        await seed.put_app(store, a)
+    await seed.put_node(store, node("n1"))
+    sched = Scheduler(store)
+    async with seed.running(sched):
+        await seed.put_pod(store, replica("a-0", "noon-a"))
+        await seed.wait_bound(store, 1)
+        await seed.put_pod(store, replica("b-0", "noon-b"))
+
+        async def refused() -> bool:
+            return "TimeAwareFit" in await message(store, "b-0")
+
+        await eventually(refused, what="b-0 refused beside a-0")
+        # noon-a now peaks at midnight: a-0, already placed, is counted by that curve
+        key = APP.key("t", "noon-a")
+        kv = await store.get(key)
+        assert kv is not None
+        night = encode(app("noon-a", MIDNIGHT))
+        await update(store, key, night, expected_mod_revision=kv.mod_revision)
+        assert await seed.wait_bound(store, 2) == {"a-0": "n1", "b-0": "n1"}
     await store.close()

@@ -135,3 +135,16 @@ def test_binding_admits_requests_over_allocatable_only_within_the_summed_curves(
     assert isinstance(clash, str) and "daily peak" in clash
     unknown = admit(record, row, [timed("t/b-2", 3000, hour=0)])  # listed pod by its request
     assert isinstance(unknown, str)
+
+
+def test_a_new_curve_for_a_placed_pod_counts_it_again_where_it_is() -> None:
+    cache = cache_of(node("n1", cpu=4000))
+    cache.assume(timed("t/a-0", 3000, hour=12, app="t/a"), "n1")
+    assert cache.app_pods("t/a") == ["t/a-0"]
+    cache.note_pod(timed("t/a-0", 3000, hour=0, app="t/a"))
+    col = cache.snapshot().curves["cpu"]
+    assert col.used[0, 0] == 3000 and col.used[0, 48] == 750
+    assert cache.placed_on("t/a-0") == "n1"
+    cache.note_pod(pod("t/a-0", cpu=3000, app="t/a"))  # the profile gone: by its request
+    assert cache.snapshot().curves["cpu"].used[0].tolist() == [3000.0] * SLOTS
+    assert cache.cpu_curve("t/a-0") is None
