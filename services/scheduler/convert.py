@@ -38,8 +38,8 @@ def spread_of(policy: app_pb2.SpreadPolicy | None) -> tuple[Spread, ...]:
 
 
 def usage_of(load: np.ndarray | None, qos: int, cpu: int) -> Usage | None:
-    """A pod's daily CPU curve from its App's daily load (``sigma.resources.curves``); None
-    for a pod placed by its request alone."""
+    """A pod's daily CPU curve from its App's pods' daily load (``sigma.resources.curves``);
+    None for a pod placed by its request alone."""
     if load is None or not carries_curve(qos, cpu):
         return None
     return Usage({"cpu": cpu_curve(load, cpu)})
@@ -50,8 +50,8 @@ def pod_info(
     spread: app_pb2.SpreadPolicy | None = None,
     load: np.ndarray | None = None,
 ) -> PodInfo:
-    """``load``: the pod's App's daily load (``sigma.resources.curves.app_load``), None when
-    it has no profile."""
+    """``load``: the pod's share of its request over the day, from its App
+    (``sigma.resources.curves.pod_load``), None when the App has no profile."""
     spec = pod.spec
     cpu = sum(c.resources.requests.cpu_millis for c in spec.template.containers)
     mem = sum(c.resources.requests.memory_bytes for c in spec.template.containers)

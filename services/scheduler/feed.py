@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sigma.resources.curves import app_load
+from sigma.resources.curves import pod_load
 from sigma.resources.interference import rule_index
 from sigma.resources.kinds import APP, INTERFERENCE_RULE_SET, NODE, NODE_ALLOCATION, POD
 from sigma.resources.pods import TERMINAL, app_ref
@@ -69,7 +69,7 @@ class Feed:
             store, INTERFERENCE_RULE_SET.prefix, interference_pb2.InterferenceRuleSet
         )
         self._rows: dict[str, NodeRow] = {}
-        self._loads: dict[str, tuple[int, np.ndarray | None]] = {}  # App key → (revision, load)
+        self._loads: dict[str, tuple[int, np.ndarray | None]] = {}  # App key → (revision, pod load)
 
     async def start(self) -> list[asyncio.Task[None]]:
         """Start the informers and wait until each has listed; returns their tasks."""
@@ -104,24 +104,24 @@ class Feed:
         app = self.apps.get(key)
         if app is None:
             return pod_info(pod)
-        return pod_info(pod, app.spec.spread, self.app_load(key, app))
+        return pod_info(pod, app.spec.spread, self.pod_load(key, app))
 
-    def app_load(self, key: str, app: app_pb2.App) -> np.ndarray | None:
-        """The App's daily load (``sigma.resources.curves``), worked out once per revision of
-        the App: every pod of it shares the array."""
+    def pod_load(self, key: str, app: app_pb2.App) -> np.ndarray | None:
+        """The App's pods' daily load (``sigma.resources.curves.pod_load``), worked out once
+        per revision of the App: every pod of it shares the array."""
         seen = self._loads.get(key)
         if seen is None or seen[0] != app.meta.resource_version:
-            seen = self._loads[key] = (app.meta.resource_version, app_load(app))
+            seen = self._loads[key] = (app.meta.resource_version, pod_load(app))
         return seen[1]
 
     def load_of(self, pod: pod_pb2.Pod | None) -> tuple[str, np.ndarray | None]:
-        """A pod object's App ("" none) and that App's daily load."""
+        """A pod object's App ("" none) and that App's pods' daily load."""
         app = app_ref(pod) if pod is not None else ""
         if not app:
             return "", None
         key = APP.key(*app.split("/", 1))
         obj = self.apps.get(key)
-        return app, self.app_load(key, obj) if obj is not None else None
+        return app, self.pod_load(key, obj) if obj is not None else None
 
     # -- handlers ------------------------------------------------------------------------------
     def _on_pod(self, key: str, pod: pod_pb2.Pod, new: pod_pb2.Pod | None = None) -> None:
@@ -194,7 +194,7 @@ class Feed:
         room at some slots for pods waiting on it."""
         app = new or app
         before = self._loads.get(key)
-        load = self.app_load(key, app)
+        load = self.pod_load(key, app)
         old = before[1] if before is not None else None
         if (old is None) != (load is None) or (old is not None and not np.array_equal(old, load)):
             placed = self.cache.app_pods(f"{app.meta.namespace}/{app.meta.name}")

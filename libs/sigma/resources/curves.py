@@ -13,6 +13,15 @@ of ours repeats, several of its slots within one of ours take their highest load
 fit at the worst moment of the slot). Curve values are whole millicores, so the sums kept
 per node add and subtract exactly.
 
+An App the colocator time-shares follows its load with its replica count instead: in a
+trough it runs fewer pods, each as busy as before. Its pods' share of the load is then the
+App's load times its replicas at the peak over the replicas the time-sharing loop keeps for
+that load (``spec.replicas`` x load x (1 + headroom), rounded up, between the floor and
+``spec.replicas``: the rule of the colocator's plan, taken at the slot itself, which keeps no
+more pods than the lead window does and so never understates a pod's share), at most 1. A
+time-shared pod's curve is thus nearly flat, dipping only where the floor holds more pods
+than the load needs.
+
 Only shared-pool pods (LS) carry a curve: a pod on exclusive or reserved cores holds them
 all day, and batch runs on the room online leaves.
 """
@@ -55,6 +64,20 @@ def app_load(app: app_pb2.App) -> np.ndarray | None:
         if load is not None:
             return load
     return None
+
+
+def pod_load(app: app_pb2.App) -> np.ndarray | None:
+    """Each of the App's pods' share of its request over the day (``app_load``, and the
+    replicas time-sharing keeps for it when it is on); None without a profile."""
+    load = app_load(app)
+    spec = app.spec
+    if load is None or not spec.time_sharing.enabled or spec.replicas <= 0:
+        return load
+    peak = spec.replicas
+    floor = min(spec.min_replicas or peak, peak)
+    need = np.ceil(np.round(load * peak * (1 + spec.time_sharing.headroom), 6))
+    kept = np.clip(need, floor, peak)
+    return np.minimum(load * peak / kept, 1.0)
 
 
 def carries_curve(qos: int, cpu: int) -> bool:

@@ -44,7 +44,7 @@ from sigma.placement.judge import judge
 from sigma.placement.live import LiveBoard, LiveNode, LivePod, over_by_rule
 from sigma.placement.reschedule import COST, Plan, decide
 from sigma.resources.apps import target_replicas
-from sigma.resources.curves import app_load, carries_curve, cpu_curve
+from sigma.resources.curves import carries_curve, cpu_curve, pod_load
 from sigma.resources.disruption import budget, evict
 from sigma.resources.interference import RuleIndex, rule_index
 from sigma.resources.pods import APP_KIND, bound, finished, owned_by, ready
@@ -122,7 +122,7 @@ def board_of(
     known = {n.name for n in live_nodes}
     by_app = {(a.meta.namespace, a.meta.name): a for a in apps}
     live_pods, caps, allowance = [], {}, {}
-    loads: dict[str, np.ndarray | None] = {}  # App → its daily load, worked out once
+    loads: dict[str, np.ndarray | None] = {}  # App → its pods' daily load, worked out once
     groups: dict[tuple[str, str], list[pod_pb2.Pod]] = {}
     for p in pods:
         app = by_app.get((p.meta.namespace, p.spec.owner_name))
@@ -135,7 +135,7 @@ def board_of(
         name = f"{p.meta.namespace}/{app.meta.name}" if app is not None else ""
         cpu, mem = requests(p)
         qos = p.spec.qos_class or p.spec.template.qos_class
-        load = loads.setdefault(name, app_load(app)) if app is not None else None
+        load = loads.setdefault(name, pod_load(app)) if app is not None else None
         curve = cpu_curve(load, cpu) if load is not None and carries_curve(qos, cpu) else None
         key = f"{p.meta.namespace}/{p.meta.name}"
         live_pods.append(LivePod(key, name, p.spec.node_name, cpu, mem, curve))

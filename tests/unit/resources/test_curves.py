@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from sigma.resources.curves import SLOTS, app_load, carries_curve, cpu_curve, daily_load
+from sigma.resources.curves import (
+    SLOTS,
+    app_load,
+    carries_curve,
+    cpu_curve,
+    daily_load,
+    pod_load,
+)
 from sigma.resources.qos import BE, LS, LSE
 from sigma.v1 import app_pb2
 
@@ -56,3 +63,29 @@ def test_a_pod_curve_is_its_request_at_the_peak_in_whole_millicores() -> None:
 def test_only_shared_pool_pods_asking_for_cpu_carry_a_curve() -> None:
     assert carries_curve(LS, 100)
     assert not carries_curve(LS, 0) and not carries_curve(LSE, 2000) and not carries_curve(BE, 1)
+
+
+def hourly_app(replicas: int, floor: int, headroom: float, shared: bool) -> app_pb2.App:
+    app = app_pb2.App()
+    app.spec.replicas, app.spec.min_replicas = replicas, floor
+    app.spec.time_sharing.enabled = shared
+    app.spec.time_sharing.headroom = headroom
+    app.spec.time_sharing.profile.slot_seconds = 3600
+    app.spec.time_sharing.profile.load.extend([0.1] * 6 + [0.5] * 6 + [1.0] * 6 + [0.8] * 6)
+    return app
+
+
+def test_without_time_sharing_each_pod_follows_the_app_load() -> None:
+    load = pod_load(hourly_app(10, 2, 0.2, shared=False))
+    assert load is not None and load[0] == pytest.approx(0.1) and load[-1] == pytest.approx(0.8)
+
+
+def test_a_time_shared_pod_carries_the_load_of_the_replicas_kept_for_it() -> None:
+    load = pod_load(hourly_app(10, 2, 0.2, shared=True))
+    assert load is not None
+    # 1.0: 12 wanted, 10 kept, each at 1.0; 0.8: 10 kept (9.6 rounded up), each 0.8;
+    # 0.5: 6 kept, each 5/6; 0.1: the floor of 2 kept, each 0.5
+    assert load[48] == pytest.approx(1.0) and load[-1] == pytest.approx(0.8)
+    assert load[24] == pytest.approx(5 / 6) and load[0] == pytest.approx(0.5)
+    no_floor = pod_load(hourly_app(10, 0, 0.2, shared=True))  # 0: spec.replicas, no shrink
+    assert no_floor is not None and no_floor[0] == pytest.approx(0.1)
