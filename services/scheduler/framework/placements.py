@@ -193,12 +193,16 @@ class Placements:
             flat = t.cols["online_cpu"]
             t.add(CURVE, np.repeat(flat[:, None], SLOTS, axis=1))
             t.add(CURVE_PEAK, flat.copy())
-        used, peak = t.w(CURVE), t.w(CURVE_PEAK)
+        row, peak = t.w(CURVE)[i], t.w(CURVE_PEAK)  # the row: a view, written in place
         if pod.timed_cpu:
-            used[i] += sign * pod.usage.curves["cpu"]  # type: ignore[union-attr]
-            peak[i] = used[i].max()
+            curve = pod.usage.curves["cpu"]  # type: ignore[union-attr]
+            if sign > 0:
+                row += curve
+            else:
+                row -= curve
+            peak[i] = row.max()
         else:
-            used[i] += sign * pod.cpu
+            row += sign * pod.cpu
             peak[i] += sign * pod.cpu
 
     def _account_app(self, pod: PodInfo, i: int, sign: int) -> None:
