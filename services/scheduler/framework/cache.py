@@ -23,10 +23,10 @@ from sigma.scheduler.framework.placements import Placements, curve_columns
 from sigma.scheduler.framework.snapshot import NO_RULES, Snapshot
 from sigma.scheduler.framework.types import PodInfo, Usage
 
-__all__ = ["Cache", "NodeRow", "same_curve"]
+__all__ = ["Cache", "NodeRow"]
 
 
-def same_curve(a: Usage | None, b: Usage | None) -> bool:
+def _same_curve(a: Usage | None, b: Usage | None) -> bool:
     """Whether two pods' usages count alike (both none, or equal curves)."""
     if a is None or b is None:
         return a is b
@@ -78,7 +78,7 @@ class Cache:
         a changed profile changes the curve): counted again where it is."""
         placed = self._pods.placed.get(pod.key)
         if placed is not None and (
-            placed.pod.app != pod.app or not same_curve(placed.pod.usage, pod.usage)
+            placed.pod.app != pod.app or not _same_curve(placed.pod.usage, pod.usage)
         ):
             node, assumed = placed.node, placed.assumed
             self._pods.unplace(pod.key)
