@@ -17,6 +17,11 @@ workload with that share (100: every node filtered and scored) beside the defaul
 taking turns of 500 attempts so that the machine's other work falls on both alike; the
 default's row carries its speed as ratios of the baseline's and what sampling cost in
 placement quality (``sampling_quality``). ``--without`` rows take turns the same way.
+
+``--time-aware`` runs each workload with its pods carrying daily CPU curves of Apps peaking
+at different hours (``time_aware``) beside the same workload without curves, taking turns;
+the curves' row carries its speed as ratios of the other's and the nodes whose summed curves
+overflow their CPU at some slot (0 when time-aware fit holds).
 """
 
 from __future__ import annotations
@@ -27,11 +32,11 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sigma.cli.bench import emit, sampling_quality
+from sigma.cli.bench import emit, sampling_quality, time_aware
 from sigma.cli.bench import scheduler_e2e as bench_e2e
 from sigma.resources.interference import Rule, RuleIndex
 from sigma.scheduler.framework import Cache, NodeRow, PodInfo, Spread
@@ -40,6 +45,7 @@ from sigma.scheduler.plugins.registry import build, default_profile
 
 GiB = 1 << 30
 RULED_APPS = 100  # the rules workload's Apps
+TIMED = "default with daily curves"  # the --time-aware row
 TURN = 500  # attempts each trial of a run measures before the next one takes its turn
 
 
@@ -178,8 +184,15 @@ class Trial:
         without: tuple[str, ...] = (),
         percentage: int | None = None,
         judge: bool = False,
+        curves: bool = False,
     ) -> None:
-        self.w = w
+        if curves:
+            w = replace(
+                w,
+                initial=time_aware.with_curves(w.initial),
+                measured=time_aware.with_curves(w.measured),
+            )
+        self.w, self.curves = w, curves
         self.cache = cache = Cache()
         _nodes(cache, w.nodes)
         if w.name == "preemption":
@@ -249,6 +262,8 @@ class Trial:
             out["hard_skew_violations"] = hard_skew_violations(self.cache)
         if w.name == "rules":
             out["rule_violations"] = rule_violations(self.cache)
+        if self.curves:
+            out["curve_overflows"] = time_aware.curve_overflows(self.cache)
         if w.name == "preemption":
             out["preemptions"] = self.preemptions
             out["victims"] = self.victims
@@ -323,6 +338,13 @@ def main(argv: list[str] | None = None) -> int:
         "every node) as the baseline, then with the default profile (adaptive node sampling), "
         "whose row then carries speed ratios and placement quality against it",
     )
+    parser.add_argument(
+        "--time-aware",
+        action="store_true",
+        help="in-process workloads: run each first with pods placed by their requests as the "
+        "baseline, then with their Apps' daily CPU curves (time-aware fit and convex cost), "
+        "whose row then carries speed ratios against it",
+    )
     args = parser.parse_args(argv)
     without = tuple(n for n in args.without.split(",") if n)
     unknown = [n for n in without if n not in default_profile().plugins]
@@ -346,10 +368,14 @@ def main(argv: list[str] | None = None) -> int:
             trials = {base: Trial(workload, args.seed, percentage=pct), **trials}
         if without:
             trials[f"default without {','.join(without)}"] = Trial(workload, args.seed, without)
+        if args.time_aware:
+            trials[TIMED] = Trial(workload, args.seed, curves=True)
         take_turns(list(trials.values()))
         rows = {label: {**t.result(), "profile": label} for label, t in trials.items()}
         if pct is not None:
             rows["default"] |= sampling_quality.against(rows["default"], rows[base])
+        if args.time_aware:
+            rows[TIMED] |= sampling_quality.against(rows[TIMED], rows["default"])
         for row in rows.values():
             emit(row, as_json=args.json)
     return 0

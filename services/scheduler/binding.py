@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sigma.errors import SigmaError
 from sigma.resources.allocation import release
 from sigma.resources.kinds import NODE_ALLOCATION, POD
-from sigma.scheduler.allocation import admit
+from sigma.scheduler.allocation import CurveLookup, admit
 from sigma.scheduler.framework.cache import NodeRow
 from sigma.scheduler.framework.types import OK, Code, PodInfo, Status
 from sigma.store import Compare, Put, Store
@@ -84,8 +84,10 @@ class StoreBinder:
         records: RecordLookup | None = None,
         *,
         max_ops: int = 128,  # etcd's default --max-txn-ops
+        curves: CurveLookup | None = None,  # a listed pod's daily CPU curve (``allocation``)
     ) -> None:
         self.max_ops = max_ops
+        self.curves = curves
         self.store = store
         self.pods = pods
         self.nodes = nodes
@@ -190,7 +192,8 @@ class StoreBinder:
         key = NODE_ALLOCATION.key("", g.node)
         record = await self._record(g.node)
         empty = node_pb2.NodeAllocation(node_name=g.node)
-        admitted = admit(record or empty, row, g.pods, {e.pod_key for e in g.evictions})
+        evict = {e.pod_key for e in g.evictions}
+        admitted = admit(record or empty, row, g.pods, evict, self.curves)
         if isinstance(admitted, str):
             return self._lost(g.node, admitted)
         new, cpusets = admitted

@@ -53,7 +53,9 @@ class Committer:
     ) -> None:
         self.store, self.feed, self.cache, self.queue, self.stats = store, feed, cache, queue, stats
         self.clock, self.wall, self.decisions = clock, wall, decisions
-        self.binder = StoreBinder(store, feed.pod_object, feed.node_row, feed.record)
+        self.binder = StoreBinder(
+            store, feed.pod_object, feed.node_row, feed.record, curves=cache.cpu_curve
+        )
         self.background: set[asyncio.Task[None]] = set()
 
     async def commit(self, groups: dict[str, Group]) -> None:

@@ -6,10 +6,13 @@ and ``NodeRow`` here.
 
 from __future__ import annotations
 
+import numpy as np
+
+from sigma.resources.curves import carries_curve, cpu_curve
 from sigma.resources.placement import Toleration
 from sigma.resources.pods import app_ref
 from sigma.scheduler.framework.cache import NodeRow
-from sigma.scheduler.framework.types import DEFAULT_SPREAD, PodInfo, Spread
+from sigma.scheduler.framework.types import DEFAULT_SPREAD, PodInfo, Spread, Usage
 from sigma.v1 import app_pb2, node_pb2, pod_pb2
 
 READY = node_pb2.NODE_PHASE_READY
@@ -34,36 +37,57 @@ def spread_of(policy: app_pb2.SpreadPolicy | None) -> tuple[Spread, ...]:
     )
 
 
-def pod_info(pod: pod_pb2.Pod, spread: app_pb2.SpreadPolicy | None = None) -> PodInfo:
+def usage_of(load: np.ndarray | None, qos: int, cpu: int) -> Usage | None:
+    """A pod's daily CPU curve from its App's pods' daily load (``sigma.resources.curves``);
+    None for a pod placed by its request alone."""
+    if load is None or not carries_curve(qos, cpu):
+        return None
+    return Usage({"cpu": cpu_curve(load, cpu)})
+
+
+def pod_info(
+    pod: pod_pb2.Pod,
+    spread: app_pb2.SpreadPolicy | None = None,
+    load: np.ndarray | None = None,
+) -> PodInfo:
+    """``load``: the pod's share of its request over the day, from its App
+    (``sigma.resources.curves.pod_load``), None when the App has no profile."""
     spec = pod.spec
     cpu = sum(c.resources.requests.cpu_millis for c in spec.template.containers)
     mem = sum(c.resources.requests.memory_bytes for c in spec.template.containers)
     app = app_ref(pod)
+    qos = spec.qos_class or spec.template.qos_class or 3
     return PodInfo(
         key=pod_key(pod),
         uid=pod.meta.uid,
         cpu=cpu,
         mem=mem,
-        qos=spec.qos_class or spec.template.qos_class or 3,
+        qos=qos,
         priority=spec.priority or spec.template.priority,
         selector=tuple(sorted(spec.template.node_selector.items())),
         tolerations=tuple(Toleration.of(t) for t in spec.template.tolerations),
         app=app,
         spread=spread_of(spread) if app else (),
         max_per_host=spread.max_per_host if app and spread is not None else 0,
+        usage=usage_of(load, qos, cpu) if app else None,
     )
 
 
-def allocated_pod(a: node_pb2.PodAllocation, app: str = "") -> PodInfo:
-    """One pod an allocation record lists; the record does not carry its App (``app``)."""
+def allocated_pod(
+    a: node_pb2.PodAllocation, app: str = "", load: np.ndarray | None = None
+) -> PodInfo:
+    """One pod an allocation record lists; the record does not carry its App (``app``) nor
+    the App's daily load (``load``)."""
+    qos = a.qos_class or 3
     return PodInfo(
         key=a.pod_key,
         uid=a.pod_uid,
         cpu=a.requests.cpu_millis,
         mem=a.requests.memory_bytes,
-        qos=a.qos_class or 3,
+        qos=qos,
         priority=a.priority,
         app=app,
+        usage=usage_of(load, qos, a.requests.cpu_millis) if app else None,
     )
 
 

@@ -15,6 +15,9 @@ import asyncio
 import time
 from collections.abc import Callable
 
+import numpy as np
+
+from sigma.resources.curves import pod_load
 from sigma.resources.interference import rule_index
 from sigma.resources.kinds import APP, INTERFERENCE_RULE_SET, NODE, NODE_ALLOCATION, POD
 from sigma.resources.pods import TERMINAL, app_ref
@@ -66,6 +69,7 @@ class Feed:
             store, INTERFERENCE_RULE_SET.prefix, interference_pb2.InterferenceRuleSet
         )
         self._rows: dict[str, NodeRow] = {}
+        self._loads: dict[str, tuple[int, np.ndarray | None]] = {}  # App key → (revision, pod load)
 
     async def start(self) -> list[asyncio.Task[None]]:
         """Start the informers and wait until each has listed; returns their tasks."""
@@ -96,8 +100,28 @@ class Feed:
         return self.pods.get(POD.key(namespace, name))
 
     def pod_info(self, pod: pod_pb2.Pod) -> PodInfo:
-        app = self.apps.get(APP.key(pod.meta.namespace, pod.spec.owner_name))
-        return pod_info(pod, app.spec.spread if app else None)
+        key = APP.key(pod.meta.namespace, pod.spec.owner_name)
+        app = self.apps.get(key)
+        if app is None:
+            return pod_info(pod)
+        return pod_info(pod, app.spec.spread, self.pod_load(key, app))
+
+    def pod_load(self, key: str, app: app_pb2.App) -> np.ndarray | None:
+        """The App's pods' daily load (``sigma.resources.curves.pod_load``), worked out once
+        per revision of the App: every pod of it shares the array."""
+        seen = self._loads.get(key)
+        if seen is None or seen[0] != app.meta.resource_version:
+            seen = self._loads[key] = (app.meta.resource_version, pod_load(app))
+        return seen[1]
+
+    def load_of(self, pod: pod_pb2.Pod | None) -> tuple[str, np.ndarray | None]:
+        """A pod object's App ("" none) and that App's pods' daily load."""
+        app = app_ref(pod) if pod is not None else ""
+        if not app:
+            return "", None
+        key = APP.key(*app.split("/", 1))
+        obj = self.apps.get(key)
+        return app, self.pod_load(key, obj) if obj is not None else None
 
     # -- handlers ------------------------------------------------------------------------------
     def _on_pod(self, key: str, pod: pod_pb2.Pod, new: pod_pb2.Pod | None = None) -> None:
@@ -155,8 +179,7 @@ class Feed:
         listed = {a.pod_key: a for a in (new or rec).pods}
 
         def info(pod: str) -> PodInfo:  # a pod new to the cache: its App from the pod object
-            obj = self.pod_object(pod)
-            return allocated_pod(listed[pod], app_ref(obj) if obj is not None else "")
+            return allocated_pod(listed[pod], *self.load_of(self.pod_object(pod)))
 
         if self.cache.sync_allocation(NODE_ALLOCATION.object_key(key), listed, info):
             self._event(ClusterEvent.ROOM_FREED)
@@ -166,6 +189,19 @@ class Feed:
         self._event(ClusterEvent.ROOM_FREED)
 
     def _on_app(self, key: str, app: app_pb2.App, new: app_pb2.App | None = None) -> None:
+        """A changed profile changes the curve of every placed pod of the App: each is
+        counted again by its new curve (or by its request, the profile gone), which may leave
+        room at some slots for pods waiting on it."""
+        app = new or app
+        before = self._loads.get(key)
+        load = self.pod_load(key, app)
+        old = before[1] if before is not None else None
+        if (old is None) != (load is None) or (old is not None and not np.array_equal(old, load)):
+            placed = self.cache.app_pods(f"{app.meta.namespace}/{app.meta.name}")
+            for pod in filter(None, map(self.pod_object, placed)):
+                self.cache.note_pod(self.pod_info(pod))
+            if placed:
+                self._event(ClusterEvent.ROOM_FREED)
         self._event(ClusterEvent.APP_UPDATE)
 
     def _on_rule_set(

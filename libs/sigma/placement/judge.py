@@ -4,10 +4,12 @@ the pods and the rules alone.
 Written apart from the board and the search (it shares none of their code or state, as
 ``sigma place``'s judge stands apart from its planner), so a plan is checked by a second
 reading of the rules rather than by the code that made it. A move is sound when the pod is
-where the move says it comes from, the target is open, the target's requests stay within its
-allocatable CPU and memory with the pod added, its App's per-host cap holds there, and every
-interference rule that names its App holds there (``interference.breaks``, the plain
-statement of a rule). ``cost`` is the convex cost on requests, recomputed with ``math.exp``.
+where the move says it comes from, the target is open, the target's CPU stays within its
+allocatable at every slot of the day (each pod by its daily curve, or by its request at every
+slot) and its memory requests within its allocatable with the pod added, its App's per-host
+cap holds there, and every interference rule that names its App holds there
+(``interference.breaks``, the plain statement of a rule). ``cost`` is the convex cost over the
+slots, recomputed with ``math.exp``.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def judge(
             continue
         pod = by_pod[key]
         there = [by_pod[k] for k, on in where.items() if on == target and k != key]
-        cpu = sum(p.cpu for p in there) + pod.cpu
+        cpu = max(_summed([*there, pod]))
         mem = sum(p.mem for p in there) + pod.mem
         if cpu > node.cpu * (1 + TOLERANCE) or mem > node.mem * (1 + TOLERANCE):
             found.append(f"{at}: {target} would hold {cpu:g} CPU, {mem:g} memory")
@@ -69,11 +71,25 @@ def cost(
     beta: float = 0.5,
 ) -> float:
     """The convex cost of the nodes in use, ``where`` giving each pod's node."""
-    used: dict[str, float] = {}
+    held: dict[str, list[LivePod]] = {}
     for p in pods:
-        used[where[p.key]] = used.get(where[p.key], 0.0) + p.cpu
+        held.setdefault(where[p.key], []).append(p)
     capacity = {n.name: n.cpu for n in nodes}
-    return sum(
-        1.0 + alpha * (math.exp(max(0.0, cpu / capacity[name] - beta)) - 1.0)
-        for name, cpu in used.items()
-    )
+    total = 0.0
+    for name, there in held.items():
+        day = _summed(there)
+        total += sum(
+            1.0 + alpha * (math.exp(max(0.0, cpu / capacity[name] - beta)) - 1.0) for cpu in day
+        ) / len(day)
+    return total
+
+
+def _summed(pods: Sequence[LivePod]) -> list[float]:
+    """The pods' CPU at each slot of the day, summed: a curve where a pod has one, its
+    request at every slot where it has none (one slot when none has a curve)."""
+    width = max((len(p.curve) for p in pods if p.curve is not None), default=1)
+    day = [0.0] * width
+    for p in pods:
+        for t in range(width):
+            day[t] += float(p.curve[t]) if p.curve is not None else p.cpu
+    return day

@@ -9,8 +9,12 @@ Interference filters apply; the board models them, not the whole filter chain (t
 selectors, spread skew), since the rescheduler only asks where a pod *could* go and the
 scheduler, placing its replacement, has the last word.
 
-The cost is ``sigma.placement.cost`` on one slot, u the node's online CPU requests over its
-allocatable CPU: pods carry no usage curves yet, so the request stands for the whole day.
+CPU is taken over the day: a pod of an App with a traffic profile carries its daily CPU curve
+(``sigma.resources.curves``, as the scheduler's ``TimeAwareFit`` reads it), every other pod
+its request at every slot. A pod fits where the node's summed curves stay within its
+allocatable CPU at every slot, and the cost is ``sigma.placement.cost`` over the slots, u_t the
+node's CPU at slot t over its allocatable CPU. With no curve on the board, that is one slot:
+the requests.
 
 Only pods of an App may move (a bare pod evicted is gone: nothing re-creates it), each at most
 once per decision and within its App's ``allowance`` (the disruption budget's ``allowed``).
@@ -20,7 +24,7 @@ Batch pods are not on the board: they run on the room online leaves.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,6 +50,11 @@ class LivePod:
     node: str
     cpu: float
     mem: float
+    curve: np.ndarray | None = field(default=None, compare=False)  # daily CPU; None: ``cpu``
+
+    def day(self, width: int) -> np.ndarray:
+        """The pod's CPU at each of ``width`` slots."""
+        return self.curve if self.curve is not None else np.full(width, float(self.cpu))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +94,15 @@ class LiveBoard(Assignments):
         self.pod_app = np.array([self.app_of.get(p.app, -1) for p in self.pods], dtype=np.int64)
         # The starting placement, summed at once (a pass reads every online pod).
         self.assign = np.array([index[p.node] for p in self.pods], dtype=np.int64)
-        cpu = np.array([p.cpu for p in self.pods], dtype=np.float64)
+        width = max((len(p.curve) for p in self.pods if p.curve is not None), default=1)
+        # Each pod's CPU over the day, and each node's summed (n, width) with its peak.
+        self.days = np.zeros((len(self.pods), width))
+        for i, p in enumerate(self.pods):
+            self.days[i] = p.day(width)
+        self.cpu = np.zeros((n, width))
+        np.add.at(self.cpu, self.assign, self.days)
+        self.peak = self.cpu.max(axis=1)
         mem = np.array([p.mem for p in self.pods], dtype=np.float64)
-        self.cpu = np.bincount(self.assign, cpu, minlength=n).astype(np.float64)
         self.mem = np.bincount(self.assign, mem, minlength=n).astype(np.float64)
         self.count = np.bincount(self.assign, minlength=n).astype(np.int64)
         self.per_app = np.zeros((len(self.app_ids), n), dtype=np.int64)
@@ -101,14 +116,15 @@ class LiveBoard(Assignments):
     # -- the Board protocol ----------------------------------------------------------------------
     @property
     def load(self) -> np.ndarray:
-        return self.cpu / 1000.0
+        return self.peak / 1000.0
 
     def size(self, i: int) -> float:
-        return self.pods[i].cpu
+        return float(self.days[i].max())
 
     def _account(self, i: int, m: int, sign: int) -> None:
         p = self.pods[i]
-        self.cpu[m] += sign * p.cpu
+        self.cpu[m] += sign * self.days[i]  # whole millicores: exact both ways
+        self.peak[m] = self.cpu[m].max()
         self.mem[m] += sign * p.mem
         self.count[m] += sign
         if self.pod_app[i] >= 0:
@@ -116,7 +132,7 @@ class LiveBoard(Assignments):
 
     def machine_cost(self, machines: np.ndarray) -> np.ndarray:
         cap = np.maximum(self.cap_cpu[machines], 1e-12)
-        cost = 1.0 + excess(self.cpu[machines][:, None], cap, self.alpha, self.beta)
+        cost = 1.0 + excess(self.cpu[machines], cap, self.alpha, self.beta)
         return np.where(self.count[machines] > 0, cost, 0.0)
 
     def cost(self) -> float:
@@ -124,7 +140,7 @@ class LiveBoard(Assignments):
 
     def where(self, i: int) -> np.ndarray:
         p = self.pods[i]
-        ok = self.open & (self.cpu + p.cpu <= self.cap_cpu) & (self.mem + p.mem <= self.cap_mem)
+        ok = self.open & self.cpu_fits(i) & (self.mem + p.mem <= self.cap_mem)
         x = int(self.pod_app[i])
         if x < 0:
             return ok
@@ -143,12 +159,21 @@ class LiveBoard(Assignments):
                 ok &= self.per_app[self.app_of[rule.b]] <= rule.limit
         return ok
 
+    def cpu_fits(self, i: int) -> np.ndarray:
+        """Nodes whose CPU holds pod ``i``'s at every slot: by the peaks alone where they
+        decide it (both peaks within, or even the pod's lowest slot over), slot by slot for
+        the rest, as ``TimeAwareFit`` does."""
+        day, cap = self.days[i], self.cap_cpu
+        ok = self.peak + day.max() <= cap
+        unsure = np.flatnonzero(~ok & (self.peak + day.min() <= cap))
+        if len(unsure):
+            ok[unsure] = (self.cpu[unsure] + day <= cap[unsure, None]).all(axis=1)
+        return ok
+
     def added(self, i: int, rows: np.ndarray) -> np.ndarray:
         before = self.machine_cost(rows)
         cap = np.maximum(self.cap_cpu[rows], 1e-12)
-        after = 1.0 + excess(
-            (self.cpu[rows] + self.pods[i].cpu)[:, None], cap, self.alpha, self.beta
-        )
+        after = 1.0 + excess(self.cpu[rows] + self.days[i], cap, self.alpha, self.beta)
         return after - before
 
     def movable(self, instances: Iterable[int]) -> bool:

@@ -20,9 +20,11 @@ unready or stopping: a move in flight is never planned over), then:
   ``--reschedule-apply-cost``: the scheduler places their replacements by its own scores, which
   may undo the move (and a later pass would propose it again).
 
-The live cost is on requests (pods carry no usage curves yet), and the scheduler, not the
-rescheduler, picks the replacement's node: a cost move is a proposal the scheduler may place
-differently, a repair is enforced by the Interference filter.
+The live cost is over the day: a pod of an App with a traffic profile counts by its daily CPU
+curve (``sigma.resources.curves``, as the scheduler's TimeAwareFit counts it), any other by
+its request. The scheduler, not the rescheduler, picks the replacement's node: a cost move is
+a proposal the scheduler may place differently, a repair is enforced by the Interference
+filter.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from sigma.apiserver.controllers.cache import ControllerCache
 from sigma.apiserver.tasks.writes import Fence, check_fence
@@ -40,6 +44,7 @@ from sigma.placement.judge import judge
 from sigma.placement.live import LiveBoard, LiveNode, LivePod, over_by_rule
 from sigma.placement.reschedule import COST, Plan, decide
 from sigma.resources.apps import target_replicas
+from sigma.resources.curves import carries_curve, cpu_curve, pod_load
 from sigma.resources.disruption import budget, evict
 from sigma.resources.interference import RuleIndex, rule_index
 from sigma.resources.pods import APP_KIND, bound, finished, owned_by, ready
@@ -117,6 +122,7 @@ def board_of(
     known = {n.name for n in live_nodes}
     by_app = {(a.meta.namespace, a.meta.name): a for a in apps}
     live_pods, caps, allowance = [], {}, {}
+    loads: dict[str, np.ndarray | None] = {}  # App → its pods' daily load, worked out once
     groups: dict[tuple[str, str], list[pod_pb2.Pod]] = {}
     for p in pods:
         app = by_app.get((p.meta.namespace, p.spec.owner_name))
@@ -128,9 +134,11 @@ def board_of(
             continue
         name = f"{p.meta.namespace}/{app.meta.name}" if app is not None else ""
         cpu, mem = requests(p)
-        live_pods.append(
-            LivePod(f"{p.meta.namespace}/{p.meta.name}", name, p.spec.node_name, cpu, mem)
-        )
+        qos = p.spec.qos_class or p.spec.template.qos_class
+        load = loads.setdefault(name, pod_load(app)) if app is not None else None
+        curve = cpu_curve(load, cpu) if load is not None and carries_curve(qos, cpu) else None
+        key = f"{p.meta.namespace}/{p.meta.name}"
+        live_pods.append(LivePod(key, name, p.spec.node_name, cpu, mem, curve))
     for (ns, name), members in groups.items():
         app = by_app[(ns, name)]
         caps[f"{ns}/{name}"] = app.spec.spread.max_per_host

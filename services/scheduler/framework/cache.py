@@ -15,13 +15,24 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import replace
 
+import numpy as np
+
 from sigma.resources.interference import RuleIndex
 from sigma.scheduler.framework.nodes import NodeRow, NodeTable
-from sigma.scheduler.framework.placements import Placements
+from sigma.scheduler.framework.placements import Placements, curve_columns
 from sigma.scheduler.framework.snapshot import NO_RULES, Snapshot
-from sigma.scheduler.framework.types import PodInfo
+from sigma.scheduler.framework.types import PodInfo, Usage
 
 __all__ = ["Cache", "NodeRow"]
+
+
+def _same_curve(a: Usage | None, b: Usage | None) -> bool:
+    """Whether two pods' usages count alike (both none, or equal curves)."""
+    if a is None or b is None:
+        return a is b
+    return a.curves.keys() == b.curves.keys() and all(
+        np.array_equal(a.curves[k], b.curves[k]) for k in a.curves
+    )
 
 
 class Cache:
@@ -63,9 +74,12 @@ class Cache:
             self._pods.unplace(pod_key)
 
     def note_pod(self, pod: PodInfo) -> None:
-        """Learn a placed pod's app (allocation records do not carry it)."""
+        """Learn a placed pod's App and daily CPU curve (allocation records carry neither;
+        a changed profile changes the curve): counted again where it is."""
         placed = self._pods.placed.get(pod.key)
-        if placed is not None and placed.pod.app != pod.app:
+        if placed is not None and (
+            placed.pod.app != pod.app or not _same_curve(placed.pod.usage, pod.usage)
+        ):
             node, assumed = placed.node, placed.assumed
             self._pods.unplace(pod.key)
             self._pods.place(pod, node, assumed)
@@ -100,13 +114,27 @@ class Cache:
             pod = info(key)
             if placed is not None:
                 pods.unplace(key)
-            known = pod if pod.app or placed is None else replace(pod, app=placed.pod.app)
+            if pod.app or placed is None:
+                known = pod
+            else:  # the App (and its curve) the cache learnt from the pod object
+                known = replace(pod, app=placed.pod.app, usage=placed.pod.usage)
             pods.place(known, i, assumed=False)
         return bool(gone)
 
     def placed_on(self, pod_key: str) -> str | None:
         placed = self._pods.placed.get(pod_key)
         return self._nodes.name(placed.node) if placed else None
+
+    def app_pods(self, app: str) -> list[str]:
+        """The keys of the placed pods the cache counts in ``app``."""
+        return self._pods.of_app(app)
+
+    def cpu_curve(self, pod_key: str) -> np.ndarray | None:
+        """The daily CPU curve a placed pod is counted by (None: by its request)."""
+        placed = self._pods.placed.get(pod_key)
+        if placed is None or not placed.pod.timed_cpu:
+            return None
+        return placed.pod.usage.curves["cpu"]  # type: ignore[union-attr]
 
     def app_of(self, pod_key: str) -> str | None:
         """The App the cache counts a placed pod in ("" none; None: the pod is not placed)."""
@@ -128,7 +156,13 @@ class Cache:
         """The cluster now, immutable; the same object until the cache changes."""
         if self._snap is None:
             nodes, pods = self._nodes.view(), self._pods.view()
-            self._snap = Snapshot(**nodes, **pods, generation=self.generation, rules=self.rules)
+            self._snap = Snapshot(
+                **nodes,
+                **pods,
+                generation=self.generation,
+                rules=self.rules,
+                curves=curve_columns(nodes["cols"]),
+            )
         return self._snap
 
     def __len__(self) -> int:

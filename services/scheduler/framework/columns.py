@@ -38,6 +38,12 @@ class Columns:
     def __post_init__(self) -> None:
         self.cols = {k: np.zeros(64, dtype=t) for k, t in self.spec.items()}
 
+    def add(self, name: str, values: np.ndarray) -> None:
+        """A column added after the table was made (one row of ``values`` per row of
+        capacity, of any shape past the first axis): every later view carries it."""
+        assert len(values) == len(next(iter(self.cols.values())))
+        self.cols[name] = values
+
     def grow(self) -> int:
         row = self.size
         if row == len(next(iter(self.cols.values()))):

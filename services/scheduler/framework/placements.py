@@ -2,24 +2,72 @@
 
 Placing a pod adds its requests to its node's columns (online or batch, shared pool or whole
 cores) and its row to the pod table that preemption sums per node; unplacing takes them off
-again. Pod rows are append-only, so a snapshot's view of the pod keys never changes under it;
-dead rows are squeezed out once they are the majority. An App's placed pods are kept as an
-array of node rows, rebuilt for that App only when one of its pods moves.
+again. Once a pod carrying a daily CPU curve is placed, each node's online CPU is also kept
+slot by slot (``CURVE``, with its peak in ``CURVE_PEAK``): such a pod adds its curve, every
+other online pod its request at every slot, so time-aware fit sees all the CPU promised on
+the node. Curves have ``sigma.resources.curves.SLOTS`` slots. A cluster with no curve never
+pays for the columns.
+
+Pod rows are append-only, so a snapshot's view of the pod keys never changes under it; dead
+rows are squeezed out once they are the majority. An App's placed pods are kept as an array
+of node rows, rebuilt for that App only when one of its pods moves.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from sigma.resources.curves import SLOTS
 from sigma.scheduler.framework.columns import Columns
-from sigma.scheduler.framework.snapshot import POD_COLUMNS
+from sigma.scheduler.framework.snapshot import POD_COLUMNS, CurveColumn
 from sigma.scheduler.framework.types import PodInfo
+
+CURVE, CURVE_PEAK = "cpu_curve", "cpu_curve_peak"  # node columns (n, T) and (n,)
+
+
+def curve_columns(cols: Mapping[str, np.ndarray]) -> Mapping[str, CurveColumn]:
+    """The snapshot's time-aware resources from the node columns: CPU against allocatable.
+    Before any pod carried a curve, every node's is its online requests at every slot
+    (``FlatCurves``)."""
+    if CURVE in cols:
+        return {"cpu": CurveColumn(cols["alloc_cpu"], cols[CURVE], cols[CURVE_PEAK])}
+    return FlatCurves(cols)
+
+
+class FlatCurves(Mapping[str, CurveColumn]):
+    """The CPU curves of a cluster where no pod carries one: each node's online requests at
+    every slot, a read-only broadcast of that column made only when a pod with a curve asks
+    (a snapshot of pods without curves never pays for it)."""
+
+    __slots__ = ("_cols", "_made")
+
+    def __init__(self, cols: Mapping[str, np.ndarray]) -> None:
+        self._cols = cols
+        self._made: CurveColumn | None = None
+
+    def __getitem__(self, name: str) -> CurveColumn:
+        if name != "cpu":
+            raise KeyError(name)
+        if self._made is None:
+            flat = self._cols["online_cpu"]
+            used = np.broadcast_to(flat[:, None], (len(flat), SLOTS))
+            self._made = CurveColumn(self._cols["alloc_cpu"], used, flat)
+        return self._made
+
+    def __contains__(self, name: object) -> bool:
+        return name == "cpu"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("cpu",))
+
+    def __len__(self) -> int:
+        return 1
 
 
 @dataclass(slots=True)
@@ -52,6 +100,10 @@ class Placements:
     def on_node(self, i: int) -> set[str]:
         """The keys of the pods on node row ``i`` (live: copy before unplacing while iterating)."""
         return self._on_node[i]
+
+    def of_app(self, app: str) -> list[str]:
+        """The keys of ``app``'s placed pods."""
+        return list(self._apps.get(app, ()))
 
     def place(self, pod: PodInfo, i: int, assumed: bool) -> None:
         if pod.key in self.placed:
@@ -101,6 +153,8 @@ class Placements:
         # place rather than copied (``columns``).
         self._on_change()
         t = self._nodes
+        if not pod.batch and (pod.timed_cpu or CURVE in t.cols):
+            self._account_curve(pod, i, sign)  # before online_cpu counts the pod
         cpu, mem = sign * pod.cpu, sign * pod.mem
         # What the pod takes, and the room columns (``nodes.ROOMS``) less the same.
         if pod.batch:
@@ -129,6 +183,27 @@ class Placements:
                 p.w(col, row)[row] = value
         if pod.app:
             self._account_app(pod, i, sign)
+
+    def _account_curve(self, pod: PodInfo, i: int, sign: int) -> None:
+        """One row of the curve columns: the pod's curve, or its request at every slot.
+        Curves and requests are whole millicores, so taking a pod off restores the row
+        exactly."""
+        t = self._nodes
+        if CURVE not in t.cols:  # the first curve: every online pod so far by its request
+            flat = t.cols["online_cpu"]
+            t.add(CURVE, np.repeat(flat[:, None], SLOTS, axis=1))
+            t.add(CURVE_PEAK, flat.copy())
+        row, peak = t.w(CURVE)[i], t.w(CURVE_PEAK)  # the row: a view, written in place
+        if pod.timed_cpu:
+            curve = pod.usage.curves["cpu"]  # type: ignore[union-attr]
+            if sign > 0:
+                row += curve
+            else:
+                row -= curve
+            peak[i] = row.max()
+        else:
+            row += sign * pod.cpu
+            peak[i] += sign * pod.cpu
 
     def _account_app(self, pod: PodInfo, i: int, sign: int) -> None:
         if self._apps_shared:

@@ -109,6 +109,12 @@ class PodInfo:
         return self.qos == qos_class.BE
 
     @property
+    def timed_cpu(self) -> bool:
+        """Whether the pod's CPU is placed by its daily curve (``TimeAwareFit``) rather than by
+        its request against the room left: an online pod carrying a ``cpu`` curve."""
+        return self.usage is not None and "cpu" in self.usage.curves and not self.batch
+
+    @property
     def exclusive_cores(self) -> int:
         """Whole cores an LSE/LSR pod takes out of the shared pool (0 for others)."""
         return -(-self.cpu // 1000) if self.qos in qos_class.WHOLE_CORES else 0

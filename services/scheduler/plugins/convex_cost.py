@@ -19,7 +19,7 @@ import numpy as np
 
 from sigma.placement.cost import ALPHA, BETA, excess
 from sigma.scheduler.framework.interfaces import ClusterEvent
-from sigma.scheduler.framework.snapshot import Snapshot
+from sigma.scheduler.framework.snapshot import CurveColumn, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
 
 NAME = "ConvexCost"
@@ -43,20 +43,31 @@ class ConvexCost:
     def marginal(self, pod: PodInfo, snap: Snapshot, rows: np.ndarray) -> np.ndarray:
         """The cost the pod adds on each of ``rows``."""
         col = snap.curves[self.resource]
-        curve = pod.usage.curves[self.resource]  # type: ignore[union-attr]
         cap, peak = col.capacity[rows], col.peak[rows]
         delta = (peak <= 0).astype(np.float64)
+        hot = self._hot(pod, col, rows, cap, peak)
+        if hot is not None:
+            delta[hot[0]] += hot[1]
+        return delta
+
+    def _hot(
+        self, pod: PodInfo, col: CurveColumn, rows: np.ndarray, cap: np.ndarray, peak: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The rows (positions in ``rows``) where the pod's peak could take the node over
+        beta, and the cost above 1 it adds on each, slot by slot; None when there are none
+        (the other rows add nothing above 1)."""
+        curve = pod.usage.curves[self.resource]  # type: ignore[union-attr]
         limit = self.beta * cap
         hot = np.flatnonzero(peak + pod.usage.peaks[self.resource] > limit)  # type: ignore[union-attr]
-        if len(hot):
-            r = rows[hot]
-            before = np.zeros(len(hot))
-            was = np.flatnonzero(peak[hot] > limit[hot])
-            if len(was):
-                before[was] = excess(col.used[r[was]], cap[hot][was], self.alpha, self.beta)
-            after = excess(col.used[r] + curve, cap[hot], self.alpha, self.beta)
-            delta[hot] += after - before
-        return delta
+        if not len(hot):
+            return None
+        r = rows[hot]
+        before = np.zeros(len(hot))
+        was = np.flatnonzero(peak[hot] > limit[hot])
+        if len(was):
+            before[was] = excess(col.used[r[was]], cap[hot][was], self.alpha, self.beta)
+        after = excess(col.used[r] + curve, cap[hot], self.alpha, self.beta)
+        return hot, after - before
 
     def score(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, rows: np.ndarray
@@ -64,10 +75,18 @@ class ConvexCost:
         if self.uniform(pod, snap):
             return np.zeros(len(rows))
         col = snap.curves[self.resource]
-        cap, peak = col.capacity[rows], col.peak[rows]
-        fill = (peak + pod.usage.peaks[self.resource]) / cap  # type: ignore[union-attr]
-        tie = np.where(peak > 0, np.minimum(fill, 1.0), cap / max(float(cap.max()), 1e-12))
-        return 100.0 * (1.0 - self.marginal(pod, snap, rows)) + 0.01 * tie
+        cap, peak = col.capacity[rows], col.peak[rows]  # gathered once for both parts
+        empty = peak <= 0
+        fill = np.minimum((peak + pod.usage.peaks[self.resource]) / cap, 1.0)  # type: ignore[union-attr]
+        tie = np.where(empty, cap / max(float(cap.max()), 1e-12), fill)
+        # 100 x (1 - marginal) + 0.01 x tie, the marginal being 1 on an empty node plus the
+        # cost above 1 on the hot rows: -100 x that, added in place.
+        out = np.where(empty, 0.0, 100.0)
+        out += 0.01 * tie
+        hot = self._hot(pod, col, rows, cap, peak)
+        if hot is not None:
+            out[hot[0]] -= 100.0 * hot[1]
+        return out
 
 
 def new(args: dict | None = None) -> ConvexCost:

@@ -1,5 +1,7 @@
 """QoS: LSE pods need whole exclusive cores, LSR pods reserve whole cores; the shared pool
-(LS and SYSTEM pods) must still hold its requests once cores are carved out of it.
+(LS and SYSTEM pods) must still hold its requests once cores are carved out of it. An LS pod
+placed by its daily curve (``PodInfo.timed_cpu``) is held to the pool by ``TimeAwareFit``
+instead, slot by slot.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class QoS:
     def filter(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
     ) -> np.ndarray:
-        if pod.qos == BE:
+        if pod.qos == BE or pod.timed_cpu:
             return snap.everywhere(part)
         mask = snap.shared_room[part] >= shared_need(pod)
         if pod.exclusive_cores:  # whole cores left after the carve-out

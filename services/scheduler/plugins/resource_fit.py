@@ -1,4 +1,9 @@
-"""ResourceFit: the pod's requests fit the room its class may use (see ``_room``)."""
+"""ResourceFit: the pod's requests fit the room its class may use (see ``_room``).
+
+A pod whose CPU is placed by its daily curve (``PodInfo.timed_cpu``) is checked here for
+memory only: ``TimeAwareFit`` checks its CPU slot by slot, so it may share a node whose
+requests summed it would overflow, when the peaks fall at different hours.
+"""
 
 from __future__ import annotations
 
@@ -27,13 +32,14 @@ class ResourceFit:
     def filter(
         self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
     ) -> np.ndarray:
-        return (cpu_room(pod, snap, part) >= pod.cpu) & (mem_room(pod, snap, part) >= pod.mem)
+        mem = mem_room(pod, snap, part) >= pod.mem
+        return mem if pod.timed_cpu else (cpu_room(pod, snap, part) >= pod.cpu) & mem
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:
         room = "batch capacity" if pod.batch else "allocatable"
         cpu, mem = cpu_short(pod, snap)[i], mem_short(pod, snap)[i]
         parts = []
-        if cpu > 0:
+        if cpu > 0 and not pod.timed_cpu:
             parts.append(
                 f"Insufficient cpu ({room}): requested {fmt_cpu(pod.cpu)}, "
                 f"free {fmt_cpu(pod.cpu - cpu)}"

@@ -27,6 +27,8 @@ def fits(pod: PodInfo, snap: Snapshot, name: str, part: slice = EVERY) -> np.nda
         return np.full(hi - lo, not curve.any())
     peak, capacity = col.peak[part], col.capacity[part]
     ok = peak + pod.usage.peaks[name] <= capacity  # type: ignore[union-attr]
+    if ok.all():  # the common case while nodes have room: no slot to look at
+        return ok
     unsure = np.flatnonzero(~ok & (peak + curve.min() <= capacity))
     if len(unsure):
         ok[unsure] = (col.used[lo + unsure] + curve <= capacity[unsure, None]).all(axis=1)
@@ -42,9 +44,9 @@ class TimeAwareFit:
         self, state: CycleState, pod: PodInfo, snap: Snapshot, part: slice = EVERY
     ) -> np.ndarray:
         mask = snap.everywhere(part)
-        if pod.usage is not None:
-            for name in pod.usage.curves:
-                mask = mask & fits(pod, snap, name, part)
+        for name in pod.usage.curves if pod.usage is not None else ():
+            ok = fits(pod, snap, name, part)
+            mask = ok if snap.passes_all(mask) else mask & ok
         return mask
 
     def explain(self, state: CycleState, pod: PodInfo, snap: Snapshot, i: int) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from sigma.placement.judge import cost, judge
 from sigma.placement.live import LiveBoard, LiveNode, LivePod, over_by_rule
 from sigma.placement.reschedule import COST, REPAIR, Plan, decide
@@ -174,3 +176,39 @@ def test_the_judge_prices_a_placement_by_hand() -> None:
     assert math.isclose(cost(ns, ps, where), 1 + 10 * (math.exp(0.3) - 1) + 1)
     packed = cost(ns, ps, {"t/a": "n1", "t/b": "n1"})  # one node at 0.9: dearer than two
     assert math.isclose(packed, 1 + 10 * (math.exp(0.4) - 1))
+
+
+def peaking(slot: int, cpu: float, slots: int = 96) -> np.ndarray:
+    """A daily curve of ``cpu`` at one slot and a quarter of it at every other."""
+    curve = np.full(slots, cpu / 4)
+    curve[slot] = cpu
+    return curve
+
+
+def timed(name: str, app: str, node: str, slot: int) -> LivePod:
+    return LivePod(f"t/{name}", f"t/{app}", node, 3000, GiB, peaking(slot, 3000))
+
+
+def test_curves_let_a_node_be_emptied_onto_the_complementary_peak_only() -> None:
+    ns = nodes(4000, 4000, 4000)
+    ps = [timed("a-0", "a", "n1", 48), timed("c-0", "c", "n2", 0), timed("b-0", "b", "n3", 48)]
+    board = LiveBoard(ns, ps, RuleIndex(), allowance={"t/a": 1, "t/b": 1, "t/c": 1})
+    start = {p.key: p.node for p in ps}
+    assert math.isclose(board.cost(), cost(ns, ps, start))
+    board.remove(2)
+    # n1 overflows at slot 48 alone (3000 + 3000 over 4000; 1500 elsewhere): refused
+    assert board.where(2).tolist() == [False, True, True]
+    board.place(2, 2)
+    plan = decide(board)
+    (move,) = plan.moves
+    assert move.why == COST and move.target == "n2" and move.app in ("t/a", "t/b")
+    where = replay(ns, ps, [], plan)
+    assert math.isclose(plan.cost_after, cost(ns, ps, where)) and plan.cost_after < 3.0
+
+
+def test_the_judge_replays_curves_slot_by_slot() -> None:
+    ns = nodes(4000, 4000, 4000)
+    ps = [timed("a-0", "a", "n1", 48), timed("c-0", "c", "n2", 0), timed("b-0", "b", "n3", 48)]
+    assert judge(ns, ps, [], [("t/b-0", "n3", "n2")]) == []  # 6000m requested, 3750m at most
+    (bad,) = judge(ns, ps, [], [("t/b-0", "n3", "n1")])
+    assert bad.startswith("move 0 (t/b-0 n3 -> n1): n1 would hold 6000 CPU")

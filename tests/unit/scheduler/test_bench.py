@@ -61,3 +61,14 @@ def test_a_share_of_nodes_to_score_is_measured_against_a_baseline_in_one_run(
         with pytest.raises(SystemExit) as exit_:
             bench.main([*argv, "--percentage-of-nodes-to-score", bad])
         assert exit_.value.code == 2
+
+
+def test_time_aware_runs_the_workload_with_and_without_curves_in_one_run(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    plain, timed = rows(capsys, "--workload", "rules", "--nodes", "200", "--pods", "600",
+                        "--time-aware")  # fmt: skip
+    assert plain["profile"] == "default" and "curve_overflows" not in plain
+    assert timed["profile"] == bench.TIMED and timed["placed"] == 600
+    assert timed["curve_overflows"] == 0 and timed["rule_violations"] == 0
+    assert timed["placements_ratio"] > 0 and timed["p99_ratio"] > 0

@@ -1,0 +1,91 @@
+"""An App's pods' daily CPU curves, from the App's traffic profile, for time-aware placement.
+
+An App's traffic profile (``spec.time_sharing.profile``, or the one the colocator learned into
+``status.learned_profile`` when the spec gives none) says how loaded the App is in each slot
+of the day relative to its peak. A pod of the App is taken to use its CPU request at the
+App's peak and that share of it in every other slot: its curve is ``request x load``. Apps
+whose peaks fall at different hours can then share a node their requests summed would
+overflow, as long as the summed curves stay within the node's CPU at every slot.
+
+Every curve has ``SLOTS`` slots (a quarter of an hour each) whatever the profile's own slot
+length, so the curves of any two Apps add up slot by slot: a profile slot covering several
+of ours repeats, several of its slots within one of ours take their highest load (a pod must
+fit at the worst moment of the slot). Curve values are whole millicores, so the sums kept
+per node add and subtract exactly.
+
+An App the colocator time-shares follows its load with its replica count instead: in a
+trough it runs fewer pods, each as busy as before. Its pods' share of the load is then the
+App's load times its replicas at the peak over the replicas the time-sharing loop keeps for
+that load (``spec.replicas`` x load x (1 + headroom), rounded up, between the floor and
+``spec.replicas``: the rule of the colocator's plan, taken at the slot itself, which keeps no
+more pods than the lead window does and so never understates a pod's share), at most 1. A
+time-shared pod's curve is thus nearly flat, dipping only where the floor holds more pods
+than the load needs.
+
+Only shared-pool pods (LS) carry a curve: a pod on exclusive or reserved cores holds them
+all day, and batch runs on the room online leaves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sigma.resources import qos as qos_class
+from sigma.v1 import app_pb2
+
+DAY = 86_400
+SLOTS = 96  # a quarter of an hour each
+SLOT_SECONDS = DAY // SLOTS
+
+
+def daily_load(slot_seconds: int, load: list[float] | tuple[float, ...]) -> np.ndarray | None:
+    """The profile resampled to ``SLOTS`` slots and scaled so its peak is 1; None when the
+    profile is empty, does not cover exactly a day, or never rises above 0."""
+    if slot_seconds <= 0 or not load or slot_seconds * len(load) != DAY:
+        return None
+    values = np.clip(np.asarray(load, dtype=np.float64), 0.0, None)
+    peak = float(values.max())
+    if not np.isfinite(peak) or peak <= 0:
+        return None
+    starts = np.arange(SLOTS) * SLOT_SECONDS
+    first = starts // slot_seconds  # the profile slot each of ours starts in
+    last = (starts + SLOT_SECONDS - 1) // slot_seconds  # and the one it ends in
+    out = values[first]
+    for k in range(1, int((last - first).max()) + 1):  # finer profiles: the slot's highest
+        more = first + k <= last
+        out[more] = np.maximum(out[more], values[(first + k)[more]])
+    return out / peak
+
+
+def app_load(app: app_pb2.App) -> np.ndarray | None:
+    """``daily_load`` of the App's given profile, else of the one learned for it."""
+    for profile in (app.spec.time_sharing.profile, app.status.learned_profile):
+        load = daily_load(profile.slot_seconds, list(profile.load))
+        if load is not None:
+            return load
+    return None
+
+
+def pod_load(app: app_pb2.App) -> np.ndarray | None:
+    """Each of the App's pods' share of its request over the day (``app_load``, and the
+    replicas time-sharing keeps for it when it is on); None without a profile."""
+    load = app_load(app)
+    spec = app.spec
+    if load is None or not spec.time_sharing.enabled or spec.replicas <= 0:
+        return load
+    peak = spec.replicas
+    floor = min(spec.min_replicas or peak, peak)
+    need = np.ceil(np.round(load * peak * (1 + spec.time_sharing.headroom), 6))
+    kept = np.clip(need, floor, peak)
+    return np.minimum(load * peak / kept, 1.0)
+
+
+def carries_curve(qos: int, cpu: int) -> bool:
+    """Whether a pod of this class and CPU request is placed by its curve: shared-pool
+    online pods asking for some CPU."""
+    return qos == qos_class.LS and cpu > 0
+
+
+def cpu_curve(load: np.ndarray, cpu_millis: int) -> np.ndarray:
+    """A pod's CPU over the day, whole millicores: its request at the peak (load 1)."""
+    return np.rint(load * cpu_millis)
