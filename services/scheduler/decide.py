@@ -82,7 +82,7 @@ class Decider:
         self, entry: QueuedPod, out: Round, failed: dict[tuple[object, ...], Status]
     ) -> None:
         pod = entry.pod
-        if self.cache.placed_on(pod.key) is not None:
+        if self.cache.placed(pod.key) is not None:
             return  # bound meanwhile (by us or another replica)
         self.stats.attempts += 1
         kind = shape(pod)

@@ -43,6 +43,30 @@ def stopping_online(pod: pod_pb2.Pod) -> bool:
     return pod.status.phase not in TERMINAL and qos != meta_pb2.QOS_CLASS_BE
 
 
+class AppLoads:
+    """Each App's pods' daily load (``sigma.resources.curves.pod_load``), worked out once per
+    revision of the App: every pod of it shares the array."""
+
+    def __init__(self, apps: Informer[app_pb2.App]) -> None:
+        self.apps = apps
+        self._loads: dict[str, tuple[int, np.ndarray | None]] = {}  # App key → (revision, load)
+
+    def of_app(self, key: str, app: app_pb2.App) -> np.ndarray | None:
+        seen = self._loads.get(key)
+        if seen is None or seen[0] != app.meta.resource_version:
+            seen = self._loads[key] = (app.meta.resource_version, pod_load(app))
+        return seen[1]
+
+    def of_pod(self, pod: pod_pb2.Pod | None) -> tuple[str, np.ndarray | None]:
+        """A pod object's App ("" none) and that App's pods' daily load."""
+        app = app_ref(pod) if pod is not None else ""
+        if not app:
+            return "", None
+        key = APP.key(*app.split("/", 1))
+        obj = self.apps.get(key)
+        return app, self.of_app(key, obj) if obj is not None else None
+
+
 class Feed:
     def __init__(
         self,
@@ -69,7 +93,7 @@ class Feed:
             store, INTERFERENCE_RULE_SET.prefix, interference_pb2.InterferenceRuleSet
         )
         self._rows: dict[str, NodeRow] = {}
-        self._loads: dict[str, tuple[int, np.ndarray | None]] = {}  # App key → (revision, pod load)
+        self.loads = AppLoads(self.apps)
 
     async def start(self) -> list[asyncio.Task[None]]:
         """Start the informers and wait until each has listed; returns their tasks."""
@@ -104,24 +128,7 @@ class Feed:
         app = self.apps.get(key)
         if app is None:
             return pod_info(pod)
-        return pod_info(pod, app.spec.spread, self.pod_load(key, app))
-
-    def pod_load(self, key: str, app: app_pb2.App) -> np.ndarray | None:
-        """The App's pods' daily load (``sigma.resources.curves.pod_load``), worked out once
-        per revision of the App: every pod of it shares the array."""
-        seen = self._loads.get(key)
-        if seen is None or seen[0] != app.meta.resource_version:
-            seen = self._loads[key] = (app.meta.resource_version, pod_load(app))
-        return seen[1]
-
-    def load_of(self, pod: pod_pb2.Pod | None) -> tuple[str, np.ndarray | None]:
-        """A pod object's App ("" none) and that App's pods' daily load."""
-        app = app_ref(pod) if pod is not None else ""
-        if not app:
-            return "", None
-        key = APP.key(*app.split("/", 1))
-        obj = self.apps.get(key)
-        return app, self.pod_load(key, obj) if obj is not None else None
+        return pod_info(pod, app.spec.spread, self.loads.of_app(key, app))
 
     # -- handlers ------------------------------------------------------------------------------
     def _on_pod(self, key: str, pod: pod_pb2.Pod, new: pod_pb2.Pod | None = None) -> None:
@@ -145,8 +152,8 @@ class Feed:
             if pod.spec.node_name:
                 # Bound (most often by this replica, already counted in the cache): only an
                 # App the cache does not know yet is worth converting the pod for.
-                app = self.cache.app_of(name)
-                if app is not None and app != app_ref(pod):
+                placed = self.cache.placed(name)
+                if placed is not None and placed[1].app != app_ref(pod):
                     self.cache.note_pod(self.pod_info(pod))
                 if gone and not stopping_online(pod):
                     self.release(pod.spec.node_name, name)
@@ -179,7 +186,7 @@ class Feed:
         listed = {a.pod_key: a for a in (new or rec).pods}
 
         def info(pod: str) -> PodInfo:  # a pod new to the cache: its App from the pod object
-            return allocated_pod(listed[pod], *self.load_of(self.pod_object(pod)))
+            return allocated_pod(listed[pod], *self.loads.of_pod(self.pod_object(pod)))
 
         if self.cache.sync_allocation(NODE_ALLOCATION.object_key(key), listed, info):
             self._event(ClusterEvent.ROOM_FREED)
@@ -194,7 +201,7 @@ class Feed:
         room at some slots for pods waiting on it."""
         app = new or app
         before = self._loads.get(key)
-        load = self.pod_load(key, app)
+        load = self.loads.of_app(key, app)
         old = before[1] if before is not None else None
         if (old is None) != (load is None) or (old is not None and not np.array_equal(old, load)):
             placed = self.cache.app_pods(f"{app.meta.namespace}/{app.meta.name}")

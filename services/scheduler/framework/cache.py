@@ -121,25 +121,15 @@ class Cache:
             pods.place(known, i, assumed=False)
         return bool(gone)
 
-    def placed_on(self, pod_key: str) -> str | None:
+    def placed(self, pod_key: str) -> tuple[str, PodInfo] | None:
+        """Where a placed pod is, and the pod as the cache counts it there (its App and its
+        daily CPU curve, learnt from the pod object); None: the pod is not placed."""
         placed = self._pods.placed.get(pod_key)
-        return self._nodes.name(placed.node) if placed else None
+        return (self._nodes.name(placed.node), placed.pod) if placed else None
 
     def app_pods(self, app: str) -> list[str]:
         """The keys of the placed pods the cache counts in ``app``."""
         return self._pods.of_app(app)
-
-    def cpu_curve(self, pod_key: str) -> np.ndarray | None:
-        """The daily CPU curve a placed pod is counted by (None: by its request)."""
-        placed = self._pods.placed.get(pod_key)
-        if placed is None or not placed.pod.timed_cpu:
-            return None
-        return placed.pod.usage.curves["cpu"]  # type: ignore[union-attr]
-
-    def app_of(self, pod_key: str) -> str | None:
-        """The App the cache counts a placed pod in ("" none; None: the pod is not placed)."""
-        placed = self._pods.placed.get(pod_key)
-        return placed.pod.app if placed else None
 
     # -- rules --------------------------------------------------------------------------------
     def set_rules(self, rules: RuleIndex) -> None:

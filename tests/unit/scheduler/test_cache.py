@@ -16,7 +16,7 @@ def test_assume_counts_at_once_and_forget_undoes() -> None:
     assert before.online_cpu.tolist() == [0, 0]  # the old snapshot did not move
     cache.forget("a/p")
     assert cache.snapshot().online_cpu.tolist() == [0, 0]
-    assert cache.placed_on("a/p") is None
+    assert cache.placed("a/p") is None
 
 
 def test_old_snapshots_keep_their_pod_table_through_appends_releases_and_growth() -> None:
@@ -99,7 +99,7 @@ def test_allocation_record_confirms_and_releases() -> None:
     cache.assume(pod("a/q", cpu=500), "n1")
     cache.apply_allocation("n1", [pod("a/p", cpu=1000)])
     cache.forget("a/p")  # confirmed: forget does nothing
-    assert cache.placed_on("a/p") == "n1"
+    assert cache.placed("a/p")[0] == "n1"
     assert cache.snapshot().online_cpu[0] == 1500  # a/q still in flight
     cache.apply_allocation("n1", [pod("a/q", cpu=500)])  # a/p released
     assert cache.snapshot().online_cpu[0] == 500
@@ -136,7 +136,7 @@ def test_node_removal_releases_its_pods_and_labels_grow_with_nodes() -> None:
     assert cache.snapshot().label_mask("zone", "a").tolist() == [True, True]
     cache.remove_node("n1")
     snap = cache.snapshot()
-    assert cache.placed_on("a/p") is None
+    assert cache.placed("a/p") is None
     assert snap.present.tolist() == [False, True]
     assert np.array_equal(snap.label_mask("zone", "a"), [False, True])
 

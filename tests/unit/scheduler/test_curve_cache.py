@@ -17,6 +17,13 @@ from sigma.v1 import meta_pb2, node_pb2
 from tests.unit.scheduler._cluster import GiB, cache_of, node, pod
 
 
+def counted_curve(cache: Cache, key: str) -> np.ndarray | None:
+    """The daily CPU curve a placed pod is counted by (None: by its request)."""
+    placed = cache.placed(key)
+    assert placed is not None
+    return placed[1].usage.curves["cpu"] if placed[1].timed_cpu else None  # type: ignore[union-attr]
+
+
 def peaking(hour: int, low: float = 0.25) -> np.ndarray:
     """A daily load of 1 in the quarter-hours of ``hour`` and ``low`` elsewhere."""
     load = np.full(SLOTS, low)
@@ -93,7 +100,7 @@ def test_a_confirmed_record_keeps_the_curve_and_a_released_pod_gives_it_back() -
     held = cache.snapshot()
     assert cache.apply_allocation("n1", [pod("t/a", cpu=2000)]) is False  # confirmed
     assert cache.snapshot().curves["cpu"].peak.tolist() == [2000.0]
-    assert cache.cpu_curve("t/a") is t.usage.curves["cpu"]
+    assert counted_curve(cache, "t/a") is t.usage.curves["cpu"]
     assert cache.apply_allocation("n1", []) is True  # released
     assert cache.snapshot().curves["cpu"].used.tolist() == [[0.0] * SLOTS]
     assert held.curves["cpu"].peak.tolist() == [2000.0]  # a held snapshot did not move
@@ -144,7 +151,7 @@ def test_a_new_curve_for_a_placed_pod_counts_it_again_where_it_is() -> None:
     cache.note_pod(timed("t/a-0", 3000, hour=0, app="t/a"))
     col = cache.snapshot().curves["cpu"]
     assert col.used[0, 0] == 3000 and col.used[0, 48] == 750
-    assert cache.placed_on("t/a-0") == "n1"
+    assert cache.placed("t/a-0")[0] == "n1"
     cache.note_pod(pod("t/a-0", cpu=3000, app="t/a"))  # the profile gone: by its request
     assert cache.snapshot().curves["cpu"].used[0].tolist() == [3000.0] * SLOTS
-    assert cache.cpu_curve("t/a-0") is None
+    assert counted_curve(cache, "t/a-0") is None
