@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -31,6 +32,7 @@ from sigma.scheduler.decide import Group, Stats
 from sigma.scheduler.decisions import DecisionPublisher, eviction_decisions
 from sigma.scheduler.feed import Feed
 from sigma.scheduler.framework import Cache, PodInfo, SchedulingQueue
+from sigma.scheduler.framework.cache import counted_curve
 from sigma.store import Store, update
 from sigma.store.codec import encode
 
@@ -54,7 +56,11 @@ class Committer:
         self.store, self.feed, self.cache, self.queue, self.stats = store, feed, cache, queue, stats
         self.clock, self.wall, self.decisions = clock, wall, decisions
         self.binder = StoreBinder(
-            store, feed.pod_object, feed.node_row, feed.record, curves=cache.cpu_curve
+            store,
+            feed.pod_object,
+            feed.node_row,
+            feed.record,
+            curves=functools.partial(counted_curve, cache),
         )
         self.background: set[asyncio.Task[None]] = set()
 

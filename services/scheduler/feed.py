@@ -57,6 +57,14 @@ class AppLoads:
             seen = self._loads[key] = (app.meta.resource_version, pod_load(app))
         return seen[1]
 
+    def changes(self, key: str, app: app_pb2.App) -> bool:
+        """Whether this revision of the App gives its pods another load than the last one."""
+        before = self._loads.get(key)
+        old, load = before[1] if before is not None else None, self.of_app(key, app)
+        return (old is None) != (load is None) or (
+            old is not None and not np.array_equal(old, load)
+        )
+
     def of_pod(self, pod: pod_pb2.Pod | None) -> tuple[str, np.ndarray | None]:
         """A pod object's App ("" none) and that App's pods' daily load."""
         app = app_ref(pod) if pod is not None else ""
@@ -200,10 +208,7 @@ class Feed:
         counted again by its new curve (or by its request, the profile gone), which may leave
         room at some slots for pods waiting on it."""
         app = new or app
-        before = self._loads.get(key)
-        load = self.loads.of_app(key, app)
-        old = before[1] if before is not None else None
-        if (old is None) != (load is None) or (old is not None and not np.array_equal(old, load)):
+        if self.loads.changes(key, app):
             placed = self.cache.app_pods(f"{app.meta.namespace}/{app.meta.name}")
             for pod in filter(None, map(self.pod_object, placed)):
                 self.cache.note_pod(self.pod_info(pod))

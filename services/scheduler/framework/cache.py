@@ -23,7 +23,7 @@ from sigma.scheduler.framework.placements import Placements, curve_columns
 from sigma.scheduler.framework.snapshot import NO_RULES, Snapshot
 from sigma.scheduler.framework.types import PodInfo, Usage
 
-__all__ = ["Cache", "NodeRow"]
+__all__ = ["Cache", "NodeRow", "counted_curve"]
 
 
 def _same_curve(a: Usage | None, b: Usage | None) -> bool:
@@ -157,3 +157,11 @@ class Cache:
 
     def __len__(self) -> int:
         return len(self._nodes)
+
+
+def counted_curve(cache: Cache, pod_key: str) -> np.ndarray | None:
+    """The daily CPU curve a placed pod is counted by (None: by its request, or not placed)."""
+    placed = cache.placed(pod_key)
+    if placed is None or not placed[1].timed_cpu:
+        return None
+    return placed[1].usage.curves["cpu"]  # type: ignore[union-attr]

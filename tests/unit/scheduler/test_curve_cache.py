@@ -10,18 +10,12 @@ import pytest
 from sigma.resources.curves import SLOTS, cpu_curve
 from sigma.scheduler.allocation import admit
 from sigma.scheduler.framework import Cache, PodInfo
+from sigma.scheduler.framework.cache import counted_curve
 from sigma.scheduler.framework.placements import CURVE
 from sigma.scheduler.framework.types import Code, Usage
 from sigma.scheduler.plugins.registry import build, default_profile
 from sigma.v1 import meta_pb2, node_pb2
 from tests.unit.scheduler._cluster import GiB, cache_of, node, pod
-
-
-def counted_curve(cache: Cache, key: str) -> np.ndarray | None:
-    """The daily CPU curve a placed pod is counted by (None: by its request)."""
-    placed = cache.placed(key)
-    assert placed is not None
-    return placed[1].usage.curves["cpu"] if placed[1].timed_cpu else None  # type: ignore[union-attr]
 
 
 def peaking(hour: int, low: float = 0.25) -> np.ndarray:
