@@ -1,9 +1,10 @@
 """Session-wide fixtures: the real engines (started once, on loopback, only when a test asks).
 
-`make test` runs the suite on two xdist workers (``-n 2 --dist loadgroup``). The tests below
-time recoveries and latencies, or need the machine's CPU to be mostly theirs (the colocator
-grants batch room from measured usage): they run one after another on one worker, while the
-other worker takes the rest.
+`make test` runs the suite on two xdist workers (``-n 2 --dist loadgroup``), a module at a time
+on a worker (its module fixtures, a ``sigma up`` for instance, serve its tests in order). The
+modules below time recoveries and latencies, or need the machine's CPU to be mostly theirs (the
+colocator grants batch room from measured usage): they run one after another on one worker,
+while the other worker takes the rest.
 """
 
 import os
@@ -32,5 +33,6 @@ ONE_AT_A_TIME = (
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.nodeid.startswith(ONE_AT_A_TIME):
-            item.add_marker(pytest.mark.xdist_group("one-at-a-time"))
+        module = item.nodeid.split("::", 1)[0]
+        alone = module.startswith(ONE_AT_A_TIME)
+        item.add_marker(pytest.mark.xdist_group("one-at-a-time" if alone else module))
