@@ -125,6 +125,8 @@ class PendingArbiter:
         self._table: NodeTable | None = None
         self._held: dict[str, tuple[float, NodeRoom]] = {}  # carried into a new table
         self._dirty: set[str] = set()
+        # pending pod -> (table state, pod revision) at which no plan could make it room
+        self._futile: dict[str, tuple[tuple[int, int], int | None]] = {}
 
     # -- inputs ---------------------------------------------------------------------------
     def observe(self, report: event_pb2.NodeUsageReport) -> None:
@@ -140,8 +142,7 @@ class PendingArbiter:
         if unschedulable(pod):
             self.since.setdefault(name, self.engine.wall())
         else:
-            self.since.pop(name, None)
-            self.acted.pop(name, None)
+            self._forget(name)
 
     def _updated(self, key: str, old: pod_pb2.Pod, new: pod_pb2.Pod) -> None:
         self._dirty.add(old.spec.node_name)
@@ -149,9 +150,12 @@ class PendingArbiter:
 
     def _gone(self, key: str, pod: pod_pb2.Pod) -> None:
         self._dirty.add(pod.spec.node_name)
-        name = f"{pod.meta.namespace}/{pod.meta.name}"
+        self._forget(f"{pod.meta.namespace}/{pod.meta.name}")
+
+    def _forget(self, name: str) -> None:
         self.since.pop(name, None)
         self.acted.pop(name, None)
+        self._futile.pop(name, None)
 
     def _node_added(self, key: str, node: node_pb2.Node) -> None:
         self._table = None
@@ -261,13 +265,20 @@ class PendingArbiter:
             pod = self.pods.get(_cache_key(key))
             if pod is None:
                 continue
+            # Whether a plan exists reads only the table and the pod (which victims, also the
+            # time): no plan, and neither changed since, still no plan.
+            seen = (table.state, self.pods.mod_revision(_cache_key(key)))
+            if self._futile.get(key) == seen:
+                continue
             allowed = valid & table.admitted(shape(pod), functools.partial(self._admits, pod=pod))
             app, cap = app_ref(pod), self.cap(pod)
-            if cap or rules.names(app):  # only then can a node's Apps refuse it
-                by_apps = [allows(rules, app, r.apps, cap) for r in rooms.rooms]
-                allowed = allowed & np.array(by_apps, dtype=np.bool_)
+            by_apps = bool(cap or rules.names(app))  # only then can a node's Apps refuse it
+            if by_apps:
+                allowed &= np.array([allows(rules, app, r.apps, cap) for r in rooms.rooms])
             plan = rooms.plan(requests_of(pod), now, allowed)
             if plan is None:
+                if not by_apps:  # the Apps and rules are not in the table's state
+                    self._futile[key] = seen
                 continue
             self.acted[key] = now
             table.take(plan)  # victims chosen for this pod are not counted for the next

@@ -13,16 +13,22 @@ readiness do. So the table keeps one row per node (in name order) and is told wh
 
 What a tick's plans take (``take``) is given back at the next tick's ``restore``: until the
 evictions show in the node's pods, the room as measured is what the node holds.
+
+``state`` names what a plan reads of the table (rows, admit masks, which rows are valid): a
+pod no plan could help stays so until it moves, so the arbiter does not plan for it again.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable, Iterable
 
 import numpy as np
 
 from sigma.colocator.arbitration.victims import NodeRoom, Plan, Rooms
 from sigma.colocator.capacity.formula import ZERO
+
+_TABLES = itertools.count(1)
 
 
 def empty(name: str) -> NodeRoom:
@@ -42,12 +48,21 @@ class NodeTable:
         self.held = held  # name -> (report time, room) as measured, without takes (shared)
         self.admits: dict[Hashable, np.ndarray] = {}
         self.taken: set[int] = set()
+        self.serial = next(_TABLES)  # a new table is a new state, whatever its rows
+        self.version = 0  # moves with every change a plan could see
+        self._valid: np.ndarray | None = None
+
+    @property
+    def state(self) -> tuple[int, int]:
+        """Equal between two plans only if nothing they read of the table changed between."""
+        return self.serial, self.version
 
     def put(self, name: str, at: float, room: NodeRoom) -> None:
         """The node measured again from the report of time ``at``."""
         self.held[name] = (at, room)
         i = self.rooms.index.get(name)
         if i is not None:
+            self.version += 1
             self.rooms.put(i, room)
             self.at[i] = at
             self.taken.discard(i)
@@ -57,6 +72,7 @@ class NodeTable:
         self.held.pop(name, None)
         i = self.rooms.index.get(name)
         if i is not None:
+            self.version += 1
             self.rooms.put(i, empty(name))
             self.at[i] = -np.inf
             self.taken.discard(i)
@@ -64,17 +80,23 @@ class NodeTable:
     def restore(self) -> None:
         """Give back what the last tick's plans took: the rows as measured."""
         for i in self.taken:
+            self.version += 1
             self.rooms.put(i, self.held[self.names[i]][1])
         self.taken.clear()
 
     def take(self, plan: Plan) -> None:
         """``Rooms.take``, remembered for ``restore``."""
+        self.version += 1
         self.rooms.take(plan)
         self.taken.add(self.rooms.index[plan.node])
 
     def valid(self, now: float, stale_after: float) -> np.ndarray:
         """The rows measured from a report no older than ``stale_after`` at ``now``."""
-        return ~(now - self.at > stale_after)
+        valid = ~(now - self.at > stale_after)
+        if self._valid is None or not np.array_equal(valid, self._valid):
+            self.version += 1
+            self._valid = valid
+        return valid
 
     def admitted(self, shape: Hashable, admits: Callable[[str], bool]) -> np.ndarray:
         """The mask of nodes ``admits`` (by name) for pods of ``shape``, built once per shape."""
@@ -86,4 +108,5 @@ class NodeTable:
 
     def forget_admits(self) -> None:
         """A node's labels, taints or readiness changed: every shape's mask is built again."""
+        self.version += 1
         self.admits.clear()

@@ -172,3 +172,34 @@ async def test_a_node_is_measured_again_only_when_its_pods_its_report_or_the_nod
         assert row(wall[0] + 1).allocatable.cpu == 20_000  # n1's row carried over
     await bus.close()
     await store.close()
+
+
+async def test_a_pod_no_plan_could_help_is_planned_for_again_once_its_node_changes() -> None:
+    store, bus, wall = MemoryStore(), MemoryBus(), [T0]
+    engine, _, _leader = leading(store, bus, wall)
+    _leader.close()  # not run: the test drives an arbiter of its own
+    pending = PendingArbiter(engine)
+    await add_node(store, "n1")
+    await add_pod(store, "default/web", "n1", LS, 0, T0 - 600, cpu=4000)
+    await add_pod(store, "default/low", "n1", BE, 0, T0 - 600)
+    await add_pod(store, "default/api", "", LS, cpu=3000, unschedulable=True)
+    web = ("default/web", LS, 4000)
+    idle, busy = (web, ("default/low", BE, 0)), (web, ("default/low", BE, 5000))
+    # batch idle: the pod fits by measured usage, which is the scheduler's work
+    pending.observe(report("n1", wall[0], 4000, 0, 500, idle))
+    async with pending.watching():
+        await eventually(lambda: "default/api" in pending.since, what="the pending pod seen")
+        await eventually(lambda: pending.nodes.get(NODE.key("", "n1")) is not None)
+        wall[0] += 6  # the grace is over
+        pending.observe(report("n1", wall[0], 4000, 0, 500, idle))
+        assert await pending.tick() == 0
+        futile = pending._futile["default/api"]
+        assert await pending.tick() == 0  # nothing changed: not planned for again
+        assert pending._futile["default/api"] == futile
+        # batch now uses 5000m: evicting it makes the room
+        pending.observe(report("n1", wall[0] + 1, 4000, 5000, 500, busy))
+        assert await pending.tick() == 1
+        assert pending.acted["default/api"] == wall[0]
+        assert await deleting(store) == {"low"}
+    await bus.close()
+    await store.close()

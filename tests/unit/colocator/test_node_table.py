@@ -95,3 +95,38 @@ def test_admit_masks_are_kept_per_shape_until_forgotten() -> None:
     assert table.admitted("z1", lambda n: zone[n] == "z1").tolist() == [True, False]
     table.forget_admits()  # ... and the table was told
     assert table.admitted("z1", lambda n: zone[n] == "z1").tolist() == [True, True]
+
+
+def test_the_state_moves_with_every_change_a_plan_could_see() -> None:
+    table = NodeTable(["a", "b"], {})
+    states = [table.state]
+
+    def moved() -> bool:
+        states.append(table.state)
+        return states[-1] != states[-2]
+
+    table.valid(NOW, STALE)
+    assert moved()  # the first validity seen
+    table.valid(NOW + 1, STALE)
+    assert not moved()  # the same rows valid: nothing a plan reads changed
+    table.put("a", NOW, room("a", 4000, ("x", 5000)))
+    assert moved()
+    table.valid(NOW, STALE)
+    assert moved()  # "a" counts now
+    table.valid(NOW + STALE + 1, STALE)
+    assert moved()  # ... and no longer, its report gone stale
+    table.valid(NOW, STALE)
+    assert moved()
+    plan = table.rooms.plan(Res(3000, 0), NOW)
+    assert plan is not None
+    table.take(plan)
+    assert moved()
+    table.restore()
+    assert moved()
+    table.restore()  # nothing taken since
+    assert not moved()
+    table.forget_admits()
+    assert moved()
+    table.drop("b")
+    assert moved()
+    assert NodeTable(["a", "b"], table.held).state != table.state  # a new table: a new state
