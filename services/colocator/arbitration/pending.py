@@ -116,7 +116,9 @@ class PendingArbiter:
         self.acted: dict[str, float] = {}  # pending pod -> when batch was last evicted for it
         self._handler = Handler(on_add=self._seen, on_update=self._updated, on_delete=self._gone)
         self._node_handler = Handler(
-            on_add=self._node_added, on_update=self._node_updated, on_delete=self._node_gone
+            on_add=self._node_come_or_gone,
+            on_update=self._node_updated,
+            on_delete=self._node_come_or_gone,
         )
         self._registered = False
         # The nodes as rows kept across ticks (None: the set of nodes changed, built anew at
@@ -157,18 +159,16 @@ class PendingArbiter:
         self.acted.pop(name, None)
         self._futile.pop(name, None)
 
-    def _node_added(self, key: str, node: node_pb2.Node) -> None:
+    def _node_come_or_gone(self, key: str, node: node_pb2.Node) -> None:
+        """The set of nodes changed: a new table at the next tick, this node measured anew."""
         self._table = None
+        self._held.pop(node.meta.name, None)
         self._dirty.add(node.meta.name)
 
     def _node_updated(self, key: str, old: node_pb2.Node, new: node_pb2.Node) -> None:
         self._dirty.add(new.meta.name)
         if self._table is not None and admission(old) != admission(new):
             self._table.forget_admits()
-
-    def _node_gone(self, key: str, node: node_pb2.Node) -> None:
-        self._table = None
-        self._held.pop(node.meta.name, None)
 
     @contextlib.asynccontextmanager
     async def watching(self) -> AsyncIterator[None]:
