@@ -115,6 +115,9 @@ class Fleet:
         self.interval = interval
         self.pods = Repository(store, POD, clock_ns=self._wall_ns)
         self.running: dict[str, dict[str, _Running]] = {n.meta.name: {} for n in nodes}
+        # Per node, how many times its running pods changed: what is derived from a node's
+        # pods alone needs computing again only once this moves.
+        self.epochs: dict[str, int] = dict.fromkeys(self.running, 0)
         self.replicas: dict[str, int] = defaultdict(int)
         self.ends: list[tuple[float, str, str]] = []  # (finish time, node, pod key)
         self.dirty: set[tuple[str, str]] = set()  # (node, pod key) changed since the last pass
@@ -124,6 +127,9 @@ class Fleet:
         # Online CPU held per running replica whatever its traffic, as a share of its request.
         self.idle_share = 0.0
         self.leases: dict[str, int] = {}
+        # Whether anything reads the usage reports (the colocator does; static co-location and
+        # pools have no reader): without one, a pass records its figures and builds no report.
+        self.publish = True
         self._changed = asyncio.Event()
 
     async def watch(self) -> None:
@@ -187,6 +193,7 @@ class Fleet:
         """The pod ends well (a batch pod's duration is over, a worker is released)."""
         run = self.running[node].pop(key, None)
         if run is not None:
+            self.epochs[node] += 1
             await self._write(key, status.finished(run.uid, 0, self._wall_ns()))
 
     async def _converge_pod(self, node: str, key: str, now: float) -> None:
@@ -232,6 +239,7 @@ class Fleet:
             batch and WORKER_LABEL in pod.meta.labels,
         )
         self.running[node][key] = run
+        self.epochs[node] += 1
         if run.worker:
             if self.hooks is not None:
                 self.hooks.started(node, key)
@@ -243,6 +251,8 @@ class Fleet:
 
     def _stop(self, node: str, key: str) -> None:
         run = self.running[node].pop(key, None)
+        if run is not None:
+            self.epochs[node] += 1
         if run is not None and not run.batch:
             self.replicas[run.app] -= 1
         elif run is not None and run.worker and self.hooks is not None:
@@ -254,7 +264,8 @@ class Fleet:
             await self.pods.mutate(namespace, name, change)
 
     def measure(self, t: float) -> list[event_pb2.NodeUsageReport]:
-        """Give out CPU on every node at ``t``; record it; the usage reports to publish."""
+        """Give out CPU on every node at ``t``; record it; the usage reports to publish (none
+        unless ``publish``)."""
         row = np.zeros((4, len(self.nodes)))
         reports = []
         counted = t >= self.report_from
@@ -274,7 +285,11 @@ class Fleet:
             total = sum(w for _, _, w in wants)
             scale = min(1.0, cap / total) if total else 1.0
             oc = om = 0.0
-            out = event_pb2.NodeUsageReport(node_name=node.meta.name, capacity=node.spec.capacity)
+            out = None
+            if self.publish:
+                out = event_pb2.NodeUsageReport(
+                    node_name=node.meta.name, capacity=node.spec.capacity
+                )
             for run, demand, want in wants:
                 got = want * scale
                 oc += got
@@ -284,12 +299,13 @@ class Fleet:
                 if demand > got + 1e-6:
                     tally.unmet_samples += 1
                     tally.short += demand - got
-                out.pods.add(
-                    pod_key=run.key,
-                    qos_class=meta_pb2.QOS_CLASS_LS,
-                    cpu_millis=int(got),
-                    memory_bytes=run.memory,
-                )
+                if out is not None:
+                    out.pods.add(
+                        pod_key=run.key,
+                        qos_class=meta_pb2.QOS_CLASS_LS,
+                        cpu_millis=int(got),
+                        memory_bytes=run.memory,
+                    )
             room = max(0.0, cap - oc)
             hooks = self.hooks
             uses = [
@@ -302,13 +318,16 @@ class Fleet:
             for run, (cpu, memory) in zip(batch, uses, strict=True):
                 bc += cpu * bscale
                 bm += memory
-                out.pods.add(
-                    pod_key=run.key,
-                    qos_class=BE,
-                    cpu_millis=int(cpu * bscale),
-                    memory_bytes=memory,
-                )
+                if out is not None:
+                    out.pods.add(
+                        pod_key=run.key,
+                        qos_class=BE,
+                        cpu_millis=int(cpu * bscale),
+                        memory_bytes=memory,
+                    )
             row[:, i] = (oc, bc, om, bm)
+            if out is None:
+                continue
             u = out.usage
             u.online_cpu_millis, u.batch_cpu_millis = int(oc), int(bc)
             u.online_memory_bytes, u.batch_memory_bytes = int(om), int(bm)

@@ -155,6 +155,7 @@ async def replay(
     )
     on = switches(mode)
     fleet.idle_share = knobs.idle_share
+    fleet.publish = on.reclaim  # only the colocator reads the usage reports
     await fleet.register(timing.heartbeat_ttl)
     pool = None
     if knobs.batch_model == "workers":
@@ -291,12 +292,17 @@ async def _static_capacity(
 ) -> None:
     """Batch capacity by requests: allocatable minus the online requests on each node, CPU
     and memory (memory up to ``memory_threshold`` of the node); pools: the whole node on the
-    batch pool, none on the online pool."""
+    batch pool, none on the online pool. A node is looked at again only once its running pods
+    changed (``Fleet.epochs``): nothing else of it moves."""
     nodes = Repository(store, NODE)
     written: dict[str, tuple[int, int]] = {}
+    seen: dict[str, int] = {}
     while True:
         for node in fleet.nodes:
             name = node.meta.name
+            if seen.get(name) == fleet.epochs[name]:
+                continue
+            seen[name] = fleet.epochs[name]
             online = [r for r in fleet.running[name].values() if not r.batch]
             cpu = max(0, node.spec.allocatable.cpu_millis - sum(r.cpu for r in online))
             held = sum(r.memory for r in online)

@@ -20,18 +20,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections import Counter
 from collections.abc import AsyncIterator
 
 import numpy as np
 
-from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, Rooms
+from sigma.colocator.arbitration.table import NodeTable
+from sigma.colocator.arbitration.victims import BatchPod, NodeRoom
 from sigma.colocator.capacity.formula import Res
 from sigma.colocator.replica import Colocator
 from sigma.colocator.wire import batch_pod, res_of, sample_of
 from sigma.errors import SigmaError
 from sigma.log import get_logger
-from sigma.resources import APP, INTERFERENCE_RULE_SET, NODE, POD, Repository
+from sigma.resources import APP, INTERFERENCE_RULE_SET, NODE, POD
 from sigma.resources.interference import RuleIndex, allows, rule_index
 from sigma.resources.placement import Toleration, selects, takes_pods, untolerated
 from sigma.resources.pods import TERMINAL, app_ref
@@ -69,6 +71,21 @@ def unschedulable(pod: pod_pb2.Pod) -> bool:
     )
 
 
+def admission(node: node_pb2.Node) -> tuple[object, ...]:
+    """What ``admits`` reads of a node: while it holds, every pod's answer there holds."""
+    taints = tuple(t.SerializeToString() for t in node.spec.taints)
+    return (takes_pods(node), tuple(sorted(node.meta.labels.items())), taints)
+
+
+def shape(pod: pod_pb2.Pod) -> tuple[object, ...]:
+    """What ``admits`` reads of a pod: pods of one shape are admitted by the same nodes."""
+    template = pod.spec.template
+    return (
+        tuple(sorted(template.node_selector.items())),
+        tuple(t.SerializeToString() for t in template.tolerations),
+    )
+
+
 def admits(node: node_pb2.Node, pod: pod_pb2.Pod) -> bool:
     """Whether the pod could go to the node at all (the scheduler's rules,
     ``sigma.resources.placement``): evicting where it cannot go frees nothing."""
@@ -89,7 +106,7 @@ class PendingArbiter:
         self.settings = engine.settings
         self.pods: Informer[pod_pb2.Pod] = Informer(engine.store, POD.prefix, pod_pb2.Pod)
         self.pods.add_index("node", lambda p: [p.spec.node_name] if p.spec.node_name else [])
-        self.nodes = Repository(engine.store, NODE)
+        self.nodes: Informer[node_pb2.Node] = Informer(engine.store, NODE.prefix, node_pb2.Node)
         self.apps: Informer[app_pb2.App] = Informer(engine.store, APP.prefix, app_pb2.App)
         self.rule_sets: Informer[interference_pb2.InterferenceRuleSet] = Informer(
             engine.store, INTERFERENCE_RULE_SET.prefix, interference_pb2.InterferenceRuleSet
@@ -98,11 +115,20 @@ class PendingArbiter:
         self.since: dict[str, float] = {}  # pending pod -> when first seen Unschedulable
         self.acted: dict[str, float] = {}  # pending pod -> when batch was last evicted for it
         self._handler = Handler(on_add=self._seen, on_update=self._updated, on_delete=self._gone)
+        self._node_handler = Handler(
+            on_add=self._node_come_or_gone,
+            on_update=self._node_updated,
+            on_delete=self._node_come_or_gone,
+        )
         self._registered = False
-        # Each node's room as last measured, with the node's resource_version; a node leaves
-        # ``_fresh`` when one of its pods or its report changes, and is measured again only then.
-        self._rooms: dict[str, tuple[int, NodeRoom]] = {}
-        self._fresh: set[str] = set()
+        # The nodes as rows kept across ticks (None: the set of nodes changed, built anew at
+        # the next tick). A node is ``_dirty`` when one of its pods, its report or the node
+        # changed, and is measured again only then.
+        self._table: NodeTable | None = None
+        self._held: dict[str, tuple[float, NodeRoom]] = {}  # carried into a new table
+        self._dirty: set[str] = set()
+        # pending pod -> (table state, pod revision) at which no plan could make it room
+        self._futile: dict[str, tuple[tuple[int, int], int | None]] = {}
 
     # -- inputs ---------------------------------------------------------------------------
     def observe(self, report: event_pb2.NodeUsageReport) -> None:
@@ -110,38 +136,55 @@ class PendingArbiter:
         held = self.reports.get(report.node_name)
         if held is None or sample_of(held).at <= sample_of(report).at:
             self.reports[report.node_name] = report
-            self._fresh.discard(report.node_name)
+            self._dirty.add(report.node_name)
 
     def _seen(self, key: str, pod: pod_pb2.Pod) -> None:
-        self._fresh.discard(pod.spec.node_name)
+        self._dirty.add(pod.spec.node_name)
         name = f"{pod.meta.namespace}/{pod.meta.name}"
         if unschedulable(pod):
             self.since.setdefault(name, self.engine.wall())
         else:
-            self.since.pop(name, None)
-            self.acted.pop(name, None)
+            self._forget(name)
 
     def _updated(self, key: str, old: pod_pb2.Pod, new: pod_pb2.Pod) -> None:
-        self._fresh.discard(old.spec.node_name)
+        self._dirty.add(old.spec.node_name)
         self._seen(key, new)
 
     def _gone(self, key: str, pod: pod_pb2.Pod) -> None:
-        self._fresh.discard(pod.spec.node_name)
-        name = f"{pod.meta.namespace}/{pod.meta.name}"
+        self._dirty.add(pod.spec.node_name)
+        self._forget(f"{pod.meta.namespace}/{pod.meta.name}")
+
+    def _forget(self, name: str) -> None:
         self.since.pop(name, None)
         self.acted.pop(name, None)
+        self._futile.pop(name, None)
+
+    def _node_come_or_gone(self, key: str, node: node_pb2.Node) -> None:
+        """The set of nodes changed: a new table at the next tick, this node measured anew."""
+        self._table = None
+        self._held.pop(node.meta.name, None)
+        self._dirty.add(node.meta.name)
+
+    def _node_updated(self, key: str, old: node_pb2.Node, new: node_pb2.Node) -> None:
+        self._dirty.add(new.meta.name)
+        if self._table is not None and admission(old) != admission(new):
+            self._table.forget_admits()
 
     @contextlib.asynccontextmanager
     async def watching(self) -> AsyncIterator[None]:
-        """Run the pod informer for as long as the block (a term of leadership) lasts."""
+        """Run the informers for as long as the block (a term of leadership) lasts."""
         if not self._registered:
             await self.pods.add_handler(self._handler)
+            await self.nodes.add_handler(self._node_handler)
             self._registered = True
-        self._fresh.clear()  # what changed between two terms was not seen
+        # what changed between two terms was not seen: every node is measured again
+        self._table = None
+        self._dirty.update(self._held)
         tasks = [
             asyncio.create_task(informer.run(), name=f"colocator-pending-{what}")
             for what, informer in (
                 ("pods", self.pods),
+                ("nodes", self.nodes),
                 ("apps", self.apps),
                 ("rules", self.rule_sets),
             )
@@ -163,19 +206,25 @@ class PendingArbiter:
             if now - since >= grace and now - self.acted.get(key, -1e18) >= cooldown
         ]
 
-    def room(self, node: node_pb2.Node, now: float) -> NodeRoom | None:
-        """The node as measured: None without fresh usage (unknown load is no room)."""
-        report = self.reports.get(node.meta.name)
-        if report is None or now - sample_of(report).at > self.settings.stale_after:
-            return None
-        name, version = node.meta.name, node.meta.resource_version
-        held = self._rooms.get(name)
-        if held is not None and held[0] == version and name in self._fresh:
-            return held[1]
-        room = self._measure(node, report)
-        self._rooms[name] = (version, room)
-        self._fresh.add(name)
-        return room
+    def table(self, now: float) -> NodeTable:
+        """Every node as rows at ``now``: the nodes changed since the last tick measured
+        again (or dropped, their report stale or missing), the others as held."""
+        table = self._table
+        if table is None:
+            names = (node.meta.name for _, node in self.nodes.items())
+            table = self._table = NodeTable(names, self._held)
+        table.restore()
+        for name in self._dirty:
+            if name not in table.rooms.index:
+                continue  # no node (an unbound pod's ""), or one measured once it is added
+            report, node = self.reports.get(name), self.nodes.get(NODE.key("", name))
+            at = sample_of(report).at if report is not None else -np.inf
+            if node is None or report is None or now - at > self.settings.stale_after:
+                table.drop(name)  # unknown load is no room
+            else:
+                table.put(name, at, self._measure(node, report))
+        self._dirty.clear()
+        return table
 
     def _measure(self, node: node_pb2.Node, report: event_pb2.NodeUsageReport) -> NodeRoom:
         online, apps = Res(), Counter[str]()
@@ -191,6 +240,10 @@ class PendingArbiter:
                 batch.append(candidate)
         return NodeRoom(node.meta.name, res_of(node.spec.allocatable), online, tuple(batch), apps)
 
+    def _admits(self, name: str, pod: pod_pb2.Pod) -> bool:
+        node = self.nodes.get(NODE.key("", name))
+        return node is not None and admits(node, pod)
+
     def cap(self, pod: pod_pb2.Pod) -> int:
         """The per-host cap of the pod's App (0: none, or the App is not known here)."""
         app = self.apps.get(APP.key(pod.meta.namespace, pod.spec.owner_name))
@@ -202,35 +255,33 @@ class PendingArbiter:
         keys = self.due(now)
         if not keys:
             return 0
-        # Every node measured once a tick, not once per pending pod: a tick with many pending
-        # pods on a large cluster would otherwise walk every node's pods again for each.
-        measured = [(n, self.room(n, now)) for n in await self.nodes.list_all("")]
-        nodes = [n for n, r in measured if r is not None]
-        rooms = Rooms([r for _, r in measured if r is not None])
+        # Every node measured once a tick at most, and only when it changed: a tick with many
+        # pending pods on a large cluster would otherwise walk every node's pods again for each.
+        table = self.table(now)
+        rooms, valid = table.rooms, table.valid(now, self.settings.stale_after)
         rules: RuleIndex = rule_index(s for _, s in self.rule_sets.items())
-        admitted: dict[tuple[object, ...], np.ndarray] = {}  # by what ``admits`` reads
         evicted = 0
         for key in keys:
             pod = self.pods.get(_cache_key(key))
             if pod is None:
                 continue
-            template = pod.spec.template
-            shape = (
-                tuple(sorted(template.node_selector.items())),
-                tuple(t.SerializeToString() for t in template.tolerations),
-            )
-            if shape not in admitted:
-                admitted[shape] = np.array([admits(n, pod) for n in nodes], dtype=np.bool_)
-            allowed = admitted[shape]
+            # Whether a plan exists reads only the table and the pod (which victims, also the
+            # time): no plan, and neither changed since, still no plan.
+            seen = (table.state, self.pods.mod_revision(_cache_key(key)))
+            if self._futile.get(key) == seen:
+                continue
+            allowed = valid & table.admitted(shape(pod), functools.partial(self._admits, pod=pod))
             app, cap = app_ref(pod), self.cap(pod)
-            if cap or rules.names(app):  # only then can a node's Apps refuse it
-                by_apps = [allows(rules, app, r.apps, cap) for r in rooms.rooms]
-                allowed = allowed & np.array(by_apps, dtype=np.bool_)
+            by_apps = bool(cap or rules.names(app))  # only then can a node's Apps refuse it
+            if by_apps:
+                allowed &= np.array([allows(rules, app, r.apps, cap) for r in rooms.rooms])
             plan = rooms.plan(requests_of(pod), now, allowed)
             if plan is None:
+                if not by_apps:  # the Apps and rules are not in the table's state
+                    self._futile[key] = seen
                 continue
             self.acted[key] = now
-            rooms.take(plan)  # victims chosen for this pod are not counted for the next
+            table.take(plan)  # victims chosen for this pod are not counted for the next
             waited = now - self.since[key]
             message = (
                 f"online pod {key} Unschedulable for {waited:.0f}s; measured usage leaves it "

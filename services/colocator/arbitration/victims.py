@@ -154,14 +154,16 @@ class Rooms:
                 best = (cost, Plan(node.name, short, tuple(victims)))
         return best[1] if best else None
 
+    def put(self, i: int, room: NodeRoom) -> None:
+        """Row ``i`` holds ``room`` from now on (the same node, measured again)."""
+        self.rooms[i] = room
+        row = self._row(room)
+        self.left[i], self.used[i], self.evictable[i] = row[0:2], row[2:4], row[4:6]
+
     def take(self, plan: Plan) -> None:
         """Drop ``plan``'s victims from its node: later plans this tick do not count them."""
         i = self.index[plan.node]
         gone = {v.key for v in plan.victims}
         room = self.rooms[i]
         kept = tuple(b for b in room.batch if b.key not in gone)
-        self.rooms[i] = NodeRoom(
-            room.name, room.allocatable, room.online_requested, kept, room.apps
-        )
-        row = self._row(self.rooms[i])
-        self.used[i], self.evictable[i] = row[2:4], row[4:6]
+        self.put(i, NodeRoom(room.name, room.allocatable, room.online_requested, kept, room.apps))

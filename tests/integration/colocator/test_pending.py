@@ -8,7 +8,8 @@ from typing import Any
 
 from sigma.bus.memory import MemoryBus
 from sigma.colocator.api import ColocatorServicer
-from sigma.colocator.arbitration.pending import PendingArbiter
+from sigma.colocator.arbitration.pending import PendingArbiter, shape
+from sigma.colocator.arbitration.victims import NodeRoom
 from sigma.colocator.leader import lead
 from sigma.colocator.replica import Colocator
 from sigma.colocator.settings import ColocatorSettings
@@ -19,7 +20,7 @@ from sigma.resources import NODE, POD, Repository
 from sigma.store.memory import MemoryStore
 from sigma.testing.clock import ManualClock
 from sigma.testing.wait import eventually
-from sigma.v1 import colocator_pb2, event_pb2, meta_pb2
+from sigma.v1 import colocator_pb2, event_pb2, meta_pb2, node_pb2, pod_pb2
 
 from .colo_helpers import add_node, add_pod, colocator, report
 
@@ -125,28 +126,80 @@ async def _evicted(store: MemoryStore, want: set[str]) -> bool:
     return await deleting(store) == want
 
 
-async def test_a_node_is_measured_again_only_when_its_pods_or_its_report_change() -> None:
+async def test_a_node_is_measured_again_only_when_its_pods_its_report_or_the_node_change() -> None:
     store, bus, wall = MemoryStore(), MemoryBus(), [T0]
     _, pending, _leader = leading(store, bus, wall)
     _leader.close()  # not run: the test drives the arbiter itself
     await add_node(store, "n1")
     await add_pod(store, "default/web", "n1", LS, 0, T0 - 600, cpu=4000)
-    node = (await Repository(store, NODE).list_all(""))[0]
     pending.observe(report("n1", wall[0], 4000, 0, 500, (("default/web", LS, 4000),)))
+
+    def row(at: float) -> NodeRoom:
+        table = pending.table(at)
+        return table.rooms.rooms[table.rooms.index["n1"]]
+
     async with pending.watching():
         await eventually(lambda: pending.pods.get(POD.key("default", "web")) is not None)
-        first = pending.room(node, wall[0])
-        assert first is not None and first.online_requested.cpu == 4000
-        assert pending.room(node, wall[0]) is first  # nothing changed: not measured again
+        await eventually(lambda: pending.nodes.get(NODE.key("", "n1")) is not None)
+        first = row(wall[0])
+        assert first.online_requested.cpu == 4000
+        assert row(wall[0]) is first  # nothing changed: not measured again
         await add_pod(store, "default/api", "n1", LS, 0, T0 - 60, cpu=1000)
-
-        async def measured_again() -> bool:
-            room = pending.room(node, wall[0])
-            return room is not None and room.online_requested.cpu == 5000
-
-        await eventually(measured_again, what="the new pod counted")
-        again = pending.room(node, wall[0])
+        await eventually(lambda: row(wall[0]).online_requested.cpu == 5000, what="the pod counted")
+        again = row(wall[0])
         pending.observe(report("n1", wall[0] + 1, 5000, 0, 500, (("default/web", LS, 4000),)))
-        assert pending.room(node, wall[0] + 1) is not again  # a newer report: measured again
+        assert row(wall[0] + 1) is not again  # a newer report: measured again
+        stale = wall[0] + 1 + pending.settings.stale_after + 1
+        assert pending.table(stale).valid(stale, pending.settings.stale_after).tolist() == [False]
+
+        # the node's allocatable changed: measured again; its labels changed: admitted again
+        table = pending.table(wall[0] + 1)
+        pod = pod_pb2.Pod()
+        pod.spec.template.node_selector["rack"] = "r2"
+        assert table.admitted(shape(pod), lambda _: False).tolist() == [False]
+
+        def relabel(node: node_pb2.Node) -> None:
+            node.meta.labels["rack"] = "r2"
+            node.spec.allocatable.cpu_millis = 20_000
+
+        await Repository(store, NODE).mutate("", "n1", relabel)
+        await eventually(
+            lambda: row(wall[0] + 1).allocatable.cpu == 20_000, what="the node measured again"
+        )
+        assert table.admitted(shape(pod), lambda _: True).tolist() == [True]
+        await add_node(store, "n2")  # a new node: a table with a row for it
+        await eventually(lambda: "n2" in pending.table(wall[0] + 1).rooms.index, what="n2's row")
+        assert row(wall[0] + 1).allocatable.cpu == 20_000  # n1's row carried over
+    await bus.close()
+    await store.close()
+
+
+async def test_a_pod_no_plan_could_help_is_planned_for_again_once_its_node_changes() -> None:
+    store, bus, wall = MemoryStore(), MemoryBus(), [T0]
+    engine, _, _leader = leading(store, bus, wall)
+    _leader.close()  # not run: the test drives an arbiter of its own
+    pending = PendingArbiter(engine)
+    await add_node(store, "n1")
+    await add_pod(store, "default/web", "n1", LS, 0, T0 - 600, cpu=4000)
+    await add_pod(store, "default/low", "n1", BE, 0, T0 - 600)
+    await add_pod(store, "default/api", "", LS, cpu=3000, unschedulable=True)
+    web = ("default/web", LS, 4000)
+    idle, busy = (web, ("default/low", BE, 0)), (web, ("default/low", BE, 5000))
+    # batch idle: the pod fits by measured usage, which is the scheduler's work
+    pending.observe(report("n1", wall[0], 4000, 0, 500, idle))
+    async with pending.watching():
+        await eventually(lambda: "default/api" in pending.since, what="the pending pod seen")
+        await eventually(lambda: pending.nodes.get(NODE.key("", "n1")) is not None)
+        wall[0] += 6  # the grace is over
+        pending.observe(report("n1", wall[0], 4000, 0, 500, idle))
+        assert await pending.tick() == 0
+        futile = pending._futile["default/api"]
+        assert await pending.tick() == 0  # nothing changed: not planned for again
+        assert pending._futile["default/api"] == futile
+        # batch now uses 5000m: evicting it makes the room
+        pending.observe(report("n1", wall[0] + 1, 4000, 5000, 500, busy))
+        assert await pending.tick() == 1
+        assert pending.acted["default/api"] == wall[0]
+        assert await deleting(store) == {"low"}
     await bus.close()
     await store.close()
