@@ -246,7 +246,7 @@ def test_readme_walkthrough(
     proc, printed = up
     expected_up, steps = walkthrough(README.read_text())
     assert shape_mismatches(expected_up, printed) == [], printed
-    eventually_sync(lambda: _settled(env), timeout=WAIT, what="the demo to settle", interval=0.5)
+    eventually_sync(lambda: _settled(env), timeout=WAIT, what="the demo to settle", interval=2.0)
     captured: list[list[str]] = []
     for step in steps:
         result = run(env, step.command)

@@ -19,12 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from google.protobuf import json_format
+
 from sigma.apiserver.settings import ApiServerSettings
 from sigma.auth import Security
 from sigma.cli.tiers import run
 from sigma.colocator.settings import ColocatorSettings
+from sigma.ctl._client import Client
+from sigma.ctl._config import CtlConfig
 from sigma.slave.settings import SlaveSettings
 from sigma.testing.wait import eventually
+from sigma.v1 import apiserver_pb2 as api
+from sigma.v1 import pod_pb2
 
 
 def worker_job(
@@ -80,6 +86,7 @@ class Cluster:
     security: Security | None = None
     token: str = ""
     ctl_env: dict[str, str] = field(default_factory=dict)
+    _client: Client | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -111,7 +118,9 @@ class Cluster:
         self.addresses.update(addresses)
         return addresses
 
-    async def control_plane(self, node: str = "n1", *, scheduler: bool = False) -> None:
+    async def control_plane(
+        self, node: str = "n1", *, scheduler: bool = False, reserved_cpu_millis: int = 0
+    ) -> None:
         """The apiserver, the colocator and one slave (process runtime) on ``node``; with
         ``scheduler``, a scheduler here too."""
         settings = {
@@ -121,7 +130,7 @@ class Cluster:
             "colocator": ColocatorSettings(
                 tick_interval=1.0, rise_hold=1.0, cpu_threshold=1.0, reserve_cpu_millis=0
             ),
-            "slave": slave_settings(self.tmp, node),
+            "slave": slave_settings(self.tmp, node, reserved_cpu_millis),
         }
         tiers = ["apiserver", *(["scheduler"] if scheduler else []), "colocator", "slave"]
         await self.serve(tiers, settings)
@@ -150,12 +159,35 @@ class Cluster:
         out, err = await asyncio.wait_for(proc.communicate(), 60)
         return proc.returncode or 0, out.decode(), err.decode()
 
+    def client(self) -> Client:
+        """sigmactl's client, in this process: a poll through the ``sigmactl`` command would
+        start a Python process each time, CPU the colocator counts against batch room on this
+        one shared machine."""
+        if self._client is None:
+            env = self.ctl_env
+            self._client = Client(
+                CtlConfig(
+                    apiserver=self.addresses["apiserver"],
+                    token=env.get("SIGMA_TOKEN", ""),
+                    tls_ca=env.get("SIGMA_TLS_CA", ""),
+                    tls_cert=env.get("SIGMA_TLS_CERT", ""),
+                    tls_key=env.get("SIGMA_TLS_KEY", ""),
+                )
+            )
+        return self._client
+
     async def job(self, name: str) -> dict[str, Any]:
-        code, out, err = await self.ctl("get", "batchjobs", name, "-o", "json")
-        assert code == 0, err
-        return json.loads(out)  # type: ignore[no-any-return]
+        """The job as ``sigmactl get batchjobs NAME -o json`` prints it."""
+        request = api.GetBatchJobRequest(namespace="default", name=name)
+        return json_format.MessageToDict(await self.client().api("BatchJobs", "Get", request))
+
+    async def pods(self) -> list[pod_pb2.Pod]:
+        request = api.ListPodsRequest(namespace="default")
+        return list((await self.client().api("Pods", "List", request)).items)
 
     async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
         for proc in self.schedulers.values():
             if proc.poll() is None:
                 proc.terminate()
@@ -169,9 +201,10 @@ class Cluster:
             await asyncio.wait_for(task, 60)
 
 
-def slave_settings(tmp: Path, node: str) -> SlaveSettings:
+def slave_settings(tmp: Path, node: str, reserved_cpu_millis: int = 0) -> SlaveSettings:
     return SlaveSettings(
         node=node,
+        reserved_cpu_millis=reserved_cpu_millis,
         state_dir=str(tmp / f"state-{node}"),
         stop_pods_on_exit="true",
         heartbeat_ttl=3,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -26,7 +27,7 @@ from sigma.scheduler.batch import JobSpec, load
 from sigma.scheduler.batch.masters import claim_key
 from sigma.store import open_store
 from sigma.testing.wait import eventually
-from sigma.v1 import worker_pb2, worker_pb2_grpc
+from sigma.v1 import pod_pb2, worker_pb2, worker_pb2_grpc
 from tests.integration.batch._cluster import (
     Cluster,
     executions,
@@ -36,6 +37,7 @@ from tests.integration.batch._cluster import (
 )
 
 MAPS = 48
+CPUS = os.cpu_count() or 1
 SYSTEM = "a-system-token-for-every-tier"
 
 
@@ -130,7 +132,7 @@ async def test_a_job_on_workers_runs_its_instances_inside_leased_workers(
     ]
 
     async def workers_gone() -> bool:
-        return "fan-worker-" not in (await memory_cluster.ctl("get", "pods"))[1]
+        return not [p for p in await memory_cluster.pods() if "fan-worker-" in p.meta.name]
 
     await eventually(workers_gone, timeout=20, interval=0.5, what="the workers pods removed")
 
@@ -252,10 +254,12 @@ def _with_uid(spec: JobSpec, uid: str) -> JobSpec:
 async def kafka_cluster(
     tmp_path: Path, own_etcd: EtcdEngine, kafka_engine: KafkaEngine
 ) -> AsyncIterator[Cluster]:
-    """Two nodes' agents in two groups of tiers: their usage reaches the colocator over Kafka."""
+    """Two nodes' agents in two groups of tiers: their usage reaches the colocator over Kafka.
+    Both are this machine; n1 keeps half its CPU back, so n2 has the most batch room and the
+    job's workers start there (a job grows where the room is largest)."""
     cluster = Cluster(tmp_path, own_etcd.url, kafka_engine.url)
     try:
-        await cluster.control_plane("n1")
+        await cluster.control_plane("n1", reserved_cpu_millis=CPUS * 500)
         yield cluster
     finally:
         await cluster.close()
@@ -276,9 +280,12 @@ async def test_a_workers_lost_node_has_its_instances_run_elsewhere(
     await _apply(cluster, name, worker_job(name, MAPS, out=out, seconds=1.5, slots=2, most=8))
 
     async def on_n2() -> bool:
-        _, pods, _ = await cluster.ctl("get", "pods")
-        rows = [line.split() for line in pods.splitlines()[1:] if f"{name}-worker-" in line]
-        on_n2 = any(len(row) > 4 and row[2] == "Running" and row[4] == "n2" for row in rows)
+        on_n2 = any(
+            f"{name}-worker-" in p.meta.name
+            and p.status.phase == pod_pb2.POD_PHASE_RUNNING
+            and (p.status.node_name or p.spec.node_name) == "n2"
+            for p in await cluster.pods()
+        )
         return on_n2 and 2 <= len(executions(out)) < MAPS // 2
 
     await eventually(on_n2, timeout=90, interval=0.3, what="workers running on n2, midway")

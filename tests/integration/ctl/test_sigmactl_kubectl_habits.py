@@ -145,7 +145,7 @@ def test_top_pods_shows_measured_usage_beside_requests(env: dict[str, str]) -> N
         measured,
         timeout=60,
         what="the colocator to hold measured usage of the api pods",
-        interval=0.3,
+        interval=1.0,
     )
     assert rows[0] == ["NAME", "NODE", "QOS", "CPU", "CPU-REQUEST", "MEMORY", "MEMORY-REQUEST"]
     api = next(r for r in rows if r[0] == "api-0")

@@ -69,7 +69,7 @@ def _apply_the_examples(env: dict[str, str]) -> None:
 def _wait_for_web_and_batch_beside_it(env: dict[str, str]) -> list[dict[str, Any]]:
     """The App's pods, once all run and a batch pod (BE) runs on a node beside one of them."""
     web = eventually_sync(
-        lambda: _running_web(env), timeout=60, what="the App's pods to run", interval=0.3
+        lambda: _running_web(env), timeout=60, what="the App's pods to run", interval=1.0
     )
     web_nodes = {p["spec"]["nodeName"] for p in web}
 
@@ -81,7 +81,7 @@ def _wait_for_web_and_batch_beside_it(env: dict[str, str]) -> list[dict[str, Any
         batch_beside_online,
         timeout=60,
         what="a batch pod on a node running online pods",
-        interval=0.3,
+        interval=1.0,
     )
     assert all(p["spec"]["qosClass"] == "QOS_CLASS_BE" for p in batch)
     return web
@@ -140,7 +140,7 @@ def _check_scale(env: dict[str, str]) -> None:
         lambda: len(_running_web(env)) == 1,
         timeout=60,
         what="the App to scale down to one pod",
-        interval=0.3,
+        interval=1.0,
     )
 
     refused = ctl(env, "scale", "app", "web", "--replicas", "100000", code=None)
