@@ -63,8 +63,11 @@ def admit(
         )
     resum(out)
     new = {p.key: p.usage.curves["cpu"] for p in pods if p.timed_cpu}  # type: ignore[union-attr]
-    known = curve or new.get
-    why = over_capacity(out, node, lambda key: new[key] if key in new else known(key))
+
+    def lookup(key: str) -> np.ndarray | None:  # the pods added here, then the cache's
+        return new[key] if key in new else curve(key) if curve is not None else None
+
+    why = over_capacity(out, node, lookup)
     return why or (out, cpusets)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sigma.resources.curves import carries_curve, cpu_curve
+from sigma.resources.curves import pod_curve
 from sigma.resources.placement import Toleration
 from sigma.resources.pods import app_ref
 from sigma.scheduler.framework.cache import NodeRow
@@ -40,9 +40,8 @@ def spread_of(policy: app_pb2.SpreadPolicy | None) -> tuple[Spread, ...]:
 def usage_of(load: np.ndarray | None, qos: int, cpu: int) -> Usage | None:
     """A pod's daily CPU curve from its App's pods' daily load (``sigma.resources.curves``);
     None for a pod placed by its request alone."""
-    if load is None or not carries_curve(qos, cpu):
-        return None
-    return Usage({"cpu": cpu_curve(load, cpu)})
+    curve = pod_curve(load, qos, cpu)
+    return Usage({"cpu": curve}) if curve is not None else None
 
 
 def pod_info(

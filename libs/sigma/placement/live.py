@@ -30,6 +30,7 @@ import numpy as np
 
 from sigma.placement.cost import ALPHA, BETA, excess
 from sigma.placement.search import Assignments
+from sigma.resources.curves import fits_every_slot
 from sigma.resources.interference import Rule, RuleIndex
 
 CAP = "maxPerHost"  # the origin of the rule a per-host cap stands for in a ``Breach``
@@ -163,12 +164,8 @@ class LiveBoard(Assignments):
         """Nodes whose CPU holds pod ``i``'s at every slot: by the peaks alone where they
         decide it (both peaks within, or even the pod's lowest slot over), slot by slot for
         the rest, as ``TimeAwareFit`` does."""
-        day, cap = self.days[i], self.cap_cpu
-        ok = self.peak + day.max() <= cap
-        unsure = np.flatnonzero(~ok & (self.peak + day.min() <= cap))
-        if len(unsure):
-            ok[unsure] = (self.cpu[unsure] + day <= cap[unsure, None]).all(axis=1)
-        return ok
+        day = self.days[i]
+        return fits_every_slot(self.peak, self.cpu, self.cap_cpu, day, float(day.max()))
 
     def added(self, i: int, rows: np.ndarray) -> np.ndarray:
         before = self.machine_cost(rows)

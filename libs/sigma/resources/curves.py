@@ -89,3 +89,27 @@ def carries_curve(qos: int, cpu: int) -> bool:
 def cpu_curve(load: np.ndarray, cpu_millis: int) -> np.ndarray:
     """A pod's CPU over the day, whole millicores: its request at the peak (load 1)."""
     return np.rint(load * cpu_millis)
+
+
+def pod_curve(load: np.ndarray | None, qos: int, cpu_millis: int) -> np.ndarray | None:
+    """A pod's daily CPU curve from its App's pods' load (``pod_load``); None for a pod placed
+    by its request alone (no profile, or not a shared-pool online pod)."""
+    if load is None or not carries_curve(qos, cpu_millis):
+        return None
+    return cpu_curve(load, cpu_millis)
+
+
+def fits_every_slot(
+    peak: np.ndarray, used: np.ndarray, cap: np.ndarray, curve: np.ndarray, top: float
+) -> np.ndarray:
+    """Rows whose ``used`` (rows x slots, each row's maximum ``peak``) plus ``curve`` (its
+    maximum ``top``) stay within ``cap`` at every slot. Most rows are decided by the peaks
+    alone: both peaks within fits for sure, the row's peak plus the curve's lowest slot over
+    fits nowhere; only the rows in between are compared slot by slot."""
+    ok = peak + top <= cap
+    if ok.all():  # the common case while rows have room: no slot to look at
+        return ok
+    unsure = np.flatnonzero(~ok & (peak + curve.min() <= cap))
+    if len(unsure):
+        ok[unsure] = (used[unsure] + curve <= cap[unsure, None]).all(axis=1)
+    return ok

@@ -44,7 +44,7 @@ from sigma.placement.judge import judge
 from sigma.placement.live import LiveBoard, LiveNode, LivePod, over_by_rule
 from sigma.placement.reschedule import COST, Plan, decide
 from sigma.resources.apps import target_replicas
-from sigma.resources.curves import carries_curve, cpu_curve, pod_load
+from sigma.resources.curves import pod_curve, pod_load
 from sigma.resources.disruption import budget, evict
 from sigma.resources.interference import RuleIndex, rule_index
 from sigma.resources.pods import APP_KIND, bound, finished, owned_by, ready
@@ -135,8 +135,9 @@ def board_of(
         name = f"{p.meta.namespace}/{app.meta.name}" if app is not None else ""
         cpu, mem = requests(p)
         qos = p.spec.qos_class or p.spec.template.qos_class
-        load = loads.setdefault(name, pod_load(app)) if app is not None else None
-        curve = cpu_curve(load, cpu) if load is not None and carries_curve(qos, cpu) else None
+        if app is not None and name not in loads:
+            loads[name] = pod_load(app)
+        curve = pod_curve(loads.get(name), qos, cpu)
         key = f"{p.meta.namespace}/{p.meta.name}"
         live_pods.append(LivePod(key, name, p.spec.node_name, cpu, mem, curve))
     for (ns, name), members in groups.items():

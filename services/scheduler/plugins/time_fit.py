@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sigma.resources.curves import fits_every_slot
 from sigma.scheduler.framework.interfaces import ClusterEvent
 from sigma.scheduler.framework.snapshot import EVERY, Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo
@@ -25,14 +26,8 @@ def fits(pod: PodInfo, snap: Snapshot, name: str, part: slice = EVERY) -> np.nda
     lo, hi = snap.span(part)
     if col is None:
         return np.full(hi - lo, not curve.any())
-    peak, capacity = col.peak[part], col.capacity[part]
-    ok = peak + pod.usage.peaks[name] <= capacity  # type: ignore[union-attr]
-    if ok.all():  # the common case while nodes have room: no slot to look at
-        return ok
-    unsure = np.flatnonzero(~ok & (peak + curve.min() <= capacity))
-    if len(unsure):
-        ok[unsure] = (col.used[lo + unsure] + curve <= capacity[unsure, None]).all(axis=1)
-    return ok
+    top = pod.usage.peaks[name]  # type: ignore[union-attr]
+    return fits_every_slot(col.peak[part], col.used[lo:hi], col.capacity[part], curve, top)
 
 
 class TimeAwareFit:
