@@ -16,7 +16,7 @@ test: $(STAMP) engines
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/gen_protos.py --check
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python scripts/suite.py
 
 bench: $(STAMP) engines
 	$(BIN)/sigma bench scheduler --json

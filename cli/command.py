@@ -19,7 +19,7 @@ from typing import Any
 from sigma import __version__, config, log
 from sigma.auth import Security, devca
 from sigma.cli import up
-from sigma.cli.tiers import TIERS
+from sigma.cli.tiers import PORTS, TIERS
 from sigma.ctl._config import CtlConfig
 from sigma.errors import SigmaError
 from sigma.tiers import Crashed, parse_listen
@@ -103,15 +103,18 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``sigma`` parser. Given the ``command`` about to run, only that tier's settings
+    become flags, so serving one tier does not import the other three; without one, every
+    tier's flags are there (help, compose's check)."""
     parser = OneLineParser(prog="sigma", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"sigma {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
-    for name, tier in TIERS.items():
-        p = sub.add_parser(name, help=f"run the {name} (default port {tier.port})")
+    for name, port in PORTS.items():
+        p = sub.add_parser(name, help=f"run the {name} (default port {port})")
         p.add_argument("--config", help=f"TOML file whose [{name}] table holds settings")
         config.add_arguments(p, TierConfig)
-        own = tier.settings
+        own = TIERS[name].settings if command in (None, name) else None
         if own is not None:
             config.add_arguments(p.add_argument_group(f"{name} settings"), own)
     up = sub.add_parser("up", help="run every tier in this process (embedded store and bus)")
@@ -141,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sigma.cli.place.command import main as place_main
 
         return place_main(argv[1:])
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     if args.command == "dev-ca":
         return _dev_ca(args)
     if args.command == "bench":
@@ -173,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             names = [args.command]
             settings = {args.command: _tier_settings(args.command, own, args.config)}
-            listen = {args.command: parse_listen(cfg.listen, TIERS[args.command].port)}
+            listen = {args.command: parse_listen(cfg.listen, PORTS[args.command])}
             store, bus, level = cfg.store, cfg.bus, cfg.log_level
             host = listen[args.command][0]
             metrics = (host, cfg.metrics_port) if cfg.metrics_port else None

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sigma.auth import Security
-from sigma.cli.tiers import TIERS, run
+from sigma.cli.tiers import PORTS, run
 from sigma.ctl._client import Client
 from sigma.ctl._commands import apply_all, load_manifests
 from sigma.ctl._config import ENDPOINTS, CtlConfig
@@ -37,7 +37,7 @@ def port(tier: str, ports_from: int) -> int:
         return 0
     if not 0 < ports_from <= PORTS_FROM_MAX:
         raise Invalid("--ports-from", f"must be 0 or a port up to {PORTS_FROM_MAX}")
-    return ports_from + TIERS[tier].port - TIERS["apiserver"].port
+    return ports_from + PORTS[tier] - PORTS["apiserver"]
 
 
 def kube(settings: dict[str, Any], host: str, ports_from: int) -> None:

@@ -7,18 +7,31 @@ Modules: ``_convert`` (data ↔ protobuf with field paths), ``_manifest`` (YAML 
 ``_reads`` (what reading commands share), and the commands: ``_get``, ``_commands``,
 ``_labels``, ``_nodes`` (cordon, drain), ``_rollout``, ``_wait``, ``_contexts``,
 ``_completion``, wired by ``_cli``.
+
+The names below are imported on first use (PEP 562): the tiers use a few of these modules
+(``_convert``, ``_config``), and importing the package for them must not load every command.
 """
 
-from sigma.ctl._cli import build_parser, main
-from sigma.ctl._config import CtlConfig
-from sigma.ctl._manifest import API_VERSION, Manifest, ManifestError, parse
+from __future__ import annotations
 
-__all__ = [
-    "API_VERSION",
-    "CtlConfig",
-    "Manifest",
-    "ManifestError",
-    "build_parser",
-    "main",
-    "parse",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "API_VERSION": "sigma.ctl._manifest",
+    "CtlConfig": "sigma.ctl._config",
+    "Manifest": "sigma.ctl._manifest",
+    "ManifestError": "sigma.ctl._manifest",
+    "build_parser": "sigma.ctl._cli",
+    "main": "sigma.ctl._cli",
+    "parse": "sigma.ctl._manifest",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sigma.ctl' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -185,6 +185,14 @@ class Cluster:
         request = api.ListPodsRequest(namespace="default")
         return list((await self.client().api("Pods", "List", request)).items)
 
+    async def events(self, kind: str, name: str) -> list[str]:
+        """``reason: message`` of the events about one object, as ``describe`` lists them."""
+        request = api.ListEventsRequest(
+            namespace="default", regarding_kind=kind, regarding_name=name
+        )
+        items = (await self.client().api("Events", "List", request)).items
+        return [f"{e.reason}: {e.message}" for e in items]
+
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()
