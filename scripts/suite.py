@@ -87,22 +87,36 @@ SIDE_BY_SIDE = (
 LAST = Lane("alone", ALONE)
 
 
-def _finish(lane: Lane, proc: subprocess.Popen[bytes], log: Path, began: float) -> int:
-    code = proc.wait()
+def _report(lane: Lane, code: int, cpu: float, log: Path, began: float) -> int:
     sys.stdout.write(log.read_text(errors="replace"))
     took = time.monotonic() - began
-    print(f"suite: lane {lane.name} exited {code} after {took:.0f} s", flush=True)
+    print(f"suite: lane {lane.name} exited {code} after {took:.0f} s, {cpu:.0f} s CPU", flush=True)
     return code
+
+
+def _run(lanes: tuple[Lane, ...], extra: list[str], tmp: Path, began: float) -> list[int]:
+    """Start ``lanes`` side by side; report each the moment it ends, so its time is its own,
+    with the CPU its pytest and everything that pytest started (engines, tiers) used."""
+    logs = {lane.name: tmp / f"{lane.name}.log" for lane in lanes}
+    running = {lane: lane.start(extra, logs[lane.name]) for lane in lanes}
+    codes = []
+    while running:
+        for lane, proc in list(running.items()):
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                del running[lane]
+                cpu = usage.ru_utime + usage.ru_stime
+                codes.append(_report(lane, proc.returncode, cpu, logs[lane.name], began))
+        time.sleep(0.5)
+    return codes
 
 
 def main(extra: list[str]) -> int:
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sigma-suite-") as tmp:
-        logs = {lane.name: Path(tmp) / f"{lane.name}.log" for lane in (*SIDE_BY_SIDE, LAST)}
-        procs = [(lane, lane.start(extra, logs[lane.name])) for lane in SIDE_BY_SIDE]
-        codes = [_finish(lane, proc, logs[lane.name], began) for lane, proc in procs]
-        last = LAST.start(extra, logs[LAST.name])
-        codes.append(_finish(LAST, last, logs[LAST.name], began))
+        codes = _run(SIDE_BY_SIDE, extra, Path(tmp), began)
+        codes += _run((LAST,), extra, Path(tmp), began)
     print(f"suite: {time.monotonic() - began:.0f} s in all", flush=True)
     return next((code for code in codes if code), 0)
 

@@ -5,12 +5,13 @@ cordon, watch, explain, logs, a refused object, a Job and Sigma's own kinds."""
 from __future__ import annotations
 
 import json
-import select
+import queue
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -171,27 +172,38 @@ def watch_until(
     cluster: Cluster, what: tuple[str, ...], act: Any, seen: Any, timeout: float = 30
 ) -> list[str]:
     """``kubectl get WHAT -w``: after its listing, ``act()``, then read until a line is
-    ``seen``; the lines read."""
+    ``seen``; the lines read. A thread reads the pipe: ``select`` on a buffered pipe would
+    wait for lines that an earlier ``readline`` already pulled into the buffer."""
     watch = cluster.popen("get", *what, "-w", "--output-watch-events")
+    assert watch.stdout is not None
+    printed: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=_pump, args=(watch.stdout, printed))
+    reader.start()
     try:
-        lines = [_line(watch, 20)]  # the listing first
+        lines = [_line(printed, 20)]  # the listing first
         act()
         deadline = time.monotonic() + timeout
         while not any(seen(line) for line in lines):
             assert time.monotonic() < deadline, lines
-            lines.append(_line(watch, deadline - time.monotonic()))
+            lines.append(_line(printed, deadline - time.monotonic()))
         return lines
     finally:
         watch.kill()
         watch.wait()
-        assert watch.stdout is not None
+        reader.join()
         watch.stdout.close()
 
 
-def _line(proc: Any, timeout: float) -> str:
-    ready, _, _ = select.select([proc.stdout], [], [], max(timeout, 0))
-    assert ready, "kubectl get -w printed nothing"
-    return str(proc.stdout.readline())
+def _pump(stream: IO[str], into: queue.Queue[str]) -> None:
+    for line in stream:
+        into.put(line)
+
+
+def _line(printed: queue.Queue[str], timeout: float) -> str:
+    try:
+        return printed.get(timeout=max(timeout, 0.01))
+    except queue.Empty:
+        raise AssertionError("kubectl get -w printed nothing") from None
 
 
 def test_explain(cluster: Cluster) -> None:
