@@ -203,17 +203,24 @@ class Feed:
         self.cache.apply_allocation(NODE_ALLOCATION.object_key(key), [])
         self._event(ClusterEvent.ROOM_FREED)
 
-    def _on_app(self, key: str, app: app_pb2.App, new: app_pb2.App | None = None) -> None:
+    def _on_app(self, key: str, old: app_pb2.App, new: app_pb2.App | None = None) -> None:
         """A changed profile changes the curve of every placed pod of the App: each is
         counted again by its new curve (or by its request, the profile gone), which may leave
-        room at some slots for pods waiting on it."""
-        app = new or app
-        if self.loads.changes(key, app):
-            placed = self.cache.app_pods(f"{app.meta.namespace}/{app.meta.name}")
+        room at some slots for pods waiting on it. The App's waiting pods were converted with
+        its old curve and spread policy: they are converted again and tried at once."""
+        app = new or old
+        name = f"{app.meta.namespace}/{app.meta.name}"
+        load_changed = self.loads.changes(key, app)
+        if load_changed:
+            placed = self.cache.app_pods(name)
             for pod in filter(None, map(self.pod_object, placed)):
                 self.cache.note_pod(self.pod_info(pod))
             if placed:
                 self._event(ClusterEvent.ROOM_FREED)
+        if load_changed or (new is not None and new.spec.spread != old.spec.spread):
+            for pod in filter(None, map(self.pod_object, self.queue.app_pods(name))):
+                self.queue.add(self.pod_info(pod))
+            self.wake()
         self._event(ClusterEvent.APP_UPDATE)
 
     def _on_rule_set(

@@ -236,6 +236,11 @@ class SchedulingQueue:
             heapq.heappop(self._backoff)
         return None
 
+    def app_pods(self, app: str) -> list[str]:
+        """The keys of the waiting pods of ``app`` ("namespace/name"). A scan: it runs when an
+        App's curve or spread policy changes, which is rare beside attempts."""
+        return [key for key, entry in self._entries.items() if entry.pod.app == app]
+
     def pending(self) -> list[QueuedPod]:
         """Every waiting pod, in the order they would be tried."""
         return sorted(self._entries.values(), key=lambda e: (e.where, _order(e.pod), e.seq))

@@ -77,7 +77,10 @@ async def test_peaks_at_one_slot_refuse_a_node_and_complementary_peaks_share_one
 
 
 @pytest.mark.timeout(60)
-async def test_a_changed_profile_counts_placed_pods_by_their_new_curve() -> None:
+@pytest.mark.parametrize("moved", ["noon-a", "noon-b"], ids=["placed-pods-app", "waiting-pods-app"])
+async def test_a_changed_profile_counts_pods_by_their_new_curve(moved: str) -> None:
+    """A changed profile applies to the App's placed pods (counted again where they are) and
+    to its waiting pods (converted again and tried by it)."""
     store = MemoryStore()
     for a in (app("noon-a", NOON), app("noon-b", NOON)):
         await seed.put_app(store, a)
@@ -92,11 +95,11 @@ async def test_a_changed_profile_counts_placed_pods_by_their_new_curve() -> None
             return "TimeAwareFit" in await message(store, "b-0")
 
         await eventually(refused, what="b-0 refused beside a-0")
-        # noon-a now peaks at midnight: a-0, already placed, is counted by that curve
-        key = APP.key("t", "noon-a")
+        # one of the two Apps now peaks at midnight: a-0 and b-0 fit n1 by their curves
+        key = APP.key("t", moved)
         kv = await store.get(key)
         assert kv is not None
-        night = encode(app("noon-a", MIDNIGHT))
+        night = encode(app(moved, MIDNIGHT))
         await update(store, key, night, expected_mod_revision=kv.mod_revision)
         assert await seed.wait_bound(store, 2) == {"a-0": "n1", "b-0": "n1"}
     await store.close()
