@@ -10,7 +10,7 @@ import numpy as np
 
 from sigma.resources.curves import pod_curve
 from sigma.resources.placement import Toleration
-from sigma.resources.pods import app_ref
+from sigma.resources.pods import app_ref, qos_of
 from sigma.scheduler.framework.cache import NodeRow
 from sigma.scheduler.framework.types import DEFAULT_SPREAD, PodInfo, Spread, Usage
 from sigma.v1 import app_pb2, node_pb2, pod_pb2
@@ -55,7 +55,7 @@ def pod_info(
     cpu = sum(c.resources.requests.cpu_millis for c in spec.template.containers)
     mem = sum(c.resources.requests.memory_bytes for c in spec.template.containers)
     app = app_ref(pod)
-    qos = spec.qos_class or spec.template.qos_class or 3
+    qos = qos_of(pod)
     return PodInfo(
         key=pod_key(pod),
         uid=pod.meta.uid,

@@ -15,9 +15,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-import numpy as np
-
-from sigma.resources.curves import pod_load
+from sigma.resources.curves import AppLoads
 from sigma.resources.interference import rule_index
 from sigma.resources.kinds import APP, INTERFERENCE_RULE_SET, NODE, NODE_ALLOCATION, POD
 from sigma.resources.pods import TERMINAL, app_ref
@@ -41,38 +39,6 @@ def stopping_online(pod: pod_pb2.Pod) -> bool:
     for evicted batch are placed without delay."""
     qos = pod.spec.qos_class or pod.spec.template.qos_class
     return pod.status.phase not in TERMINAL and qos != meta_pb2.QOS_CLASS_BE
-
-
-class AppLoads:
-    """Each App's pods' daily load (``sigma.resources.curves.pod_load``), worked out once per
-    revision of the App: every pod of it shares the array."""
-
-    def __init__(self, apps: Informer[app_pb2.App]) -> None:
-        self.apps = apps
-        self._loads: dict[str, tuple[int, np.ndarray | None]] = {}  # App key → (revision, load)
-
-    def of_app(self, key: str, app: app_pb2.App) -> np.ndarray | None:
-        seen = self._loads.get(key)
-        if seen is None or seen[0] != app.meta.resource_version:
-            seen = self._loads[key] = (app.meta.resource_version, pod_load(app))
-        return seen[1]
-
-    def changes(self, key: str, app: app_pb2.App) -> bool:
-        """Whether this revision of the App gives its pods another load than the last one."""
-        before = self._loads.get(key)
-        old, load = before[1] if before is not None else None, self.of_app(key, app)
-        return (old is None) != (load is None) or (
-            old is not None and not np.array_equal(old, load)
-        )
-
-    def of_pod(self, pod: pod_pb2.Pod | None) -> tuple[str, np.ndarray | None]:
-        """A pod object's App ("" none) and that App's pods' daily load."""
-        app = app_ref(pod) if pod is not None else ""
-        if not app:
-            return "", None
-        key = APP.key(*app.split("/", 1))
-        obj = self.apps.get(key)
-        return app, self.of_app(key, obj) if obj is not None else None
 
 
 class Feed:
@@ -101,7 +67,7 @@ class Feed:
             store, INTERFERENCE_RULE_SET.prefix, interference_pb2.InterferenceRuleSet
         )
         self._rows: dict[str, NodeRow] = {}
-        self.loads = AppLoads(self.apps)
+        self.loads = AppLoads(self.apps.get)
 
     async def start(self) -> list[asyncio.Task[None]]:
         """Start the informers and wait until each has listed; returns their tasks."""

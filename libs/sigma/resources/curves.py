@@ -28,10 +28,14 @@ all day, and batch runs on the room online leaves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sigma.resources import qos as qos_class
-from sigma.v1 import app_pb2
+from sigma.resources.kinds import APP
+from sigma.resources.pods import app_ref
+from sigma.v1 import app_pb2, pod_pb2
 
 DAY = 86_400
 SLOTS = 96  # a quarter of an hour each
@@ -113,3 +117,36 @@ def fits_every_slot(
     if len(unsure):
         ok[unsure] = (used[unsure] + curve <= cap[unsure, None]).all(axis=1)
     return ok
+
+
+class AppLoads:
+    """Each App's pods' daily load (``pod_load``), worked out once per revision of the App:
+    every pod of it shares the array. ``app_of`` looks an App up by its store key (an
+    informer's ``get``)."""
+
+    def __init__(self, app_of: Callable[[str], app_pb2.App | None]) -> None:
+        self.app_of = app_of
+        self._loads: dict[str, tuple[int, np.ndarray | None]] = {}  # App key → (revision, load)
+
+    def of_app(self, key: str, app: app_pb2.App) -> np.ndarray | None:
+        seen = self._loads.get(key)
+        if seen is None or seen[0] != app.meta.resource_version:
+            seen = self._loads[key] = (app.meta.resource_version, pod_load(app))
+        return seen[1]
+
+    def changes(self, key: str, app: app_pb2.App) -> bool:
+        """Whether this revision of the App gives its pods another load than the last one."""
+        before = self._loads.get(key)
+        old, load = before[1] if before is not None else None, self.of_app(key, app)
+        return (old is None) != (load is None) or (
+            old is not None and not np.array_equal(old, load)
+        )
+
+    def of_pod(self, pod: pod_pb2.Pod | None) -> tuple[str, np.ndarray | None]:
+        """A pod object's App ("" none) and that App's pods' daily load."""
+        app = app_ref(pod) if pod is not None else ""
+        if not app:
+            return "", None
+        key = APP.key(*app.split("/", 1))
+        obj = self.app_of(key)
+        return app, self.of_app(key, obj) if obj is not None else None

@@ -28,6 +28,12 @@ def app_ref(pod: pod_pb2.Pod) -> str:
     return ""
 
 
+def qos_of(pod: pod_pb2.Pod) -> int:
+    """The pod's QoS class: its own, else its template's; a pod with neither is LS (what the
+    apiserver gives an App's pods that name none)."""
+    return pod.spec.qos_class or pod.spec.template.qos_class or meta_pb2.QOS_CLASS_LS
+
+
 def owned_by(pod: pod_pb2.Pod, kind: str, name: str, uid: str) -> bool:
     """True when ``pod`` belongs to this incarnation of the owner (not a same-named predecessor)."""
     return any(

@@ -8,9 +8,10 @@ through the same path as the over-threshold trigger, and records the pod it did 
 cooldown per pending pod keeps one pod from evicting again before its room shows up.
 
 Only nodes the pod may go to at all are candidates: its selector and tolerations, and its App's
-interference rules and per-host cap (``interference.allows`` on the node's live pods per App).
-Evicting batch never changes those, so evicting on a node they refuse would free room the
-scheduler could not use.
+interference rules and per-host cap (``interference.allows`` on the node's live pods per App),
+and for a pod placed by its daily CPU curve, the nodes that curve fits (``curves``; only its
+memory is then planned for). Evicting batch never changes those, so evicting on a node they
+refuse would free room the scheduler could not use.
 
 Runs on the leader only: it needs every node's latest report (the leader's own consumer group
 sees them all) and one writer, or two replicas would evict twice for the same pod.
@@ -26,6 +27,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 
+from sigma.colocator.arbitration.curves import NodeCurves
 from sigma.colocator.arbitration.table import NodeTable
 from sigma.colocator.arbitration.victims import BatchPod, NodeRoom
 from sigma.colocator.capacity.formula import Res
@@ -98,6 +100,21 @@ def admits(node: node_pb2.Node, pod: pod_pb2.Pod) -> bool:
     )
 
 
+def by_curve(
+    curves: NodeCurves, pod: pod_pb2.Pod, table: NodeTable, allowed: np.ndarray
+) -> tuple[Res, bool]:
+    """What to plan for: the pod's requests, or for a pod placed by its daily CPU curve
+    its memory only, ``allowed`` narrowed (in place) to the nodes its curve fits; and
+    whether the pod has a curve."""
+    requests, curve = requests_of(pod), curves.of_pod(pod)
+    if curve is None:
+        return requests, False
+    rows = np.flatnonzero(allowed)
+    cpu = np.array([table.rooms.rooms[i].allocatable.cpu for i in rows], dtype=np.float64)
+    allowed[rows] = curves.fits([table.names[i] for i in rows], cpu, curve)
+    return Res(0, requests.mem), True
+
+
 class PendingArbiter:
     """Tracks Unschedulable online pods and evicts batch for them once their grace is over."""
 
@@ -111,6 +128,7 @@ class PendingArbiter:
         self.rule_sets: Informer[interference_pb2.InterferenceRuleSet] = Informer(
             engine.store, INTERFERENCE_RULE_SET.prefix, interference_pb2.InterferenceRuleSet
         )
+        self.curves = NodeCurves(self.apps.get, functools.partial(self.pods.by_index, "node"))
         self.reports: dict[str, event_pb2.NodeUsageReport] = {}
         self.since: dict[str, float] = {}  # pending pod -> when first seen Unschedulable
         self.acted: dict[str, float] = {}  # pending pod -> when batch was last evicted for it
@@ -119,6 +137,11 @@ class PendingArbiter:
             on_add=self._node_come_or_gone,
             on_update=self._node_updated,
             on_delete=self._node_come_or_gone,
+        )
+        self._app_handler = Handler(
+            on_add=self.curves.app_changed,
+            on_update=lambda key, old, new: self.curves.app_changed(key, new),
+            on_delete=lambda key, app: self.curves.clear(),
         )
         self._registered = False
         # The nodes as rows kept across ticks (None: the set of nodes changed, built anew at
@@ -140,6 +163,7 @@ class PendingArbiter:
 
     def _seen(self, key: str, pod: pod_pb2.Pod) -> None:
         self._dirty.add(pod.spec.node_name)
+        self.curves.pod_changed(pod)
         name = f"{pod.meta.namespace}/{pod.meta.name}"
         if unschedulable(pod):
             self.since.setdefault(name, self.engine.wall())
@@ -148,10 +172,12 @@ class PendingArbiter:
 
     def _updated(self, key: str, old: pod_pb2.Pod, new: pod_pb2.Pod) -> None:
         self._dirty.add(old.spec.node_name)
+        self.curves.pod_changed(old)
         self._seen(key, new)
 
     def _gone(self, key: str, pod: pod_pb2.Pod) -> None:
         self._dirty.add(pod.spec.node_name)
+        self.curves.pod_changed(pod)
         self._forget(f"{pod.meta.namespace}/{pod.meta.name}")
 
     def _forget(self, name: str) -> None:
@@ -176,9 +202,11 @@ class PendingArbiter:
         if not self._registered:
             await self.pods.add_handler(self._handler)
             await self.nodes.add_handler(self._node_handler)
+            await self.apps.add_handler(self._app_handler)
             self._registered = True
         # what changed between two terms was not seen: every node is measured again
         self._table = None
+        self.curves.clear()
         self._dirty.update(self._held)
         tasks = [
             asyncio.create_task(informer.run(), name=f"colocator-pending-{what}")
@@ -275,9 +303,10 @@ class PendingArbiter:
             by_apps = bool(cap or rules.names(app))  # only then can a node's Apps refuse it
             if by_apps:
                 allowed &= np.array([allows(rules, app, r.apps, cap) for r in rooms.rooms])
-            plan = rooms.plan(requests_of(pod), now, allowed)
+            requests, timed = by_curve(self.curves, pod, table, allowed)
+            plan = rooms.plan(requests, now, allowed)
             if plan is None:
-                if not by_apps:  # the Apps and rules are not in the table's state
+                if not (by_apps or timed):  # Apps, rules and curves are not in the table's state
                     self._futile[key] = seen
                 continue
             self.acted[key] = now
