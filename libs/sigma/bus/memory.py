@@ -12,6 +12,14 @@ It keeps what callers of the Kafka adapter rely on, so code tested here behaves 
 - committing messages of a partition the member no longer owns raises ``Conflict`` and commits
   nothing, as Kafka does after a rebalance.
 
+Retention, as Kafka's ``retention.bytes``: each partition keeps its newest messages up to a
+byte budget (keys, values and headers; ``retention_bytes``, or a topic's own
+``retention.bytes`` config), so a long-running cluster or replay holds a bounded log whatever
+nobody reads. Offsets stay absolute: older messages are dropped from the front in chunks of a
+tenth of the budget (Kafka drops whole segments), and a member whose position fell below the
+oldest offset kept resumes as Kafka's ``auto.offset.reset`` would: at the oldest kept for
+``start="earliest"``, at the end for ``"latest"``.
+
 Crashes: a member that stops calling ``fetch``/``commit`` for ``session_timeout`` seconds (on
 the injectable ``clock``, e.g. ``sigma.testing.clock.ManualClock``) is dropped from its group
 the next time anyone touches the group, and its partitions move on; if it comes back, its next
@@ -44,6 +52,39 @@ def partition_for(key: str, partitions: int) -> int:
     return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
 
 
+RETENTION_BYTES = 16 << 20  # per partition: a few thousand usage reports of a busy node set
+
+
+@dataclass
+class _Log:
+    """One partition: the messages kept, from offset ``base`` on, and their size in bytes."""
+
+    retention: int  # bytes; 0: keep everything
+    messages: list[Message] = field(default_factory=list)
+    base: int = 0
+    size: int = 0
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.messages)
+
+    def append(self, message: Message) -> None:
+        self.messages.append(message)
+        self.size += _size(message)
+        if self.retention and self.size > self.retention:
+            keep = self.retention - self.retention // 10  # a tenth dropped at a time
+            dropped = 0
+            while self.size > keep and dropped < len(self.messages) - 1:
+                self.size -= _size(self.messages[dropped])
+                dropped += 1
+            del self.messages[:dropped]
+            self.base += dropped
+
+
+def _size(message: Message) -> int:
+    return len(message.key) + len(message.value) + sum(len(k) + len(v) for k, v in message.headers)
+
+
 @dataclass
 class _Group:
     members: dict[int, MemoryConsumer] = field(default_factory=dict)
@@ -59,11 +100,13 @@ class MemoryBus:
         default_partitions: int = 8,
         session_timeout: float = 30.0,
         clock: Clock | None = None,
+        retention_bytes: int = RETENTION_BYTES,
     ) -> None:
         self.default_partitions = default_partitions
         self.session_timeout = session_timeout
         self.clock: Clock = clock or SystemClock()
-        self._logs: dict[str, list[list[Message]]] = {}
+        self.retention_bytes = retention_bytes  # per partition; 0: keep everything
+        self._logs: dict[str, list[_Log]] = {}
         self._groups: dict[str, _Group] = {}
         self._ids = itertools.count(1)
         self._closed = False
@@ -72,7 +115,10 @@ class MemoryBus:
         for spec in topics:
             if spec.partitions < 1:
                 raise Invalid("partitions", f"topic {spec.name!r} needs at least one partition")
-            self._create(spec.name, spec.partitions)
+            retention = spec.config.get("retention.bytes", str(self.retention_bytes))
+            if not retention.lstrip("-").isdigit():
+                raise Invalid("config", f"retention.bytes of {spec.name!r} is not a whole number")
+            self._create(spec.name, spec.partitions, max(int(retention), 0))
 
     async def publish(
         self,
@@ -86,7 +132,7 @@ class MemoryBus:
             raise Invalid("topic", "must not be empty")
         log = self._logs.get(topic) or self._create(topic, self.default_partitions)
         partition = partition_for(key, len(log))
-        offset = len(log[partition])
+        offset = log[partition].end
         log[partition].append(
             Message(
                 topic=topic,
@@ -128,10 +174,16 @@ class MemoryBus:
     # -- group bookkeeping (used by MemoryConsumer) ------------------------------------------
 
     def end_offset(self, tp: TP) -> int:
-        return len(self._logs[tp[0]][tp[1]])
+        return self._logs[tp[0]][tp[1]].end
+
+    def start_offset(self, tp: TP) -> int:
+        """The oldest offset the partition still keeps."""
+        return self._logs[tp[0]][tp[1]].base
 
     def read(self, tp: TP, offset: int, limit: int) -> list[Message]:
-        return self._logs[tp[0]][tp[1]][offset : offset + limit]
+        log = self._logs[tp[0]][tp[1]]
+        first = offset - log.base
+        return log.messages[first : first + limit]
 
     def committed(self, group: str) -> dict[TP, int]:
         return self._groups[group].committed
@@ -163,9 +215,10 @@ class MemoryBus:
         oldest = min(m.last_seen for m in group.members.values())
         return max(0.0, oldest + self.session_timeout - now)
 
-    def _create(self, topic: str, partitions: int) -> list[list[Message]]:
+    def _create(self, topic: str, partitions: int, retention: int | None = None) -> list[_Log]:
         if topic not in self._logs:
-            self._logs[topic] = [[] for _ in range(partitions)]
+            kept = self.retention_bytes if retention is None else retention
+            self._logs[topic] = [_Log(kept) for _ in range(partitions)]
             for name, group in self._groups.items():
                 if any(topic in m.topics for m in group.members.values()):
                     self._rebalance(name)
@@ -298,6 +351,10 @@ class MemoryConsumer:
     def _take(self, max_records: int) -> list[Message]:
         """Up to ``max_records`` new messages, spread fairly over the owned partitions."""
         batch: list[Message] = []
+        for tp, pos in self.owned.items():  # fell below what retention kept: reset, as Kafka
+            if pos < self.bus.start_offset(tp):
+                earliest = self.start == "earliest"
+                self.owned[tp] = self.bus.start_offset(tp) if earliest else self.bus.end_offset(tp)
         pending = sorted(tp for tp, pos in self.owned.items() if pos < self.bus.end_offset(tp))
         while pending and len(batch) < max_records:
             share = max(1, (max_records - len(batch)) // len(pending))
