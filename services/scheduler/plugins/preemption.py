@@ -5,6 +5,11 @@ be evicted come from ``bincount`` over the pod table, so finding the nodes where
 make room is vectorised; the exact victim set is then worked out for the few most promising
 of them, and the node with the fewest online victims, then fewest victims, then the lowest
 priorities, wins. Each plan drops (reprieves) any victim the pod turns out not to need.
+
+A pod placed by its daily CPU curve needs no CPU freed on a node its curve already fits
+(``TimeAwareFit``): evictions only lower the node's curves, so only its memory is planned for
+there. Elsewhere its CPU is planned for by its request, which frees at least what the curve
+needs at every slot (more than needed, never less).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from sigma.resources import victims as victim_order
 from sigma.scheduler.framework.interfaces import ClusterEvent
 from sigma.scheduler.framework.snapshot import Snapshot
 from sigma.scheduler.framework.types import CycleState, PodInfo, Preemption, Victim
+from sigma.scheduler.plugins import time_fit
 from sigma.scheduler.plugins._room import cpu_short, mem_short
 
 NAME = "Preemption"
@@ -33,6 +39,8 @@ class DefaultPreemption:
         if pod.batch or snap.n == 0:
             return None
         need_cpu = np.maximum(cpu_short(pod, snap), 0)
+        if pod.timed_cpu:
+            need_cpu[time_fit.fits(pod, snap, "cpu")] = 0
         need_mem = np.maximum(mem_short(pod, snap), 0)
         short = eligible & ((need_cpu > 0) | (need_mem > 0))
         # Cheapest case first, from per-node columns alone: evicting batch is enough.

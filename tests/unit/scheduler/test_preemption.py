@@ -1,3 +1,7 @@
+import numpy as np
+
+from sigma.resources.curves import SLOTS
+from sigma.scheduler.framework.types import Usage
 from sigma.scheduler.plugins.registry import build, default_profile
 from tests.unit.scheduler._cluster import GiB, cache_of, node, pod
 
@@ -60,3 +64,21 @@ def test_preemption_skips_a_node_where_the_apps_per_host_cap_is_reached() -> Non
     # Without the cap, n1 (one victim) would have been chosen.
     free = pod("a/web-1", cpu=100, mem=2 * GiB, priority=5, app="a/web")
     assert build(default_profile(seed=0)).schedule(free, cache.snapshot()).preemption.node == "n1"  # type: ignore[union-attr]
+
+
+def test_a_curve_pod_whose_curve_fits_evicts_batch_for_its_memory_only() -> None:
+    # n1's online requests fill its CPU, but their curves peak at noon and midnight: a curve
+    # pod peaking at 06:00 fits at every slot and lacks only memory, which batch holds.
+    def peaking(at: int, top: int) -> Usage:
+        curve = np.full(SLOTS, top / 4)
+        curve[at] = top
+        return Usage({"cpu": curve})
+
+    cache = cache_of(node("n1", mem=8 * GiB))
+    cache.assume(pod("a/noon", cpu=4000, mem=GiB // 2, usage=peaking(48, 4000)), "n1")
+    cache.assume(pod("a/night", cpu=4000, mem=GiB // 2, usage=peaking(0, 4000)), "n1")
+    cache.assume(pod("b/big", cpu=1000, mem=6 * GiB, qos=4), "n1")
+    incoming = pod("a/dawn", cpu=2000, mem=3 * GiB, priority=5, usage=peaking(24, 2000))
+    result = build(default_profile(seed=0)).schedule(incoming, cache.snapshot())
+    assert result.node == "" and result.preemption is not None
+    assert [v.pod_key for v in result.preemption.victims] == ["b/big"]  # no online pod
