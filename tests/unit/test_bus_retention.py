@@ -40,7 +40,9 @@ async def test_a_member_behind_what_was_kept_resumes_as_kafka_would(
         assert len(await consumer.fetch(timeout=0.1)) == 3  # (the topic was empty at "latest")
         await publish(bus, "t", 50)  # the member's position, 3, is no longer kept
         await bus.publish("t", "k", b"last")
+        lag = (await consumer.lag())[("t", 0)]
         got = await consumer.fetch(timeout=0.1)
+    assert lag == len(got)  # counted from where the fetch resumed
     if resumes_at == "end":
         assert got == []  # reset to the end: nothing published after it yet
     else:

@@ -278,7 +278,7 @@ class MemoryConsumer:
         return frozenset(self.owned)
 
     async def lag(self) -> dict[tuple[str, int], int]:
-        return {tp: max(0, self.bus.end_offset(tp) - pos) for tp, pos in self.owned.items()}
+        return {tp: max(0, self.bus.end_offset(tp) - self._position(tp)) for tp in self.owned}
 
     async def fetch(self, *, max_records: int = 500, timeout: float = 1.0) -> list[Message]:
         loop = asyncio.get_running_loop()
@@ -351,11 +351,7 @@ class MemoryConsumer:
     def _take(self, max_records: int) -> list[Message]:
         """Up to ``max_records`` new messages, spread fairly over the owned partitions."""
         batch: list[Message] = []
-        for tp, pos in self.owned.items():  # fell below what retention kept: reset, as Kafka
-            if pos < self.bus.start_offset(tp):
-                earliest = self.start == "earliest"
-                self.owned[tp] = self.bus.start_offset(tp) if earliest else self.bus.end_offset(tp)
-        pending = sorted(tp for tp, pos in self.owned.items() if pos < self.bus.end_offset(tp))
+        pending = sorted(tp for tp in self.owned if self._position(tp) < self.bus.end_offset(tp))
         while pending and len(batch) < max_records:
             share = max(1, (max_records - len(batch)) // len(pending))
             still = []
@@ -369,3 +365,14 @@ class MemoryConsumer:
                     break
             pending = still
         return batch
+
+    def _position(self, tp: TP) -> int:
+        """The member's next offset in ``tp``. One that fell below what retention kept moves
+        where Kafka's ``auto.offset.reset`` would: the oldest kept, or the end for "latest"."""
+        pos = self.owned[tp]
+        if pos < self.bus.start_offset(tp):
+            earliest = self.start == "earliest"
+            pos = self.owned[tp] = (
+                self.bus.start_offset(tp) if earliest else self.bus.end_offset(tp)
+            )
+        return pos
