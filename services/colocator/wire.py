@@ -17,6 +17,14 @@ def res_of(value: meta_pb2.ResourceList) -> Res:
     return Res(value.cpu_millis, value.memory_bytes)
 
 
+def requests_of(pod: pod_pb2.Pod) -> Res:
+    """The pod's summed container requests, as placement counts them."""
+    out = Res()
+    for container in pod.spec.template.containers:
+        out = out + res_of(container.resources.requests)
+    return out
+
+
 def sample_of(report: event_pb2.NodeUsageReport) -> Sample:
     """A report as a sample; its time is the report's sampled_at (the usage's, if unset)."""
     usage = report.usage

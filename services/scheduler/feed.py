@@ -18,7 +18,7 @@ from collections.abc import Callable
 from sigma.resources.curves import AppLoads
 from sigma.resources.interference import rule_index
 from sigma.resources.kinds import APP, INTERFERENCE_RULE_SET, NODE, NODE_ALLOCATION, POD
-from sigma.resources.pods import TERMINAL, app_ref
+from sigma.resources.pods import TERMINAL, app_ref, qos_of
 from sigma.scheduler.convert import (
     allocated_pod,
     node_row,
@@ -37,8 +37,7 @@ def stopping_online(pod: pod_pb2.Pod) -> bool:
     deleted, so a rollout's new pod never lands beside an old one a rule forbids (nor on room
     still in use). A stopping batch pod gives its room back at once, so online pods waiting
     for evicted batch are placed without delay."""
-    qos = pod.spec.qos_class or pod.spec.template.qos_class
-    return pod.status.phase not in TERMINAL and qos != meta_pb2.QOS_CLASS_BE
+    return pod.status.phase not in TERMINAL and qos_of(pod) != meta_pb2.QOS_CLASS_BE
 
 
 class Feed:
@@ -184,9 +183,11 @@ class Feed:
             if placed:
                 self._event(ClusterEvent.ROOM_FREED)
         if load_changed or (new is not None and new.spec.spread != old.spec.spread):
-            for pod in filter(None, map(self.pod_object, self.queue.app_pods(name))):
+            waiting = list(filter(None, map(self.pod_object, self.queue.app_pods(name))))
+            for pod in waiting:
                 self.queue.add(self.pod_info(pod))
-            self.wake()
+            if waiting:
+                self.wake()
         self._event(ClusterEvent.APP_UPDATE)
 
     def _on_rule_set(

@@ -47,7 +47,7 @@ from sigma.resources.apps import target_replicas
 from sigma.resources.curves import pod_curve, pod_load
 from sigma.resources.disruption import budget, evict
 from sigma.resources.interference import RuleIndex, rule_index
-from sigma.resources.pods import APP_KIND, bound, finished, owned_by, ready
+from sigma.resources.pods import APP_KIND, bound, finished, owned_by, qos_of, ready
 from sigma.resources.records import Recorder, regarding
 from sigma.store import Store
 from sigma.v1 import app_pb2, meta_pb2, node_pb2, pod_pb2
@@ -83,7 +83,7 @@ class RescheduleSettings:
 
 
 def online(pod: pod_pb2.Pod) -> bool:
-    return (pod.spec.qos_class or pod.spec.template.qos_class) != meta_pb2.QOS_CLASS_BE
+    return qos_of(pod) != meta_pb2.QOS_CLASS_BE
 
 
 def requests(pod: pod_pb2.Pod) -> tuple[int, int]:
@@ -134,10 +134,9 @@ def board_of(
             continue
         name = f"{p.meta.namespace}/{app.meta.name}" if app is not None else ""
         cpu, mem = requests(p)
-        qos = p.spec.qos_class or p.spec.template.qos_class
         if app is not None and name not in loads:
             loads[name] = pod_load(app)
-        curve = pod_curve(loads.get(name), qos, cpu)
+        curve = pod_curve(loads.get(name), qos_of(p), cpu)
         key = f"{p.meta.namespace}/{p.meta.name}"
         live_pods.append(LivePod(key, name, p.spec.node_name, cpu, mem, curve))
     for (ns, name), members in groups.items():

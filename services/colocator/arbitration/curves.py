@@ -17,14 +17,11 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from sigma.colocator.wire import requests_of
 from sigma.resources.curves import SLOTS, AppLoads, fits_every_slot, pod_curve
 from sigma.resources.pods import TERMINAL, qos_of
 from sigma.resources.qos import BE
 from sigma.v1 import app_pb2, pod_pb2
-
-
-def cpu_request(pod: pod_pb2.Pod) -> int:
-    return sum(c.resources.requests.cpu_millis for c in pod.spec.template.containers)
 
 
 class NodeCurves:
@@ -41,7 +38,7 @@ class NodeCurves:
 
     def of_pod(self, pod: pod_pb2.Pod) -> np.ndarray | None:
         """The pod's daily CPU curve; None when it is placed by its request alone."""
-        return pod_curve(self.loads.of_pod(pod)[1], qos_of(pod), cpu_request(pod))
+        return pod_curve(self.loads.of_pod(pod)[1], qos_of(pod), requests_of(pod).cpu)
 
     def of_node(self, name: str) -> np.ndarray:
         used = self._nodes.get(name)
@@ -50,7 +47,7 @@ class NodeCurves:
             for pod in self.pods_on(name):
                 if qos_of(pod) != BE and pod.status.phase not in TERMINAL:
                     curve = self.of_pod(pod)
-                    used += curve if curve is not None else cpu_request(pod)
+                    used += curve if curve is not None else requests_of(pod).cpu
             self._nodes[name] = used
         return used
 

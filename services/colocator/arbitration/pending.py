@@ -32,7 +32,7 @@ from sigma.colocator.arbitration.table import NodeTable
 from sigma.colocator.arbitration.victims import BatchPod, NodeRoom
 from sigma.colocator.capacity.formula import Res
 from sigma.colocator.replica import Colocator
-from sigma.colocator.wire import batch_pod, res_of, sample_of
+from sigma.colocator.wire import batch_pod, requests_of, res_of, sample_of
 from sigma.errors import SigmaError
 from sigma.log import get_logger
 from sigma.resources import APP, INTERFERENCE_RULE_SET, NODE, POD
@@ -49,14 +49,6 @@ log = get_logger("sigma.colocator.arbitration.pending")
 def _cache_key(pod_key: str) -> str:
     namespace, _, name = pod_key.partition("/")
     return POD.key(namespace, name)
-
-
-def requests_of(pod: pod_pb2.Pod) -> Res:
-    """The pod's summed container requests, as placement counts them."""
-    out = Res()
-    for container in pod.spec.template.containers:
-        out = out + res_of(container.resources.requests)
-    return out
 
 
 def unschedulable(pod: pod_pb2.Pod) -> bool:

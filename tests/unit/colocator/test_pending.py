@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sigma.colocator.arbitration.pending import admits, requests_of, unschedulable
+from sigma.colocator.arbitration.pending import admits, unschedulable
 from sigma.colocator.arbitration.victims import BatchPod, NodeRoom, Rooms, plan_pending
 from sigma.colocator.capacity.formula import Res
+from sigma.colocator.wire import requests_of
 from sigma.v1 import meta_pb2, node_pb2, pod_pb2
 
 NOW = 10_000.0
