@@ -170,7 +170,10 @@ async def test_unary_holds_its_deadline_across_retries() -> None:
     with pytest.raises(DeadlineExceeded):
         await rpc.unary(method, object(), timeout=0.6, policy=policy)
     elapsed = time.monotonic() - began
-    assert elapsed < 0.6 + 0.1, elapsed
+    # The deadline cancels whatever runs at 0.6 s; what is left over is the event loop's own
+    # delay (0.10 s seen with the suite's lanes side by side on 2 cores). Without that
+    # cancellation the policy would go on retrying for its own 60 s.
+    assert elapsed < 0.6 + 0.2, elapsed
     assert len(method.timeouts) >= 2  # it did retry within the budget
     assert all(b < a for a, b in zip(method.timeouts, method.timeouts[1:], strict=False))
     assert method.timeouts[0] <= 0.6
