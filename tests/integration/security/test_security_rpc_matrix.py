@@ -336,10 +336,12 @@ def token_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def cluster(token_file: Path) -> AsyncIterator[Cluster]:
     """The apiserver's five services, a scheduler, a colocator and a slave behind one server.
 
-    No background loop writes to the apiserver's store, and the slave's clock stands still, so
-    a store revision that moved was moved by a call.
+    No background loop writes to the apiserver's store, and the clock stands still for the
+    slave and for the stores' leases (a seeded node's lease running out would delete its keys
+    mid-module on a slow machine), so a store revision that moved was moved by a call.
     """
-    api_store, slave_store, bus, clock = MemoryStore(), MemoryStore(), MemoryBus(), ManualClock()
+    clock = ManualClock()
+    api_store, slave_store, bus = MemoryStore(clock=clock), MemoryStore(clock=clock), MemoryBus()
     settings = ApiServerSettings(namespaces=("a", "b", "system"), watch_bookmark_interval=0.05)
     colocator = Colocator(
         api_store,
