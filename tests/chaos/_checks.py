@@ -13,12 +13,14 @@ import contextlib
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sigma import events
 from sigma.bus import open_bus
-from sigma.resources import BATCH_JOB, NODE, NODE_ALLOCATION, POD, Repository, kind_of_key
-from sigma.resources.kinds import ROOT
+from sigma.resources import BATCH_JOB, NODE, NODE_ALLOCATION, POD, kind_of_key
+from sigma.resources.kinds import ROOT, Kind
 from sigma.store import Store
+from sigma.store.codec import decode
 from sigma.v1 import batch_pb2, event_pb2, node_pb2, pod_pb2
 from tests.chaos._rollout import NAMESPACE, Workload
 
@@ -36,10 +38,17 @@ class Snapshot:
 
     @classmethod
     async def read(cls, store: Store) -> Snapshot:
-        pods = await Repository(store, POD).list_all(NAMESPACE)
-        jobs = await Repository(store, BATCH_JOB).list_all(NAMESPACE)
-        nodes = await Repository(store, NODE).list_all("")
-        records = await Repository(store, NODE_ALLOCATION).list_all("")
+        """Pods, jobs, nodes and allocation records at one store revision: read one after
+        another while the tiers run, a pod listed bound could have its record let it go (it
+        was stopped meanwhile) before the records were listed."""
+        revision = await store.revision()
+
+        async def at(kind: Kind[Any], namespace: str) -> list[Any]:
+            listed = await store.list(kind.namespace_prefix(namespace), revision=revision)
+            return [decode(kind.message, kv) for kv in listed.items]
+
+        pods, jobs = await at(POD, NAMESPACE), await at(BATCH_JOB, NAMESPACE)
+        nodes, records = await at(NODE, ""), await at(NODE_ALLOCATION, "")
         return cls(pods, jobs, {n.meta.name: n for n in nodes}, {r.node_name: r for r in records})
 
     def live_on(self) -> dict[str, set[str]]:
